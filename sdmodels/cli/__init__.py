@@ -1,0 +1,13 @@
+"""The ``sdmodels`` command line. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+from sdmodels.cli._app import app
+from sdmodels.cli import run as _run  # noqa: F401  (registers run, scenarios, params)
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``sdmodels`` console script."""
+    app()

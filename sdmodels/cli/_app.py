@@ -1,0 +1,66 @@
+"""The ``sdmodels`` command-line application object and shared option helpers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from sdmodels.errors import SDModelsError
+
+__all__ = ["app", "console", "err_console", "fail", "load", "parse_years", "MODEL_ARG_HELP"]
+
+app = typer.Typer(
+    name="sdmodels",
+    help=(
+        "System dynamics policy models of NHS productivity.\n\n"
+        "Start with `sdmodels run` (all shipped scenarios of the bundled NHS model), "
+        "`sdmodels scenarios` and `sdmodels params`."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+)
+
+console = Console()
+err_console = Console(stderr=True)
+
+MODEL_ARG_HELP = (
+    "Model file (.mdl or .xmile). Defaults to the bundled NHS productivity model."
+)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print an error in red on stderr and exit with ``code``."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def load(model: Path | None):  # noqa: ANN201 - returns sdmodels.Model
+    """Load a model, turning load errors into a clean CLI error."""
+    from sdmodels.model import load_model
+
+    try:
+        return load_model(model)
+    except SDModelsError as exc:
+        fail(str(exc))
+
+
+def parse_years(text: str | None) -> list[float] | None:
+    """``"2030,2035,2040"`` -> ``[2030.0, 2035.0, 2040.0]``."""
+    if text is None:
+        return None
+    try:
+        return [float(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError:
+        fail(f"--years must be a comma-separated list of years, got {text!r}")
+
+
+def interrupted() -> NoReturn:
+    """Report Ctrl-C and exit with the conventional code 130."""
+    err_console.print("[yellow]interrupted: no result file was written[/]")
+    sys.exit(130)

@@ -1,0 +1,184 @@
+"""``sdmodels run``, ``sdmodels scenarios`` and ``sdmodels params``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, interrupted, load, parse_years
+from sdmodels.errors import SDModelsError
+
+DEFAULT_YEARS = "2024,2030,2035,2040"
+
+
+@app.command()
+def run(
+    model: Annotated[Path | None, typer.Argument(help=MODEL_ARG_HELP, show_default=False)] = None,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option("--scenario", "-s", help="Scenario name or .toml file; repeat for several. "
+                     "Default: every scenario shipped for the model (or its own defaults)."),
+    ] = None,
+    engine: Annotated[
+        str, typer.Option(help="auto (compiled where supported, else PySD), compiled or pysd.")
+    ] = "auto",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Results file (.nc or .zarr). Default: results/<model>.nc"),
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option(help="Chart of the key outputs (.png, .svg or .pdf). "
+                                  "Default: results/<model>.png")
+    ] = None,
+    years: Annotated[str, typer.Option(help="Years shown in the summary table.")] = DEFAULT_YEARS,
+    output: Annotated[
+        list[str] | None,
+        typer.Option("--output", "-o", help="Variable to summarise and plot; repeat for several. "
+                     "Default: the model's key outputs."),
+    ] = None,
+    no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not draw a chart.")] = False,
+) -> None:
+    """Run scenarios of a model over its whole horizon and save the results.
+
+    Writes a netCDF file (dimensions scenario and time; units and provenance in its attributes),
+    prints a summary table of the key outputs at chosen years and draws a chart of the key outputs
+    by scenario.
+
+    Examples:
+
+        sdmodels run
+
+        sdmodels run --scenario baseline --scenario combined --out combined.nc
+
+        sdmodels run my_model.mdl --engine pysd
+    """
+    from sdmodels.plots import save_figure, scenario_lines
+    from sdmodels.results import check_writable, summary_table, write_dataset
+
+    if engine not in ("auto", "compiled", "pysd"):
+        fail(f"--engine must be auto, compiled or pysd, got {engine!r}")
+    m = load(model)
+    chosen_years = parse_years(years)
+    default_dir = Path("results")
+    if out is None or (plot is None and not no_plot):
+        default_dir.mkdir(exist_ok=True)
+    out = out or default_dir / f"{m.name}.nc"
+    plot_path = None if no_plot else (plot or default_dir / f"{m.name}.png")
+    try:
+        check_writable(out)
+        if plot_path is not None:
+            _check_plot_path(plot_path)
+        scenarios = scenario or list(m.scenarios) or [None]
+        variables = [m.resolve(o, what="variable", context="--output") for o in output] \
+            if output else m.key_outputs
+        # validate every scenario before the first simulation starts
+        chosen = [m.scenario(s) for s in scenarios]
+        for s in chosen:
+            s.to_params(m)
+        start = time.perf_counter()
+        ds = m.run(chosen, engine=engine, progress=True)  # type: ignore[arg-type]
+        elapsed = time.perf_counter() - start
+        write_dataset(ds, out)
+    except KeyboardInterrupt:
+        interrupted()
+    except SDModelsError as exc:
+        fail(str(exc))
+
+    table = summary_table(ds, variables, chosen_years or [float(ds.time[-1])])
+    _print_table(table, title=f"{m.path.name}: key outputs by scenario")
+    console.print(
+        f"{len(chosen)} scenario(s) with the {ds.attrs['engine']} engine in {elapsed:.2f} s; "
+        f"results written to [bold]{out}[/]"
+    )
+    if plot_path is not None:
+        save_figure(scenario_lines(ds, variables), plot_path)
+        console.print(f"chart written to [bold]{plot_path}[/]")
+
+
+def _check_plot_path(path: Path) -> None:
+    from sdmodels.errors import ResultWriteError
+
+    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise ResultWriteError(f"--plot {str(path)!r}: use a .png, .svg or .pdf file name")
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():
+        raise ResultWriteError(f"--plot {str(path)!r}: folder {str(path.parent)!r} does not exist")
+
+
+def _print_table(df, *, title: str) -> None:  # noqa: ANN001 - pandas DataFrame
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for col in df.columns:
+        table.add_column(str(col), justify="left" if col in ("variable", "units", "scenario")
+                         else "right")
+    for row in df.itertuples(index=False):
+        table.add_row(*(_fmt(v) for v in row))
+    console.print(table)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        mag = abs(value)
+        if mag >= 1e5:
+            return f"{value:,.0f}"
+        if mag >= 100:
+            return f"{value:,.1f}"
+        return f"{value:.3f}"
+    return str(value)
+
+
+@app.command()
+def scenarios(
+    model: Annotated[Path | None, typer.Argument(help=MODEL_ARG_HELP, show_default=False)] = None,
+) -> None:
+    """List the scenarios shipped for a model, with their descriptions and levers."""
+    m = load(model)
+    try:
+        found = m.scenarios
+    except SDModelsError as exc:
+        fail(str(exc))
+    if not found:
+        console.print(f"{m.path.name} has no scenario files beside it (scenarios/*.toml).")
+        return
+    table = Table(title=f"Scenarios of {m.path.name}", title_justify="left", show_lines=True)
+    table.add_column("name", style="bold")
+    table.add_column("description")
+    table.add_column("levers (value from start year)")
+    for name, s in found.items():
+        levers = "\n".join(f"{lv.name} = {lv.value:g} from {lv.start:g}" for lv in s.levers)
+        params = "\n".join(f"{k} = {v}" for k, v in s.parameters.items())
+        table.add_row(name, s.description, "\n".join(x for x in (levers, params) if x) or "-")
+    console.print(table)
+
+
+@app.command()
+def params(
+    model: Annotated[Path | None, typer.Argument(help=MODEL_ARG_HELP, show_default=False)] = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-k", help="Show only names or sources containing this.")
+    ] = None,
+    sector: Annotated[str | None, typer.Option(help="Show only this sector (Vensim view).")] = None,
+) -> None:
+    """List the model's parameters: name, value, units, range and source."""
+    m = load(model)
+    table = Table(title=f"Parameters of {m.path.name}", title_justify="left", show_lines=False)
+    for col in ("name", "value", "units", "range", "sector", "source"):
+        table.add_column(col, overflow="fold")
+    shown = 0
+    for info in m.parameters.values():
+        text = f"{info.name} {info.py_name} {info.doc}".lower()
+        if search and search.lower() not in text:
+            continue
+        if sector and (info.sector or "").lower() != sector.lower():
+            continue
+        value = info.value
+        shown_value = f"{value:g}" if isinstance(value, float) else str(getattr(value, "tolist",
+                                                                                  lambda: value)())
+        rng = f"[{'?' if info.min is None else f'{info.min:g}'}, " \
+              f"{'?' if info.max is None else f'{info.max:g}'}]"
+        table.add_row(info.name, shown_value, info.units, rng, info.sector or "", info.doc)
+        shown += 1
+    console.print(table)
+    console.print(f"{shown} of {len(m.parameters)} parameters")

@@ -1,0 +1,586 @@
+"""Load a system dynamics model and describe it: parameters, variables, units, ranges, sectors.
+
+A :class:`Model` wraps one Vensim (``.mdl``) or XMILE (``.xmile``/``.xml``/``.stmx``) file. The file is
+translated by PySD once per content hash (the translated Python module and the abstract model are
+cached on disk), and the same file feeds the compiled batch engine. ``Model.run`` and
+``Model.run_batch`` return :class:`xarray.Dataset` results following the conventions of
+:mod:`sdmodels.results`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from sdmodels._paths import DEFAULT_MODEL, cache_dir, file_sha256
+from sdmodels.errors import ModelLoadError, UnknownNameError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
+
+    from sdmodels.scenarios import Scenario
+
+__all__ = [
+    "Model",
+    "ParameterInfo",
+    "VariableInfo",
+    "load_model",
+    "python_name",
+    "CONTROL_NAMES",
+    "Engine",
+]
+
+Engine = Literal["auto", "compiled", "pysd"]
+
+#: Vensim control variables by PySD Python name.
+CONTROL_NAMES: dict[str, str] = {
+    "initial_time": "INITIAL TIME",
+    "final_time": "FINAL TIME",
+    "time_step": "TIME STEP",
+    "saveper": "SAVEPER",
+}
+
+_VENSIM_SUFFIXES = {".mdl"}
+_XMILE_SUFFIXES = {".xmile", ".xml", ".stmx"}
+
+Kind = Literal["stock", "stateful", "constant", "auxiliary", "lookup", "data", "control"]
+
+
+def python_name(name: str) -> str:
+    """Normalise a Vensim name to the Python identifier PySD gives it.
+
+    Uses PySD's own namespace rules, so the two never disagree.
+
+    Examples
+    --------
+    >>> python_name("Nurse Leaver Rate")
+    'nurse_leaver_rate'
+    >>> python_name("Productivity Index")
+    'productivity_index'
+    """
+    from pysd.builders.python.namespace import NamespaceManager
+
+    return NamespaceManager().make_python_identifier(name)
+
+
+def _name_key(name: str) -> str:
+    """Vensim names compare case-, space- and underscore-blind."""
+    return " ".join(name.replace("_", " ").replace('"', "").split()).lower()
+
+
+@dataclass(frozen=True)
+class VariableInfo:
+    """One model element as the model file declares it.
+
+    Attributes
+    ----------
+    name
+        The Vensim (or XMILE) name, e.g. ``"Nurse Leaver Rate"``.
+    py_name
+        PySD's Python name, e.g. ``"nurse_leaver_rate"``; data variables in results use it.
+    units
+        Units as written in the model file ("" if none).
+    doc
+        The documentation comment.
+    kind
+        ``"stock"`` (INTEG), ``"stateful"`` (SMOOTH, DELAY, ...), ``"constant"``, ``"auxiliary"``,
+        ``"lookup"``, ``"data"`` or ``"control"``.
+    sector
+        The Vensim view the element is drawn in, if the file has views.
+    subscripts
+        Names of the subscript ranges of the element.
+    min, max
+        The range declared in the units field, ``None`` where open.
+    """
+
+    name: str
+    py_name: str
+    units: str
+    doc: str
+    kind: Kind
+    sector: str | None = None
+    subscripts: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class ParameterInfo(VariableInfo):
+    """A constant that a scenario, a sweep or a user may set, with its default ``value``."""
+
+    value: float | np.ndarray = field(default=np.nan, compare=False)
+
+    def check(self, value: Any, *, allow_out_of_range: bool = False, context: str = "") -> None:
+        """Raise :class:`~sdmodels.errors.ParameterRangeError` if ``value`` leaves the declared range.
+
+        Parameters
+        ----------
+        value
+            A number or an array of numbers (every element is checked; NaN is refused).
+        allow_out_of_range
+            Skip the range check (the value must still be finite).
+        context
+            Where the value came from, quoted in the message.
+        """
+        from sdmodels.errors import ParameterRangeError
+
+        arr = np.asarray(value, dtype=float)
+        where = f" ({context})" if context else ""
+        if not np.all(np.isfinite(arr)):
+            raise ParameterRangeError(
+                f"{self.name!r}{where}: value must be a finite number, got {value!r}"
+            )
+        if allow_out_of_range:
+            return
+        lo = -np.inf if self.min is None else self.min
+        hi = np.inf if self.max is None else self.max
+        bad = (arr < lo) | (arr > hi)
+        if np.any(bad):
+            first = arr[bad].flat[0]
+            raise ParameterRangeError(
+                f"{self.name!r}{where}: value {first:g} is outside the declared range "
+                f"[{_fmt(self.min)}, {_fmt(self.max)}] {self.units}. Use a value inside the range, "
+                f"or allow it explicitly (allow_out_of_range)."
+            )
+
+
+def _fmt(x: float | None) -> str:
+    return "?" if x is None else f"{x:g}"
+
+
+def _limit(x: Any) -> float | None:
+    try:
+        value = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(value) else value
+
+
+class Model:
+    """A system dynamics model loaded from a Vensim or XMILE file.
+
+    Use :func:`load_model` to create one.
+
+    Parameters
+    ----------
+    path
+        The model file.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        path = Path(path)
+        if not path.is_file():
+            raise ModelLoadError(
+                f"model file {str(path)!r} does not exist; give the path of a .mdl or .xmile file"
+            )
+        suffix = path.suffix.lower()
+        if suffix not in _VENSIM_SUFFIXES | _XMILE_SUFFIXES:
+            raise ModelLoadError(
+                f"{str(path)!r} is not a Vensim (.mdl) or XMILE (.xmile, .xml, .stmx) model file"
+            )
+        self.path = path.resolve()
+        self.name = path.stem
+        self.hash = file_sha256(self.path)
+        self._pysd_model: Any = None
+        self._compiled: Any = None
+        self._compile_error: Exception | None = None
+        self._abstract, self._views = self._parse()
+        self._warned_fallback = False
+
+    def __repr__(self) -> str:
+        return (
+            f"<sdmodels.Model {self.name!r}: {len(self.parameters)} parameters, "
+            f"{sum(v.kind == 'stock' for v in self.variables.values())} stocks>"
+        )
+
+    # ------------------------------------------------------------------ translation
+    def _cache_folder(self) -> Path:
+        import pysd
+
+        return cache_dir("pysd", f"{self.name}-{self.hash[:16]}-pysd{pysd.__version__}")
+
+    def _parse(self) -> tuple[Any, dict[str, str]]:
+        """Translate the file into PySD's abstract model; return it and the sector of each element."""
+        folder = self._cache_folder()
+        src = folder / self.path.name
+        if not src.exists():
+            tmp = src.with_name(src.name + ".tmp")
+            shutil.copy2(self.path, tmp)
+            tmp.replace(src)
+        try:
+            abstract, views = self._translate(src)
+        except Exception as exc:  # parsimonious and PySD raise many kinds
+            raise ModelLoadError(
+                f"cannot translate {str(self.path)!r}: {type(exc).__name__}: {exc}. "
+                "Check the equations near the element named in the message; the file must open "
+                "in Vensim (or Stella for XMILE) without errors."
+            ) from exc
+        self._py_file = src.with_suffix(".py")
+        if not self._py_file.exists():
+            from pysd.builders.python.python_model_builder import ModelBuilder
+
+            abstract_for_build, _ = self._translate(src)
+            ModelBuilder(abstract_for_build).build_model()
+        return abstract, views
+
+    @staticmethod
+    def _translate(src: Path) -> tuple[Any, dict[str, str]]:
+        views: dict[str, str] = {}
+        if src.suffix.lower() in _VENSIM_SUFFIXES:
+            from pysd.translators.vensim.vensim_file import VensimFile
+
+            vf = VensimFile(src)
+            vf.parse()
+            if vf.sketch:
+                with warnings.catch_warnings():
+                    # "Only a single view ..." is not a problem for us
+                    warnings.simplefilter("ignore", UserWarning)
+                    vf.parse_sketch([])
+                for view, names in (vf.sections[0].views_dict or {}).items():
+                    for name in names:
+                        views.setdefault(_name_key(name), view)
+            return vf.get_abstract_model(), views
+        from pysd.translators.xmile.xmile_file import XmileFile
+
+        xf = XmileFile(src)
+        xf.parse()
+        return xf.get_abstract_model(), views
+
+    @property
+    def abstract(self) -> Any:
+        """PySD's abstract model of the file (``pysd.translators.structures.abstract_model``)."""
+        return self._abstract
+
+    @property
+    def pysd(self) -> Any:
+        """The PySD model (loaded lazily from the cached translation)."""
+        if self._pysd_model is None:
+            import pysd
+
+            self._pysd_model = pysd.load(str(self._py_file))
+        return self._pysd_model
+
+    # ------------------------------------------------------------------ description
+    @cached_property
+    def _doc(self) -> Any:
+        return self.pysd.doc
+
+    @cached_property
+    def variables(self) -> dict[str, VariableInfo]:
+        """Every element of the model by Python name, including control variables."""
+        out: dict[str, VariableInfo | ParameterInfo] = {}
+        for row in self._doc.itertuples(index=False):
+            name, py = row[0], row[1]
+            if py == "time":
+                continue
+            typ, sub = str(getattr(row, "Type", "")), str(getattr(row, "Subtype", ""))
+            if py in CONTROL_NAMES:
+                kind: Kind = "control"
+            elif typ == "Stateful":
+                kind = "stock" if sub == "Integ" else "stateful"
+            elif typ == "Constant":
+                kind = "constant"
+            elif typ == "Lookup":
+                kind = "lookup"
+            elif typ == "Data":
+                kind = "data"
+            else:
+                kind = "auxiliary"
+            limits = row.Limits if isinstance(row.Limits, tuple) else (None, None)
+            subs = tuple(row.Subscripts) if isinstance(row.Subscripts, list) else ()
+            units = row.Units if isinstance(row.Units, str) else ""
+            doc = row.Comment if isinstance(row.Comment, str) else ""
+            common = dict(
+                name=name,
+                py_name=py,
+                units=units,
+                doc=doc.strip(),
+                kind=kind,
+                sector=self._views.get(_name_key(name)),
+                subscripts=subs,
+                min=_limit(limits[0]),
+                max=_limit(limits[1]),
+            )
+            if kind in ("constant", "control"):
+                out[py] = ParameterInfo(**common, value=self._default_value(py))
+            else:
+                out[py] = VariableInfo(**common)
+        return dict(sorted(out.items()))
+
+    def _default_value(self, py: str) -> float | np.ndarray:
+        value = getattr(self.pysd.components, py)()
+        if hasattr(value, "values"):
+            return np.asarray(value.values, dtype=float)
+        return float(value)
+
+    @cached_property
+    def parameters(self) -> dict[str, ParameterInfo]:
+        """The constants a user may set, by Python name (control variables excluded)."""
+        return {
+            py: v
+            for py, v in self.variables.items()
+            if v.kind == "constant" and isinstance(v, ParameterInfo)
+        }
+
+    @cached_property
+    def controls(self) -> dict[str, ParameterInfo]:
+        """INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER, by Python name."""
+        return {py: v for py, v in self.variables.items() if isinstance(v, ParameterInfo)
+                and v.kind == "control"}
+
+    @cached_property
+    def sectors(self) -> dict[str, list[str]]:
+        """Python names of the elements drawn in each Vensim view, in file order of views."""
+        result: dict[str, list[str]] = {}
+        for py, info in self.variables.items():
+            if info.sector:
+                result.setdefault(info.sector, []).append(py)
+        return result
+
+    @cached_property
+    def _lookup_names(self) -> dict[str, str]:
+        table: dict[str, str] = {}
+        for py, info in self.variables.items():
+            table[py] = py
+            table[_name_key(info.name)] = py
+            table[_name_key(py)] = py
+        return table
+
+    def resolve(self, name: str, *, what: str = "name", context: str | None = None,
+                among: Iterable[str] | None = None) -> str:
+        """Return the Python name of an element given by its Vensim or Python name.
+
+        Parameters
+        ----------
+        name
+            ``"Nurse Leaver Rate"``, ``"nurse leaver rate"`` or ``"nurse_leaver_rate"``.
+        what
+            The kind of name expected, used in the error message (e.g. ``"parameter"``).
+        context
+            Where the name came from (a file, an option), used in the error message.
+        among
+            Restrict the accepted names to these Python names (e.g. only parameters).
+
+        Raises
+        ------
+        UnknownNameError
+            If the model has no such element; the message names the closest real names.
+
+        Examples
+        --------
+        >>> m = load_model()                       # doctest: +SKIP
+        >>> m.resolve("Productivity Index")        # doctest: +SKIP
+        'productivity_index'
+        """
+        allowed = set(self.variables) if among is None else set(among)
+        py = self._lookup_names.get(name) or self._lookup_names.get(_name_key(str(name)))
+        if py is None or py not in allowed:
+            candidates = [self.variables[p].name for p in allowed if p in self.variables]
+            raise UnknownNameError(str(name), candidates, what=what, context=context)
+        return py
+
+    def resolve_parameter(self, name: str, *, context: str | None = None) -> str:
+        """Like :meth:`resolve`, accepting only constants and control variables."""
+        return self.resolve(name, what="parameter", context=context,
+                            among=[*self.parameters, *self.controls])
+
+    @cached_property
+    def key_outputs(self) -> list[str]:
+        """Python names of the outputs summarised by default.
+
+        For the NHS productivity model these are the nine outputs scripts rely on; for any other model,
+        its stocks (at most nine).
+        """
+        from sdmodels.results import KEY_OUTPUTS
+
+        present = [py for py in KEY_OUTPUTS if py in self.variables]
+        if present:
+            return present
+        return [py for py, v in self.variables.items() if v.kind == "stock"][:9]
+
+    # ------------------------------------------------------------------ scenarios
+    @cached_property
+    def scenarios(self) -> dict[str, Scenario]:
+        """The scenario files shipped for this model (``scenarios/*.toml`` beside it), by name."""
+        from sdmodels.scenarios import find_scenarios
+
+        return find_scenarios(self)
+
+    def scenario(self, scenario: str | Scenario | None) -> Scenario:
+        """Return a :class:`~sdmodels.scenarios.Scenario`: a shipped one by name, a path, or as given."""
+        from sdmodels.scenarios import resolve_scenario
+
+        return resolve_scenario(self, scenario)
+
+    # ------------------------------------------------------------------ running
+    def run(
+        self,
+        scenario: str | Scenario | Sequence[str | Scenario] | None = None,
+        params: Mapping[str, Any] | None = None,
+        engine: Engine = "auto",
+        return_columns: Sequence[str] | None = None,
+        *,
+        allow_out_of_range: bool | Iterable[str] = False,
+        progress: bool = False,
+    ) -> xr.Dataset:
+        """Run one scenario, or several, over the model's time horizon.
+
+        Parameters
+        ----------
+        scenario
+            ``None`` (the model's own defaults), a shipped scenario's name, a path to a scenario
+            file, a :class:`~sdmodels.scenarios.Scenario`, or a list of these. A list gives a
+            ``scenario`` dimension; a single scenario gives a scalar ``scenario`` coordinate.
+        params
+            Overrides on top of the scenario, by Vensim or Python name: numbers, arrays for
+            subscripted constants, or time series (:class:`pandas.Series` indexed by time).
+            ``"TIME STEP"``, ``"FINAL TIME"``, ``"SAVEPER"`` and ``"INITIAL TIME"`` are accepted.
+        engine
+            ``"auto"`` (compiled where the model is supported, PySD otherwise, with one warning),
+            ``"compiled"`` or ``"pysd"``.
+        return_columns
+            Variables to keep (Vensim or Python names); all variables by default.
+        allow_out_of_range
+            ``True``, or names of parameters whose values may leave their declared range.
+        progress
+            Show a progress bar over scenarios.
+
+        Returns
+        -------
+        xarray.Dataset
+            Dimension ``time`` (plus ``scenario`` for a list and subscript dimensions).
+
+        Raises
+        ------
+        UnknownNameError
+            A parameter or column the model does not define.
+        ParameterRangeError
+            A value outside its declared range, unless allowed.
+        """
+        from sdmodels.engine import run_scenarios
+
+        return run_scenarios(
+            self,
+            scenario,
+            params=params,
+            engine=engine,
+            return_columns=return_columns,
+            allow_out_of_range=allow_out_of_range,
+            progress=progress,
+        )
+
+    def run_batch(
+        self,
+        params: Mapping[str, Any],
+        *,
+        scenario: str | Scenario | None = None,
+        engine: Engine = "compiled",
+        return_columns: Sequence[str] | None = None,
+        chunk_size: int | None = None,
+        allow_out_of_range: bool | Iterable[str] = False,
+        progress: bool = False,
+    ) -> xr.Dataset:
+        """Run a batch of parameter samples at once.
+
+        Parameters
+        ----------
+        params
+            By Vensim or Python name: scalars (broadcast to every sample) or arrays of length N
+            (one value per sample); time-series overrides as :class:`pandas.Series` or
+            :class:`xarray.DataArray` over ``time``.
+        scenario
+            The scenario the samples start from (see :meth:`run`).
+        engine
+            ``"compiled"`` (default), ``"auto"`` or ``"pysd"`` (a loop of PySD runs; slow).
+        return_columns
+            Variables to keep; all variables by default. Keep this short for large N.
+        chunk_size
+            Samples integrated at once; memory is bounded by the chunk plus the kept outputs.
+        allow_out_of_range
+            ``True``, or names of parameters whose values may leave their declared range.
+        progress
+            Show a progress bar over chunks.
+
+        Returns
+        -------
+        xarray.Dataset
+            Dimensions ``sample`` and ``time`` (plus subscript dimensions). The per-sample
+            inputs are kept in the ``design`` variable (dims ``sample``, ``parameter``).
+        """
+        from sdmodels.engine import run_batch
+
+        return run_batch(
+            self,
+            params,
+            scenario=scenario,
+            engine=engine,
+            return_columns=return_columns,
+            chunk_size=chunk_size,
+            allow_out_of_range=allow_out_of_range,
+            progress=progress,
+        )
+
+    def compiled(self) -> Any:
+        """The compiled batch kernel of this model (compiled or loaded from the disk cache once).
+
+        Raises
+        ------
+        sdmodels.compiler.UnsupportedFeature
+            If the model uses something the compiler does not support.
+        """
+        if self._compile_error is not None:
+            raise self._compile_error
+        if self._compiled is None:
+            from sdmodels.compiler import compile_model
+
+            try:
+                self._compiled = compile_model(self.path)
+            except Exception as exc:
+                self._compile_error = exc
+                raise
+        return self._compiled
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """Load a Vensim (``.mdl``) or XMILE model; the bundled NHS productivity model by default.
+
+    Parameters
+    ----------
+    path
+        The model file. ``None`` loads ``models/nhs_productivity.mdl``; a bare name such as
+        ``"nhs_productivity"`` is looked up in the bundled ``models/`` folder.
+
+    Returns
+    -------
+    Model
+
+    Raises
+    ------
+    ModelLoadError
+        The file does not exist, has an unknown suffix, or cannot be translated.
+
+    Examples
+    --------
+    >>> import sdmodels
+    >>> model = sdmodels.load_model()
+    >>> model.variables["productivity_index"].name
+    'Productivity Index'
+    """
+    if path is None:
+        return Model(DEFAULT_MODEL)
+    p = Path(path)
+    if not p.exists() and not p.suffix:
+        from sdmodels._paths import MODELS_DIR
+
+        for suffix in (".mdl", ".xmile"):
+            if (MODELS_DIR / (p.name + suffix)).is_file():
+                return Model(MODELS_DIR / (p.name + suffix))
+    return Model(p)
+

@@ -1,0 +1,291 @@
+"""Result conventions: labelled Datasets, provenance, summaries and atomic writing.
+
+Every engine returns an :class:`xarray.Dataset` with dimension ``time`` (model years) plus
+``scenario`` and/or ``sample`` as needed. Data variables are named by PySD Python name; each carries
+``name`` (the Vensim name), ``units`` and ``doc`` attrs. The Dataset's attrs say how it was made:
+model file and SHA-256, sdmodels/PySD/numba versions, engine, scenario definitions, seed and sampler.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from sdmodels.errors import ResultWriteError, UnknownNameError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sdmodels.model import Model
+
+__all__ = [
+    "KEY_OUTPUTS",
+    "check_writable",
+    "write_dataset",
+    "open_dataset",
+    "provenance",
+    "annotate",
+    "summary_table",
+    "select_years",
+]
+
+#: The NHS model's outputs that scripts and dashboards rely on, by Python name.
+KEY_OUTPUTS: tuple[str, ...] = (
+    "productivity_index",
+    "agility",
+    "improvement_capability",
+    "staff_morale",
+    "total_staff",
+    "vacancy_rate",
+    "waiting_list",
+    "avoidable_demand",
+    "funding_gap",
+)
+
+_FORMATS = {".nc": "netcdf", ".nc4": "netcdf", ".netcdf": "netcdf", ".zarr": "zarr"}
+
+
+def _format_of(path: Path) -> str:
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ResultWriteError(
+            f"cannot write results to {str(path)!r}: unknown format {path.suffix or '(no suffix)'!r}; "
+            "use a .nc (netCDF) or .zarr path"
+        )
+    return fmt
+
+
+def check_writable(path: str | os.PathLike[str]) -> Path:
+    """Check, before any simulation starts, that results can be written to ``path``.
+
+    Parameters
+    ----------
+    path
+        A ``.nc`` or ``.zarr`` path. Its folder must exist and be writable.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ResultWriteError
+        Unknown format, missing or unwritable folder, or a path that is a folder (for .nc).
+    """
+    path = Path(path)
+    fmt = _format_of(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise ResultWriteError(
+            f"cannot write results to {str(path)!r}: folder {str(parent)!r} does not exist; "
+            "create it first or choose another path"
+        )
+    if fmt == "netcdf" and path.is_dir():
+        raise ResultWriteError(f"cannot write results to {str(path)!r}: it is a folder")
+    try:
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".sdmodels-check-"):
+            pass
+    except OSError as exc:
+        raise ResultWriteError(
+            f"cannot write results to {str(path)!r}: folder {str(parent)!r} is not writable "
+            f"({exc.strerror}); choose a folder you can write to"
+        ) from None
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ResultWriteError(f"cannot overwrite {str(path)!r}: the file is read-only")
+    return path
+
+
+def _netcdf_safe(ds: xr.Dataset) -> xr.Dataset:
+    """netCDF attrs must be strings, numbers or arrays of them: encode the rest as JSON."""
+
+    def clean(attrs: Mapping[str, Any]) -> dict[str, Any]:
+        out = {}
+        for key, value in attrs.items():
+            if value is None:
+                continue
+            if isinstance(value, bool | np.bool_):
+                out[key] = int(value)
+            elif isinstance(value, str | int | float | np.integer | np.floating):
+                out[key] = value
+            else:
+                out[key] = json.dumps(value, default=str, sort_keys=True)
+        return out
+
+    ds = ds.copy()
+    ds.attrs = clean(ds.attrs)
+    for name in ds.variables:
+        ds[name].attrs = clean(ds[name].attrs)
+    return ds
+
+
+def write_dataset(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
+    """Write ``ds`` to netCDF (``.nc``) or zarr (``.zarr``) atomically.
+
+    The data go to a temporary file in the same folder, which then replaces ``path`` in one rename:
+    an existing file is never left half-overwritten and a failed write leaves nothing behind.
+
+    Parameters
+    ----------
+    ds
+        The results.
+    path
+        Destination; its suffix chooses the format.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ResultWriteError
+        If the path cannot be written (see :func:`check_writable`).
+
+    Examples
+    --------
+    >>> import xarray as xr, tempfile, pathlib
+    >>> ds = xr.Dataset({"x": ("time", [1.0, 2.0])}, coords={"time": [2024.0, 2025.0]})
+    >>> out = write_dataset(ds, pathlib.Path(tempfile.mkdtemp()) / "r.nc")
+    >>> float(xr.load_dataset(out)["x"][1])
+    2.0
+    """
+    path = check_writable(path)
+    fmt = _format_of(path)
+    safe = _netcdf_safe(ds)
+    if fmt == "netcdf":
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            safe.to_netcdf(tmp, engine="netcdf4")
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return path
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    try:
+        safe.to_zarr(tmp, mode="w")
+        _replace_dir(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Swap folder ``new`` into ``target``, keeping the old one until the new one is in place."""
+    if not target.exists():
+        os.replace(new, target)
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    os.replace(target, old)
+    try:
+        os.replace(new, target)
+    except BaseException:
+        os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def open_dataset(path: str | os.PathLike[str]) -> xr.Dataset:
+    """Open a result file written by :func:`write_dataset`, decoding JSON attrs."""
+    path = Path(path)
+    ds = xr.open_zarr(path) if _format_of(path) == "zarr" else xr.load_dataset(path)
+    for key, value in list(ds.attrs.items()):
+        if isinstance(value, str) and value[:1] in "[{":  # provenance stored as JSON text
+            with contextlib.suppress(ValueError):
+                ds.attrs[key] = json.loads(value)
+    return ds
+
+
+def provenance(model: Model, *, engine: str, **extra: Any) -> dict[str, Any]:
+    """Dataset attrs that say how a result was made."""
+    import numba
+    import pysd
+
+    from sdmodels import __version__
+
+    attrs: dict[str, Any] = {
+        "title": f"sdmodels results of {model.path.name}",
+        "model_file": model.path.name,
+        "model_sha256": model.hash,
+        "sdmodels_version": __version__,
+        "pysd_version": pysd.__version__,
+        "numba_version": numba.__version__,
+        "engine": engine,
+        "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time_units": model.variables.get("initial_time").units
+        if "initial_time" in model.variables
+        else "",
+        "Conventions": "CF-1.8",
+    }
+    attrs.update({k: v for k, v in extra.items() if v is not None})
+    return attrs
+
+
+def annotate(ds: xr.Dataset, model: Model) -> xr.Dataset:
+    """Attach ``name``, ``units`` and ``doc`` attrs to every model variable in ``ds``."""
+    for var in ds.data_vars:
+        info = model.variables.get(str(var))
+        if info is not None:
+            ds[var].attrs.update(name=info.name, units=info.units, doc=info.doc)
+    if "time" in ds.coords:
+        ds["time"].attrs.update(units=ds.attrs.get("time_units") or "Year", long_name="model time")
+    return ds
+
+
+def select_years(ds: xr.Dataset, years: Iterable[float] | None) -> xr.Dataset:
+    """Select saved times nearest to ``years`` (all times if ``None``)."""
+    if years is None:
+        return ds
+    return ds.sel(time=list(years), method="nearest")
+
+
+def summary_table(
+    ds: xr.Dataset,
+    variables: Sequence[str],
+    years: Iterable[float],
+    *,
+    model: Model | None = None,
+) -> pd.DataFrame:
+    """A tidy table of ``variables`` at ``years``, one row per (variable, scenario).
+
+    Parameters
+    ----------
+    ds
+        Results with dimension ``time`` and optionally ``scenario``.
+    variables
+        Python names (or Vensim names if ``model`` is given).
+    years
+        Years to show; the nearest saved time is used.
+    model
+        Resolves Vensim names.
+    """
+    rows = []
+    at = select_years(ds, years)
+    scenarios = list(at["scenario"].values) if "scenario" in at.dims else [None]
+    for var in variables:
+        py = model.resolve(var, what="variable") if model is not None else var
+        if py not in at:
+            raise UnknownNameError(py, list(at.data_vars), what="result variable")
+        for sc in scenarios:
+            da = at[py] if sc is None else at[py].sel(scenario=sc)
+            label = at[py].attrs.get("name", py)
+            units = at[py].attrs.get("units", "")
+            row = {"variable": label, "units": units}
+            if sc is not None:
+                row["scenario"] = str(sc)
+            for t, value in zip(at["time"].values, np.atleast_1d(da.values), strict=False):
+                row[f"{t:g}"] = float(value)
+            rows.append(row)
+    return pd.DataFrame(rows)
