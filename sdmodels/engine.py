@@ -132,13 +132,19 @@ def _run_pysd(model: Model, params: Mapping[str, Any], columns: list[str] | None
             default = getattr(pm.components, py)()
             pysd_params[py] = xr.DataArray(value.reshape(default.shape), coords=default.coords,
                                            dims=default.dims)
-    df = pm.run(
-        params=pysd_params,
-        return_columns=columns,
-        reload=True,
-        flatten_output=False,
-        **run_kwargs,
-    )
+    with warnings.catch_warnings():
+        # asking for a time series is the point of passing one: PySD's notice adds nothing
+        warnings.filterwarnings(
+            "ignore", message="Replacing a constant value with a time-dependent value",
+            category=UserWarning,
+        )
+        df = pm.run(
+            params=pysd_params,
+            return_columns=columns,
+            reload=True,
+            flatten_output=False,
+            **run_kwargs,
+        )
     data: dict[str, xr.DataArray] = {}
     times = np.asarray(df.index, dtype=float)
     for col in df.columns:

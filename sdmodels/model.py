@@ -10,7 +10,6 @@ cached on disk), and the same file feeds the compiled batch engine. ``Model.run`
 from __future__ import annotations
 
 import shutil
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -238,14 +237,7 @@ class Model:
 
             vf = VensimFile(src)
             vf.parse()
-            if vf.sketch:
-                with warnings.catch_warnings():
-                    # "Only a single view ..." is not a problem for us
-                    warnings.simplefilter("ignore", UserWarning)
-                    vf.parse_sketch([])
-                for view, names in (vf.sections[0].views_dict or {}).items():
-                    for name in names:
-                        views.setdefault(_name_key(name), view)
+            views = _sketch_views(vf.sketch or "")
             return vf.get_abstract_model(), views
         from pysd.translators.xmile.xmile_file import XmileFile
 
@@ -546,6 +538,26 @@ class Model:
                 self._compile_error = exc
                 raise
         return self._compiled
+
+
+def _sketch_views(sketch: str) -> dict[str, str]:
+    """Map each variable (by name key) to the first Vensim view it is drawn in.
+
+    Views are the ``*Name`` lines of the sketch; variables are its type-10 objects
+    (``10,id,name,...``, the name quoted when it holds commas).
+    """
+    import csv
+
+    views: dict[str, str] = {}
+    view: str | None = None
+    for line in sketch.splitlines():
+        if line.startswith("*"):
+            view = line[1:].strip()
+        elif line.startswith("10,") and view:
+            fields = next(csv.reader([line]))
+            if len(fields) > 2 and fields[2].strip():
+                views.setdefault(_name_key(fields[2]), view)
+    return views
 
 
 def load_model(path: str | Path | None = None) -> Model:

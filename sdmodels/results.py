@@ -174,7 +174,7 @@ def write_dataset(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
         return path
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
     try:
-        safe.to_zarr(tmp, mode="w")
+        safe.to_zarr(tmp, mode="w", zarr_format=2, consolidated=True)
         _replace_dir(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,37 @@
+"""Shared fixtures: small models with hand-checkable answers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # keep the caches of a test run out of the user's cache unless told otherwise
+    os.environ.setdefault("SDMODELS_CACHE_DIR", str(Path(__file__).parent.parent / ".sdmodels-cache"))
+
+
+@pytest.fixture(scope="session")
+def decay_path() -> Path:
+    """A one-stock model: 100 people draining with residence time 5 years, an inflow lever."""
+    return DATA / "decay" / "decay.mdl"
+
+
+@pytest.fixture(scope="session")
+def decay_model(decay_path: Path):
+    import sdmodels
+
+    return sdmodels.load_model(decay_path)
+
+
+@pytest.fixture()
+def decay_copy(tmp_path: Path, decay_path: Path) -> Path:
+    """A writable copy of the decay model with its scenarios folder."""
+    target = tmp_path / "decay"
+    shutil.copytree(decay_path.parent, target)
+    return target / "decay.mdl"

@@ -1,0 +1,147 @@
+"""The public Model API on a model with hand-checkable answers (engine: PySD, the reference)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sdmodels
+from sdmodels import ModelLoadError, ParameterRangeError, SDModelsError, UnknownNameError
+
+DT = 1 / 16
+
+
+def euler_decay(t_years: float, stock0: float = 100.0, tau: float = 5.0, dt: float = DT) -> float:
+    """Explicit Euler solution of dS/dt = -S/tau after t_years."""
+    return stock0 * (1 - dt / tau) ** round(t_years / dt)
+
+
+def test_parameters_carry_units_range_source_and_sector(decay_model):
+    info = decay_model.parameters["residence_time"]
+    assert (info.name, info.units, info.min, info.max, info.value) == (
+        "Residence Time", "Year", 1.0, 20.0, 5.0)
+    assert "Source: assumption" in info.doc
+    assert info.sector == "Stock"
+    assert set(decay_model.parameters) == {
+        "initial_stock", "residence_time", "inflow_size", "inflow_size_start_year"}
+    assert set(decay_model.controls) == {"initial_time", "final_time", "time_step", "saveper"}
+    assert decay_model.variables["stock"].kind == "stock"
+    assert decay_model.key_outputs == ["stock"]
+    assert decay_model.sectors["Lever"] == ["inflow", "inflow_size", "inflow_size_start_year"]
+
+
+@pytest.mark.parametrize("name", ["Residence Time", "residence time", "residence_time",
+                                  " Residence   Time "])
+def test_resolve_accepts_vensim_and_python_names(decay_model, name):
+    assert decay_model.resolve(name) == "residence_time"
+
+
+def test_resolve_unknown_names_closest(decay_model):
+    with pytest.raises(UnknownNameError, match="did you mean 'Residence Time'"):
+        decay_model.resolve_parameter("Residence Tme")
+    with pytest.raises(UnknownNameError):  # a stock is not a parameter
+        decay_model.resolve_parameter("Stock")
+
+
+def test_single_run_matches_euler_solution(decay_model):
+    ds = decay_model.run(engine="pysd")
+    assert ds["stock"].dims == ("time",)
+    assert ds["time"].values.tolist() == list(np.arange(2024.0, 2041.0))
+    for year in (2025, 2030, 2040):
+        assert ds["stock"].sel(time=year).item() == pytest.approx(euler_decay(year - 2024),
+                                                                  rel=1e-12)
+    assert ds["scenario"].item() == "default"
+    assert ds["stock"].attrs == {"name": "Stock", "units": "Person",
+                                 "doc": decay_model.variables["stock"].doc}
+    assert ds.attrs["model_sha256"] == decay_model.hash
+    assert ds.attrs["engine"] == "pysd"
+
+
+def test_scenario_list_adds_dimension_and_levers_act(decay_model):
+    ds = decay_model.run(["baseline", "refill"], engine="pysd", return_columns=["Stock"])
+    assert list(ds.data_vars) == ["stock"]
+    assert ds["scenario"].values.tolist() == ["baseline", "refill"]
+    base, refill = ds["stock"].sel(scenario="baseline"), ds["stock"].sel(scenario="refill")
+    # before the lever starts, refill only drains faster (residence time 4)
+    assert refill.sel(time=2029).item() == pytest.approx(euler_decay(5, tau=4.0), rel=1e-12)
+    # after it, the stock heads towards inflow * residence time = 80
+    assert refill.sel(time=2040).item() > 70 > base.sel(time=2040).item()
+
+
+def test_params_override_scenario_and_time_step(decay_model):
+    ds = decay_model.run("baseline", params={"Residence Time": 10, "TIME STEP": 1 / 32},
+                         engine="pysd")
+    assert ds["stock"].sel(time=2034).item() == pytest.approx(
+        euler_decay(10, tau=10, dt=1 / 32), rel=1e-12)
+
+
+def test_time_series_override(decay_model):
+    inflow_size = pd.Series([0.0, 0.0, 30.0, 30.0], index=[2024.0, 2030.0, 2030.001, 2040.0])
+    ds = decay_model.run(params={"Inflow Size": inflow_size, "Inflow Size Start Year": 2024},
+                         engine="pysd")
+    assert ds["stock"].sel(time=2030).item() == pytest.approx(euler_decay(6), rel=1e-9)
+    assert ds["stock"].sel(time=2040).item() > ds["stock"].sel(time=2031).item()
+
+
+def test_out_of_range_params_refused_unless_allowed(decay_model):
+    with pytest.raises(ParameterRangeError, match=r"'Residence Time'.*\[1, 20\]"):
+        decay_model.run(params={"Residence Time": 0.5}, engine="pysd")
+    ds = decay_model.run(params={"Residence Time": 0.5}, engine="pysd",
+                         allow_out_of_range=["Residence Time"], return_columns=["Stock"])
+    assert ds["stock"].sel(time=2025).item() == pytest.approx(euler_decay(1, tau=0.5), rel=1e-12)
+    with pytest.raises(ParameterRangeError, match="finite"):
+        decay_model.run(params={"Residence Time": float("nan")}, engine="pysd")
+
+
+def test_unknown_param_and_column(decay_model):
+    with pytest.raises(UnknownNameError, match="unknown parameter 'Residence'"):
+        decay_model.run(params={"Residence": 3}, engine="pysd")
+    with pytest.raises(UnknownNameError, match="unknown variable 'Stok'.*'Stock'"):
+        decay_model.run(return_columns=["Stok"], engine="pysd")
+
+
+def test_unknown_engine(decay_model):
+    with pytest.raises(ValueError, match="unknown engine 'fast'"):
+        decay_model.run(engine="fast")
+
+
+def test_batch_with_pysd_equals_single_runs(decay_model):
+    taus = np.array([2.0, 5.0, 9.0])
+    ds = decay_model.run_batch({"Residence Time": taus, "Initial Stock": 50}, engine="pysd",
+                               return_columns=["Stock"])
+    assert ds["stock"].dims == ("sample", "time")
+    assert ds["design"].sel(parameter="residence_time").values.tolist() == taus.tolist()
+    for i, tau in enumerate(taus):
+        single = decay_model.run(params={"Residence Time": tau, "Initial Stock": 50},
+                                 engine="pysd", return_columns=["Stock"])
+        np.testing.assert_array_equal(ds["stock"].isel(sample=i).values, single["stock"].values)
+
+
+def test_batch_arrays_must_share_length(decay_model):
+    with pytest.raises(SDModelsError, match="has 2 values but 'Residence Time' has 3"):
+        decay_model.run_batch({"Residence Time": [2, 3, 4], "Initial Stock": [1, 2]},
+                              engine="pysd")
+    with pytest.raises(SDModelsError, match="cannot vary per sample"):
+        decay_model.run_batch({"TIME STEP": [0.1, 0.2]}, engine="pysd")
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        sdmodels.load_model(tmp_path / "missing.mdl")
+    (tmp_path / "model.txt").write_text("x = 1")
+    with pytest.raises(ModelLoadError, match="not a Vensim"):
+        sdmodels.load_model(tmp_path / "model.txt")
+    (tmp_path / "broken.mdl").write_text("{UTF-8}\nStock = INTEG (( , 100)\n~ ~ |\n")
+    with pytest.raises(ModelLoadError, match="cannot translate"):
+        sdmodels.load_model(tmp_path / "broken.mdl")
+
+
+def test_translation_is_cached_by_content(decay_copy):
+    first = sdmodels.load_model(decay_copy)
+    again = sdmodels.load_model(decay_copy)
+    assert first._py_file == again._py_file and first.hash == again.hash
+    decay_copy.write_text(decay_copy.read_text().replace("Initial Stock= 100", "Initial Stock= 90"))
+    changed = sdmodels.load_model(decay_copy)
+    assert changed.hash != first.hash
+    assert changed.parameters["initial_stock"].value == 90
