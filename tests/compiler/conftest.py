@@ -1,0 +1,60 @@
+"""Shared fixtures of the compiler tests: the test models and one compilation per model and session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TEST_MODELS_DIR = Path(__file__).resolve().parent / "models"
+PROJECT_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+_MODEL_SUFFIXES = (".mdl", ".xmile")
+
+#: Models the compiler must refuse, with the function (in any spelling) and element to be named.
+UNSUPPORTED_MODELS: dict[str, tuple[tuple[str, ...], str]] = {
+    "unsupported_random.mdl": (("random uniform", "random_uniform"), "noise"),
+    "unsupported_macro.mdl": (("expsmooth",), "smoothed signal"),
+    "unsupported_get_data.mdl": (("get direct data", "get_direct_data", "get data", "getdata"),
+                                 "observed demand"),
+}
+
+
+def test_model_paths() -> list[Path]:
+    """Every supported small test model (``tests/compiler/models``)."""
+    return sorted(p for p in TEST_MODELS_DIR.iterdir()
+                  if p.suffix in _MODEL_SUFFIXES and p.name not in UNSUPPORTED_MODELS)
+
+
+test_model_paths.__test__ = False  # type: ignore[attr-defined]  # not a test function
+
+
+def project_model_paths() -> list[Path]:
+    """Every model shipped in the top-level ``models/`` folder (found by globbing)."""
+    return sorted(p for p in PROJECT_MODELS_DIR.glob("*") if p.suffix in _MODEL_SUFFIXES)
+
+
+@pytest.fixture(scope="session")
+def compiled() -> Callable[[Path], Any]:
+    """``compiled(path)``: the compiled model of ``path``, compiled once per test session.
+
+    A compilation error is remembered and raised again for every test that asks for that model.
+    """
+    from sdmodels.compiler import compile_model
+
+    cache: dict[Path, Any] = {}
+
+    def get(path: Path) -> Any:
+        key = Path(path).resolve()
+        if key not in cache:
+            try:
+                cache[key] = compile_model(key)
+            except Exception as exc:  # remembered, re-raised below for each test
+                cache[key] = exc
+        result = cache[key]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    return get
