@@ -28,11 +28,11 @@ def run(
     ] = "auto",
     out: Annotated[
         Path | None,
-        typer.Option(help="Results file (.nc or .zarr). Default: results/<model>.nc"),
+        typer.Option(help="Results file (.nc or .zarr). Default: results/MODEL_NAME.nc"),
     ] = None,
     plot: Annotated[
         Path | None, typer.Option(help="Chart of the key outputs (.png, .svg or .pdf). "
-                                  "Default: results/<model>.png")
+                                  "Default: results/MODEL_NAME.png")
     ] = None,
     years: Annotated[str, typer.Option(help="Years shown in the summary table.")] = DEFAULT_YEARS,
     output: Annotated[
