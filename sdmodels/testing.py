@@ -421,7 +421,8 @@ def assert_outputs_close(
         idx = tuple(int(j) for j in first)
         raise AssertionError(
             f"{prefix}{_describe(py, model)}{element} differs from PySD first at time "
-            f"{ref_time[t]:g} in sample {sample}: compiled {got[idx]!r}, PySD {want[idx]!r} "
+            f"{ref_time[t]:g} in sample {sample}: compiled {float(got[idx])!r}, "
+            f"PySD {float(want[idx])!r} "
             f"(|diff| {abs(got[idx] - want[idx]):.3g}; {len(bad)} of {close.size} values differ "
             f"beyond rtol={rtol:g}, atol={atol:g})"
         )

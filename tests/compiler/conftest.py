@@ -21,13 +21,10 @@ UNSUPPORTED_MODELS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-def test_model_paths() -> list[Path]:
+def small_model_paths() -> list[Path]:
     """Every supported small test model (``tests/compiler/models``)."""
     return sorted(p for p in TEST_MODELS_DIR.iterdir()
                   if p.suffix in _MODEL_SUFFIXES and p.name not in UNSUPPORTED_MODELS)
-
-
-test_model_paths.__test__ = False  # type: ignore[attr-defined]  # not a test function
 
 
 def project_model_paths() -> list[Path]:

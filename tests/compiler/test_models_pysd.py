@@ -7,11 +7,19 @@ where a stock is involved: ``S(t + dt) = S(t) + dt * flow(t)``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from sdmodels.testing import declared_ranges, draw_parameters, pysd_reference
+from sdmodels.testing import (
+    assert_matches_pysd,
+    assert_outputs_close,
+    declared_ranges,
+    draw_parameters,
+    pysd_reference,
+)
 
 from .conftest import TEST_MODELS_DIR
 
@@ -367,3 +375,75 @@ def test_subscripted_draws_have_one_value_per_element():
     assert draws["initial_population"].shape == (4, 2, 2)
     assert draws["birth_rate"].shape == (4, 2)
     assert len(np.unique(draws["initial_population"])) == 16
+
+
+# ------------------------------------------------------------------------------------ the assertion
+class PySDBackedModel:
+    """Stands in for a compiled model by running PySD once per sample.
+
+    It has the compiled engine's interface (``time``, ``dims``, ``outputs``, ``run``), so the
+    equivalence assertions can be tested without the compiler: they must pass on PySD itself and fail
+    on a perturbed copy.
+    """
+
+    def __init__(self, path: Path, *, perturb: tuple[str, int, int] | None = None,
+                 drop: str | None = None) -> None:
+        from sdmodels.testing import _model
+
+        self.path = path
+        self.model = _model(path)
+        ref = pysd_reference(path)
+        self.time = ref.time
+        self.dims = ref.dims
+        self.outputs = [py for py in ref if py != drop]
+        self.perturb = perturb
+
+    def run(self, params, n, *, return_columns=None):
+        from sdmodels.testing import _sample_params
+
+        fixed = {k: v for k, v in params.items() if isinstance(v, pd.Series) or np.ndim(v) == 0}
+        draws = {k: np.asarray(v) for k, v in params.items() if k not in fixed}
+        refs = [pysd_reference(self.path, _sample_params(self.model, fixed, draws, i))
+                for i in range(n)]
+        out = {py: np.stack([r[py] for r in refs]) for py in self.outputs}
+        if self.perturb is not None:
+            py, sample, t = self.perturb
+            if sample < n:
+                out[py][sample, t] += 1e-6 * (1 + abs(out[py][sample, t]))
+        return out
+
+
+@pytest.mark.parametrize("name", ["exponential_decay.mdl", "subscripts_2d.mdl"])
+def test_assert_matches_pysd_accepts_pysd_itself(name: str) -> None:
+    path = TEST_MODELS_DIR / name
+    assert_matches_pysd(path, n_random=2, compiled=PySDBackedModel(path))
+
+
+def test_assert_matches_pysd_reports_the_first_difference() -> None:
+    path = TEST_MODELS_DIR / "subscripts_2d.mdl"
+    stub = PySDBackedModel(path, perturb=("population", 1, 9))
+    with pytest.raises(AssertionError) as info:
+        assert_matches_pysd(path, n_random=2, compiled=stub)
+    message = str(info.value)
+    assert "'population' (population)[young,female]" in message
+    assert "time 2.25 in sample 1" in message and "random batch of 2" in message
+    assert "compiled" in message and "PySD" in message
+
+
+def test_assert_matches_pysd_reports_missing_outputs() -> None:
+    path = TEST_MODELS_DIR / "exponential_decay.mdl"
+    with pytest.raises(AssertionError, match="does not return 1 variable.*outflow"):
+        assert_matches_pysd(path, compiled=PySDBackedModel(path, drop="outflow"))
+
+
+def test_assert_outputs_close_follows_the_compiled_axis_order() -> None:
+    path = TEST_MODELS_DIR / "subscripts_2d.mdl"
+    ref = pysd_reference(path)
+    compiled = {py: values[None] for py, values in ref.items()}
+    dims = dict(ref.dims)
+    compiled["population"] = np.transpose(compiled["population"], (0, 1, 3, 2))
+    dims["population"] = tuple(reversed(ref.dims["population"]))
+    assert_outputs_close(compiled, ref.time, [ref], compiled_dims=dims)
+    dims["population"] = (("sex", ("male", "female")), ("age", ("young", "old")))
+    with pytest.raises(AssertionError, match="coordinates"):
+        assert_outputs_close(compiled, ref.time, [ref], compiled_dims=dims)
