@@ -1,0 +1,265 @@
+"""Build the kernel description of a model: nodes, statefuls, tables, columns.
+
+:class:`ModelBuilder` walks every element of the abstract model once per mode
+("init" for the initialisation, "run" for the time loop), producing
+:class:`~sdmodels.compiler._dependencies.Node` objects that
+:mod:`sdmodels.compiler._kernel` writes out in dependency order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sdmodels.compiler._builtins import LookupRegistry, Stateful, StatefulRegistry
+from sdmodels.compiler._dependencies import Node, dynamic_nodes, topological_order
+from sdmodels.compiler._errors import UnsupportedFeature
+from sdmodels.compiler._expressions import Context, ExpressionVisitor
+from sdmodels.compiler._names import Namer
+from sdmodels.compiler._subscripts import SubscriptResolver
+from sdmodels.compiler._translate import CONTROL_NAMES, ElementInfo, ModelInfo
+
+__all__ = ["ModelBuilder", "KernelPlan"]
+
+
+@dataclass
+class KernelPlan:
+    """Everything the source generator needs, already ordered."""
+
+    file: str
+    init_nodes: list[Node]
+    static_nodes: list[Node]
+    dynamic_nodes: list[Node]
+    statefuls: list[Stateful]
+    tables: list[Any]
+    outputs: list[tuple[str, str]]  # (py_name, local name) per output column, in order
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class ModelBuilder:
+    """Turn a :class:`~sdmodels.compiler._translate.ModelInfo` into a :class:`KernelPlan`.
+
+    Parameters
+    ----------
+    info
+        The collected model.
+    timeseries
+        Python names of constants given as time series (interpolated over time
+        with the ends held, as PySD does for a :class:`pandas.Series` parameter).
+    """
+
+    def __init__(self, info: ModelInfo, timeseries: frozenset[str] = frozenset()) -> None:
+        self.info = info
+        self.file = info.file
+        self.clean_to_py = info.clean_to_py
+        self.resolver = SubscriptResolver(info.subscripts, info.mapping)
+        self.namer = Namer()
+        for reserved in ("i", "j", "k", "time", "P", "ctl", "times", "saved", "out", "oc"):
+            self.namer._used.add(reserved)
+        self.visitor = ExpressionVisitor(self)
+        self.lookups = LookupRegistry(self)
+        self.statefuls = StatefulRegistry(self)
+        self.timeseries = frozenset(timeseries)
+        self._cells: dict[tuple[str, tuple[str, ...]], str] = {}
+        for name in self.timeseries:
+            el = info.elements.get(name)
+            if el is None or el.kind != "constant":
+                raise ValueError(f"{name!r} is not a constant and cannot be given as a time series")
+        for el in info.elements.values():
+            if el.kind == "lookup":
+                continue
+            for cell in self.resolver.element_cells(el.dims):
+                self._cells[(el.py_name, cell)] = self.namer.make("v", el.py_name, *cell)
+
+    # -- lookups used by the visitor ------------------------------------------------------
+    def element_of(self, reference: str, ctx: Context) -> ElementInfo:
+        py = self.clean_to_py.get(reference)
+        if py is None or py not in self.info.elements:
+            raise UnsupportedFeature(
+                f"a reference to {reference!r}, which is not a model element", ctx.element.name, self.file
+            )
+        return self.info.elements[py]
+
+    def cell_name(self, element: ElementInfo, cell: tuple[str, ...]) -> str:
+        return self._cells[(element.py_name, cell)]
+
+    def control_name(self, py_name: str) -> str:
+        return self._cells[(py_name, ())]
+
+    # -- control variables ---------------------------------------------------------------
+    def control_defaults(self) -> dict[str, float]:
+        """INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER: numbers or references to each other."""
+        from pysd.translators.structures import abstract_expressions as ae
+
+        values: dict[str, float] = {}
+        pending = {c: self.info.elements[c] for c in CONTROL_NAMES}
+        for _ in range(len(pending) + 1):
+            for name, el in list(pending.items()):
+                ast = el.components[0].ast
+                if isinstance(ast, (int, float, np.integer, np.floating)):
+                    values[name] = float(ast)
+                elif isinstance(ast, ae.ReferenceStructure) and ast.subscripts is None:
+                    ref = self.clean_to_py.get(ast.reference)
+                    if ref in values:
+                        values[name] = values[ref]
+                    elif ref not in CONTROL_NAMES:
+                        raise UnsupportedFeature(
+                            "a control variable defined from a model variable", el.name, self.file
+                        )
+                    else:
+                        continue
+                else:
+                    raise UnsupportedFeature(
+                        "a control variable defined by an expression", el.name, self.file
+                    )
+                del pending[name]
+        if pending:
+            raise UnsupportedFeature("circular control variables", ", ".join(pending), self.file)
+        return values
+
+    # -- build ---------------------------------------------------------------------------
+    def build(self) -> KernelPlan:
+        info = self.info
+        run_nodes: dict[str, Node] = {}
+        init_nodes: dict[str, Node] = {}
+        params: dict[str, dict[str, Any]] = {}
+        ts_columns: dict[str, list[int]] = {}
+        columns: dict[str, dict[str, Any]] = {}
+        n_param = 0
+        n_ts = 0
+        outputs: list[tuple[str, str]] = []
+        controls = self.control_defaults()
+
+        for el in info.elements.values():
+            if el.kind == "lookup":
+                continue
+            cells = self.resolver.element_cells(el.dims)
+            shape = [len(self.info.subscripts[d]) for d in el.dims]
+            columns[el.py_name] = {
+                "start": len(outputs),
+                "shape": shape,
+                "dims": [[d, list(self.info.subscripts[d])] for d in el.dims],
+                "name": el.name,
+                "units": el.units,
+                "doc": el.doc,
+            }
+            for cell in cells:
+                outputs.append((el.py_name, self._cells[(el.py_name, cell)]))
+            if el.kind == "control":
+                idx = CONTROL_NAMES.index(el.py_name)
+                name = self._cells[(el.py_name, ())]
+                node = Node(name, [f"{name} = ctl[{idx}]"], frozenset(), el.name)
+                run_nodes[name] = init_nodes[name] = node
+                continue
+            if el.kind == "constant":
+                values = self._constant_values(el, cells)
+                is_ts = el.py_name in self.timeseries
+                params[el.py_name] = {
+                    "start": n_param,
+                    "shape": shape,
+                    "default": values,
+                }
+                if is_ts:
+                    ts_columns[el.py_name] = list(range(n_ts, n_ts + len(cells)))
+                for k, cell in enumerate(cells):
+                    name = self._cells[(el.py_name, cell)]
+                    if is_ts:
+                        c = n_ts + k
+                        code = f"f_interp_hold(time, TS_X[{c}], TS_Y[i, {c}], TS_M[{c}])"
+                        deps = frozenset({"time"})
+                    else:
+                        code = f"P[i, {n_param + k}]"
+                        deps = frozenset()
+                    node = Node(name, [f"{name} = {code}"], deps, el.name)
+                    run_nodes[name] = init_nodes[name] = node
+                n_param += len(cells)
+                if is_ts:
+                    n_ts += len(cells)
+                continue
+            # auxiliaries and statefuls
+            defined: set[tuple[str, ...]] = set()
+            for comp in el.components:
+                subs = list(comp.subscripts[0])
+                excepts = [list(e) for e in comp.subscripts[1]]
+                for cell, env, flat in self.resolver.component_cells(subs, excepts):
+                    if cell not in self._cells_of(el):
+                        raise UnsupportedFeature(
+                            f"cell {cell} outside the element's dimensions", el.name, self.file
+                        )
+                    defined.add(cell)
+                    name = self._cells[(el.py_name, cell)]
+                    ast = comp.ast
+                    if isinstance(ast, np.ndarray) and ast.size > 1:
+                        ast = ast.ravel()[flat]
+                    for mode, target in (("run", run_nodes), ("init", init_nodes)):
+                        ctx = Context(element=el, env=env, mode=mode, cell=cell)
+                        expr = self.visitor.visit(ast, ctx)
+                        target[name] = Node(name, [f"{name} = {expr.as_float()}"], expr.deps, el.name)
+            for cell in self._cells_of(el):
+                if cell not in defined:
+                    name = self._cells[(el.py_name, cell)]
+                    run_nodes[name] = init_nodes[name] = Node(
+                        name, [f"{name} = math.nan"], frozenset(), el.name
+                    )
+
+        statefuls = self.statefuls.items
+        state_names: set[str] = set()
+        for st in statefuls:
+            state_names |= st.state_names
+            init_nodes[st.init.name] = st.init
+        run_order = topological_order(run_nodes, None, {"time"} | state_names, self.file)
+        dynamic = dynamic_nodes(run_order, {"time"} | state_names)
+        init_order = topological_order(
+            init_nodes, [st.init.name for st in statefuls], {"time"}, self.file
+        )
+        for st in statefuls:
+            missing = [d for d in st.deriv_deps if d not in run_nodes and d not in state_names | {"time"}]
+            if missing:  # pragma: no cover - internal consistency
+                raise KeyError(f"internal error: {st.label} reads undefined {missing}")
+
+        metadata = {
+            "file": self.file,
+            "controls": controls,
+            "params": params,
+            "n_param": n_param,
+            "timeseries": ts_columns,
+            "n_ts": n_ts,
+            "columns": columns,
+            "n_columns": len(outputs),
+            "statefuls": [st.label for st in statefuls],
+        }
+        return KernelPlan(
+            file=self.file,
+            init_nodes=init_order,
+            static_nodes=[n for n in run_order if n.name not in dynamic],
+            dynamic_nodes=[n for n in run_order if n.name in dynamic],
+            statefuls=statefuls,
+            tables=self.lookups.tables,
+            outputs=outputs,
+            metadata=metadata,
+        )
+
+    def _cells_of(self, el: ElementInfo) -> list[tuple[str, ...]]:
+        return self.resolver.element_cells(el.dims)
+
+    def _constant_values(self, el: ElementInfo, cells: list[tuple[str, ...]]) -> Any:
+        values = {cell: float("nan") for cell in cells}
+        for comp in el.components:
+            subs = list(comp.subscripts[0])
+            excepts = [list(e) for e in comp.subscripts[1]]
+            ast = comp.ast
+            for cell, _env, flat in self.resolver.component_cells(subs, excepts):
+                if cell not in values:
+                    raise UnsupportedFeature(
+                        f"cell {cell} outside the element's dimensions", el.name, self.file
+                    )
+                if isinstance(ast, np.ndarray):
+                    arr = ast.ravel()
+                    values[cell] = float(arr[flat] if arr.size > 1 else arr[0])
+                else:
+                    values[cell] = float(ast)
+        if not el.dims:
+            return values[()]
+        return [values[c] for c in cells]

@@ -1,0 +1,106 @@
+"""On-disk cache of generated kernel modules.
+
+A generated module is written to ``<cache dir>/<key>.py`` and imported from
+there, so numba's own ``cache=True`` stores the machine code next to it (in
+``__pycache__``). The key hashes the model content, the sdmodels and numba
+versions, the compiler's own source and the variant (time-series
+parameters), so a change to any of them compiles afresh.
+
+The cache directory is ``$SDMODELS_CACHE_DIR`` if set, else the user cache
+directory given by :mod:`platformdirs`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+
+__all__ = ["cache_dir", "cache_key", "module_path", "write_module", "import_module", "ENV_VAR"]
+
+ENV_VAR = "SDMODELS_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """Directory holding cached kernels (created on demand)."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        path = Path(env).expanduser()
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_cache_dir("sdmodels")) / "kernels"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@lru_cache(maxsize=1)
+def generator_fingerprint() -> str:
+    """Hash of the compiler's source files: a new generator means new kernels."""
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for file in sorted(here.glob("*.py")):
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(content_hash: str, variant: str = "") -> str:
+    """Cache key of a model's kernel.
+
+    Examples
+    --------
+    >>> len(cache_key("0" * 64))
+    64
+    >>> cache_key("a") != cache_key("a", variant="x")
+    True
+    """
+    import numba
+
+    from sdmodels.compiler._version import package_version
+
+    text = "|".join(
+        [content_hash, package_version(), numba.__version__, generator_fingerprint(), variant]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def module_path(key: str, directory: Path | None = None) -> Path:
+    return (directory or cache_dir()) / f"kernel_{key[:40]}.py"
+
+
+def write_module(path: Path, source: str) -> None:
+    """Write ``source`` to ``path`` atomically (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp_", suffix=".py")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(source)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def import_module(path: Path) -> ModuleType:
+    """Import a generated module from its file."""
+    name = "sdmodels_kernels." + path.stem
+    if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(path):
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:  # pragma: no cover
+        raise ImportError(f"cannot import generated kernel {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module

@@ -1,0 +1,323 @@
+"""AST node -> numba expression.
+
+:class:`ExpressionVisitor` has one method per structure class of
+``pysd.translators.structures.abstract_expressions``. It returns an
+:class:`Expr`: source text built only from sanitised identifiers, helper names
+from :mod:`sdmodels.compiler._support`, operators and numbers written with
+``repr(float(x))``. Model text is never evaluated.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sdmodels.compiler._errors import UnsupportedFeature
+from sdmodels.compiler._subscripts import SubscriptError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sdmodels.compiler._builder import ModelBuilder
+    from sdmodels.compiler._translate import ElementInfo
+
+__all__ = ["Expr", "Context", "ExpressionVisitor", "number", "FUNCTIONS"]
+
+
+@dataclass(frozen=True)
+class Expr:
+    """Generated expression text, its type (``"f"`` float, ``"b"`` bool) and the names it reads."""
+
+    code: str
+    kind: str
+    deps: frozenset[str]
+
+    def as_float(self) -> str:
+        return f"(1.0 if {self.code} else 0.0)" if self.kind == "b" else self.code
+
+    def as_bool(self) -> str:
+        return self.code if self.kind == "b" else f"({self.code} != 0.0)"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where an expression is being generated."""
+
+    element: ElementInfo
+    env: dict[str, str]  # subscript range written on the left -> coordinate of this cell
+    mode: str  # "run" or "init" (ACTIVE INITIAL, stateful initial values)
+    cell: tuple[str, ...] = ()
+
+    def with_mode(self, mode: str) -> Context:
+        return replace(self, mode=mode)
+
+
+def number(x: Any) -> str:
+    """Source text of a number: ``repr(float(x))``, parenthesised when negative.
+
+    Examples
+    --------
+    >>> number(3), number(-0.5), number(float("inf"))
+    ('3.0', '(-0.5)', 'math.inf')
+    """
+    value = float(x)
+    if math.isnan(value):
+        return "math.nan"
+    if math.isinf(value):
+        return "math.inf" if value > 0 else "(-math.inf)"
+    text = repr(value)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _join(*exprs: Expr) -> frozenset[str]:
+    out: frozenset[str] = frozenset()
+    for e in exprs:
+        out = out | e.deps
+    return out
+
+
+# name -> (number of arguments, template over float arguments, reads time/time step)
+FUNCTIONS: dict[str, tuple[tuple[int, ...], str, bool]] = {
+    "abs": ((1,), "abs({0})", False),
+    "exp": ((1,), "np.exp({0})", False),
+    "ln": ((1,), "np.log({0})", False),
+    "log": ((2,), "f_log({0}, {1})", False),
+    "sqrt": ((1,), "np.sqrt({0})", False),
+    "sin": ((1,), "np.sin({0})", False),
+    "cos": ((1,), "np.cos({0})", False),
+    "tan": ((1,), "np.tan({0})", False),
+    "arcsin": ((1,), "np.arcsin({0})", False),
+    "arccos": ((1,), "np.arccos({0})", False),
+    "arctan": ((1,), "np.arctan({0})", False),
+    "sinh": ((1,), "np.sinh({0})", False),
+    "cosh": ((1,), "np.cosh({0})", False),
+    "tanh": ((1,), "np.tanh({0})", False),
+    "power": ((2,), "({0} ** {1})", False),
+    "min": ((2,), "f_min({0}, {1})", False),
+    "max": ((2,), "f_max({0}, {1})", False),
+    "integer": ((1,), "f_integer({0})", False),
+    "modulo": ((2,), "f_modulo({0}, {1})", False),
+    "quantum": ((2,), "f_quantum({0}, {1})", False),
+    "xidz": ((3,), "f_xidz({0}, {1}, {2})", False),
+    "zidz": ((2,), "f_zidz({0}, {1})", False),
+    "step": ((2,), "f_step(time, {ts}, {0}, {1})", True),
+    "ramp": ((3,), "f_ramp(time, {0}, {1}, {2})", True),
+    "Xramp": ((2,), "f_ramp_open(time, {0}, {1})", True),
+    "pulse": ((2,), "f_pulse(time, {0}, {1})", True),
+    # PySD passes PULSE TRAIN(start, width, interval, end) as (start, interval, width, end)
+    "pulse_train": ((4,), "f_pulse_train(time, {0}, {1}, {2}, {3}, 1.0)", True),
+    "Xpulse": ((2,), "f_pulse_magnitude(time, {ts}, {0}, {1}, 0.0)", True),
+    "Xpulse_train": ((3,), "f_pulse_magnitude(time, {ts}, {0}, {2}, {1})", True),
+}
+
+_VECTOR = {"sum": " + ", "prod": " * ", "vmin": "min", "vmax": "max"}
+_COMPARE = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_ARITH = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
+
+
+class ExpressionVisitor:
+    """Generate the expression of one cell of one element."""
+
+    def __init__(self, builder: ModelBuilder) -> None:
+        self.builder = builder
+
+    # -- entry point ---------------------------------------------------------------
+    def visit(self, node: Any, ctx: Context) -> Expr:
+        if isinstance(node, (bool, np.bool_)):
+            return Expr("True" if node else "False", "b", frozenset())
+        if isinstance(node, (int, float, np.integer, np.floating)):
+            return Expr(number(node), "f", frozenset())
+        if isinstance(node, np.ndarray):
+            if node.size == 1:
+                return Expr(number(node.ravel()[0]), "f", frozenset())
+            self.unsupported("an array literal inside an expression", ctx)
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is None:
+            self.unsupported(_feature_name(node), ctx)
+        return method(node, ctx)
+
+    def unsupported(self, what: str, ctx: Context, detail: str = "") -> None:
+        raise UnsupportedFeature(what, ctx.element.name, self.builder.file, detail)
+
+    # -- operators -----------------------------------------------------------------
+    def visit_ArithmeticStructure(self, node: Any, ctx: Context) -> Expr:
+        args = [self.visit(a, ctx) for a in node.arguments]
+        ops = list(node.operators)
+        if len(args) == 1:
+            if ops and ops[0] == "negative":
+                return Expr(f"(-{args[0].as_float()})", "f", args[0].deps)
+            if not ops or ops[0] == "+":
+                return args[0]
+            self.unsupported(f"unary operator {ops[0]!r}", ctx)
+        for op in ops:
+            if op not in _ARITH:
+                self.unsupported(f"operator {op!r}", ctx)
+        if all(op == "^" for op in ops):
+            # Python (and so PySD) evaluates a ** b ** c from the right
+            code = args[-1].as_float()
+            for arg in reversed(args[:-1]):
+                code = f"({arg.as_float()} ** {code})"
+        else:
+            code = args[0].as_float()
+            for op, arg in zip(ops, args[1:]):
+                code = f"({code} {_ARITH[op]} {arg.as_float()})"
+        return Expr(code, "f", _join(*args))
+
+    def visit_LogicStructure(self, node: Any, ctx: Context) -> Expr:
+        args = [self.visit(a, ctx) for a in node.arguments]
+        ops = list(node.operators)
+        if len(args) == 1:
+            if ops == [":NOT:"]:
+                return Expr(f"(not {args[0].as_bool()})", "b", args[0].deps)
+            self.unsupported(f"unary operator {ops[0]!r}", ctx)
+        if all(op in _COMPARE for op in ops):
+            # chained comparisons, as Python evaluates PySD's 'a < b < c'
+            parts = [
+                f"({left.as_float()} {_COMPARE[op]} {right.as_float()})"
+                for op, left, right in zip(ops, args[:-1], args[1:])
+            ]
+            code = parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
+            return Expr(code, "b", _join(*args))
+        if all(op in (":AND:", ":OR:") for op in ops):
+            # PySD nests logical operators from the right
+            code = args[-1].as_bool()
+            for op, arg in zip(reversed(ops), reversed(args[:-1])):
+                word = "and" if op == ":AND:" else "or"
+                code = f"({arg.as_bool()} {word} {code})"
+            return Expr(code, "b", _join(*args))
+        self.unsupported("mixed logical operators " + " ".join(ops), ctx)
+        raise AssertionError  # pragma: no cover
+
+    # -- references ----------------------------------------------------------------
+    def visit_ReferenceStructure(self, node: Any, ctx: Context) -> Expr:
+        if node.reference == "time":
+            return Expr("time", "f", frozenset({"time"}))
+        target = self.builder.element_of(node.reference, ctx)
+        if target.kind == "lookup":
+            self.unsupported(f"lookup {target.name!r} used without an argument", ctx)
+        subs = None if node.subscripts is None else list(node.subscripts.subscripts)
+        try:
+            cell = self.builder.resolver.resolve(target.dims, subs, ctx.env)
+        except SubscriptError as exc:
+            self.unsupported(f"subscript reference to {target.name!r}", ctx, str(exc))
+        name = self.builder.cell_name(target, cell)
+        return Expr(name, "f", frozenset({name}))
+
+    # -- calls ---------------------------------------------------------------------
+    def visit_CallStructure(self, node: Any, ctx: Context) -> Expr:
+        fname = node.function.reference
+        if fname in self.builder.clean_to_py:
+            target = self.builder.element_of(fname, ctx)
+            if target.kind == "lookup":
+                return self._lookup_call(target, node, ctx)
+        if fname in _VECTOR:
+            return self._vector(fname, node, ctx)
+        if fname == "if_then_else":
+            cond, yes, no = self._args(node, ctx, 3, fname)
+            code = f"({yes.as_float()} if {cond.as_bool()} else {no.as_float()})"
+            return Expr(code, "f", _join(cond, yes, no))
+        if fname == "active_initial":
+            if len(node.arguments) != 2:
+                self.unsupported("ACTIVE INITIAL with other than 2 arguments", ctx)
+            arg = node.arguments[1] if ctx.mode == "init" else node.arguments[0]
+            return self.visit(arg, ctx)
+        if fname == "pi" and not node.arguments:
+            return Expr("np.pi", "f", frozenset())
+        if fname in FUNCTIONS:
+            nargs, template, uses_time = FUNCTIONS[fname]
+            args = self._args(node, ctx, nargs[0], fname)
+            deps = _join(*args)
+            fmt = {}
+            if uses_time:
+                ts = self.builder.control_name("time_step")
+                fmt["ts"] = ts
+                deps = deps | {"time", ts}
+            code = template.format(*(a.as_float() for a in args), **fmt)
+            return Expr(code, "f", deps)
+        shown = fname[1:] if fname.startswith("X") else fname
+        self.unsupported(shown.upper().replace("_", " "), ctx)
+        raise AssertionError  # pragma: no cover
+
+    def _args(self, node: Any, ctx: Context, n: int, fname: str) -> list[Expr]:
+        if len(node.arguments) != n:
+            self.unsupported(
+                f"{fname.upper()} with {len(node.arguments)} arguments (expected {n})", ctx
+            )
+        return [self.visit(a, ctx) for a in node.arguments]
+
+    def _vector(self, fname: str, node: Any, ctx: Context) -> Expr:
+        from sdmodels.compiler._dependencies import bang_ranges
+
+        if len(node.arguments) != 1:
+            self.unsupported(f"{fname.upper()} with {len(node.arguments)} arguments", ctx)
+        arg = node.arguments[0]
+        ranges = bang_ranges(arg)
+        if not ranges:
+            self.unsupported(f"{fname.upper()} without a 'range!' subscript", ctx)
+        import itertools
+
+        resolver = self.builder.resolver
+        terms = []
+        for coords in itertools.product(*(resolver.values(r) for r in ranges)):
+            env = dict(ctx.env)
+            env.update(zip(ranges, coords))
+            terms.append(self.visit(arg, replace(ctx, env=env)))
+        floats = [t.as_float() for t in terms]
+        op = _VECTOR[fname]
+        if len(floats) == 1:
+            code = floats[0]
+        elif op in ("min", "max"):
+            code = f"{op}({', '.join(floats)})"
+        else:
+            code = "(" + op.join(floats) + ")"
+        return Expr(code, "f", _join(*terms))
+
+    def _lookup_call(self, target: ElementInfo, node: Any, ctx: Context) -> Expr:
+        if len(node.arguments) != 1:
+            self.unsupported(f"lookup {target.name!r} called with {len(node.arguments)} arguments", ctx)
+        x = self.visit(node.arguments[0], ctx)
+        subs = None if node.function.subscripts is None else list(node.function.subscripts.subscripts)
+        try:
+            cell = self.builder.resolver.resolve(target.dims, subs, ctx.env)
+        except SubscriptError as exc:
+            self.unsupported(f"subscript reference to lookup {target.name!r}", ctx, str(exc))
+        table = self.builder.lookups.table_of(target, cell, ctx)
+        return Expr(table.call(x.as_float()), "f", x.deps)
+
+    def visit_InlineLookupsStructure(self, node: Any, ctx: Context) -> Expr:
+        x = self.visit(node.argument, ctx)
+        table = self.builder.lookups.inline(node.lookups, ctx)
+        return Expr(table.call(x.as_float()), "f", x.deps)
+
+    # -- stateful structures ---------------------------------------------------------
+    def _stateful(self, node: Any, ctx: Context) -> Expr:
+        return self.builder.statefuls.output(node, ctx)
+
+    visit_IntegStructure = _stateful
+    visit_InitialStructure = _stateful
+    visit_SmoothStructure = _stateful
+    visit_SmoothNStructure = _stateful
+    visit_DelayStructure = _stateful
+    visit_DelayNStructure = _stateful
+    visit_DelayFixedStructure = _stateful
+    visit_TrendStructure = _stateful
+    visit_ForecastStructure = _stateful
+    visit_SampleIfTrueStructure = _stateful
+
+
+_FEATURE_NAMES = {
+    "DataStructure": "data variables (:DATA:)",
+    "GetDataStructure": "GET DATA",
+    "GetLookupsStructure": "GET LOOKUPS",
+    "GetConstantsStructure": "GET CONSTANTS",
+    "GameStructure": "GAME",
+    "AllocateAvailableStructure": "ALLOCATE AVAILABLE",
+    "AllocateByPriorityStructure": "ALLOCATE BY PRIORITY",
+    "LookupsStructure": "a lookup table used as a value",
+}
+
+
+def _feature_name(node: Any) -> str:
+    name = type(node).__name__
+    return _FEATURE_NAMES.get(name, name.replace("Structure", "") or repr(node))

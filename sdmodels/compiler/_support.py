@@ -1,0 +1,208 @@
+"""Jitted helpers called by generated kernels.
+
+Each helper reproduces the semantics of the PySD function of the same name
+(``pysd.py_backend.functions`` and ``lookups``) for scalar float arguments.
+Generated modules import them by name.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+__all__ = [
+    "JIT_OPTIONS",
+    "SMALL_VENSIM",
+    "f_step",
+    "f_ramp",
+    "f_ramp_open",
+    "f_pulse",
+    "f_pulse_train",
+    "f_pulse_magnitude",
+    "f_xidz",
+    "f_zidz",
+    "f_integer",
+    "f_quantum",
+    "f_modulo",
+    "f_min",
+    "f_max",
+    "f_log",
+    "f_lookup",
+    "f_interp_hold",
+    "f_delay_order",
+    "f_fixed_delay_order",
+]
+
+#: The one place where jit options are set (fastmath stays off: results must
+#: match PySD to 1e-9).
+JIT_OPTIONS = {"cache": True, "fastmath": False, "error_model": "numpy", "nogil": True}
+
+SMALL_VENSIM = 1e-6
+
+_jit = numba.njit(**JIT_OPTIONS)
+
+
+@_jit
+def f_step(time, time_step, value, tstep):
+    """STEP(value, tstep): ``value`` once ``time + TIME STEP/2 > tstep``."""
+    return value if time + time_step / 2.0 > tstep else 0.0
+
+
+@_jit
+def f_ramp(time, slope, start, finish):
+    """RAMP(slope, start, finish)."""
+    final = finish if finish < time else time
+    if time + SMALL_VENSIM > start:
+        return slope * (final - start)
+    return 0.0
+
+
+@_jit
+def f_ramp_open(time, slope, start):
+    """XMILE RAMP(slope, start) without an end."""
+    if time + SMALL_VENSIM > start:
+        return slope * (time - start)
+    return 0.0
+
+
+@_jit
+def f_pulse(time, start, width):
+    """PULSE(start, width): 1 during ``[start, start + width)``."""
+    if start - SMALL_VENSIM <= time and time < start + width:
+        return 1.0
+    return 0.0
+
+
+@_jit
+def f_pulse_train(time, start, repeat_time, width, end, out):
+    """PULSE TRAIN(start, width, interval, end) (PySD argument order: start, interval, width, end)."""
+    if repeat_time == 0.0:
+        if start - SMALL_VENSIM <= time and time < start + width:
+            return out
+        return 0.0
+    if start <= time and time < end:
+        if (time - start + SMALL_VENSIM) % repeat_time < width:
+            return out
+        return 0.0
+    return 0.0
+
+
+@_jit
+def f_pulse_magnitude(time, time_step, start, magnitude, repeat_time):
+    """XMILE PULSE(magnitude, start[, interval]): ``magnitude / TIME STEP`` for one step."""
+    return f_pulse_train(
+        time, start, repeat_time, 0.5 * time_step, math.inf, magnitude / time_step
+    )
+
+
+@_jit
+def f_xidz(a, b, x):
+    """XIDZ(a, b, x): ``x`` if ``|b| < 1e-6`` else ``a / b``."""
+    if abs(b) < SMALL_VENSIM:
+        return x
+    return a / b
+
+
+@_jit
+def f_zidz(a, b):
+    """ZIDZ(a, b): ``0`` if ``|b| < 1e-6`` else ``a / b``."""
+    if abs(b) < SMALL_VENSIM:
+        return 0.0
+    return a / b
+
+
+@_jit
+def f_integer(x):
+    """INTEGER(x): truncation towards zero."""
+    return float(np.trunc(x))
+
+
+@_jit
+def f_quantum(a, b):
+    """QUANTUM(a, b): ``a`` if ``b < 1e-6`` else ``b * INTEGER(a / b)``."""
+    if b < SMALL_VENSIM:
+        return a
+    return b * float(np.trunc(a / b))
+
+
+@_jit
+def f_modulo(x, m):
+    """MODULO(x, m) = ``x - QUANTUM(x, m)`` (Vensim sign convention)."""
+    return x - f_quantum(x, m)
+
+
+@_jit
+def f_min(a, b):
+    """MIN(a, b) with numpy's NaN propagation."""
+    if a != a or b != b:
+        return math.nan
+    return a if a <= b else b
+
+
+@_jit
+def f_max(a, b):
+    """MAX(a, b) with numpy's NaN propagation."""
+    if a != a or b != b:
+        return math.nan
+    return a if a >= b else b
+
+
+@_jit
+def f_log(x, base):
+    """LOG(x, base) = ``ln(x) / ln(base)``."""
+    return np.log(x) / np.log(base)
+
+
+@_jit
+def f_lookup(x, xs, ys, mode):
+    """Evaluate a lookup table at ``x`` as PySD does.
+
+    ``mode`` 0 interpolates and holds the end values outside the table,
+    1 extrapolates linearly (XMILE ``extrapolate``), 2 holds the last point at
+    or below ``x`` (XMILE ``discrete``).
+    """
+    n = xs.shape[0]
+    if x > xs[n - 1]:
+        if mode == 1:
+            k = (ys[n - 1] - ys[n - 2]) / (xs[n - 1] - xs[n - 2])
+            return ys[n - 1] + k * (x - xs[n - 1])
+        return ys[n - 1]
+    if x < xs[0]:
+        if mode == 1:
+            k = (ys[1] - ys[0]) / (xs[1] - xs[0])
+            return ys[0] + k * (x - xs[0])
+        return ys[0]
+    # first index with xs[j] >= x
+    j = np.searchsorted(xs, x)
+    if xs[j] == x:
+        return ys[j]
+    if mode == 2:
+        return ys[j - 1]
+    slope = (ys[j] - ys[j - 1]) / (xs[j] - xs[j - 1])
+    return slope * (x - xs[j - 1]) + ys[j - 1]
+
+
+@_jit
+def f_interp_hold(x, xs, ys, m):
+    """``np.interp(x, xs[:m], ys[:m])``: a time-series parameter (holds at the ends)."""
+    return np.interp(x, xs[:m], ys[:m])
+
+
+@_jit
+def f_delay_order(order, time_step, delay_time):
+    """Delay order as PySD sets it: reduced while ``order * TIME STEP > delay time``."""
+    k = int(order)
+    while k * time_step > delay_time:
+        k -= 1
+    return k
+
+
+@_jit
+def f_fixed_delay_order(delay_time, time_step):
+    """Length of a DELAY FIXED pipe: ``round(max(delay / TIME STEP, 1) + 1e-6)``."""
+    order = delay_time / time_step
+    if order < 1.0:
+        order = 1.0
+    return int(round(order + SMALL_VENSIM))

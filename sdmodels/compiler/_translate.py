@@ -1,0 +1,143 @@
+"""Translate a model file into PySD's abstract model and collect what the compiler needs.
+
+This mirrors the first half of PySD's own Python builder: the same
+:class:`~pysd.builders.python.python_model_builder.SectionBuilder` assigns the
+Python names (so that compiled outputs carry exactly PySD's names) and merges
+the subscripts of each element.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sdmodels.compiler._errors import UnsupportedFeature
+
+__all__ = ["ElementInfo", "ModelInfo", "translate_file", "collect"]
+
+#: PySD names of the control variables, in the order the kernel receives them.
+CONTROL_NAMES = ("initial_time", "final_time", "time_step", "saveper")
+
+
+@dataclass
+class ElementInfo:
+    """One model element as the compiler sees it."""
+
+    name: str  # Vensim name
+    py_name: str  # PySD Python name
+    dims: list[str]  # final subscript ranges of the element (PySD's merge)
+    components: list[Any]  # AbstractComponent objects
+    units: str = ""
+    limits: tuple = (None, None)
+    doc: str = ""
+    control: bool = False
+    kind: str = "aux"  # "constant", "lookup", "control", "aux"
+
+
+@dataclass
+class ModelInfo:
+    """Elements, subscripts and names of one model section."""
+
+    file: str
+    elements: dict[str, ElementInfo]  # by py_name
+    clean_to_py: dict[str, str]  # references in the AST -> py_name
+    subscripts: dict[str, list[str]]  # range name -> coordinates
+    mapping: dict[str, list]  # range name -> mapped ranges
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def translate_file(path: str | Path):
+    """Translate a ``.mdl`` or ``.xmile``/``.xml``/``.stmx`` file into an ``AbstractModel``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if suffix == ".mdl":
+            from pysd.translators.vensim.vensim_file import VensimFile
+
+            parsed = VensimFile(path)
+        elif suffix in (".xmile", ".xml", ".stmx"):
+            from pysd.translators.xmile.xmile_file import XmileFile
+
+            parsed = XmileFile(path)
+        else:
+            from sdmodels.errors import ModelLoadError
+
+            raise ModelLoadError(
+                f"cannot compile {path}: unknown model format {suffix!r}; "
+                "use a Vensim .mdl or an XMILE .xmile file"
+            )
+        parsed.parse()
+        return parsed.get_abstract_model()
+
+
+def _is_literal(ast: Any) -> bool:
+    import numpy as np
+
+    return isinstance(ast, (int, float, np.ndarray, np.number)) and not isinstance(ast, bool)
+
+
+def collect(abstract_model: Any) -> ModelInfo:
+    """Collect elements, Python names and subscripts of the main section."""
+    from pysd.builders.python.python_model_builder import SectionBuilder
+    from pysd.translators.structures.abstract_model import AbstractLookup
+
+    file = str(getattr(abstract_model, "original_path", "") or "")
+    if len(abstract_model.sections) > 1:
+        macro = abstract_model.sections[1].name
+        raise UnsupportedFeature("MACRO", macro, file)
+    section = abstract_model.sections[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            builder = SectionBuilder(section)
+        except Exception as exc:  # subscripts from external files and the like
+            raise UnsupportedFeature(
+                "subscript range definition", None, file, detail=str(exc)
+            ) from exc
+    for sub in section.subscripts:
+        if not isinstance(sub.subscripts, (list, str)):
+            raise UnsupportedFeature("subscript range from an external file", sub.name, file)
+    elements: dict[str, ElementInfo] = {}
+    for el_builder, element in zip(builder.elements, section.elements):
+        builder.namespace.add_to_namespace(element.name)
+        py_name = builder.namespace.namespace[element.name]
+        comps = list(element.components)
+        if el_builder.control_var:
+            kind = "control"
+        elif all(isinstance(c, AbstractLookup) for c in comps):
+            kind = "lookup"
+        elif all(_is_literal(c.ast) for c in comps):
+            kind = "constant"
+        else:
+            kind = "aux"
+        elements[py_name] = ElementInfo(
+            name=element.name,
+            py_name=py_name,
+            dims=list(el_builder.subscripts),
+            components=comps,
+            units=element.units or "",
+            limits=tuple(element.limits),
+            doc=element.documentation or "",
+            control=el_builder.control_var,
+            kind=kind,
+        )
+    missing = [c for c in CONTROL_NAMES if c not in elements]
+    if missing:
+        raise UnsupportedFeature(
+            "a model without " + ", ".join(m.upper().replace("_", " ") for m in missing),
+            None,
+            file,
+        )
+    mapping = {}
+    for name, maps in builder.subscripts.mapping.items():
+        mapping[name] = list(maps)
+    return ModelInfo(
+        file=file,
+        elements=elements,
+        clean_to_py=dict(builder.namespace.cleanspace),
+        subscripts={k: list(v) for k, v in builder.subscripts.subscripts.items()},
+        mapping=mapping,
+    )

@@ -1,0 +1,17 @@
+"""Version of the installed sdmodels package, without importing the package."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+__all__ = ["package_version"]
+
+
+@lru_cache(maxsize=1)
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sdmodels")
+    except PackageNotFoundError:  # pragma: no cover - source tree without install
+        return "0+unknown"

@@ -1,0 +1,396 @@
+"""The runtime side of a compiled model: validate, allocate, call the kernel."""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from sdmodels.errors import SDModelsError, UnknownNameError
+
+__all__ = ["CompiledModel", "time_grid", "ParameterValueError"]
+
+_RPREC = 1e-5  # PySD's relative precision for the final and saved times
+
+
+class ParameterValueError(SDModelsError, ValueError):
+    """A parameter value of the wrong shape or type for the compiled engine."""
+
+
+def time_grid(
+    initial_time: float, final_time: float, time_step: float, saveper: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integration times, which of them are saved, and the saved time labels, as PySD does.
+
+    PySD advances time by adding TIME STEP (``t = t + dt``), integrates while
+    ``t + dt * 1e-5 < FINAL TIME``, saves a time when its distance from
+    INITIAL TIME is a multiple of SAVEPER to within ``dt * 1e-5``, and labels
+    saved times rounded to that precision.
+
+    Examples
+    --------
+    >>> times, saved, labels = time_grid(0.0, 1.0, 0.25, 0.5)
+    >>> times.tolist(), saved.tolist(), labels.tolist()
+    ([0.0, 0.25, 0.5, 0.75, 1.0], [True, False, True, False, True], [0.0, 0.5, 1.0])
+    """
+    if not (time_step > 0 and math.isfinite(time_step)):
+        raise ParameterValueError(f"TIME STEP must be a positive number, got {time_step!r}")
+    if not (saveper > 0 and math.isfinite(saveper)):
+        raise ParameterValueError(f"SAVEPER must be a positive number, got {saveper!r}")
+    if not final_time >= initial_time:
+        raise ParameterValueError(
+            f"FINAL TIME ({final_time!r}) must not be before INITIAL TIME ({initial_time!r})"
+        )
+    prec = time_step * _RPREC
+    t = float(initial_time)
+    times = [t]
+    while t + prec < final_time:
+        t = t + time_step
+        times.append(t)
+    arr = np.array(times)
+    saved = np.array(
+        [((x - initial_time) % saveper < prec) or (-(x - initial_time) % saveper < prec) for x in times],
+        dtype=np.bool_,
+    )
+    labels = np.round(arr[saved], -int(np.log10(prec)))
+    return arr, saved, labels
+
+
+class CompiledModel:
+    """A model compiled to a numba batch kernel.
+
+    Created by :func:`sdmodels.compiler.compile_model`; see the module
+    documentation for the contract. ``run`` integrates ``n`` samples at once.
+    """
+
+    def __init__(
+        self,
+        module: ModuleType,
+        *,
+        module_path: Path,
+        origin: Any,
+        cache_hit: bool,
+        build_seconds: float,
+    ) -> None:
+        self._module = module
+        self.module_path = Path(module_path)
+        self._origin = origin
+        self.cache_hit = cache_hit
+        self.build_seconds = build_seconds
+        meta = module.METADATA
+        self._meta = meta
+        self.key: str = meta["key"]
+        self.file: str = meta["file"]
+        self.controls: dict[str, float] = dict(meta["controls"])
+        self._params: dict[str, dict[str, Any]] = meta["params"]
+        self._columns: dict[str, dict[str, Any]] = meta["columns"]
+        self.outputs: list[str] = list(self._columns)
+        self._by_vensim = {c["name"]: py for py, c in self._columns.items()}
+        self._by_vensim_lower = {c["name"].lower(): py for py, c in self._columns.items()}
+        self.dims: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+            py: tuple((d, tuple(coords)) for d, coords in c["dims"])
+            for py, c in self._columns.items()
+            if c["dims"]
+        }
+        self.defaults: dict[str, float | np.ndarray] = {}
+        for py, p in self._params.items():
+            d = p["default"]
+            self.defaults[py] = np.array(d, dtype=float).reshape(p["shape"]) if p["shape"] else float(d)
+        for name, value in self.controls.items():
+            self.defaults[name] = float(value)
+        self._variants: dict[frozenset[str], CompiledModel] = {frozenset(meta["timeseries"]): self}
+        self._source: str | None = None
+
+    # -- description -------------------------------------------------------------------
+    @property
+    def source(self) -> str:
+        """The generated numba source."""
+        if self._source is None:
+            self._source = self.module_path.read_text(encoding="utf-8")
+        return self._source
+
+    @property
+    def time(self) -> np.ndarray:
+        """Saved times with the model's own control variables."""
+        return time_grid(**self.controls)[2]
+
+    @property
+    def statefuls(self) -> list[str]:
+        """Stateful structures of the model, one per cell (for reports)."""
+        return list(self._meta["statefuls"])
+
+    def attrs(self, py_name: str) -> dict[str, str]:
+        """Vensim name, units and documentation of an output."""
+        c = self._columns[py_name]
+        return {"name": c["name"], "units": c["units"], "doc": c["doc"]}
+
+    def __repr__(self) -> str:
+        return f"<CompiledModel {Path(self.file).name or '?'}: {len(self.outputs)} outputs, key {self.key[:12]}>"
+
+    # -- names -------------------------------------------------------------------------
+    def _resolve(self, name: str, allowed: Iterable[str], what: str) -> str:
+        allowed = set(allowed)
+        if name in allowed:
+            return name
+        for table in (self._by_vensim, self._by_vensim_lower):
+            py = table.get(name if table is self._by_vensim else name.lower())
+            if py in allowed:
+                return py
+        candidates = sorted(allowed) + [self._columns[p]["name"] for p in allowed if p in self._columns]
+        raise UnknownNameError(name, candidates, what=what)
+
+    # -- running -----------------------------------------------------------------------
+    def run(
+        self,
+        params: Mapping[str, Any] | None,
+        n: int,
+        *,
+        return_columns: Iterable[str] | None = None,
+        parallel: bool = True,
+    ) -> dict[str, np.ndarray]:
+        """Integrate ``n`` samples.
+
+        Parameters
+        ----------
+        params
+            Overrides keyed by Python (or Vensim) name. Constants: a scalar
+            (all samples), an array of shape ``(n,)`` (one value per sample),
+            ``subscript_shape`` (all samples) or ``(n, *subscript_shape)``;
+            an :class:`xarray.DataArray` over ``sample`` and/or the subscript
+            dimensions; or a time series (:class:`pandas.Series` indexed by
+            time, or DataArray with a ``time`` dimension), interpolated with
+            the ends held as PySD does. Control variables (INITIAL TIME,
+            FINAL TIME, TIME STEP, SAVEPER): scalars only.
+        n
+            Number of samples.
+        return_columns
+            Outputs to return (default: all). Only these are allocated.
+        parallel
+            Run samples in parallel (``prange``) or serially.
+
+        Returns
+        -------
+        dict
+            ``py_name -> array of shape (n, len(times), *subscript_shape)``
+            at the saved times.
+        """
+        n = int(n)
+        if n < 0:
+            raise ParameterValueError(f"the number of samples must be >= 0, got {n}")
+        params = dict(params or {})
+        controls = dict(self.controls)
+        constant: dict[str, Any] = {}
+        series: dict[str, Any] = {}
+        allowed = list(self._params) + list(self.controls)
+        for key, value in params.items():
+            py = self._resolve(key, allowed, "parameter")
+            if py in self.controls:
+                controls[py] = self._control_value(py, value)
+            elif _is_timeseries(value):
+                series[py] = value
+            else:
+                constant[py] = value
+
+        variant = self._variant(frozenset(series))
+        times, saved, labels = time_grid(**controls)
+        P = np.empty((n, variant._meta["n_param"]), dtype=np.float64)
+        for py, p in self._params.items():
+            cols = slice(p["start"], p["start"] + int(np.prod(p["shape"], dtype=int)))
+            value = constant.get(py, self.defaults[py])
+            P[:, cols] = self._broadcast(py, value, n)
+        ts_x, ts_y, ts_m = variant._timeseries_arrays(series, n)
+
+        if return_columns is None:
+            wanted = list(self.outputs)
+        else:
+            if isinstance(return_columns, str):
+                return_columns = [return_columns]
+            wanted = []
+            for name in return_columns:
+                py = self._resolve(name, self.outputs, "variable")
+                if py not in wanted:
+                    wanted.append(py)
+        oc = np.full(self._meta["n_columns"], -1, dtype=np.int64)
+        slots: dict[str, tuple[int, list[int]]] = {}
+        used = 0
+        for py in wanted:
+            c = self._columns[py]
+            size = int(np.prod(c["shape"], dtype=int))
+            oc[c["start"] : c["start"] + size] = np.arange(used, used + size)
+            slots[py] = (used, c["shape"])
+            used += size
+        n_saved = int(saved.sum())
+        out = np.empty((used, n, n_saved), dtype=np.float64)
+        ctl = np.array(
+            [controls["initial_time"], controls["final_time"], controls["time_step"], controls["saveper"]],
+            dtype=np.float64,
+        )
+        if n > 0:
+            kernel = variant._module._kernel if parallel else variant._module._kernel_serial
+            kernel(P, ctl, times, saved, out, oc, ts_x, ts_y, ts_m)
+        result = {}
+        for py, (start, shape) in slots.items():
+            size = int(np.prod(shape, dtype=int))
+            block = out[start : start + size].reshape(*shape, n, n_saved)
+            result[py] = np.moveaxis(block, (-2, -1), (0, 1)) if shape else block
+        return result
+
+    def saved_times(self, **controls: float) -> np.ndarray:
+        """Saved time labels for (possibly overridden) control variables."""
+        values = dict(self.controls)
+        values.update(controls)
+        return time_grid(**values)[2]
+
+    def warm_up(self, *, parallel: bool = True) -> float:
+        """Compile (or load from numba's cache) the kernel; return seconds taken."""
+        t0 = _time.perf_counter()
+        self.run({}, 1, return_columns=self.outputs[:1], parallel=parallel)
+        return _time.perf_counter() - t0
+
+    # -- helpers -----------------------------------------------------------------------
+    def _control_value(self, py: str, value: Any) -> float:
+        arr = np.asarray(value, dtype=float) if not _is_timeseries(value) else None
+        if arr is None or arr.ndim != 0:
+            raise ParameterValueError(
+                f"{self._columns[py]['name']} changes the time grid and must be one number "
+                "for the whole batch; run batches with different values separately"
+            )
+        return float(arr)
+
+    def _broadcast(self, py: str, value: Any, n: int) -> np.ndarray:
+        p = self._params[py]
+        shape = tuple(p["shape"])
+        size = int(np.prod(shape, dtype=int))
+        if _is_dataarray(value):
+            value = self._dataarray_values(py, value, n)
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ParameterValueError(f"parameter {py!r}: cannot use {type(value).__name__} as a number") from exc
+        if arr.ndim == 0:
+            full = np.broadcast_to(arr, (n, *shape))
+        elif arr.shape == (n, *shape):
+            full = arr
+        elif arr.shape == (n,):
+            full = np.broadcast_to(arr.reshape((n,) + (1,) * len(shape)), (n, *shape))
+        elif shape and arr.shape == shape:
+            full = np.broadcast_to(arr, (n, *shape))
+        else:
+            expect = f"a scalar, shape ({n},)" + (
+                f", {shape} or {(n, *shape)}" if shape else ""
+            )
+            raise ParameterValueError(
+                f"parameter {py!r} has shape {arr.shape}; expected {expect}"
+            )
+        return full.reshape(n, size)
+
+    def _dataarray_values(self, py: str, da: Any, n: int) -> np.ndarray:
+        dims = [d for d, _ in self._params_dims(py)]
+        order = [d for d in ["sample", *dims] if d in da.dims]
+        extra = [d for d in da.dims if d not in order]
+        if extra:
+            raise ParameterValueError(
+                f"parameter {py!r}: unexpected dimensions {extra}; use 'sample' and {dims}"
+            )
+        da = da.transpose(*order)
+        coords = dict(self._params_dims(py))
+        for d in dims:
+            if d in da.dims:
+                da = da.sel({d: list(coords[d])})
+        arr = np.asarray(da.values, dtype=float)
+        # insert axes for missing dimensions, then broadcast
+        full_dims = (["sample"] if "sample" in da.dims else []) + dims
+        for ax, d in enumerate(full_dims):
+            if d not in da.dims:
+                arr = np.expand_dims(arr, ax)
+        target = ((n,) if "sample" in da.dims else ()) + tuple(len(coords[d]) for d in dims)
+        return np.broadcast_to(arr, target)
+
+    def _params_dims(self, py: str) -> list[tuple[str, list[str]]]:
+        return [(d, list(c)) for d, c in self._columns[py]["dims"]]
+
+    def _variant(self, names: frozenset[str]) -> CompiledModel:
+        if names not in self._variants:
+            from sdmodels.compiler import compile_model
+
+            origin = self._origin
+            if origin is None:
+                raise ParameterValueError(
+                    "time-series parameters need the model file; compile from a path"
+                )
+            self._variants[names] = compile_model(origin, timeseries=names)
+        return self._variants[names]
+
+    def _timeseries_arrays(self, series: dict[str, Any], n: int):
+        cols = self._meta["timeseries"]
+        n_ts = self._meta["n_ts"]
+        if not series:
+            return (np.zeros((0, 1)), np.zeros((n, 0, 1)), np.zeros(0, dtype=np.int64))
+        per_col: list[tuple[np.ndarray, np.ndarray]] = [None] * n_ts  # type: ignore[list-item]
+        for py, value in series.items():
+            dims = self._params_dims(py)
+            x, y = _series_values(py, value, dims, n)  # y: (n, ncells, m)
+            for k, c in enumerate(cols[py]):
+                per_col[c] = (x, y[:, k, :])
+        length = max(len(x) for x, _ in per_col)
+        ts_x = np.zeros((n_ts, length))
+        ts_y = np.zeros((n, n_ts, length))
+        ts_m = np.zeros(n_ts, dtype=np.int64)
+        for c, (x, y) in enumerate(per_col):
+            ts_x[c, : len(x)] = x
+            ts_y[:, c, : len(x)] = y
+            ts_m[c] = len(x)
+        return ts_x, ts_y, ts_m
+
+
+def _is_dataarray(value: Any) -> bool:
+    return type(value).__name__ == "DataArray" and hasattr(value, "dims")
+
+
+def _is_timeseries(value: Any) -> bool:
+    if type(value).__name__ == "Series" and hasattr(value, "index"):
+        return True
+    return _is_dataarray(value) and "time" in value.dims
+
+
+def _series_values(py: str, value: Any, dims: list[tuple[str, list[str]]], n: int):
+    """Sorted times and values of shape (n, ncells, m) of a time-series parameter."""
+    ncells = int(np.prod([len(c) for _, c in dims], dtype=int))
+    if _is_dataarray(value):
+        da = value
+        names = [d for d, _ in dims]
+        extra = [d for d in da.dims if d not in ("time", "sample", *names)]
+        if extra:
+            raise ParameterValueError(
+                f"time series for {py!r}: unexpected dimensions {extra}; use time, sample and {names}"
+            )
+        for d, coords in dims:
+            if d in da.dims:
+                da = da.sel({d: coords})
+        order = [d for d in ("sample", *names) if d in da.dims] + ["time"]
+        da = da.transpose(*order)
+        x = np.asarray(da["time"].values, dtype=float)
+        arr = np.asarray(da.values, dtype=float)
+        full = (["sample"] if "sample" in da.dims else []) + names
+        for ax, d in enumerate(full):
+            if d not in da.dims:
+                arr = np.expand_dims(arr, ax)
+        if "sample" not in da.dims:
+            arr = arr[None, ...]
+        arr = np.broadcast_to(arr, (n, *[len(c) for _, c in dims], len(x)))
+        y = arr.reshape(n, ncells, len(x))
+    else:
+        x = np.asarray(value.index, dtype=float)
+        vals = np.asarray(value.values, dtype=float)
+        if vals.ndim != 1:
+            raise ParameterValueError(f"time series for {py!r} must hold one number per time")
+        y = np.broadcast_to(vals, (n, ncells, len(x)))
+    if x.size == 0:
+        raise ParameterValueError(f"time series for {py!r} is empty")
+    order = np.argsort(x, kind="stable")
+    return x[order], np.ascontiguousarray(y[..., order])
