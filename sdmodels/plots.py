@@ -14,7 +14,14 @@ if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
     from matplotlib.figure import Figure
 
-__all__ = ["PALETTE", "scenario_lines", "save_figure"]
+__all__ = [
+    "PALETTE",
+    "scenario_lines",
+    "fan_chart",
+    "ranked_bar",
+    "stacked_areas",
+    "save_figure",
+]
 
 #: Okabe–Ito colour-blind-safe palette.
 PALETTE: tuple[str, ...] = (
@@ -62,6 +69,210 @@ def scenario_lines(ds: xr.Dataset, variables: Sequence[str], *, ncols: int = 3) 
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5),
                    fontsize=9)
+    return fig
+
+
+def _scenario_values(ds: xr.Dataset) -> list:
+    return list(ds["scenario"].values) if "scenario" in ds.dims else [None]
+
+
+def fan_chart(
+    ds: xr.Dataset,
+    variable: str,
+    *,
+    scenarios: Sequence[str] | None = None,
+    bands: Sequence[tuple[float, float]] = ((0.05, 0.95), (0.25, 0.75)),
+    ncols: int = 3,
+) -> Figure:
+    """Fan chart of one Monte Carlo output: median and quantile bands, a panel per scenario.
+
+    Parameters
+    ----------
+    ds
+        A Monte Carlo result (dims ``sample`` or ``quantile``, ``time``, optionally ``scenario``).
+    variable
+        Python name of the output.
+    scenarios
+        Scenarios to draw (all by default). The reference scenario's median is drawn as a
+        dashed line in every other panel for comparison.
+    bands
+        Quantile pairs shaded from the outside in.
+    ncols
+        Panels per row.
+    """
+    from matplotlib.figure import Figure
+
+    from sdmodels.montecarlo import quantiles
+
+    if variable not in ds:
+        from sdmodels.errors import UnknownNameError
+
+        raise UnknownNameError(variable, [str(v) for v in ds.data_vars], what="result variable")
+    levels = sorted({0.5, *(q for band in bands for q in band)})
+    qs = quantiles(ds[[variable]].assign_attrs(ds.attrs), levels)[variable]
+    names = [str(s) for s in _scenario_values(ds)] if scenarios is None else list(scenarios)
+    if names == ["None"]:
+        names = [None]  # type: ignore[list-item]
+    ref = ds.attrs.get("reference_scenario")
+    ncols = max(1, min(ncols, len(names)))
+    nrows = int(np.ceil(len(names) / ncols))
+    fig = Figure(figsize=(4.2 * ncols, 3.0 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True).ravel()
+    time = ds["time"].values
+    da = ds[variable]
+    for i, (ax, sc) in enumerate(zip(axes, names, strict=False)):
+        q = qs if sc is None else qs.sel(scenario=sc)
+        colour = PALETTE[i % len(PALETTE)]
+        for k, (lo, hi) in enumerate(sorted(bands, key=lambda b: b[1] - b[0], reverse=True)):
+            ax.fill_between(time, q.sel(quantile=lo).values, q.sel(quantile=hi).values,
+                            color=colour, alpha=0.18 + 0.17 * k, linewidth=0,
+                            label=f"{100 * lo:g}\u2013{100 * hi:g}%")
+        ax.plot(time, q.sel(quantile=0.5).values, color=colour, linewidth=2, label="median")
+        if ref is not None and sc is not None and sc != ref and ref in qs["scenario"].values:
+            ax.plot(time, qs.sel(scenario=ref, quantile=0.5).values, color="#000000",
+                    linestyle="--", linewidth=1, label=f"{ref} median")
+        ax.set_title(str(sc) if sc is not None else str(da.attrs.get("name", variable)),
+                     fontsize=10)
+        ax.set_xlabel(f"time ({ds['time'].attrs.get('units', 'Year')})", fontsize=8)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    axes[0].set_ylabel(_label(da), fontsize=8)
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{da.attrs.get('name', variable)}: uncertainty", fontsize=11)
+    return fig
+
+
+def _index_name(ds: xr.Dataset, index: str | None) -> str:
+    index = index or ("ST" if "ST" in ds else "mu_star")
+    if index not in ds:
+        raise ValueError(f"no index {index!r} in this result; choose one of {list(ds.data_vars)}")
+    return index
+
+
+def ranked_bar(
+    ds: xr.Dataset,
+    output: str,
+    *,
+    year: float | None = None,
+    index: str | None = None,
+    top: int | None = 20,
+) -> Figure:
+    """Parameters ranked by a sensitivity index at one year, with confidence intervals.
+
+    For Sobol results first-order (``S1``) and total (``ST``) indices are drawn side by
+    side and ranked by ``index`` (``ST`` by default); for Morris results ``mu_star``.
+
+    Parameters
+    ----------
+    ds
+        A result of :func:`sdmodels.sensitivity.sobol` or :func:`~sdmodels.sensitivity.morris`.
+    output
+        Python name of the output.
+    year
+        The year (nearest saved time); the last by default.
+    index
+        The index that sets the order.
+    top
+        Show at most this many parameters.
+    """
+    from matplotlib.figure import Figure
+
+    from sdmodels.sensitivity import ranking
+
+    index = _index_name(ds, index)
+    frame = ranking(ds, output, year=year, index=index)
+    if top is not None:
+        frame = frame.head(top)
+    frame = frame.iloc[::-1]  # largest at the top
+    drawn = [c for c in ("S1", "ST") if c in frame] if index in ("S1", "ST") else [index]
+    at = ds.sel(output=output).sel(time=frame.attrs["year"], method="nearest")
+    fig = Figure(figsize=(7.0, 0.8 + 0.32 * len(frame) * max(1, len(drawn) / 1.5)),
+                 layout="constrained")
+    ax = fig.subplots()
+    pos = np.arange(len(frame))
+    height = 0.8 / len(drawn)
+    for k, col in enumerate(drawn):
+        conf = at[f"{col}_conf"].sel(parameter=_py(at, frame["parameter"])).values \
+            if f"{col}_conf" in at else None
+        ax.barh(pos + (k - (len(drawn) - 1) / 2) * height, frame[col].values, height=height,
+                xerr=conf, color=PALETTE[k], label=col, capsize=2, error_kw={"linewidth": 0.8})
+    ax.set_yticks(pos, frame["parameter"].tolist(), fontsize=8)
+    ax.axvline(0, color="#000000", linewidth=0.6)
+    ax.set_xlabel("Sobol index" if index in ("S1", "ST") else index, fontsize=9)
+    name = str(ds["output_name"].sel(output=output).values) if "output_name" in ds else output
+    ax.set_title(f"{name}, {frame.attrs['year']:g}: parameters ranked by {index}", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def _py(at: xr.Dataset, vensim_names: Sequence[str]) -> list[str]:
+    lookup = dict(zip(at["parameter_name"].values.tolist(), at["parameter"].values.tolist(),
+                      strict=True))
+    return [lookup[n] for n in vensim_names]
+
+
+def stacked_areas(
+    ds: xr.Dataset,
+    output: str,
+    *,
+    index: str = "S1",
+    top: int = 8,
+) -> Figure:
+    """Time-resolved sensitivity: each parameter's share of output variance as stacked areas.
+
+    For Sobol ``S1`` the areas are first-order indices and the band above them, up to 1,
+    is variance due to interactions; for Morris ``mu_star`` the areas are each parameter's
+    share of the summed ``mu_star``.
+
+    Parameters
+    ----------
+    ds
+        A sensitivity result.
+    output
+        Python name of the output.
+    index
+        ``"S1"`` (default), ``"ST"`` (shares of the summed total indices) or ``"mu_star"``.
+    top
+        Draw this many parameters (largest over time) separately; the rest as "other".
+    """
+    from matplotlib.figure import Figure
+
+    if "S1" not in ds and index == "S1":
+        index = "mu_star"
+    index = _index_name(ds, index)
+    at = ds[index].sel(output=output).transpose("parameter", "time")
+    values = np.nan_to_num(np.clip(at.values, 0.0, None))
+    if index != "S1":
+        total = values.sum(axis=0)
+        values = np.divide(values, total, out=np.zeros_like(values), where=total > 0)
+    order = np.argsort(-np.nanmax(values, axis=1), kind="stable")
+    keep, rest = order[:top], order[top:]
+    layers = [values[i] for i in keep]
+    labels = [str(ds["parameter_name"].values[i]) for i in keep]
+    if len(rest):
+        layers.append(values[rest].sum(axis=0))
+        labels.append("other parameters")
+    if index == "S1":
+        layers.append(np.clip(1.0 - values.sum(axis=0), 0.0, None))
+        labels.append("interactions")
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(keep))]
+    colours += ["#999999"] * (len(layers) - len(keep))
+    fig = Figure(figsize=(7.5, 4.0), layout="constrained")
+    ax = fig.subplots()
+    time = ds["time"].values
+    ax.stackplot(time, *layers, labels=labels, colors=colours, alpha=0.85)
+    if len(time) > 1:
+        ax.set_xlim(time.min(), time.max())
+    ax.set_ylim(0, max(1.0, float(np.sum(layers, axis=0).max())) if layers else 1.0)
+    ax.set_xlabel(f"time ({ds['time'].attrs.get('units', 'Year')})", fontsize=9)
+    ax.set_ylabel("share of output variance" if index == "S1" else f"share of summed {index}",
+                  fontsize=9)
+    name = str(ds["output_name"].sel(output=output).values) if "output_name" in ds else output
+    ax.set_title(f"{name}: sensitivity over time ({index})", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.grid(alpha=0.3)
     return fig
 
 

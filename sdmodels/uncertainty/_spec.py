@@ -308,9 +308,12 @@ class UncertaintySpec:
 
         Examples
         --------
-        >>> from sdmodels.testing import ishigami_model            # doctest: +SKIP
-        >>> spec.sample(8, method="lhs", seed=0).sizes            # doctest: +SKIP
-        Frozen({'sample': 8, 'parameter': 3})
+        >>> import sdmodels
+        >>> m = sdmodels.load_model("models/tests/ishigami.mdl")
+        >>> spec = load_uncertainty("models/uncertainty/ishigami.toml", m)
+        >>> design = spec.sample(8, method="lhs", seed=0)
+        >>> dict(design.sizes), design.attrs["sampler"], design.attrs["seed"]
+        ({'sample': 8, 'parameter': 3}, 'lhs', 0)
         """
         rng, recorded = resolve_seed(seed)
         unit = unit_sample(n, len(self), method=method, rng=rng)

@@ -41,3 +41,19 @@ def write_toml(tmp_path: Path) -> Callable[[str], Path]:
         return path
 
     return write
+
+
+TEST_MODELS = Path(__file__).parent / "models"
+
+
+@pytest.fixture(scope="session")
+def staff() -> sdmodels.Model:
+    """A one-stock workforce model with two shipped scenarios (baseline, retention)."""
+    return sdmodels.load_model(TEST_MODELS / "staff.mdl")
+
+
+@pytest.fixture(scope="session")
+def staff_spec(staff):
+    from sdmodels.uncertainty import load_uncertainty
+
+    return load_uncertainty(TEST_MODELS / "staff.toml", staff)

@@ -1,0 +1,528 @@
+"""Global sensitivity analysis on engine outputs: Sobol indices and Morris screening.
+
+Both methods draw their design on the unit hypercube with SALib, map it to parameter
+values through the distributions of an :class:`~sdmodels.uncertainty.UncertaintySpec`
+(inverse CDFs), run it on the batch engine and analyse every chosen output at every saved
+time (or the chosen years). Results are :class:`xarray.Dataset` objects with dims
+``output``, ``parameter`` and ``time``.
+
+>>> import sdmodels
+>>> from sdmodels.sensitivity import sobol
+>>> from sdmodels.uncertainty import load_uncertainty
+>>> m = sdmodels.load_model("models/tests/ishigami.mdl")
+>>> spec = load_uncertainty("models/uncertainty/ishigami.toml", m)
+>>> si = sobol(m, spec, n=256, outputs=["Y"], seed=0)
+>>> si["ST"].dims
+('output', 'parameter', 'time')
+>>> str(si["ST"].sel(output="y").isel(time=-1).idxmax("parameter").values)
+'x1'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats
+
+from sdmodels.errors import SDModelsError
+from sdmodels.montecarlo import _progress, _resolve_outputs, _select_years, run_design
+from sdmodels.uncertainty import Seed, UncertaintyError, UncertaintySpec, resolve_seed
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sdmodels.model import Engine, Model
+    from sdmodels.scenarios import Scenario
+
+__all__ = [
+    "sobol",
+    "morris",
+    "sobol_design",
+    "sobol_indices",
+    "morris_design",
+    "ranking",
+]
+
+_SOBOL_VARS = ("S1", "S1_conf", "ST", "ST_conf")
+_MORRIS_VARS = ("mu", "mu_star", "mu_star_conf", "sigma")
+
+
+def _problem(spec: UncertaintySpec) -> dict[str, Any]:
+    """SALib problem on the unit hypercube: distributions are applied afterwards."""
+    return {"num_vars": len(spec), "names": list(spec.names), "bounds": [[0.0, 1.0]] * len(spec)}
+
+
+def _check_independent(spec: UncertaintySpec, ignore_correlations: bool) -> None:
+    if spec.correlation is not None and not ignore_correlations:
+        raise UncertaintyError(
+            f"{spec.path or 'the specification'} imposes rank correlations, but Sobol indices "
+            "and Morris effects assume independent parameters; remove the [[correlations]] "
+            "tables or pass ignore_correlations=True (--ignore-correlations)"
+        )
+
+
+# ---------------------------------------------------------------------------- Sobol
+def sobol_design(
+    spec: UncertaintySpec, n: int, *, second_order: bool = False, seed: Seed = None
+) -> tuple[xr.DataArray, np.random.Generator]:
+    """Saltelli's extension of a scrambled Sobol sequence, mapped through the distributions.
+
+    Parameters
+    ----------
+    spec
+        The uncertain parameters.
+    n
+        Base sample size, a power of 2; the design has ``n * (d + 2)`` rows
+        (``n * (2 d + 2)`` with ``second_order``) for ``d`` parameters.
+    second_order
+        Add the rows needed for second-order indices.
+    seed
+        Seed; ``0`` is a seed.
+
+    Returns
+    -------
+    (xarray.DataArray, numpy.random.Generator)
+        The design (dims ``sample``, ``parameter``; attrs record sampler and seed) and the
+        generator, to be used for the bootstrap of the analysis.
+    """
+    from SALib.sample import sobol as salib_sobol
+
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2 or n & (n - 1):
+        lower = 1 << max(1, int(max(n, 2)).bit_length() - 1) if isinstance(n, int) else 1024
+        raise SDModelsError(
+            f"Sobol analysis needs a base sample size n that is a power of 2 (and at least 2), "
+            f"got n={n!r}; use n={lower} or n={lower * 2}"
+        )
+    rng, recorded = resolve_seed(seed)
+    # SALib's sampler takes the Generator itself: an integer seed of 0 would be fine here,
+    # but the analysis treats 0 as "no seed", so one generator serves both.
+    unit = salib_sobol.sample(
+        _problem(spec), int(n), calc_second_order=second_order, scramble=True, seed=rng
+    )
+    design = spec.design(spec.transform(unit), method="saltelli-sobol", seed=recorded)
+    design.attrs.update(base_samples=int(n), second_order=int(second_order))
+    return design, rng
+
+
+def sobol_indices(
+    y: ArrayLike,
+    d: int,
+    *,
+    second_order: bool = False,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+    rng: np.random.Generator | None = None,
+) -> dict[str, NDArray[np.float64]]:
+    """First, total (and second) order Sobol indices of outputs over a Saltelli design.
+
+    The estimators are SALib's (Saltelli et al. 2010 for S1 and ST, Saltelli 2002 for S2,
+    :mod:`SALib.analyze.sobol`), applied to every column of ``y`` at once, with the same
+    bootstrap resampling of the base samples for all columns. For one column and a
+    generator made from an integer seed, the result equals
+    ``SALib.analyze.sobol.analyze(problem, y, seed=seed)``.
+
+    Parameters
+    ----------
+    y
+        Model outputs in design order, shape ``(runs,)`` or ``(runs, k)`` (e.g. ``k`` times).
+    d
+        Number of parameters.
+    second_order
+        Whether the design holds the second-order rows (and S2 is wanted).
+    num_resamples
+        Bootstrap resamples for the confidence intervals.
+    conf_level
+        Confidence level of the intervals.
+    rng
+        Generator of the bootstrap resamples.
+
+    Returns
+    -------
+    dict
+        ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` of shape ``(d, k)``; with ``second_order``
+        also ``S2`` and ``S2_conf`` of shape ``(d, d, k)`` (upper triangle filled). Columns
+        of ``y`` that do not vary give NaN (the indices are undefined there).
+    """
+    from SALib.analyze.sobol import first_order, second_order as s2_estimator, total_order
+
+    arr = np.asarray(y, dtype=np.float64)
+    single = arr.ndim == 1
+    if single:
+        arr = arr[:, None]
+    step = 2 * d + 2 if second_order else d + 2
+    if arr.ndim != 2 or arr.shape[0] % step or arr.shape[0] == 0:
+        raise SDModelsError(
+            f"{arr.shape[0]} outputs do not fit a Saltelli design for {d} parameters "
+            f"({'with' if second_order else 'without'} second order: a multiple of {step}); "
+            "use the design from sobol_design with the same second_order"
+        )
+    if not 0 < conf_level < 1:
+        raise SDModelsError(f"conf_level must lie between 0 and 1, got {conf_level}")
+    if num_resamples < 2:
+        raise SDModelsError(f"num_resamples must be at least 2, got {num_resamples}")
+    rng = rng if rng is not None else np.random.default_rng()
+    n = arr.shape[0] // step
+    k = arr.shape[1]
+    std = arr.std(axis=0)
+    varies = std > 1e-12 * np.maximum(1.0, np.abs(arr.mean(axis=0)))
+    z = (arr - arr.mean(axis=0)) / np.where(varies, std, 1.0)
+    z[:, ~varies] = 0.0
+    a, b = z[0::step], z[step - 1 :: step]
+    ab = [z[j + 1 :: step] for j in range(d)]
+    ba = [z[j + 1 + d :: step] for j in range(d)] if second_order else []
+    r = rng.integers(n, size=(n, num_resamples))
+    zq = stats.norm.ppf(0.5 + conf_level / 2)
+    out = {key: np.full((d, k), np.nan) for key in _SOBOL_VARS}
+    if second_order:
+        out["S2"] = np.full((d, d, k), np.nan)
+        out["S2_conf"] = np.full((d, d, k), np.nan)
+    if varies.any():
+        a_r, b_r = a[r], b[r]
+        for j in range(d):
+            ab_r = ab[j][r]
+            out["S1"][j] = first_order(a, ab[j], b)
+            out["S1_conf"][j] = zq * first_order(a_r, ab_r, b_r).std(axis=0, ddof=1)
+            out["ST"][j] = total_order(a, ab[j], b)
+            out["ST_conf"][j] = zq * total_order(a_r, ab_r, b_r).std(axis=0, ddof=1)
+        if second_order:
+            for j in range(d):
+                ab_j_r, ba_j_r = ab[j][r], ba[j][r]
+                for m in range(j + 1, d):
+                    out["S2"][j, m] = s2_estimator(a, ab[j], ab[m], ba[j], b)
+                    out["S2_conf"][j, m] = zq * s2_estimator(
+                        a_r, ab_j_r, ab[m][r], ba_j_r, b_r
+                    ).std(axis=0, ddof=1)
+        for key in out:
+            out[key][..., ~varies] = np.nan
+    if single:
+        out = {key: val[..., 0] for key, val in out.items()}
+    return out
+
+
+def _runs(
+    model: Model,
+    design: xr.DataArray,
+    *,
+    scenario: str | Scenario | None,
+    outputs: list[str],
+    years: Iterable[float] | None,
+    engine: Engine,
+    chunk_size: int | None,
+    progress: bool,
+    label: str,
+) -> xr.Dataset:
+    with _progress(progress, design.sizes["sample"], label) as advance:
+        ds = run_design(
+            model, design, scenario=scenario, outputs=outputs, engine=engine,
+            chunk_size=chunk_size, advance=advance,
+        )
+    for out in outputs:
+        extra = [dim for dim in ds[out].dims if dim not in ("sample", "time")]
+        if extra:
+            raise SDModelsError(
+                f"output {out!r} has subscript dimension(s) {extra}; sensitivity analysis "
+                "needs one value per time: choose a scalar output"
+            )
+    return _select_years(ds, years)
+
+
+def _coords(spec: UncertaintySpec, outputs: list[str], ds: xr.Dataset) -> dict[str, Any]:
+    return {
+        "output": outputs,
+        "output_name": ("output", [ds[o].attrs.get("name", o) for o in outputs]),
+        "parameter": list(spec.names),
+        "parameter_name": ("parameter", [p.name for p in spec.parameters]),
+        "time": ds["time"].values,
+    }
+
+
+def _attrs(
+    runs: xr.Dataset, spec: UncertaintySpec, design: xr.DataArray, **extra: Any
+) -> dict[str, Any]:
+    attrs = dict(runs.attrs)
+    attrs.pop("n_samples", None)
+    attrs.update(
+        n_runs=int(design.sizes["sample"]),
+        sampler=design.attrs["sampler"],
+        seed=design.attrs["seed"],
+        uncertainty=spec.to_json(),
+        uncertainty_file=spec.path or "",
+        **extra,
+    )
+    return attrs
+
+
+def sobol(
+    model: Model,
+    spec: UncertaintySpec,
+    *,
+    n: int = 1024,
+    outputs: Sequence[str] | None = None,
+    years: Iterable[float] | None = None,
+    second_order: bool = False,
+    seed: Seed = None,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+    scenario: str | Scenario | None = None,
+    engine: Engine = "compiled",
+    chunk_size: int | None = None,
+    ignore_correlations: bool = False,
+    progress: bool = False,
+) -> xr.Dataset:
+    """Variance-based (Sobol) sensitivity indices of outputs, at every saved time.
+
+    Parameters
+    ----------
+    model
+        The model.
+    spec
+        Uncertain parameters and their distributions (independent).
+    n
+        Base sample size, a power of 2 (1024 or more for stable indices); the model runs
+        ``n * (d + 2)`` times, ``n * (2 d + 2)`` with ``second_order``.
+    outputs
+        Outputs to analyse (Vensim or Python names); the model's key outputs by default.
+    years
+        Analyse only the saved times nearest these years (all saved times by default).
+    second_order
+        Also estimate second-order indices ``S2`` (interactions of parameter pairs).
+    seed
+        Seed of the design and of the bootstrap; ``0`` is a seed.
+    num_resamples, conf_level
+        Bootstrap resamples and level of the confidence intervals.
+    scenario
+        The scenario the runs start from.
+    engine
+        ``"compiled"`` (default), ``"auto"`` or ``"pysd"``.
+    chunk_size
+        Runs per engine call.
+    ignore_correlations
+        Analyse a specification with rank correlations as if its parameters were independent.
+    progress
+        Show a progress bar.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` with dims ``output``, ``parameter``,
+        ``time``; with ``second_order`` also ``S2``, ``S2_conf`` with dims ``output``,
+        ``parameter``, ``parameter_2``, ``time``; the ``design``; attrs with model,
+        engine, scenario, sampler, seed and settings. ``*_conf`` are half-widths of the
+        confidence intervals. Indices are NaN where an output does not vary.
+    """
+    _check_independent(spec, ignore_correlations)
+    out_names = _resolve_outputs(model, outputs)
+    design, rng = sobol_design(spec, n, second_order=second_order, seed=seed)
+    runs = _runs(
+        model, design, scenario=scenario, outputs=out_names, years=years, engine=engine,
+        chunk_size=chunk_size, progress=progress, label="Sobol runs",
+    )
+    d = len(spec)
+    per_output = [
+        sobol_indices(
+            runs[o].transpose("sample", "time").values, d, second_order=second_order,
+            num_resamples=num_resamples, conf_level=conf_level, rng=rng,
+        )
+        for o in out_names
+    ]
+    coords = _coords(spec, out_names, runs)
+    dims = ("output", "parameter", "time")
+    data: dict[str, Any] = {
+        key: (dims, np.stack([res[key] for res in per_output])) for key in _SOBOL_VARS
+    }
+    if second_order:
+        coords["parameter_2"] = list(spec.names)
+        dims2 = ("output", "parameter", "parameter_2", "time")
+        for key in ("S2", "S2_conf"):
+            data[key] = (dims2, np.stack([res[key] for res in per_output]))
+    ds = xr.Dataset(data, coords=coords)
+    _describe_indices(ds, conf_level)
+    ds["design"] = design
+    ds.attrs = _attrs(
+        runs, spec, design, analysis="sobol", base_samples=int(n),
+        second_order=int(second_order), num_resamples=int(num_resamples),
+        conf_level=float(conf_level),
+    )
+    return ds
+
+
+def _describe_indices(ds: xr.Dataset, conf_level: float) -> None:
+    text = {
+        "S1": "first-order Sobol index",
+        "ST": "total-order Sobol index",
+        "S2": "second-order Sobol index",
+        "mu": "mean elementary effect",
+        "mu_star": "mean absolute elementary effect",
+        "sigma": "standard deviation of elementary effects",
+    }
+    for var in ds.data_vars:
+        base = str(var).removesuffix("_conf")
+        long = text.get(base, base)
+        if str(var).endswith("_conf"):
+            long = f"half-width of the {conf_level:.0%} bootstrap confidence interval of the {long}"
+        ds[var].attrs["long_name"] = long
+
+
+# ---------------------------------------------------------------------------- Morris
+def morris_design(
+    spec: UncertaintySpec,
+    trajectories: int,
+    *,
+    levels: int = 4,
+    optimal_trajectories: int | None = None,
+    seed: Seed = None,
+) -> tuple[xr.DataArray, NDArray[np.float64], np.random.Generator]:
+    """Morris one-at-a-time trajectories on the unit grid, mapped through the distributions.
+
+    Returns
+    -------
+    (xarray.DataArray, numpy.ndarray, numpy.random.Generator)
+        The design in parameter values, the same design on the unit hypercube (the analysis
+        measures elementary effects in quantile steps), and the generator for the bootstrap.
+    """
+    from SALib.sample import morris as salib_morris
+
+    if isinstance(trajectories, bool) or not isinstance(trajectories, (int, np.integer)) or trajectories < 2:
+        raise SDModelsError(f"Morris needs at least 2 trajectories, got {trajectories!r}")
+    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 2 or levels % 2:
+        raise SDModelsError(f"levels must be an even integer of at least 2, got {levels!r}")
+    if optimal_trajectories is not None and not 2 <= optimal_trajectories < trajectories:
+        raise SDModelsError(
+            f"optimal_trajectories must lie between 2 and trajectories - 1 ({trajectories - 1}), "
+            f"got {optimal_trajectories}"
+        )
+    rng, recorded = resolve_seed(seed)
+    unit = salib_morris.sample(
+        _problem(spec), int(trajectories), num_levels=int(levels),
+        optimal_trajectories=optimal_trajectories, seed=rng,
+    )
+    design = spec.design(spec.transform(unit), method="morris", seed=recorded)
+    design.attrs.update(trajectories=int(trajectories), levels=int(levels))
+    return design, unit, rng
+
+
+def morris(
+    model: Model,
+    spec: UncertaintySpec,
+    *,
+    trajectories: int = 32,
+    levels: int = 4,
+    optimal_trajectories: int | None = None,
+    outputs: Sequence[str] | None = None,
+    years: Iterable[float] | None = None,
+    seed: Seed = None,
+    num_resamples: int = 1000,
+    conf_level: float = 0.95,
+    scenario: str | Scenario | None = None,
+    engine: Engine = "compiled",
+    chunk_size: int | None = None,
+    ignore_correlations: bool = False,
+    progress: bool = False,
+) -> xr.Dataset:
+    """Morris elementary-effects screening of outputs, at every saved time.
+
+    Elementary effects are measured along the unit (quantile) scale of each parameter's
+    distribution: ``mu_star`` is the mean absolute change of the output for a step of
+    ``levels / (2 (levels - 1))`` in a parameter's quantile.
+
+    Parameters
+    ----------
+    model, spec, outputs, years, seed, scenario, engine, chunk_size, ignore_correlations, progress
+        As for :func:`sobol`.
+    trajectories
+        Number of trajectories; the model runs ``trajectories * (d + 1)`` times.
+    levels
+        Grid levels (even).
+    optimal_trajectories
+        Keep this many of the most spread-out trajectories (Campolongo et al. 2007).
+    num_resamples, conf_level
+        Bootstrap of the confidence interval of ``mu_star``.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma`` with dims ``output``,
+        ``parameter``, ``time``; the ``design``; attrs as for :func:`sobol`.
+    """
+    from SALib.analyze import morris as salib_morris
+
+    _check_independent(spec, ignore_correlations)
+    out_names = _resolve_outputs(model, outputs)
+    design, unit, rng = morris_design(
+        spec, trajectories, levels=levels, optimal_trajectories=optimal_trajectories, seed=seed
+    )
+    runs = _runs(
+        model, design, scenario=scenario, outputs=out_names, years=years, engine=engine,
+        chunk_size=chunk_size, progress=progress, label="Morris runs",
+    )
+    problem = _problem(spec)
+    d, n_time = len(spec), runs.sizes["time"]
+    data = {key: np.full((len(out_names), d, n_time), np.nan) for key in _MORRIS_VARS}
+    for i, out in enumerate(out_names):
+        y = runs[out].transpose("sample", "time").values
+        for t in range(n_time):
+            res = salib_morris.analyze(
+                problem, unit, np.ascontiguousarray(y[:, t]), num_resamples=num_resamples,
+                conf_level=conf_level, num_levels=levels, seed=rng,
+            )
+            for key in _MORRIS_VARS:
+                data[key][i, :, t] = np.asarray(res[key], dtype=np.float64)
+    ds = xr.Dataset(
+        {key: (("output", "parameter", "time"), val) for key, val in data.items()},
+        coords=_coords(spec, out_names, runs),
+    )
+    _describe_indices(ds, conf_level)
+    for key in _MORRIS_VARS:
+        ds[key].attrs["scale"] = "output units per step in the parameter's quantile"
+    ds["design"] = design
+    ds.attrs = _attrs(
+        runs, spec, design, analysis="morris", trajectories=int(trajectories),
+        levels=int(levels), num_resamples=int(num_resamples), conf_level=float(conf_level),
+    )
+    return ds
+
+
+# ---------------------------------------------------------------------------- tables
+def ranking(
+    ds: xr.Dataset, output: str, *, year: float | None = None, index: str | None = None
+) -> pd.DataFrame:
+    """Parameters ranked by an index for one output at one year.
+
+    Parameters
+    ----------
+    ds
+        A result of :func:`sobol` or :func:`morris`.
+    output
+        Python name of the output.
+    year
+        The year (nearest saved time); the last saved time by default.
+    index
+        ``"ST"`` (default for Sobol), ``"S1"``, ``"mu_star"`` (default for Morris), ...
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per parameter, sorted by the index, descending, with its confidence
+        half-width where there is one.
+    """
+    index = index or ("ST" if "ST" in ds else "mu_star")
+    if index not in ds:
+        raise SDModelsError(f"no index {index!r} in this result; it has {list(ds.data_vars)}")
+    outputs = [str(o) for o in ds["output"].values]
+    if output not in outputs:
+        from sdmodels.errors import UnknownNameError
+
+        raise UnknownNameError(output, outputs, what="output", context="the sensitivity result")
+    t = float(ds["time"].values[-1]) if year is None else float(year)
+    at = ds.sel(output=output).sel(time=t, method="nearest")
+    frame = pd.DataFrame({"parameter": at["parameter_name"].values, index: at[index].values})
+    for extra in ("S1", "ST", f"{index}_conf", "sigma"):
+        if extra in at and extra not in frame:
+            frame[extra] = at[extra].values
+    frame = frame.sort_values(index, ascending=False, na_position="last", kind="stable")
+    frame.attrs = {"output": output, "year": float(at["time"].values)}
+    return frame.reset_index(drop=True)
+
