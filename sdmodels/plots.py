@@ -16,11 +16,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "PALETTE",
-    "scenario_lines",
     "fan_chart",
     "ranked_bar",
-    "stacked_areas",
     "save_figure",
+    "scenario_lines",
+    "stacked_areas",
 ]
 
 #: Okabe–Ito colour-blind-safe palette.

@@ -38,12 +38,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.scenarios import Scenario
 
 __all__ = [
-    "sobol",
     "morris",
-    "sobol_design",
-    "sobol_indices",
     "morris_design",
     "ranking",
+    "sobol",
+    "sobol_design",
+    "sobol_indices",
 ]
 
 _SOBOL_VARS = ("S1", "S1_conf", "ST", "ST_conf")
@@ -146,7 +146,8 @@ def sobol_indices(
         also ``S2`` and ``S2_conf`` of shape ``(d, d, k)`` (upper triangle filled). Columns
         of ``y`` that do not vary give NaN (the indices are undefined there).
     """
-    from SALib.analyze.sobol import first_order, second_order as s2_estimator, total_order
+    from SALib.analyze.sobol import first_order, total_order
+    from SALib.analyze.sobol import second_order as s2_estimator
 
     arr = np.asarray(y, dtype=np.float64)
     single = arr.ndim == 1
@@ -195,8 +196,8 @@ def sobol_indices(
                     out["S2_conf"][j, m] = zq * s2_estimator(
                         a_r, ab_j_r, ab[m][r], ba_j_r, b_r
                     ).std(axis=0, ddof=1)
-        for key in out:
-            out[key][..., ~varies] = np.nan
+        for value in out.values():
+            value[..., ~varies] = np.nan
     if single:
         out = {key: val[..., 0] for key, val in out.items()}
     return out
@@ -518,10 +519,11 @@ def ranking(
         raise UnknownNameError(output, outputs, what="output", context="the sensitivity result")
     t = float(ds["time"].values[-1]) if year is None else float(year)
     at = ds.sel(output=output).sel(time=t, method="nearest")
-    frame = pd.DataFrame({"parameter": at["parameter_name"].values, index: at[index].values})
-    for extra in ("S1", "ST", f"{index}_conf", "sigma"):
-        if extra in at and extra not in frame:
-            frame[extra] = at[extra].values
+    columns = [index, f"{index}_conf", "S1", "S1_conf", "ST", "ST_conf", "sigma"]
+    frame = pd.DataFrame({"parameter": at["parameter_name"].values})
+    for col in dict.fromkeys(columns):
+        if col in at:
+            frame[col] = at[col].values
     frame = frame.sort_values(index, ascending=False, na_position="last", kind="stable")
     frame.attrs = {"output": output, "year": float(at["time"].values)}
     return frame.reset_index(drop=True)

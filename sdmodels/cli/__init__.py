@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sdmodels.cli._app import app
 from sdmodels.cli import run as _run  # noqa: F401  (registers run, scenarios, params)
+from sdmodels.cli import uncertainty as _uncertainty  # noqa: F401  (registers mc, sobol, morris)
 
 __all__ = ["app", "main"]
 

@@ -108,7 +108,7 @@ def test_result_layout(ishigami_sobol, ishigami_spec):
 def test_ranking(ishigami_sobol):
     table = ranking(ishigami_sobol, "y")
     assert table["parameter"].tolist() == ["X1", "X2", "X3"]
-    assert list(table.columns)[:2] == ["parameter", "ST"]
+    assert list(table.columns) == ["parameter", "ST", "ST_conf", "S1", "S1_conf"]
     by_s1 = ranking(ishigami_sobol, "y", index="S1")
     assert by_s1["parameter"].tolist() == ["X2", "X1", "X3"]
 
