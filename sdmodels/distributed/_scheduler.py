@@ -158,7 +158,10 @@ def connect(scheduler: Scheduler, *, timeout: float = 30.0) -> Iterator[Client]:
             n_workers=spec.n_workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            # no dashboard, and the scheduler's HTTP endpoint on a free port: several local
+            # clusters (or a user's own dashboard on 8787) can run side by side
+            dashboard_address=":0",
+            scheduler_kwargs={"dashboard": False},
         ) as cluster, distributed.Client(cluster) as client:
             yield client
         return
