@@ -1,0 +1,57 @@
+"""Helpers shared by the views: colours, labels with units, number formatting."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import xarray as xr
+
+from sdmodels.plots import PALETTE
+
+__all__ = ["axis_label", "fmt", "BASELINE_COLOUR", "CURRENT_COLOUR", "in_thread",
+           "message_pane"]
+
+BASELINE_COLOUR = PALETTE[7]
+CURRENT_COLOUR = PALETTE[0]
+
+def axis_label(da: xr.DataArray | None, fallback: str = "") -> str:
+    """``"Name (units)"`` of a result variable; dimensionless outputs say so."""
+    if da is None:
+        return fallback
+    name = da.attrs.get("name", fallback or da.name)
+    units = da.attrs.get("units", "") or "dimensionless"
+    return f"{name} ({units})"
+
+
+def fmt(value: float) -> str:
+    """A number for a card or a table: thousands separated, three significant figures."""
+    mag = abs(value)
+    if mag >= 1e4:
+        return f"{value:,.0f}"
+    if mag >= 100:
+        return f"{value:,.1f}"
+    if mag >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
+async def in_thread(compute: Callable[[], Any]) -> Any:
+    """Run a blocking computation in a worker thread, keeping the server responsive."""
+    return await asyncio.to_thread(compute)
+
+
+def message_pane(store: Any) -> Any:
+    """An alert that shows the store's last error, hidden when there is none."""
+    import panel as pn
+
+    alert = pn.pane.Alert(store.message, alert_type="danger", visible=bool(store.message),
+                          sizing_mode="stretch_width")
+
+    def update(event: Any) -> None:
+        alert.object = event.new
+        alert.visible = bool(event.new)
+
+    store.param.watch(update, "message")
+    return alert

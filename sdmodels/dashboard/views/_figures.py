@@ -1,0 +1,62 @@
+"""Bokeh figures of the dashboard, built once per session and updated in place.
+
+Figures are plain Bokeh (fast to update: a new ``source.data`` redraws a chart without
+re-rendering the page). Every axis carries units; colours come from the Okabe-Ito palette.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["units_label", "line_figure", "legend_html", "FIGURE_HEIGHT"]
+
+FIGURE_HEIGHT = 250
+
+
+def units_label(units: str | None) -> str:
+    """An axis label for ``units`` (Vensim's ``dmnl`` spelled out)."""
+    if not units or units.strip().lower() in ("dmnl", "dimensionless", "1"):
+        return "dimensionless"
+    return units
+
+
+def line_figure(title: str, units: str, *, height: int = FIGURE_HEIGHT) -> Any:
+    """An empty time-series figure: x axis in years, y axis in ``units``."""
+    from bokeh.models import NumeralTickFormatter
+    from bokeh.plotting import figure
+
+    fig = figure(title=title, height=height, sizing_mode="stretch_width", min_width=260,
+                 x_axis_label="Year", y_axis_label=units_label(units),
+                 tools="pan,box_zoom,wheel_zoom,reset,save,hover", toolbar_location="above")
+    fig.title.text_font_size = "11pt"
+    for axis in (fig.xaxis, fig.yaxis):
+        axis.axis_label_text_font_size = "10pt"
+        axis.axis_label_text_font_style = "normal"
+        axis.major_label_text_font_size = "9pt"
+    fig.xaxis.formatter = NumeralTickFormatter(format="0")
+    fig.toolbar.logo = None
+    return fig
+
+
+def legend_html(entries: Sequence[tuple[str, str, str]]) -> str:
+    """A one-line legend: ``(label, colour, style)`` with style ``solid``, ``dashed``,
+    ``dotted`` or ``band``."""
+    items = []
+    for label, colour, style in entries:
+        if style == "band":
+            mark = (f'<span style="display:inline-block;width:26px;height:12px;'
+                    f'background:{colour};opacity:0.35;vertical-align:middle"></span>')
+        else:
+            mark = (f'<span style="display:inline-block;width:26px;border-top:3px {style} '
+                    f'{colour};vertical-align:middle"></span>')
+        items.append(f'<span style="margin-right:18px;font-size:13px">{mark} {label}</span>')
+    return "<div>" + "".join(items) + "</div>"
+
+
+def finite_or_nan(values: Any) -> np.ndarray:
+    """Float array with infinities replaced by NaN (Bokeh cannot draw infinities)."""
+    arr = np.asarray(values, dtype=float)
+    return np.where(np.isfinite(arr), arr, np.nan)

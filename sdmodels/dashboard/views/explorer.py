@@ -1,0 +1,169 @@
+"""Scenario explorer: lever controls, presets, KPI cards and baseline-vs-current lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import panel as pn
+
+from sdmodels.dashboard.store import DashboardStore
+from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR, fmt
+from sdmodels.dashboard.views._figures import finite_or_nan, legend_html, line_figure
+
+__all__ = ["lever_panel", "kpi_html", "OutputPlots", "explorer_page"]
+
+
+def _start_label(name: str) -> str:
+    return f"{name}: start year (Year)"
+
+
+def lever_panel(store: DashboardStore) -> pn.Column:
+    """Preset selector and one size slider plus one start-year slider per lever.
+
+    The sliders call the store when released (``value_throttled``) and follow the store when
+    a preset changes the levers.
+    """
+    names = [n for n in store.param.preset.objects if n is not None]
+    preset = pn.widgets.Select(name="Preset scenario", options=["(custom)", *names],
+                               value=store.preset or "(custom)", sizing_mode="stretch_width",
+                               css_classes=["preset-select"])
+
+    def on_preset(event: Any) -> None:
+        if event.new != "(custom)":
+            store.apply_preset(event.new)
+
+    preset.param.watch(on_preset, "value")
+    widgets: dict[str, tuple[pn.widgets.FloatSlider, pn.widgets.IntSlider]] = {}
+    rows: list[Any] = []
+    for lv in store.levers:
+        size = pn.widgets.FloatSlider(
+            name=lv.label, start=lv.min, end=lv.max, step=lv.step,
+            value=store.values[lv.py_name], sizing_mode="stretch_width",
+            css_classes=["lever", f"lever-{lv.py_name}"],
+        )
+        start = pn.widgets.IntSlider(
+            name=_start_label(lv.name), start=int(lv.start_min), end=int(lv.start_max),
+            step=1, value=int(round(store.starts[lv.py_name])), sizing_mode="stretch_width",
+            css_classes=["lever-start", f"start-{lv.py_name}"],
+        )
+        size.param.watch(lambda e, py=lv.py_name: store.set_lever(py, value=e.new),
+                         "value_throttled")
+        start.param.watch(lambda e, py=lv.py_name: store.set_lever(py, start=e.new),
+                          "value_throttled")
+        widgets[lv.py_name] = (size, start)
+        help_text = pn.pane.Markdown(lv.doc, styles={"font-size": "11px", "color": "#555"},
+                                     margin=(-8, 10, 0, 10)) if lv.doc else None
+        rows.append(pn.Column(size, start, *([help_text] if help_text else []),
+                              styles={"border-bottom": "1px solid #ddd"},
+                              sizing_mode="stretch_width"))
+
+    def follow(*_: Any) -> None:
+        for py, (size, start) in widgets.items():
+            size.value = store.values[py]
+            start.value = int(round(store.starts[py]))
+        preset.value = store.preset or "(custom)"
+
+    store.param.watch(follow, ["values", "starts", "preset"])
+    if not store.levers:
+        rows.append(pn.pane.Markdown("This model declares no policy levers (constants `X` with "
+                                     "a companion `X Start Year`)."))
+    return pn.Column(pn.pane.Markdown("### Policy levers"), preset, *rows,
+                     sizing_mode="stretch_width")
+
+
+def kpi_html(store: DashboardStore) -> str:
+    """KPI cards as HTML: value of the current settings, baseline and change."""
+    cards = []
+    for k in store.kpis():
+        if k["better"] is None:
+            colour, arrow = "#555", "="
+        else:
+            colour = "#006d4f" if k["better"] else "#b34700"
+            arrow = "▲" if k["delta"] > 0 else "▼"
+        when = f" {k['year']:.0f}" if k["year"] is not None else ""
+        cards.append(
+            f'<div class="kpi" data-variable="{k["variable"]}" data-year="{k["year"]:.0f}">'
+            f'<div class="kpi-label">{k["label"]}{when}</div>'
+            f'<div class="kpi-value">{fmt(k["value"])}</div>'
+            f'<div class="kpi-units">{k["units"] or "dimensionless"}</div>'
+            f'<div class="kpi-delta" style="color:{colour}">{arrow} {fmt(k["delta"])} '
+            f'vs baseline ({fmt(k["baseline"])})</div></div>'
+        )
+    style = (
+        "<style>.kpis{display:flex;flex-wrap:wrap;gap:10px}"
+        ".kpi{border:1px solid #ccd;border-radius:6px;padding:8px 12px;min-width:150px;"
+        "background:#fafbfd}.kpi-label{font-size:12px;color:#333;font-weight:600}"
+        ".kpi-value{font-size:24px;font-weight:700;color:#0b3d6b}"
+        ".kpi-units{font-size:11px;color:#666}.kpi-delta{font-size:12px}</style>"
+    )
+    return style + '<div class="kpis">' + "".join(cards) + "</div>"
+
+
+class OutputPlots:
+    """One figure per key output: baseline (dashed black) and current settings (blue).
+
+    Built once; :meth:`update` replaces the data of every line.
+    """
+
+    def __init__(self, store: DashboardStore) -> None:
+        from bokeh.models import ColumnDataSource
+
+        self.store = store
+        self.sources: dict[str, ColumnDataSource] = {}
+        self.figures = []
+        for var in store.outputs:
+            info = store.model.variables[var]
+            fig = line_figure(info.name, info.units)
+            src = ColumnDataSource({"time": [], "baseline": [], "current": []})
+            fig.line("time", "baseline", source=src, color=BASELINE_COLOUR, line_width=2,
+                     line_dash="dashed")
+            fig.line("time", "current", source=src, color=CURRENT_COLOUR, line_width=2.5)
+            self.sources[var] = src
+            self.figures.append(fig)
+        self.update()
+
+    def update(self) -> None:
+        """Redraw from the store's current and baseline runs."""
+        ds, base = self.store.current, self.store.baseline
+        if ds is None or base is None:
+            return
+        for var, src in self.sources.items():
+            if var in ds:
+                src.data = {"time": ds["time"].values,
+                            "baseline": finite_or_nan(base[var].values),
+                            "current": finite_or_nan(ds[var].values)}
+
+    def panel(self) -> pn.GridBox:
+        """The figures in a three-column grid."""
+        return pn.GridBox(*[pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in self.figures],
+                          ncols=3, sizing_mode="stretch_width", css_classes=["explorer-plots"])
+
+
+def explorer_page(store: DashboardStore) -> pn.Column:
+    """KPI cards and baseline-vs-current lines of the key outputs."""
+    cards = pn.pane.HTML(kpi_html(store), sizing_mode="stretch_width",
+                         css_classes=["kpi-cards"])
+    plots = OutputPlots(store)
+    description = pn.pane.Markdown(sizing_mode="stretch_width")
+
+    def describe() -> str:
+        if store.preset:
+            return f"**Preset:** {store.preset}: {store.model.scenarios[store.preset].description}"
+        return "**Custom settings** (start from a preset in the sidebar, then move levers)."
+
+    description.object = describe()
+
+    def redraw(*_: Any) -> None:
+        cards.object = kpi_html(store)
+        plots.update()
+        description.object = describe()
+
+    store.param.watch(redraw, ["current", "preset"])
+    return pn.Column(
+        pn.pane.Markdown("## Scenario explorer\nMove a lever in the sidebar: the cards and "
+                         "lines show the current settings against the baseline."),
+        description, cards,
+        pn.pane.HTML(legend_html([("current settings", CURRENT_COLOUR, "solid"),
+                                  ("baseline", BASELINE_COLOUR, "dashed")])),
+        plots.panel(), sizing_mode="stretch_width",
+    )

@@ -1,0 +1,92 @@
+"""Model: the stock-and-flow structure of each sector and a searchable table of parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import panel as pn
+
+from sdmodels.dashboard.diagram import sector_svg
+from sdmodels.dashboard.store import DashboardStore
+
+__all__ = ["parameter_table", "model_page"]
+
+
+def _value(value: Any) -> str:
+    if np.ndim(value) == 0:
+        return f"{float(value):g}"
+    return ", ".join(f"{v:g}" for v in np.ravel(value))
+
+
+def _bound(x: float | None) -> str:
+    return "open" if x is None else f"{x:g}"
+
+
+def parameter_table(store: DashboardStore) -> pd.DataFrame:
+    """Every parameter: name, value, units, declared range, sector and documented source."""
+    rows = []
+    lever_names = {lv.py_name for lv in store.levers} | {lv.start_py_name for lv in store.levers}
+    for info in store.model.parameters.values():
+        rows.append({
+            "name": info.name,
+            "value": _value(info.value),
+            "units": info.units or "dimensionless",
+            "range": f"[{_bound(info.min)}, {_bound(info.max)}]",
+            "sector": info.sector or "",
+            "lever": "yes" if info.py_name in lever_names else "",
+            "source / description": info.doc,
+        })
+    return pd.DataFrame(rows)
+
+
+def model_page(store: DashboardStore) -> pn.Column:
+    """Sector diagrams (generated from the equations) and the parameter table."""
+    model = store.model
+    sectors = list(model.sectors)
+    sector = pn.widgets.RadioButtonGroup(name="Sector", options=sectors,
+                                         value=sectors[0] if sectors else None,
+                                         button_type="primary", button_style="outline")
+    constants = pn.widgets.Checkbox(name="Show constants", value=False)
+    diagram = pn.pane.HTML(sizing_mode="stretch_width", css_classes=["sector-diagram"],
+                           styles={"overflow": "auto", "border": "1px solid #ddd",
+                                   "background": "white"})
+
+    def draw(*_: Any) -> None:
+        if sector.value is None:
+            diagram.object = "<p>This model file has no views (sectors) to draw.</p>"
+            return
+        svg = sector_svg(model, sector.value, show_constants=constants.value)
+        diagram.object = f'<div style="max-height:560px">{svg}</div>'
+
+    sector.param.watch(draw, "value")
+    constants.param.watch(draw, "value")
+    draw()
+    frame = parameter_table(store)
+    search = pn.widgets.TextInput(name="Search parameters",
+                                  placeholder="name, sector, units or source ...", width=360)
+    table = pn.widgets.Tabulator(
+        frame, show_index=False, disabled=True, sizing_mode="stretch_width", height=420,
+        layout="fit_data_stretch", header_filters=False, css_classes=["param-table"],
+        widths={"source / description": 420},
+    )
+
+    def filter_rows(event: Any) -> None:
+        text = (event.new or "").strip().lower()
+        if not text:
+            table.value = frame
+            return
+        mask = frame.apply(lambda r: text in " ".join(map(str, r.values)).lower(), axis=1)
+        table.value = frame[mask]
+
+    search.param.watch(filter_rows, "value_input")
+    legend = ("Boxes are **stocks**, thick blue arrows with a valve are **flows** (clouds: "
+              "outside the model), orange dots are **auxiliaries**, thin grey arrows show what "
+              "each equation reads; names in `<...>` come from other sectors. Hover an element "
+              "for its units and documentation.")
+    return pn.Column(
+        pn.pane.Markdown(f"## Model: {model.path.name}\n{legend}"),
+        pn.Row(sector, constants), diagram,
+        pn.pane.Markdown("### Parameters"), search, table, sizing_mode="stretch_width",
+    )

@@ -1,0 +1,174 @@
+"""The data store, without a browser: levers, presets, KPIs, Monte Carlo, Sobol, downloads."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from sdmodels.dashboard import DashboardStore
+from sdmodels.errors import ParameterRangeError, SDModelsError, UnknownNameError
+
+
+def _kpi(store, var, year=None):
+    for card in store.kpis():
+        if card["variable"] == var and (year is None or card["year"] == year):
+            return card
+    raise AssertionError(f"no KPI {var} {year}")
+
+
+def test_kpis_cover_the_key_outputs(store):
+    cards = store.kpis()
+    labels = {(c["variable"], c["year"]) for c in cards}
+    for year in (2030.0, 2035.0, 2040.0):
+        assert ("productivity_index", year) in labels
+        assert ("funding_gap", year) in labels
+    assert ("vacancy_rate", 2040.0) in labels and ("waiting_list", 2040.0) in labels
+    # at start the current settings are the baseline
+    assert all(c["delta"] == 0 for c in cards)
+    expected = float(store.baseline["productivity_index"].sel(time=2030.0))
+    assert _kpi(store, "productivity_index", 2030.0)["value"] == pytest.approx(expected)
+
+
+def test_moving_a_lever_changes_outputs_not_baseline(store, mini_model):
+    before = _kpi(store, "productivity_index", 2035.0)["value"]
+    baseline = store.baseline.copy(deep=True)
+    store.set_lever("Improvement Investment", value=0.6)
+    card = _kpi(store, "productivity_index", 2035.0)
+    assert card["value"] > before
+    assert card["better"] is True and card["delta"] > 0
+    xr.testing.assert_identical(store.baseline, baseline)
+    # the run used the lever: same as running the equivalent parameters directly
+    direct = mini_model.run(params={"improvement_investment": 0.6}, engine="pysd",
+                            return_columns=["productivity_index"])
+    np.testing.assert_allclose(store.current["productivity_index"].values,
+                               direct["productivity_index"].values)
+    assert store.preset is None  # moved by hand: custom settings
+
+
+def test_start_year_moves_the_effect(store):
+    store.set_lever("improvement_investment", value=0.6, start=2026)
+    early = store.current["productivity_index"].sel(time=2030.0).item()
+    store.set_lever("improvement_investment", start=2034)
+    late = store.current["productivity_index"].sel(time=2030.0).item()
+    base = store.baseline["productivity_index"].sel(time=2030.0).item()
+    assert early > late
+    assert late == pytest.approx(base)
+
+
+def test_bad_lever_input_is_refused_with_the_name(store):
+    with pytest.raises(ParameterRangeError, match="Training Places"):
+        store.set_lever("Training Places", value=1e6)
+    with pytest.raises(UnknownNameError, match="Training Place"):
+        store.set_lever("Training Place", value=1)
+
+
+def test_preset_sets_levers_and_outputs(store, mini_model):
+    store.apply_preset("supply_push")
+    assert store.values["training_places"] == 150.0
+    assert store.starts["training_places"] == 2026.0
+    direct = mini_model.run("supply_push", engine="pysd", return_columns=["waiting_list"])
+    np.testing.assert_allclose(store.current["waiting_list"].values,
+                               direct["waiting_list"].values)
+    store.apply_preset("baseline")
+    assert store.values["training_places"] == 0.0
+    with pytest.raises(UnknownNameError, match="supply_push"):
+        store.apply_preset("supply_pus")
+
+
+def test_two_stores_change_independently(mini_model):
+    a = DashboardStore(mini_model, engine="pysd")
+    b = DashboardStore(mini_model, engine="pysd")
+    b_before = b.current.copy(deep=True)
+    a.set_lever("Patient Activation", value=0.9, start=2025)
+    a.save_current("plan a")
+    assert b.values["patient_activation"] == 0.0
+    assert b.saved == {}
+    xr.testing.assert_identical(b.current, b_before)
+    assert not a.current["avoidable_demand"].equals(b.current["avoidable_demand"])
+    b.apply_preset("agility_first")
+    assert a.values["patient_activation"] == 0.9 and a.starts["patient_activation"] == 2025.0
+    assert a.preset is None and b.preset == "agility_first"
+
+
+def test_monte_carlo_of_current_settings(store):
+    store.set_lever("Improvement Investment", value=0.8, start=2025)
+    store.run_monte_carlo()
+    q, prob = store.mc, store.mc_prob
+    assert q is not None and prob is not None and not store.mc_stale
+    assert list(q["scenario"].values) == ["baseline", "current"]
+    pi = q["productivity_index"]
+    assert (pi.sel(quantile=0.05) <= pi.sel(quantile=0.5) + 1e-12).all()
+    assert (pi.sel(quantile=0.5) <= pi.sel(quantile=0.95) + 1e-12).all()
+    assert q.attrs["n_samples"] == 16
+    assert ((prob >= 0) & (prob <= 1)).all()
+    # investment raises productivity in every sample (common random numbers)
+    assert prob.sel(output="productivity_index", scenario="current", time=2035.0) == 1.0
+    # the baseline compared with itself is never better
+    assert float(prob.sel(scenario="baseline").max()) == 0.0
+    # moving a lever makes the Monte Carlo stale, and a new one differs
+    before = q["productivity_index"].sel(scenario="current").copy()
+    store.set_lever("Improvement Investment", value=0.1)
+    assert store.mc_stale
+    store.ensure_monte_carlo()
+    assert not store.mc["productivity_index"].sel(scenario="current").equals(before)
+
+
+def test_monte_carlo_needs_an_uncertainty_file(tmp_path, mini_model):
+    import shutil
+
+    import sdmodels
+
+    copy = tmp_path / "mini_nhs.mdl"
+    shutil.copy(mini_model.path, copy)
+    shutil.copytree(mini_model.path.parent / "scenarios", tmp_path / "scenarios")
+    s = DashboardStore(sdmodels.load_model(copy), engine="pysd", mc_samples=4)
+    s.run_monte_carlo()
+    assert "no uncertainty file" in s.message and "uncertainty" in s.message
+    assert s.mc is None
+
+
+def test_sobol_indices(store):
+    sobol = store.compute_sobol()
+    assert set(sobol["S1"].dims) == {"output", "parameter", "time"}
+    assert list(sobol["parameter"].values) == ["base_leaver_rate", "need_growth",
+                                               "building_effectiveness"]
+    st = sobol["ST"].sel(output="population_need" if "population_need" in store.outputs
+                         else "avoidable_demand").isel(time=-1)
+    # avoidable demand depends only on need growth among the uncertain inputs
+    assert float(st.sel(parameter="need_growth")) > 0.5
+    assert float(st.sel(parameter="building_effectiveness")) == pytest.approx(0.0, abs=1e-9)
+    # computed once, shared between sessions
+    assert store.compute_sobol() is sobol
+
+
+def test_sobol_refuses_too_many_pysd_runs(mini_model):
+    s = DashboardStore(mini_model, engine="pysd", sobol_samples=1024)
+    with pytest.raises(SDModelsError, match="compiled engine"):
+        s.compute_sobol()
+
+
+def test_compare_and_downloads(store, tmp_path):
+    store.set_lever("Pay Restraint", value=0.03, start=2027)
+    store.save_current("restraint")
+    with pytest.raises(SDModelsError, match="shipped"):
+        store.save_current("baseline")
+    assert store.available_scenarios()[-2:] == ["restraint", "current"]
+    ds = store.comparison(["baseline", "restraint", "supply_push"])
+    assert list(ds["scenario"].values) == ["baseline", "restraint", "supply_push"]
+    assert float(ds["staff_morale"].sel(scenario="restraint", time=2035.0)) < \
+        float(ds["staff_morale"].sel(scenario="baseline", time=2035.0))
+    frame = pd.read_csv(io.BytesIO(store.to_csv_bytes(ds)))
+    assert len(frame) == 3 * ds.sizes["time"]
+    assert "Waiting List [patients]" in frame.columns
+    got = frame.loc[frame["scenario"] == "restraint", "Staff Morale [dmnl]"].to_numpy()
+    np.testing.assert_allclose(got, ds["staff_morale"].sel(scenario="restraint").values)
+    path = tmp_path / "download.nc"
+    path.write_bytes(store.to_netcdf_bytes(ds))
+    back = xr.load_dataset(path)
+    np.testing.assert_allclose(back["waiting_list"].values, ds["waiting_list"].values)
+    assert back["waiting_list"].attrs["units"] == "patients"
+    assert back.attrs["model_file"] == "mini_nhs.mdl"
