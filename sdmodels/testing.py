@@ -8,8 +8,8 @@ Examples
 --------
 >>> from sdmodels.testing import pysd_reference
 >>> ref = pysd_reference("tests/compiler/models/exponential_decay.mdl")  # doctest: +SKIP
->>> ref["stock"][-1]                                                    # doctest: +SKIP
-10.671...
+>>> round(float(ref["stock"][-1]), 4)                                   # doctest: +SKIP
+12.8512
 """
 
 from __future__ import annotations
@@ -386,6 +386,7 @@ def assert_outputs_close(
             f"{prefix}the compiled engine does not return {len(missing)} variable(s) that PySD "
             f"returns: {', '.join(missing)}"
         )
+    failures: list[tuple[int, str, str]] = []  # (first time index, variable, message)
     for py in sorted(references[0]):
         got = np.asarray(compiled[py], dtype=float)
         want = np.stack([np.asarray(ref[py], dtype=float) for ref in references])
@@ -419,13 +420,22 @@ def assert_outputs_close(
         if len(first) > 2 and ref_dims:
             element = "[" + ",".join(ref_dims[k][1][int(j)] for k, j in enumerate(first[2:])) + "]"
         idx = tuple(int(j) for j in first)
-        raise AssertionError(
-            f"{prefix}{_describe(py, model)}{element} differs from PySD first at time "
+        failures.append((t, py, (
+            f"{_describe(py, model)}{element} differs from PySD first at time "
             f"{ref_time[t]:g} in sample {sample}: compiled {float(got[idx])!r}, "
             f"PySD {float(want[idx])!r} "
             f"(|diff| {abs(got[idx] - want[idx]):.3g}; {len(bad)} of {close.size} values differ "
             f"beyond rtol={rtol:g}, atol={atol:g})"
-        )
+        )))
+    if failures:
+        # the variable that goes wrong earliest is most likely the cause of the others
+        failures.sort(key=lambda f: f[0])
+        others = [py for _, py, _ in failures[1:]]
+        more = ""
+        if others:
+            shown = ", ".join(others[:12]) + (", ..." if len(others) > 12 else "")
+            more = f"; {len(others)} other variable(s) differ too: {shown}"
+        raise AssertionError(f"{prefix}{failures[0][2]}{more}")
 
 
 def assert_matches_pysd(
