@@ -29,10 +29,26 @@ PALETTE: tuple[str, ...] = (
 )
 
 
+def _units(da: xr.DataArray) -> str:
+    units = str(da.attrs.get("units", "") or "")
+    return "dimensionless" if units.lower() in ("", "dmnl", "1") else units
+
+
 def _label(da: xr.DataArray) -> str:
     name = da.attrs.get("name", da.name)
-    units = da.attrs.get("units", "")
-    return f"{name} ({units})" if units else str(name)
+    return f"{name} ({_units(da)})"
+
+
+def _time_axis(ax, ds: xr.Dataset) -> None:  # noqa: ANN001 - a Matplotlib Axes
+    """Whole years on the time axis, large values as 1.5M / 20k rather than an offset."""
+    from matplotlib.ticker import EngFormatter, MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    ax.set_xlabel(f"time ({ds['time'].attrs.get('units', 'Year')})", fontsize=8)
+    low, high = ax.get_ylim()
+    if max(abs(low), abs(high)) >= 1e4:
+        ax.yaxis.set_major_formatter(EngFormatter(sep=""))
+    ax.grid(alpha=0.3)
 
 
 def scenario_lines(ds: xr.Dataset, variables: Sequence[str], *, ncols: int = 3) -> Figure:
@@ -60,9 +76,8 @@ def scenario_lines(ds: xr.Dataset, variables: Sequence[str], *, ncols: int = 3) 
             ax.plot(ds["time"].values, line.values, color=PALETTE[i % len(PALETTE)],
                     label=str(sc) if sc is not None else None, linewidth=1.8)
         ax.set_title(str(da.attrs.get("name", var)), fontsize=10)
-        ax.set_ylabel(da.attrs.get("units", "") or "dimensionless", fontsize=8)
-        ax.set_xlabel(f"time ({ds['time'].attrs.get('units', 'Year')})", fontsize=8)
-        ax.grid(alpha=0.3)
+        ax.set_ylabel(_units(da), fontsize=8)
+        _time_axis(ax, ds)
     for ax in axes[len(variables):]:
         ax.set_visible(False)
     if scenarios != [None]:
@@ -133,8 +148,7 @@ def fan_chart(
                     linestyle="--", linewidth=1, label=f"{ref} median")
         ax.set_title(str(sc) if sc is not None else str(da.attrs.get("name", variable)),
                      fontsize=10)
-        ax.set_xlabel(f"time ({ds['time'].attrs.get('units', 'Year')})", fontsize=8)
-        ax.grid(alpha=0.3)
+        _time_axis(ax, ds)
         ax.legend(fontsize=7, loc="best")
     axes[0].set_ylabel(_label(da), fontsize=8)
     for ax in axes[len(names):]:

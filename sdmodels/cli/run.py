@@ -109,24 +109,44 @@ def _check_plot_path(path: Path) -> None:
 
 
 def _print_table(df, *, title: str) -> None:  # noqa: ANN001 - pandas DataFrame
+    """One block of rows per variable (units in its label), one row per scenario."""
     table = Table(title=title, title_justify="left", header_style="bold")
-    for col in df.columns:
-        table.add_column(str(col), justify="left" if col in ("variable", "units", "scenario")
-                         else "right")
-    for row in df.itertuples(index=False):
-        table.add_row(*(_fmt(v) for v in row))
+    year_cols = [c for c in df.columns if c not in ("variable", "units", "scenario")]
+    table.add_column("variable", no_wrap=False, max_width=28)
+    has_scenarios = "scenario" in df.columns
+    if has_scenarios:
+        table.add_column("scenario", no_wrap=True)
+    for col in year_cols:
+        table.add_column(str(col), justify="right", no_wrap=True)
+    previous = None
+    for row in df.to_dict("records"):
+        label = f"{row['variable']} ({_units(row['units'])})"
+        if previous is not None and label != previous:
+            table.add_section()
+        cells = [label if label != previous else ""]
+        if has_scenarios:
+            cells.append(str(row["scenario"]))
+        cells += [_fmt(row[c]) for c in year_cols]
+        table.add_row(*cells)
+        previous = label
     console.print(table)
 
 
+def _units(units: object) -> str:
+    text = str(units or "")
+    return "dimensionless" if text.lower() in ("", "dmnl", "1") else text
+
+
 def _fmt(value: object) -> str:
-    if isinstance(value, float):
-        mag = abs(value)
-        if mag >= 1e5:
-            return f"{value:,.0f}"
-        if mag >= 100:
-            return f"{value:,.1f}"
-        return f"{value:.3f}"
-    return str(value)
+    """Four significant figures; millions and thousands with M and k."""
+    if not isinstance(value, float):
+        return str(value)
+    mag = abs(value)
+    if mag >= 1e6:
+        return f"{value / 1e6:.4g}M"
+    if mag >= 1e4:
+        return f"{value / 1e3:.4g}k"
+    return f"{value:.4g}"
 
 
 @app.command()
