@@ -1,6 +1,8 @@
-"""Time-resolved Sobol indices of a model's outputs (Saltelli design, Jansen estimators).
+"""Time-resolved Sobol indices for the dashboard, run in chunks.
 
-Vectorised over time and outputs so that the dashboard can compute them in seconds.
+Uses :mod:`sdmodels.sensitivity` (Saltelli design, SALib estimators vectorised over time);
+running the design chunk by chunk lets the dashboard hold its engine lock per chunk and
+report progress.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
     from sdmodels.scenarios import Scenario
 
-__all__ = ["sobol_indices"]
+__all__ = ["sobol_over_time"]
 
 
-def sobol_indices(
+def sobol_over_time(
     model: Model,
     spec: Any,
     *,
@@ -31,6 +33,7 @@ def sobol_indices(
     progress: Callable[[float], None] | None = None,
     lock: AbstractContextManager[Any] | None = None,
     chunks: int = 10,
+    num_resamples: int = 50,
 ) -> xr.Dataset:
     """First-order and total Sobol indices of ``outputs`` at every saved time.
 
@@ -39,37 +42,37 @@ def sobol_indices(
     model
         The model.
     spec
-        An :class:`~sdmodels.uncertainty.UncertaintySpec`.
+        An :class:`~sdmodels.uncertainty.UncertaintySpec` (correlations, if any, are ignored:
+        Sobol indices assume independent inputs).
     outputs
-        Python names of the outputs.
+        Python names of scalar outputs.
     n
-        Base sample size; the model runs ``n * (k + 2)`` times for ``k`` parameters.
+        Base sample size, a power of 2; the model runs ``n * (k + 2)`` times for ``k`` inputs.
     engine
         The engine to run the model with.
     scenario
         The scenario the samples start from.
     seed
-        Seed of the scrambled Sobol sequence.
+        Seed of the design and the bootstrap.
     progress
-        Called with the share of runs done.
+        Called with the share of runs done after each chunk.
     lock
-        Held around each chunk of runs (lets other work use the engine in between).
+        Held around each chunk of runs.
     chunks
         Number of chunks the runs are split into.
+    num_resamples
+        Bootstrap resamples of the confidence intervals.
 
     Returns
     -------
     xarray.Dataset
-        ``S1`` and ``ST`` with dims ``output``, ``parameter``, ``time``.
+        ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` with dims ``output``, ``parameter``, ``time``
+        and a ``parameter_name`` coordinate (Vensim names).
     """
-    from SALib.sample import sobol as sobol_sample
-
     from sdmodels.montecarlo import run_design
+    from sdmodels.sensitivity import sobol_design, sobol_indices
 
-    k = len(spec)
-    problem = {"num_vars": k, "names": list(spec.names), "bounds": [[0.0, 1.0]] * k}
-    unit = sobol_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
-    design = spec.design(spec.transform(unit), method="sobol", seed=seed)
+    design, rng = sobol_design(spec, int(n), seed=seed)
     total = design.sizes["sample"]
     size = max(1, -(-total // max(1, chunks)))
     parts = []
@@ -80,19 +83,18 @@ def sobol_indices(
                                     engine=engine, chunk_size=part.sizes["sample"]))
         if progress is not None:
             progress(min(total, lo + size) / total)
-    ds = xr.concat(parts, dim="sample", join="exact") if len(parts) > 1 else parts[0]
-    s1, st = [], []
-    for var in outputs:
-        y = ds[var].values.reshape(n, k + 2, -1)  # rows: A, AB_1..AB_k, B
-        f_a, f_b, f_ab = y[:, 0], y[:, -1], y[:, 1:-1]
-        var_y = np.var(np.concatenate([f_a, f_b]), axis=0)
-        safe = np.where(var_y > 0, var_y, np.nan)
-        s1.append(np.mean(f_b[:, None] * (f_ab - f_a[:, None]), axis=0) / safe)
-        st.append(0.5 * np.mean((f_a[:, None] - f_ab) ** 2, axis=0) / safe)
-    coords = {"output": list(outputs), "parameter": list(spec.names), "time": ds["time"].values}
+    runs = xr.concat(parts, dim="sample", join="exact") if len(parts) > 1 else parts[0]
+    k = len(spec)
+    results = [sobol_indices(runs[o].transpose("sample", "time").values, k,
+                             num_resamples=num_resamples, rng=rng) for o in outputs]
     dims = ("output", "parameter", "time")
-    out = xr.Dataset({"S1": (dims, np.nan_to_num(np.array(s1))),
-                      "ST": (dims, np.nan_to_num(np.array(st)))}, coords=coords)
-    out["parameter_name"] = ("parameter", [p.name for p in spec.parameters])
-    out.attrs = {"n": n, "seed": seed, "method": "Saltelli design, Jansen estimators"}
+    data = {key: (dims, np.stack([r[key] for r in results]))
+            for key in ("S1", "S1_conf", "ST", "ST_conf")}
+    coords = {"output": list(outputs), "parameter": list(spec.names),
+              "parameter_name": ("parameter", [p.name for p in spec.parameters]),
+              "time": runs["time"].values}
+    out = xr.Dataset(data, coords=coords)
+    out.attrs = {"n": int(n), "runs": int(total), "seed": seed,
+                 "method": "Saltelli design, SALib estimators",
+                 "correlations_ignored": int(getattr(spec, "correlation", None) is not None)}
     return out

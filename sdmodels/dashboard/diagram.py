@@ -217,6 +217,31 @@ def _stock_order(s: SectorStructure) -> list[str]:
     return order
 
 
+def _stock_rows(s: SectorStructure, per_row: int = 5) -> list[list[str]]:
+    """Stocks linked by flows share a row (in flow order); unlinked stocks fill the last rows."""
+    parent = {st: st for st in s.stocks}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for f in s.flows:
+        if f.source in parent and f.target in parent:
+            parent[root(f.source)] = root(f.target)
+    order = _stock_order(s)
+    groups: dict[str, list[str]] = {}
+    for st in order:
+        groups.setdefault(root(st), []).append(st)
+    chains = sorted((g for g in groups.values() if len(g) > 1), key=len, reverse=True)
+    singles = [g[0] for g in groups.values() if len(g) == 1]
+    rows: list[list[str]] = []
+    for chain in [*chains, singles]:
+        rows.extend(chain[i:i + per_row] for i in range(0, len(chain), per_row))
+    return [r for r in rows if r]
+
+
 def _ghosts(s: SectorStructure, show_constants: bool) -> list[str]:
     return [g for g in s.ghosts if show_constants or g not in s.ghost_constants]
 
@@ -224,10 +249,10 @@ def _ghosts(s: SectorStructure, show_constants: bool) -> list[str]:
 def _layout(s: SectorStructure, *, show_constants: bool) -> dict[str, tuple[float, float]]:
     import networkx as nx
 
-    per_row = 4
     fixed: dict[str, tuple[float, float]] = {}
-    for i, st in enumerate(_stock_order(s)):
-        fixed[st] = (7.0 * (i % per_row), -6.0 * (i // per_row))
+    for row, chain in enumerate(_stock_rows(s)):
+        for i, st in enumerate(chain):
+            fixed[st] = (7.0 * i, -6.0 * row)
     internal_in = {f.target for f in s.flows if f.source in fixed and f.target in fixed}
     internal_out = {f.source for f in s.flows if f.source in fixed and f.target in fixed}
     pair_count: dict[tuple[str, str], int] = {}
@@ -267,13 +292,52 @@ def _layout(s: SectorStructure, *, show_constants: bool) -> dict[str, tuple[floa
             graph.add_edge(a, b)
     if not free:
         return fixed
-    init = dict(fixed)
+    # a weak pull towards the middle keeps unlinked groups of auxiliaries close by
+    cx = sum(p[0] for p in fixed.values()) / max(1, len(fixed))
+    cy = sum(p[1] for p in fixed.values()) / max(1, len(fixed))
+    centre = "__centre__"
+    graph.add_node(centre)
+    for name in free:
+        graph.add_edge(name, centre, weight=0.08)
+    init = {**fixed, centre: (cx, cy)}
     for i, name in enumerate(free):
         angle = 2 * math.pi * i / max(1, len(free))
-        init[name] = (6 * math.cos(angle) + 4, 3 * math.sin(angle) - 3)
-    pos = nx.spring_layout(graph, pos=init, fixed=list(fixed) or None, k=1.1, iterations=200,
+        init[name] = (cx + 6 * math.cos(angle), cy + 3 * math.sin(angle))
+    pos = nx.spring_layout(graph, pos=init, fixed=[*fixed, centre], k=1.1, iterations=200,
                            seed=1)
-    return {n: (float(p[0]), float(p[1])) for n, p in pos.items()}
+    placed = {n: (float(p[0]), float(p[1])) for n, p in pos.items() if n != centre}
+    return _spread(placed, free, min_gap=1.4)
+
+
+def _spread(pos: dict[str, tuple[float, float]], free: list[str], *, min_gap: float,
+            rounds: int = 60) -> dict[str, tuple[float, float]]:
+    """Push free nodes apart (and off fixed ones) until labels no longer sit on each other."""
+    xy = {n: list(p) for n, p in pos.items()}
+    movable = set(free)
+    names = list(xy)
+    for _ in range(rounds):
+        moved = False
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                if a not in movable and b not in movable:
+                    continue
+                dx, dy = xy[b][0] - xy[a][0], (xy[b][1] - xy[a][1]) * 1.6
+                dist = math.hypot(dx, dy)
+                if dist >= min_gap:
+                    continue
+                if dist < 1e-6:
+                    dx, dy, dist = 0.1, 0.0, 0.1
+                push = (min_gap - dist) / 2 / dist
+                share_a = 0.0 if a not in movable else (1.0 if b in movable else 2.0)
+                share_b = 0.0 if b not in movable else (1.0 if a in movable else 2.0)
+                xy[a][0] -= dx * push * share_a
+                xy[a][1] -= dy * push * share_a / 1.6
+                xy[b][0] += dx * push * share_b
+                xy[b][1] += dy * push * share_b / 1.6
+                moved = True
+        if not moved:
+            break
+    return {n: (p[0], p[1]) for n, p in xy.items()}
 
 
 # ---------------------------------------------------------------------------- drawing

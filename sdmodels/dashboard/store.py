@@ -104,7 +104,8 @@ class DashboardStore(param.Parameterized):
                                   doc="P(current beats baseline) by output and time.")
     mc_stale = param.Boolean(default=True)
 
-    sobol_samples = param.Integer(default=256, bounds=(8, None))
+    sobol_samples = param.Integer(default=256, bounds=(2, None),
+                                  doc="Base sample size of the Sobol analysis (a power of 2).")
     sobol = param.ClassSelector(class_=xr.Dataset, allow_None=True,
                                 doc="Sobol indices of the key outputs over time.")
 
@@ -367,7 +368,7 @@ class DashboardStore(param.Parameterized):
         Uses the model's uncertainty file around the baseline. Computed once per model file
         and settings and shared between sessions; changes no state.
         """
-        from sdmodels.dashboard._sobol import sobol_indices
+        from sdmodels.dashboard._sobol import sobol_over_time
 
         spec = self._spec()
         engine = self.engine_name()
@@ -380,7 +381,7 @@ class DashboardStore(param.Parameterized):
             )
 
         def make() -> xr.Dataset:
-            return sobol_indices(self.model, spec, outputs=self.outputs, n=self.sobol_samples,
+            return sobol_over_time(self.model, spec, outputs=self.outputs, n=self.sobol_samples,
                                  engine=engine, scenario=self._baseline_scenario(),
                                  seed=self.mc_seed, progress=progress, lock=_COMPUTE_LOCK)
 

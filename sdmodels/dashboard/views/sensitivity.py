@@ -15,6 +15,11 @@ from sdmodels.plots import PALETTE
 __all__ = ["sobol_bars", "sobol_areas", "sensitivity_page"]
 
 
+def _shown(values: Any) -> Any:
+    """Indices as drawn: small negative estimates and NaN (output does not vary) as 0."""
+    return np.clip(np.nan_to_num(np.asarray(values, dtype=float)), 0, None)
+
+
 def _names(sobol: Any) -> list[str]:
     return [str(n) for n in sobol["parameter_name"].values]
 
@@ -28,8 +33,8 @@ def sobol_bars(store: DashboardStore, output: str, year: float) -> Any:
     s = store.sobol
     at = s.sel(output=output).sel(time=year, method="nearest")
     names = _names(s)
-    src = ColumnDataSource({"input": names, "S1": np.clip(at["S1"].values, 0, None),
-                            "ST": np.clip(at["ST"].values, 0, None)})
+    src = ColumnDataSource({"input": names, "S1": _shown(at["S1"].values),
+                            "ST": _shown(at["ST"].values)})
     fig = figure(y_range=FactorRange(*reversed(names)), height=70 + 42 * len(names),
                  sizing_mode="stretch_width", x_range=(0, 1.05),
                  title=f"{store.output_label(output)} in {float(at['time']):.0f}",
@@ -57,7 +62,7 @@ def sobol_areas(store: DashboardStore, output: str) -> Any:
     keys = []
     for i, p in enumerate(s["parameter"].values):
         key = f"p{i}"
-        data[key] = np.clip(s["S1"].sel(output=output, parameter=p).values, 0, None)
+        data[key] = _shown(s["S1"].sel(output=output, parameter=p).values)
         keys.append(key)
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(keys))]
     fig.varea_stack(keys, x="time", source=data, color=colours, legend_label=names)
