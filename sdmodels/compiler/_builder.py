@@ -19,7 +19,12 @@ from sdmodels.compiler._errors import UnsupportedFeature
 from sdmodels.compiler._expressions import Context, ExpressionVisitor
 from sdmodels.compiler._names import Namer
 from sdmodels.compiler._subscripts import SubscriptResolver
-from sdmodels.compiler._translate import CONTROL_NAMES, ElementInfo, ModelInfo
+from sdmodels.compiler._translate import (
+    CONTROL_NAMES,
+    ElementInfo,
+    ModelInfo,
+    as_printed_by_pysd,
+)
 
 __all__ = ["ModelBuilder", "KernelPlan"]
 
@@ -56,7 +61,7 @@ class ModelBuilder:
         self.clean_to_py = info.clean_to_py
         self.resolver = SubscriptResolver(info.subscripts, info.mapping)
         self.namer = Namer()
-        for reserved in ("i", "j", "k", "time", "P", "ctl", "times", "saved", "out", "oc"):
+        for reserved in ("c", "i", "j", "k", "nt", "row", "time", "P", "ctl", "times", "saved", "out", "oc"):
             self.namer._used.add(reserved)
         self.visitor = ExpressionVisitor(self)
         self.lookups = LookupRegistry(self)
@@ -191,8 +196,9 @@ class ModelBuilder:
                     defined.add(cell)
                     name = self._cells[(el.py_name, cell)]
                     ast = comp.ast
-                    if isinstance(ast, np.ndarray) and ast.size > 1:
-                        ast = ast.ravel()[flat]
+                    if isinstance(ast, np.ndarray):
+                        arr = as_printed_by_pysd(ast).ravel()
+                        ast = float(arr[flat] if arr.size > 1 else arr[0])
                     for mode, target in (("run", run_nodes), ("init", init_nodes)):
                         ctx = Context(element=el, env=env, mode=mode, cell=cell)
                         expr = self.visitor.visit(ast, ctx)
@@ -256,7 +262,7 @@ class ModelBuilder:
                         f"cell {cell} outside the element's dimensions", el.name, self.file
                     )
                 if isinstance(ast, np.ndarray):
-                    arr = ast.ravel()
+                    arr = as_printed_by_pysd(ast).ravel()
                     values[cell] = float(arr[flat] if arr.size > 1 else arr[0])
                 else:
                     values[cell] = float(ast)

@@ -21,6 +21,7 @@ import numpy as np
 from sdmodels.compiler._dependencies import Node
 from sdmodels.compiler._errors import UnsupportedFeature
 from sdmodels.compiler._expressions import Context, Expr, number
+from sdmodels.compiler._translate import as_printed_by_pysd
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.compiler._builder import ModelBuilder
@@ -66,14 +67,16 @@ class LookupRegistry:
         self.tables: list[LookupTable] = []
         self._named: dict[tuple[str, tuple[str, ...]], LookupTable] = {}
 
-    def _make(self, structure: Any, label: str, ctx: Context) -> LookupTable:
-        kind = getattr(structure, "type", "interpolate")
+    def _make(self, structure: Any, label: str, ctx: Context, inline: bool = False) -> LookupTable:
+        # PySD evaluates inline lookups (WITH LOOKUP, XMILE inline gf) with
+        # np.interp whatever their declared type: interpolate, hold the ends
+        kind = "interpolate" if inline else getattr(structure, "type", "interpolate")
         if kind not in _LOOKUP_MODES:
             raise UnsupportedFeature(
                 f"lookup interpolation {kind!r}", ctx.element.name, self.builder.file
             )
-        x = np.asarray(structure.x, dtype=float)
-        y = np.asarray(structure.y, dtype=float)
+        x = as_printed_by_pysd(np.asarray(structure.x, dtype=float))
+        y = as_printed_by_pysd(np.asarray(structure.y, dtype=float))
         if x.shape != y.shape or x.ndim != 1 or x.size == 0:
             raise UnsupportedFeature("a lookup table of this shape", ctx.element.name, self.builder.file)
         if len(set(x.tolist())) != x.size:
@@ -81,7 +84,6 @@ class LookupRegistry:
                 "a lookup table with repeated x values", ctx.element.name, self.builder.file
             )
         order = np.argsort(x, kind="stable")
-        k = len(self.tables)
         base = self.builder.namer.make("lk", label)
         table = LookupTable(
             x_name=f"{base.upper()}_X",
@@ -91,7 +93,6 @@ class LookupRegistry:
             mode=_LOOKUP_MODES[kind],
             label=f"lookup {label!r} ({kind})",
         )
-        del k
         self.tables.append(table)
         return table
 
@@ -119,7 +120,7 @@ class LookupRegistry:
         key = ("\0inline", ctx.element.py_name, ctx.cell, id(structure))
         if key not in self._named:
             label = ctx.element.name + ("[" + ",".join(ctx.cell) + "]" if ctx.cell else "")
-            self._named[key] = self._make(structure, label + " WITH LOOKUP", ctx)
+            self._named[key] = self._make(structure, label + " WITH LOOKUP", ctx, inline=True)
         return self._named[key]
 
 

@@ -83,6 +83,7 @@ def generate_source(plan: KernelPlan, *, display_name: str, key: str) -> str:
         "def _sample(i, P, ctl, times, saved, out, oc, TS_X, TS_Y, TS_M):",
         '    """Integrate sample ``i`` and store the saved columns in ``out``."""',
         "    time = times[0]",
+        f"    row = np.empty({len(plan.outputs)})  # values of all outputs at a saved time",
         "    # ---- initialisation (stateful initial values, in dependency order)",
     ]
     init = []
@@ -105,9 +106,11 @@ def generate_source(plan: KernelPlan, *, display_name: str, key: str) -> str:
     lines += _node_lines(plan.dynamic_nodes, 8)
     lines.append("        if saved[k]:")
     for col, (_py, name) in enumerate(plan.outputs):
-        lines.append(f"            if oc[{col}] >= 0:")
-        lines.append(f"                out[oc[{col}], i, j] = {name}")
+        lines.append(f"            row[{col}] = {name}")
     lines += [
+        "            for c in range(row.shape[0]):",
+        "                if oc[c] >= 0:",
+        "                    out[oc[c], i, j] = row[c]",
         "            j += 1",
         "        if k == nt - 1:",
         "            break",

@@ -15,7 +15,7 @@ from typing import Any
 
 from sdmodels.compiler._errors import UnsupportedFeature
 
-__all__ = ["ElementInfo", "ModelInfo", "translate_file", "collect"]
+__all__ = ["ElementInfo", "ModelInfo", "translate_file", "collect", "as_printed_by_pysd"]
 
 #: PySD names of the control variables, in the order the kernel receives them.
 CONTROL_NAMES = ("initial_time", "final_time", "time_step", "saveper")
@@ -73,10 +73,49 @@ def translate_file(path: str | Path):
         return parsed.get_abstract_model()
 
 
+def as_printed_by_pysd(values: Any) -> Any:
+    """Array values as PySD's builder writes them into a model (``np.array2string``).
+
+    PySD prints literal arrays and lookup tables with numpy's default precision
+    (8 decimals); the compiled engine uses the same numbers. The text is parsed
+    number by number with :class:`float`, never evaluated.
+
+    Examples
+    --------
+    >>> as_printed_by_pysd([0.123456789, 2]).tolist()
+    [0.12345679, 2.0]
+    """
+    import numpy as np
+
+    arr = np.asarray(values)
+    text = np.array2string(arr.ravel(), separator=",", threshold=max(arr.size, 1))
+    tokens = text.replace("[", "").replace("]", "").split(",")
+    return np.array([float(tok.strip()) for tok in tokens], dtype=float).reshape(arr.shape)
+
+
 def _is_literal(ast: Any) -> bool:
     import numpy as np
 
     return isinstance(ast, (int, float, np.ndarray, np.number)) and not isinstance(ast, bool)
+
+
+def _first_user(section: Any, functions: set[str]) -> str | None:
+    """Name of the first element whose equation calls one of ``functions``."""
+    from pysd.translators.structures import abstract_expressions as ae
+
+    def calls(node: Any) -> bool:
+        if isinstance(node, ae.CallStructure) and node.function.reference in functions:
+            return True
+        if hasattr(node, "__dataclass_fields__"):
+            return any(calls(getattr(node, f)) for f in node.__dataclass_fields__)
+        if isinstance(node, (tuple, list)):
+            return any(calls(a) for a in node)
+        return False
+
+    for element in section.elements:
+        if any(calls(c.ast) for c in element.components):
+            return element.name
+    return None
 
 
 def collect(abstract_model: Any) -> ModelInfo:
@@ -85,10 +124,13 @@ def collect(abstract_model: Any) -> ModelInfo:
     from pysd.translators.structures.abstract_model import AbstractLookup
 
     file = str(getattr(abstract_model, "original_path", "") or "")
-    if len(abstract_model.sections) > 1:
-        macro = abstract_model.sections[1].name
-        raise UnsupportedFeature("MACRO", macro, file)
     section = abstract_model.sections[0]
+    if len(abstract_model.sections) > 1:
+        macros = [s.name for s in abstract_model.sections[1:]]
+        user = _first_user(section, {m.lower().replace(" ", "_") for m in macros})
+        raise UnsupportedFeature(
+            f"macros ({', '.join(macros)})", user, file, detail="expand the macro in the model"
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
