@@ -53,8 +53,8 @@ def test_every_test_model_is_collected() -> None:
     """Guard against the glob silently finding nothing."""
     names = {p.name for p in small_model_paths()}
     assert {"exponential_decay.mdl", "lookups.mdl", "lookups_xmile.xmile",
-            "subscripts_2d.mdl", "nonnegative_stock.xmile"} <= names
-    assert len(names) >= 14
+            "subscripts_2d.mdl", "nonnegative_stock.xmile", "subscripted_builtins.mdl"} <= names
+    assert len(names) >= 15
 
 
 # ------------------------------------------------------------------------------------ unsupported

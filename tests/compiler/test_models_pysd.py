@@ -447,3 +447,31 @@ def test_assert_outputs_close_follows_the_compiled_axis_order() -> None:
     dims["population"] = (("sex", ("male", "female")), ("age", ("young", "old")))
     with pytest.raises(AssertionError, match="coordinates"):
         assert_outputs_close(compiled, ref.time, [ref], compiled_dims=dims)
+
+
+def test_builtins_with_subscripted_arguments():
+    r = ref("subscripted_builtins.mdl")
+    t = r.time
+    pulse = np.where((t >= 2) & (t < 3), 3.0, 0.0)
+    x = np.array([10.0, 20, 30]) + np.array([0.5, 1, 1.5]) * t[:, None] + pulse[:, None]
+    np.testing.assert_allclose(r["input_1"], x, rtol=RTOL)  # PySD renames "input" (a builtin)
+    np.testing.assert_allclose(
+        r["response"], np.interp(x, [0, 20, 40, 60], [0, 1, 1.5, 2]), rtol=RTOL)
+    np.testing.assert_allclose(r["capped"], np.minimum(x, 25) + np.maximum(x - 25, 0) * 0.5,
+                               rtol=RTOL)
+    np.testing.assert_array_equal(r["above"], (x > 25).astype(float))
+    np.testing.assert_array_equal(r["regions_above"], (x > 25).sum(axis=1))
+    np.testing.assert_array_equal(r["first_input"], np.broadcast_to(x[0], x.shape))
+    held = np.zeros_like(x)  # SAMPLE IF TRUE follows the input while true, then holds
+    for k in range(len(t)):
+        held[k] = np.where(x[k] > 25, x[k], held[k - 1] if k else 0.0)
+    np.testing.assert_allclose(r["sampled"], held, rtol=RTOL)
+    assert np.any(held != np.where(x > 25, x, 0.0))  # the pulse makes the hold matter
+    shifted = np.vstack([np.broadcast_to(x[0], (4, 3)), x[:-4]])  # 1 month = 4 steps
+    np.testing.assert_allclose(r["shifted"], shifted, rtol=RTOL)
+    np.testing.assert_allclose(r["stock_a"][0], x[0], rtol=RTOL)
+    np.testing.assert_allclose(r["stock_b"][0], 2 * x[0], rtol=RTOL)
+    sn = x
+    for _ in range(2):
+        sn = np.column_stack([_first_order(sn[:, j], 1.5 / 2, x[0, j], 0.25) for j in range(3)])
+    np.testing.assert_allclose(r["smoothed_n"], sn, rtol=RTOL)
