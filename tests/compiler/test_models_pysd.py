@@ -475,3 +475,28 @@ def test_builtins_with_subscripted_arguments():
     for _ in range(2):
         sn = np.column_stack([_first_order(sn[:, j], 1.5 / 2, x[0, j], 0.25) for j in range(3)])
     np.testing.assert_allclose(r["smoothed_n"], sn, rtol=RTOL)
+
+
+def test_xmile_builtins():
+    r = ref("xmile_builtins.xmile")
+    t, dt = r.time, 0.25
+    x = 10.0 * (t >= 2) + np.clip(t - 5, 0, 3) + 1
+    np.testing.assert_allclose(r["input_1"], x, rtol=RTOL)  # PySD renames "input"
+    np.testing.assert_array_equal(r["first_input"], 1.0)
+    np.testing.assert_array_equal(r["clock"], t)
+    np.testing.assert_allclose(r["smoothed"], _first_order(x, 2.0, 1.0, dt), rtol=RTOL)
+    np.testing.assert_allclose(r["smoothed_i"], _first_order(x, 2.0, 4.0, dt), rtol=RTOL)
+    np.testing.assert_allclose(r["delayed_1"], r["smoothed"], rtol=RTOL)
+    np.testing.assert_allclose(r["delayed_fixed"], np.concatenate([np.full(6, 4.0), x[:-6]]),
+                               rtol=RTOL)
+    np.testing.assert_allclose(r["ratio"], np.where(x == 11, 0.0, (x - 1) / np.where(
+        x == 11, 1, x - 11)), rtol=RTOL)
+    np.testing.assert_allclose(r["ratio_x"], np.where(x == 1, -1.0, x / np.where(
+        x == 1, 1, x - 1)), rtol=RTOL)
+    np.testing.assert_allclose(r["remainder"], 1.7 * x - 3 * np.trunc(1.7 * x / 3), rtol=1e-12,
+                               atol=1e-12)
+    np.testing.assert_array_equal(r["whole_part"], np.trunc(1.7 * x))
+    np.testing.assert_allclose(
+        r["bounded"], np.clip(x, 3, 9) + np.abs(2 - x) + np.sqrt(x) + np.exp(-x) + np.log(x),
+        rtol=RTOL)
+    np.testing.assert_array_equal(r["switch"], (r["smoothed"] > 5) & ~(x < 2))
