@@ -173,17 +173,19 @@ def _dataset_from_arrays(
     *,
     sample: bool,
 ) -> xr.Dataset:
-    data = {}
+    """Wrap kernel outputs (sample, time, *subscripts) as a Dataset without per-variable alignment."""
+    coords: dict[str, Any] = {"time": time}
+    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
     for py, arr in arrays.items():
         sub = tuple(dims.get(py, ()))
-        names = [d for d, _ in sub]
-        coords: dict[str, Any] = {d: list(c) for d, c in sub}
-        coords["time"] = time
+        for d, c in sub:
+            coords.setdefault(d, list(c))
+        names = tuple(d for d, _ in sub)
         if sample:
-            data[py] = xr.DataArray(arr, dims=("sample", "time", *names), coords=coords)
+            data[py] = (("sample", "time", *names), arr)
         else:
-            data[py] = xr.DataArray(arr[0], dims=("time", *names), coords=coords)
-    return xr.Dataset(data)
+            data[py] = (("time", *names), arr[0])
+    return xr.Dataset(data, coords=coords)
 
 
 def _run_compiled_single(model: Model, params: Mapping[str, Any],

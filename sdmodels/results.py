@@ -235,10 +235,10 @@ def provenance(model: Model, *, engine: str, **extra: Any) -> dict[str, Any]:
 
 def annotate(ds: xr.Dataset, model: Model) -> xr.Dataset:
     """Attach ``name``, ``units`` and ``doc`` attrs to every model variable in ``ds``."""
-    for var in ds.data_vars:
+    for var, variable in ds.data_vars.variables.items():
         info = model.variables.get(str(var))
         if info is not None:
-            ds[var].attrs.update(name=info.name, units=info.units, doc=info.doc)
+            variable.attrs.update(name=info.name, units=info.units, doc=info.doc)
     if "time" in ds.coords:
         ds["time"].attrs.update(units=ds.attrs.get("time_units") or "Year", long_name="model time")
     return ds
