@@ -9,7 +9,7 @@ import numpy as np
 
 from .conftest import at, first_time_reaching
 
-SHOCK = {"Demand Shock": 0.1, "Demand Shock Start Year": 2026}
+SHOCK = {"Demand Shock": 0.08, "Demand Shock Start Year": 2026}
 PROTECTED = {"Protected Improvement Time": 0.03, "Protected Improvement Time Start Year": 2026}
 
 
@@ -52,9 +52,9 @@ def test_capability_trap_under_demand_shock(simulate):
     base, shock = simulate("baseline"), simulate("baseline", **SHOCK)
     # capability declines well below its pre-shock level and below the baseline
     assert at(shock, "improvement_capability", 2035) < 0.6 * at(shock, "improvement_capability", 2026)
-    assert at(shock, "improvement_capability", 2035) < at(base, "improvement_capability", 2035) - 0.1
+    assert at(shock, "improvement_capability", 2035) < at(base, "improvement_capability", 2035) - 0.08
     # productivity keeps falling after the shock (it falls further, not a one-off step)
-    assert at(shock, "productivity_index", 2035) < at(shock, "productivity_index", 2028) - 0.05
+    assert at(shock, "productivity_index", 2035) < at(shock, "productivity_index", 2028) - 0.03
     assert at(shock, "productivity_index", 2035) < at(base, "productivity_index", 2035) - 0.1
 
 
@@ -67,7 +67,7 @@ def test_protected_time_escapes_the_capability_trap(simulate):
     # productivity recovers from its post-shock low and ends well above the trapped run
     low = float(protected.productivity_index.sel(time=slice(2026, 2032)).min())
     assert at(protected, "productivity_index", 2038) > low + 0.02
-    assert at(protected, "productivity_index", 2035) > at(trapped, "productivity_index", 2035) + 0.1
+    assert at(protected, "productivity_index", 2035) > at(trapped, "productivity_index", 2035) + 0.05
 
 
 def test_national_levers_better_cost_now_worse_productivity_later(simulate):
@@ -159,3 +159,12 @@ def test_nasss_complexity_nearly_stops_scale_up(simulate):
                                           "NASSS Adopters Complexity": 2.0,
                                           "NASSS Organisation Complexity": 2.0})
     assert at(complex3, "technology_adoption", 2040) < 0.25 * at(push, "technology_adoption", 2040)
+
+
+def test_harvesting_all_gains_collapses_motivation(simulate):
+    """Banking every productivity gain as post cuts drains morale and loses the gains."""
+    half = simulate("combined")
+    harvest = simulate("combined", **{"Share of Savings Reinvested": 0.0})
+    assert at(harvest, "staff_morale", 2035) < at(half, "staff_morale", 2035) - 0.05
+    assert at(harvest, "productivity_index", 2040) < at(half, "productivity_index", 2040) - 0.05
+    assert at(harvest, "waiting_list", 2040) > 1.2 * at(half, "waiting_list", 2040)
