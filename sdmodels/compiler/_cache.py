@@ -28,15 +28,9 @@ ENV_VAR = "SDMODELS_CACHE_DIR"
 
 def cache_dir() -> Path:
     """Directory holding cached kernels (created on demand)."""
-    env = os.environ.get(ENV_VAR)
-    if env:
-        path = Path(env).expanduser()
-    else:
-        import platformdirs
+    from sdmodels._paths import cache_dir as _root
 
-        path = Path(platformdirs.user_cache_dir("sdmodels")) / "kernels"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _root("kernels")
 
 
 @lru_cache(maxsize=1)

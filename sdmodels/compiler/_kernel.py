@@ -47,6 +47,15 @@ def _node_lines(nodes, indent: int) -> list[str]:
     return out
 
 
+def _metadata_source(meta: dict) -> str:
+    """``METADATA = json.loads(...)`` with the JSON laid out one key per line."""
+    text = json.dumps(meta, sort_keys=True, indent=1, ensure_ascii=True)
+    quotes = "'" * 3
+    if quotes in text or text.endswith("\\"):
+        return f"METADATA = json.loads({text!r})"
+    return f"METADATA = json.loads(r{quotes}{text}{quotes})"
+
+
 def generate_source(plan: KernelPlan, *, display_name: str, key: str) -> str:
     """Return the Python source of the kernel module for ``plan``.
 
@@ -70,8 +79,6 @@ def generate_source(plan: KernelPlan, *, display_name: str, key: str) -> str:
         "from sdmodels.compiler._support import (",
         *[f"    {h}," for h in HELPERS],
         ")",
-        "",
-        "METADATA = json.loads(" + repr(json.dumps(meta, sort_keys=True)) + ")",
         "",
     ]
     for table in plan.tables:
@@ -144,6 +151,10 @@ def generate_source(plan: KernelPlan, *, display_name: str, key: str) -> str:
         '    """All samples, one after the other (reference for the parallel kernel)."""',
         "    for i in range(P.shape[0]):",
         "        _sample(i, P, ctl, times, saved, out, oc, TS_X, TS_Y, TS_M)",
+        "",
+        "",
+        "# names, shapes, defaults and output columns of the model",
+        _metadata_source(meta),
         "",
     ]
     return "\n".join(lines)
