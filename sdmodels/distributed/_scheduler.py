@@ -7,7 +7,8 @@
   left running;
 * a :class:`distributed.Client` the caller already holds; it is used as given and left open;
 * ``"local"`` or ``"local:N"``: a :class:`distributed.LocalCluster` of ``N`` single-threaded worker
-  processes (all cores by default), started on entry and shut down on exit.
+  processes (one per core by default), started on entry and shut down on exit; the cores are
+  shared between the workers' numba thread pools.
 
 dask is imported only here, and only when a scheduler is asked for.
 """
@@ -162,6 +163,8 @@ def connect(scheduler: Scheduler, *, timeout: float = 30.0) -> Iterator[Client]:
             # clusters (or a user's own dashboard on 8787) can run side by side
             dashboard_address=":0",
             scheduler_kwargs={"dashboard": False},
+            # share the cores between the workers' numba thread pools instead of oversubscribing
+            env={"NUMBA_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // spec.n_workers))},
         ) as cluster, distributed.Client(cluster) as client:
             yield client
         return
