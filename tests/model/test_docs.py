@@ -1,0 +1,44 @@
+"""The model reference pages in docs/model stay in step with the model file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import REQUIRED_OUTPUTS, SECTORS
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "model"
+
+
+def page(sector: str) -> str:
+    return (DOCS / f"{sector.lower().replace(' ', '-')}.md").read_text()
+
+
+def test_index_names_every_sector_output_and_lever(nhs):
+    index = (DOCS / "index.md").read_text()
+    for sector in SECTORS:
+        assert f"{sector.lower().replace(' ', '-')}.md" in index, sector
+    for name in REQUIRED_OUTPUTS:
+        assert name in index, name
+    levers = [p.name for p in nhs.parameters.values() if p.doc.startswith("Policy lever")]
+    assert len(levers) >= 10
+    for name in levers:
+        assert f"| {name} |" in index, name
+
+
+@pytest.mark.parametrize("sector", SECTORS)
+def test_sector_page_lists_its_stocks_and_constants(nhs, sector):
+    text = page(sector)
+    assert text.startswith(f"# {sector}\n")
+    for heading in ("## Stocks", "## Feedback loops", "## Parameters", "## What the sector assumes",
+                    "## What it leaves out"):
+        assert heading in text, heading
+    missing = [
+        nhs.variables[py].name
+        for py in nhs.sectors[sector]
+        if nhs.variables[py].kind in ("stock", "constant")
+        and not nhs.variables[py].name.endswith(" Start Year")
+        and f"| {nhs.variables[py].name} |" not in text
+    ]
+    assert not missing, f"docs/model page for {sector} lacks {missing}"
