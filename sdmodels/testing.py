@@ -35,11 +35,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "PySDReference",
-    "pysd_reference",
-    "declared_ranges",
-    "draw_parameters",
     "assert_matches_pysd",
     "assert_outputs_close",
+    "declared_ranges",
+    "draw_parameters",
+    "pysd_reference",
 ]
 
 #: Bump when the layout of cached reference files changes.
@@ -198,8 +198,9 @@ def pysd_reference(
     path
         A Vensim ``.mdl`` or XMILE ``.xmile`` file.
     params
-        Overrides by Python (or Vensim) name, as PySD's ``Model.run`` takes them: numbers,
-        :class:`xarray.DataArray` for subscripted constants, :class:`pandas.Series` over time.
+        Overrides by Python (or Vensim) name: numbers, arrays for subscripted constants (shaped
+        like the constant, or broadcastable to it), :class:`xarray.DataArray`, or
+        :class:`pandas.Series` over time for a time-series override.
     return_columns
         Variables to return; PySD's default (every variable except lookups) when ``None``.
 
@@ -216,7 +217,11 @@ def pysd_reference(
     """
     path = Path(path)
     model = _model(path)
-    params = {model.resolve_parameter(k, context="params"): v for k, v in (params or {}).items()}
+    params = {
+        py: _pysd_value(model, py, v)
+        for py, v in ((model.resolve_parameter(k, context="params"), v)
+                      for k, v in (params or {}).items())
+    }
     key = _reference_key(model.path, params, return_columns)
     file = cache_dir("pysd-reference") / f"{model.name}-{key[:24]}.npz"
     if file.exists():
@@ -310,20 +315,40 @@ def draw_parameters(
     return out
 
 
+_TEMPLATES: dict[tuple[str, str], Any] = {}
+
+
+def _pysd_value(model: Model, py: str, value: Any) -> Any:
+    """A parameter value in the form PySD's ``run`` takes it.
+
+    Time series (:class:`pandas.Series`) and :class:`xarray.DataArray` pass through; an array for a
+    subscripted constant becomes a DataArray on the constant's own dimensions; integers stay
+    integers (PySD needs an ``int`` for the order of SMOOTH N); anything else becomes a float.
+    """
+    if isinstance(value, pd.Series | xr.DataArray):
+        return value
+    if np.ndim(value) > 0:
+        key = (model.hash, py)
+        if key not in _TEMPLATES:
+            model.pysd.reload()
+            _TEMPLATES[key] = getattr(model.pysd.components, py)()
+        template = _TEMPLATES[key]
+        if not isinstance(template, xr.DataArray):
+            raise ValueError(
+                f"{py!r} is not subscripted, so its value must be a number or a time series "
+                f"(pandas.Series), not an array of shape {np.shape(value)}"
+            )
+        return template.copy(data=np.broadcast_to(np.asarray(value, dtype=float),
+                                                  template.shape).copy())
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return int(value)
+    return float(value)
+
+
 def _sample_params(model: Model, fixed: Mapping[str, Any], draws: Mapping[str, np.ndarray],
                    i: int) -> dict[str, Any]:
-    """Parameters of sample ``i`` in the form PySD's ``run`` takes."""
-    out = dict(fixed)
-    for py, values in draws.items():
-        value = values[i]
-        if np.ndim(value) == 0:
-            out[py] = int(value) if np.issubdtype(values.dtype, np.integer) else float(value)
-        else:
-            model.pysd.reload()
-            template = getattr(model.pysd.components, py)()
-            out[py] = xr.DataArray(np.asarray(value, dtype=float), coords=template.coords,
-                                   dims=template.dims)
-    return out
+    """Parameters of sample ``i``: the fixed ones plus row ``i`` of every draw."""
+    return {**fixed, **{py: values[i] for py, values in draws.items()}}
 
 
 # ---------------------------------------------------------------------------- comparison

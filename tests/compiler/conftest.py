@@ -47,7 +47,7 @@ def compiled() -> Callable[[Path], Any]:
         if key not in cache:
             try:
                 cache[key] = compile_model(key)
-            except Exception as exc:  # remembered, re-raised below for each test
+            except Exception as exc:  # noqa: BLE001 - remembered, re-raised for each test
                 cache[key] = exc
         result = cache[key]
         if isinstance(result, Exception):

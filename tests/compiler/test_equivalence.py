@@ -124,19 +124,10 @@ def test_subscripted_parameter_per_sample_and_broadcast(compiled) -> None:
     np.testing.assert_allclose(per_sample["population"][0], broadcast["population"][0],
                                rtol=1e-12)
     np.testing.assert_allclose(per_sample["population"][1, 0], values * 2, rtol=1e-12)
-    ref = pysd_reference(path, {"initial_population": _as_dataarray(path, "initial_population",
-                                                                    values * 2)})
+    ref = pysd_reference(path, {"initial_population": values * 2})
     np.testing.assert_allclose(per_sample["total_population"][1], ref["total_population"],
                                rtol=1e-9, atol=1e-12)
-
-
-def _as_dataarray(path: Path, py: str, values: np.ndarray):
-    from sdmodels.testing import _model
-
-    pysd_model = _model(path).pysd
-    pysd_model.reload()
-    template = getattr(pysd_model.components, py)()
-    return template.copy(data=values)
+    assert_matches_pysd(path, params={"initial_population": values}, n_random=2, compiled=cm)
 
 
 # ------------------------------------------------------------------------------------ time series
