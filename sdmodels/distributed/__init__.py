@@ -13,13 +13,14 @@ is used.
 
 from __future__ import annotations
 
-from sdmodels.distributed._batch import BatchPlan, execute, plan_batch, run_batch
+from sdmodels.distributed._batch import BatchPlan, execute, plan_batch, run_batch, run_design
 from sdmodels.distributed._executor import DaskExecutor, LocalExecutor, executor_for, map_chunks
 from sdmodels.distributed._scheduler import (
     SchedulerError,
     SchedulerSpec,
     connect,
     parse_scheduler,
+    scheduler_session,
 )
 from sdmodels.distributed._store import (
     ChunkLayout,
@@ -34,6 +35,7 @@ from sdmodels.distributed._task import BatchTask
 
 __all__ = [
     "run_batch",
+    "run_design",
     "plan_batch",
     "execute",
     "BatchPlan",
@@ -43,6 +45,7 @@ __all__ = [
     "LocalExecutor",
     "DaskExecutor",
     "connect",
+    "scheduler_session",
     "parse_scheduler",
     "SchedulerSpec",
     "SchedulerError",

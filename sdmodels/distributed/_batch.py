@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Engine, Model
     from sdmodels.scenarios import Scenario
 
-__all__ = ["BatchPlan", "plan_batch", "execute", "run_batch"]
+__all__ = ["BatchPlan", "plan_batch", "execute", "run_batch", "run_design"]
 
 #: Without ``chunk_size``: about this many chunks, so that a cluster's workers share the work ...
 _TARGET_CHUNKS = 64
@@ -229,10 +229,12 @@ def execute(
     resume: bool = False,
     retries: int = 2,
     progress: bool = False,
+    advance: Callable[[int], Any] | None = None,
 ) -> tuple[xr.Dataset, int]:
     """Run the chunks of a plan; return the result and the number of chunks run now.
 
-    See :func:`run_batch` for the parameters.
+    See :func:`run_batch` for the parameters; ``advance``, if given, is called with the number of
+    samples of each chunk received (the caller's progress bar) instead of showing one here.
     """
     from sdmodels.distributed._executor import executor_for
     from sdmodels.engine import _tracked
@@ -257,7 +259,8 @@ def execute(
                                       for i in todo)
     ran = 0
     try:
-        with _tracked(progress, plan.layout.n, "samples") as advance:
+        with _tracked(progress and advance is None, plan.layout.n, "samples") as bar:
+            advance = advance or bar
             advance(done_before)
             items = ((i, (plan.task, *plan.chunk_args(i))) for i in todo)
             with executor_for(scheduler, retries=retries) as ex:
@@ -358,3 +361,57 @@ def run_batch(
     ds, _ = execute(plan, scheduler=scheduler, out=out, resume=resume, retries=retries,
                     progress=progress)
     return ds
+
+
+def run_design(
+    model: Model,
+    design: xr.DataArray,
+    *,
+    outputs: Sequence[str],
+    scenario: str | Scenario | None = None,
+    engine: Engine = "compiled",
+    chunk_size: int | None = None,
+    advance: Callable[[int], Any] | None = None,
+    scheduler: Any = None,
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    retries: int = 2,
+) -> xr.Dataset:
+    """Run every row of a design, as :func:`sdmodels.montecarlo.run_design` does, in chunks.
+
+    The entry point of Monte Carlo, Sobol and Morris runs on a cluster.
+
+    Parameters
+    ----------
+    model
+        The model.
+    design
+        Parameter values, dims ``sample`` and ``parameter`` (Python names).
+    outputs
+        Python names of the outputs to keep.
+    scenario, engine, chunk_size
+        As for :func:`run_batch`.
+    advance
+        Called with the number of samples of each chunk received (progress bars).
+    scheduler, out, resume, retries
+        As for :func:`run_batch`.
+
+    Returns
+    -------
+    xarray.Dataset
+        The outputs with dims ``sample`` (the design's coordinate) and ``time``, and the
+        engine's provenance attrs.
+    """
+    values = np.asarray(design.values, dtype=np.float64)
+    params = {str(p): values[:, j] for j, p in enumerate(design["parameter"].values)}
+    if out is not None:
+        from sdmodels.results import check_writable
+
+        check_writable(out)
+    plan = plan_batch(model, params, scenario=scenario, engine=engine,
+                      return_columns=list(outputs), chunk_size=chunk_size)
+    ds, _ = execute(plan, scheduler=scheduler, out=out, resume=resume, retries=retries,
+                    advance=advance)
+    result = ds[list(outputs)].assign_coords(sample=design["sample"].values)
+    result.attrs = dict(ds.attrs)
+    return result

@@ -27,7 +27,14 @@ from sdmodels.errors import SDModelsError
 if TYPE_CHECKING:  # pragma: no cover
     from distributed import Client
 
-__all__ = ["SchedulerError", "SchedulerSpec", "parse_scheduler", "connect", "Scheduler"]
+__all__ = [
+    "SchedulerError",
+    "SchedulerSpec",
+    "parse_scheduler",
+    "connect",
+    "scheduler_session",
+    "Scheduler",
+]
 
 #: What a ``scheduler=`` argument accepts.
 Scheduler = Any  # str | distributed.Client; ``Any`` keeps dask out of type-checking imports
@@ -176,4 +183,24 @@ def connect(scheduler: Scheduler, *, timeout: float = 30.0) -> Iterator[Client]:
             "scheduler is running and that this machine can reach its address and port"
         ) from exc
     with client:
+        yield client
+
+
+@contextmanager
+def scheduler_session(scheduler: Scheduler | None) -> Iterator[Client | None]:
+    """Like :func:`connect`, but yield ``None`` for ``None`` (importing nothing of dask).
+
+    For functions that run several batches (one per scenario, say): start a ``"local:N"``
+    cluster or connect to an address once, and hand the Client to each batch.
+
+    Examples
+    --------
+    >>> with scheduler_session(None) as client:
+    ...     print(client)
+    None
+    """
+    if scheduler is None:
+        yield None
+        return
+    with connect(scheduler) as client:
         yield client

@@ -131,3 +131,20 @@ def test_map_chunks_in_process() -> None:
     assert dict(map_chunks(divmod, [(i, (i, 3)) for i in range(5)])) == {
         i: divmod(i, 3) for i in range(5)
     }
+
+
+def test_run_design_matches_monte_carlo_runner(ishigami) -> None:
+    from conftest import ROOT
+
+    from sdmodels.distributed import run_design
+    from sdmodels.montecarlo import run_design as mc_run_design
+    from sdmodels.uncertainty import load_uncertainty
+
+    spec = load_uncertainty(ROOT / "models" / "uncertainty" / "ishigami.toml", ishigami)
+    design = spec.sample(500, seed=3).assign_coords(sample=np.arange(1000, 1500))
+    reference = mc_run_design(ishigami, design, outputs=["y"], chunk_size=200)
+    seen: list[int] = []
+    ds = run_design(ishigami, design, outputs=["y"], chunk_size=128, advance=seen.append)
+    assert sum(seen) == 500 and len(seen) == 5  # a zero for chunks done earlier, then 4 chunks
+    xr.testing.assert_identical(ds["y"], reference["y"])
+    assert list(ds.data_vars) == ["y"] and ds.attrs["model_sha256"] == ishigami.hash
