@@ -39,7 +39,7 @@ def _label(da: xr.DataArray) -> str:
     return f"{name} ({_units(da)})"
 
 
-def _time_axis(ax, ds: xr.Dataset) -> None:  # noqa: ANN001 - a Matplotlib Axes
+def _time_axis(ax, ds: xr.Dataset) -> None:
     """Whole years on the time axis, large values as 1.5M / 20k rather than an offset."""
     from matplotlib.ticker import EngFormatter, MaxNLocator
 

@@ -28,6 +28,7 @@ import pandas as pd
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
+from scipy.stats import qmc
 
 from sdmodels.errors import SDModelsError
 from sdmodels.montecarlo import _progress, _resolve_outputs, _select_years, run_design
@@ -41,6 +42,7 @@ __all__ = [
     "morris",
     "morris_design",
     "ranking",
+    "saltelli_sample",
     "sobol",
     "sobol_design",
     "sobol_indices",
@@ -80,7 +82,9 @@ def sobol_design(
     second_order
         Add the rows needed for second-order indices.
     seed
-        Seed; ``0`` is a seed.
+        Seed; ``0`` is a seed. It is resolved once into one generator that draws the design
+        and, afterwards, the bootstrap resamples: SALib's own analysis treats an integer seed
+        of 0 as no seed (``if seed:``), so integers are never handed to it.
 
     Returns
     -------
@@ -88,8 +92,6 @@ def sobol_design(
         The design (dims ``sample``, ``parameter``; attrs record sampler and seed) and the
         generator, to be used for the bootstrap of the analysis.
     """
-    from SALib.sample import sobol as salib_sobol
-
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2 or n & (n - 1):
         lower = 1 << max(1, int(max(n, 2)).bit_length() - 1) if isinstance(n, int) else 1024
         raise SDModelsError(
@@ -97,14 +99,53 @@ def sobol_design(
             f"got n={n!r}; use n={lower} or n={lower * 2}"
         )
     rng, recorded = resolve_seed(seed)
-    # SALib's sampler takes the Generator itself: an integer seed of 0 would be fine here,
-    # but the analysis treats 0 as "no seed", so one generator serves both.
-    unit = salib_sobol.sample(
-        _problem(spec), int(n), calc_second_order=second_order, scramble=True, seed=rng
-    )
+    unit = saltelli_sample(len(spec), int(n), second_order=second_order, rng=rng)
     design = spec.design(spec.transform(unit), method="saltelli-sobol", seed=recorded)
     design.attrs.update(base_samples=int(n), second_order=int(second_order))
     return design, rng
+
+
+def saltelli_sample(
+    d: int, n: int, *, second_order: bool = False, rng: np.random.Generator
+) -> NDArray[np.float64]:
+    """Saltelli's cross-sampled matrices on the unit hypercube, as SALib builds them.
+
+    The same scheme and the same scrambled Sobol base sequence as
+    :func:`SALib.sample.sobol.sample` (for bounds ``[0, 1]`` and the same generator), built
+    with array operations instead of a Python loop over rows: for every base point the rows
+    are ``A``, ``A`` with column ``j`` from ``B`` (each ``j``), with ``second_order`` ``B``
+    with column ``j`` from ``A`` (each ``j``), then ``B``.
+
+    Parameters
+    ----------
+    d
+        Number of parameters.
+    n
+        Base sample size (a power of 2).
+    second_order
+        Add the ``B``-with-``A``-column rows.
+    rng
+        Generator of the scrambling.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n * (d + 2), d)`` or ``(n * (2 d + 2), d)``.
+    """
+    base = qmc.Sobol(d=2 * d, scramble=True, rng=rng).random(n)
+    a, b = base[:, :d], base[:, d:]
+    blocks = [a]
+    for j in range(d):
+        ab = a.copy()
+        ab[:, j] = b[:, j]
+        blocks.append(ab)
+    if second_order:
+        for j in range(d):
+            ba = b.copy()
+            ba[:, j] = a[:, j]
+            blocks.append(ba)
+    blocks.append(b)
+    return np.stack(blocks, axis=1).reshape(-1, d)
 
 
 def sobol_indices(
@@ -118,11 +159,13 @@ def sobol_indices(
 ) -> dict[str, NDArray[np.float64]]:
     """First, total (and second) order Sobol indices of outputs over a Saltelli design.
 
-    The estimators are SALib's (Saltelli et al. 2010 for S1 and ST, Saltelli 2002 for S2,
-    :mod:`SALib.analyze.sobol`), applied to every column of ``y`` at once, with the same
-    bootstrap resampling of the base samples for all columns. For one column and a
-    generator made from an integer seed, the result equals
-    ``SALib.analyze.sobol.analyze(problem, y, seed=seed)``.
+    The estimators and the bootstrap are those of :func:`SALib.analyze.sobol.analyze`
+    (Saltelli et al. 2010 for S1 and ST, Saltelli 2002 for S2; outputs standardised first;
+    the base samples resampled with replacement), evaluated for every column of ``y`` and
+    every resample at once: a resample's mean of a per-sample quantity is a product with
+    the matrix of how often each base sample was drawn. For one column and a generator made
+    from integer seed ``s``, the result equals ``SALib.analyze.sobol.analyze(problem, y,
+    seed=s)`` to rounding (tested).
 
     Parameters
     ----------
@@ -143,12 +186,10 @@ def sobol_indices(
     -------
     dict
         ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` of shape ``(d, k)``; with ``second_order``
-        also ``S2`` and ``S2_conf`` of shape ``(d, d, k)`` (upper triangle filled). Columns
-        of ``y`` that do not vary give NaN (the indices are undefined there).
+        also ``S2`` and ``S2_conf`` of shape ``(d, d, k)`` (upper triangle filled, NaN
+        elsewhere). ``*_conf`` are half-widths of the confidence intervals. Columns of ``y``
+        that do not vary give NaN (the indices are undefined there).
     """
-    from SALib.analyze.sobol import first_order, total_order
-    from SALib.analyze.sobol import second_order as s2_estimator
-
     arr = np.asarray(y, dtype=np.float64)
     single = arr.ndim == 1
     if single:
@@ -165,39 +206,60 @@ def sobol_indices(
     if num_resamples < 2:
         raise SDModelsError(f"num_resamples must be at least 2, got {num_resamples}")
     rng = rng if rng is not None else np.random.default_rng()
-    n = arr.shape[0] // step
-    k = arr.shape[1]
+    n, k = arr.shape[0] // step, arr.shape[1]
     std = arr.std(axis=0)
     varies = std > 1e-12 * np.maximum(1.0, np.abs(arr.mean(axis=0)))
     z = (arr - arr.mean(axis=0)) / np.where(varies, std, 1.0)
     z[:, ~varies] = 0.0
-    a, b = z[0::step], z[step - 1 :: step]
-    ab = [z[j + 1 :: step] for j in range(d)]
-    ba = [z[j + 1 + d :: step] for j in range(d)] if second_order else []
+    blocks = z.reshape(n, step, k)
+    a, b = blocks[:, 0], blocks[:, -1]  # (n, k)
+    ab = blocks[:, 1 : d + 1]  # (n, d, k): A with column j from B
+    # How often each base sample is drawn in each resample (the same draws as SALib's).
     r = rng.integers(n, size=(n, num_resamples))
+    counts = np.bincount(
+        (np.arange(num_resamples)[None, :] * n + r).ravel(), minlength=n * num_resamples
+    ).reshape(num_resamples, n).astype(np.float64)  # (R, n)
+
+    def boot_mean(q: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Mean over base samples within every resample: (n, ...) -> (R, ...)."""
+        return np.tensordot(counts, q, axes=(1, 0)) / n
+
     zq = stats.norm.ppf(0.5 + conf_level / 2)
-    out = {key: np.full((d, k), np.nan) for key in _SOBOL_VARS}
+    var = np.var(np.concatenate([a, b]), axis=0)  # (k,)
+    mean_r = (boot_mean(a) + boot_mean(b)) / 2
+    var_r = (boot_mean(a * a) + boot_mean(b * b)) / 2 - mean_r**2  # (R, k)
+    safe_var, safe_var_r = np.where(varies, var, 1.0), np.where(varies, var_r, 1.0)
+
+    q1 = b[:, None, :] * (ab - a[:, None, :])  # (n, d, k)
+    qt = 0.5 * (a[:, None, :] - ab) ** 2
+    s1, st = q1.mean(axis=0) / safe_var, qt.mean(axis=0) / safe_var
+    s1_r = boot_mean(q1) / safe_var_r[:, None, :]  # (R, d, k)
+    st_r = boot_mean(qt) / safe_var_r[:, None, :]
+    out = {
+        "S1": s1,
+        "S1_conf": zq * s1_r.std(axis=0, ddof=1),
+        "ST": st,
+        "ST_conf": zq * st_r.std(axis=0, ddof=1),
+    }
     if second_order:
-        out["S2"] = np.full((d, d, k), np.nan)
-        out["S2_conf"] = np.full((d, d, k), np.nan)
-    if varies.any():
-        a_r, b_r = a[r], b[r]
-        for j in range(d):
-            ab_r = ab[j][r]
-            out["S1"][j] = first_order(a, ab[j], b)
-            out["S1_conf"][j] = zq * first_order(a_r, ab_r, b_r).std(axis=0, ddof=1)
-            out["ST"][j] = total_order(a, ab[j], b)
-            out["ST_conf"][j] = zq * total_order(a_r, ab_r, b_r).std(axis=0, ddof=1)
-        if second_order:
-            for j in range(d):
-                ab_j_r, ba_j_r = ab[j][r], ba[j][r]
-                for m in range(j + 1, d):
-                    out["S2"][j, m] = s2_estimator(a, ab[j], ab[m], ba[j], b)
-                    out["S2_conf"][j, m] = zq * s2_estimator(
-                        a_r, ab_j_r, ab[m][r], ba_j_r, b_r
-                    ).std(axis=0, ddof=1)
-        for value in out.values():
-            value[..., ~varies] = np.nan
+        ba = blocks[:, d + 1 : 2 * d + 1]  # (n, d, k): B with column j from A
+        vab = (a * b).mean(axis=0)
+        vab_r = boot_mean(a * b)  # (R, k)
+        cross = np.einsum("mjt,mkt->jkt", ba, ab) / n  # (d, d, k)
+        s2 = (cross - vab) / safe_var - s1[:, None, :] - s1[None, :, :]
+        s2_conf = np.empty_like(s2)
+        for t in range(k):
+            # cross_r[r, j, k] = mean over resample r of BA_j * AB_k
+            weighted = counts[:, None, :] * ba[:, :, t].T[None, :, :]  # (R, d, n)
+            cross_r = (weighted @ ab[:, :, t]) / n
+            s2_r = (cross_r - vab_r[:, t, None, None]) / safe_var_r[:, t, None, None] \
+                - s1_r[:, :, None, t] - s1_r[:, None, :, t]
+            s2_conf[..., t] = zq * s2_r.std(axis=0, ddof=1)
+        upper = np.triu(np.ones((d, d), dtype=bool), k=1)
+        out["S2"] = np.where(upper[..., None], s2, np.nan)
+        out["S2_conf"] = np.where(upper[..., None], s2_conf, np.nan)
+    for value in out.values():
+        value[..., ~varies] = np.nan
     if single:
         out = {key: val[..., 0] for key, val in out.items()}
     return out
@@ -209,7 +271,7 @@ def _runs(
     *,
     scenario: str | Scenario | None,
     outputs: list[str],
-    years: Iterable[float] | None,
+    years: Iterable[float] | str | None,
     engine: Engine,
     chunk_size: int | None,
     progress: bool,
@@ -227,7 +289,21 @@ def _runs(
                 f"output {out!r} has subscript dimension(s) {extra}; sensitivity analysis "
                 "needs one value per time: choose a scalar output"
             )
-    return _select_years(ds, years)
+    return _select_years(ds, _analysis_years(ds, years))
+
+
+def _analysis_years(ds: xr.Dataset, years: Iterable[float] | str | None) -> list[float] | None:
+    """``None``: every saved year (saved times on whole years, or every saved time if none
+    is); ``"all"``: every saved time; else the given years."""
+    if isinstance(years, str):
+        if years != "all":
+            raise SDModelsError(f"years must be a list of years, None or 'all', got {years!r}")
+        return None
+    if years is not None:
+        return list(years)
+    times = ds["time"].values
+    whole = times[np.isclose(times, np.round(times))]
+    return [float(t) for t in whole] if len(whole) else None
 
 
 def _coords(spec: UncertaintySpec, outputs: list[str], ds: xr.Dataset) -> dict[str, Any]:
@@ -262,7 +338,7 @@ def sobol(
     *,
     n: int = 1024,
     outputs: Sequence[str] | None = None,
-    years: Iterable[float] | None = None,
+    years: Iterable[float] | str | None = None,
     second_order: bool = False,
     seed: Seed = None,
     num_resamples: int = 100,
@@ -287,7 +363,9 @@ def sobol(
     outputs
         Outputs to analyse (Vensim or Python names); the model's key outputs by default.
     years
-        Analyse only the saved times nearest these years (all saved times by default).
+        Analyse the saved times nearest these years. By default every saved year (the saved
+        times that fall on whole years; every saved time if none does); ``"all"`` analyses
+        every saved time.
     second_order
         Also estimate second-order indices ``S2`` (interactions of parameter pairs).
     seed
@@ -413,7 +491,7 @@ def morris(
     levels: int = 4,
     optimal_trajectories: int | None = None,
     outputs: Sequence[str] | None = None,
-    years: Iterable[float] | None = None,
+    years: Iterable[float] | str | None = None,
     seed: Seed = None,
     num_resamples: int = 1000,
     conf_level: float = 0.95,

@@ -250,8 +250,11 @@ class UncertaintySpec:
             )
         out = np.empty_like(u)
         for j, p in enumerate(self.parameters):
+            # Designs such as Saltelli's and Morris' repeat each coordinate many times:
+            # evaluate the (possibly slow, e.g. beta) inverse CDF once per distinct value.
+            distinct, inverse = np.unique(u[:, j], return_inverse=True)
             try:
-                out[:, j] = p.distribution.ppf(u[:, j])
+                out[:, j] = p.distribution.ppf(distinct)[inverse]
             except UncertaintyError as exc:
                 raise UncertaintyError(f"{p.name!r}: {exc}") from None
         return out

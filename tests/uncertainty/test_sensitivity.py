@@ -178,3 +178,16 @@ def test_invalid_requests(ishigami, ishigami_spec, staff, write_toml):
         sobol(staff, correlated, n=8, outputs=["Staff"], seed=0)
     ok = sobol(staff, correlated, n=8, outputs=["Staff"], seed=0, ignore_correlations=True)
     assert ok.sizes["parameter"] == 3
+
+
+@pytest.mark.parametrize("second_order", [False, True])
+def test_saltelli_sample_equals_salib(second_order):
+    from SALib.sample import sobol as salib_sample
+
+    from sdmodels.sensitivity import saltelli_sample
+
+    problem = {"num_vars": 4, "names": list("abcd"), "bounds": [[0.0, 1.0]] * 4}
+    theirs = salib_sample.sample(problem, 64, calc_second_order=second_order,
+                                 seed=np.random.default_rng(3))
+    ours = saltelli_sample(4, 64, second_order=second_order, rng=np.random.default_rng(3))
+    np.testing.assert_array_equal(ours, theirs)

@@ -1,0 +1,102 @@
+"""Sobol analysis of the NHS model end to end, and what a PySD run loop would need for it.
+
+The default uncertainty file varies 20 parameters; with second-order indices and N = 1024 the
+Saltelli design has N (2d + 2) = 43,008 runs. The script times :func:`sdmodels.sensitivity.sobol`
+(design, compiled-engine runs and time-resolved analysis of the key outputs at every saved year,
+S1, ST and S2 with bootstrap intervals), splits the time into simulation and the rest (design and
+analysis), then runs the first ``--pysd-runs`` rows of the same design with PySD and extrapolates
+to the whole design.
+
+Usage::
+
+    python benchmarks/bench_sensitivity.py                 # N = 1024, S2, 100 PySD runs
+    python benchmarks/bench_sensitivity.py --n 512 --pysd-runs 20 --no-second-order
+
+Prints the total time, the shares of simulation and analysis, runs per second, the extrapolated
+PySD time and the ratio between the two. Timings exclude loading the model and compiling (or
+loading the cached kernel), which are reported on their own line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "models" / "uncertainty" / "nhs_productivity.toml"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1024, help="Sobol base sample size")
+    parser.add_argument("--pysd-runs", type=int, default=100, help="PySD runs to time")
+    parser.add_argument("--no-second-order", action="store_true", help="S1 and ST only")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    import sdmodels
+    from sdmodels.sensitivity import sobol
+    from sdmodels.uncertainty import load_uncertainty
+
+    t0 = time.perf_counter()
+    model = sdmodels.load_model()
+    spec = load_uncertainty(SPEC, model)
+    model.compiled()
+    setup = time.perf_counter() - t0
+
+    # Time every engine call: the rest of sobol() is design and analysis.
+    simulated = {"seconds": 0.0, "runs": 0}
+    run_batch = model.run_batch
+
+    def timed_run_batch(params: dict, **kwargs: object) -> object:
+        start = time.perf_counter()
+        ds = run_batch(params, **kwargs)
+        simulated["seconds"] += time.perf_counter() - start
+        simulated["runs"] += ds.sizes["sample"]
+        return ds
+
+    model.run_batch = timed_run_batch  # type: ignore[method-assign]
+    second = not args.no_second_order
+    start = time.perf_counter()
+    si = sobol(model, spec, n=args.n, second_order=second, seed=args.seed)
+    total = time.perf_counter() - start
+    model.run_batch = run_batch  # type: ignore[method-assign]
+    runs = si.attrs["n_runs"]
+    sim = simulated["seconds"]
+    rest = total - sim
+
+    design = si["design"].values[: args.pysd_runs]
+    params = {p: design[:, j] for j, p in enumerate(si["parameter"].values)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PySD's pandas deprecation warnings
+        model.run(engine="pysd", return_columns=model.key_outputs)  # load PySD outside timing
+        start = time.perf_counter()
+        model.run_batch(params, engine="pysd", return_columns=model.key_outputs)
+        pysd = time.perf_counter() - start
+    per_run = pysd / len(design)
+    pysd_total = per_run * runs
+
+    cores = os.cpu_count()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"NHS model, {len(spec)} parameters, N = {args.n}, "
+          f"{'S1, ST and S2' if second else 'S1 and ST'}: {runs:,} runs; "
+          f"{si.sizes['output']} outputs x {si.sizes['time']} years analysed")
+    print(f"machine: {cores} cores, load average {load:.1f} at the end")
+    print(f"setup (load model, uncertainty file, kernel): {setup:8.2f} s (not counted below)")
+    print(f"end to end (sobol())                        : {total:8.2f} s")
+    print(f"  simulation, compiled engine               : {sim:8.2f} s "
+          f"({100 * sim / total:4.1f}%), {runs / sim:,.0f} runs/s")
+    print(f"  design and analysis                       : {rest:8.2f} s ({100 * rest / total:4.1f}%)")
+    print(f"PySD: {len(design)} runs in {pysd:.2f} s ({per_run * 1000:.0f} ms a run); "
+          f"the whole design would take {pysd_total:,.0f} s ({pysd_total / 3600:.1f} h)")
+    print(f"ratio PySD loop / sdmodels end to end       : {pysd_total / total:8.0f}x")
+    print(f"ratio PySD loop / compiled simulation       : {pysd_total / sim:8.0f}x")
+    print(f"target: under 15 s end to end on a 2-core machine -> "
+          f"{'met' if total < 15 else 'not met'} here")
+
+
+if __name__ == "__main__":
+    main()
