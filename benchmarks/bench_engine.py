@@ -1,0 +1,232 @@
+"""Speed and memory of the compiled batch engine against PySD, measured in one run.
+
+Prints, for the NHS productivity model and a small model:
+
+* PySD runs per second (a loop of ``model.run(params=...)`` with random draws),
+* compiled runs per second (one batch of 10,000 samples with random draws),
+* their ratio,
+* cold compile time (fresh process, empty kernel cache: translate, generate, jit)
+  and cached start-up time (fresh process, warm cache: import, load, first run),
+* for the NHS model, the peak resident memory of 1,000,000 samples keeping 5
+  outputs at annual resolution (chunked), in a separate process.
+
+Usage::
+
+    python benchmarks/bench_engine.py                  # everything (several minutes)
+    python benchmarks/bench_engine.py --pysd-runs 2 --memory-samples 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+NHS_MODEL = ROOT / "models" / "nhs_productivity.mdl"
+
+SMALL_MODEL = """{UTF-8}
+Population = INTEG(births - deaths, initial population) ~ people ~|
+initial population = 1000 ~ people [500, 1500] ~|
+births = Population * birth rate * crowding effect(Population / capacity) ~ people/Year ~|
+birth rate = 0.04 ~ 1/Year [0.02, 0.06] ~|
+crowding effect([(0,0)-(2,1)], (0, 1), (0.5, 0.9), (1, 0.6), (1.5, 0.2), (2, 0)) ~ dmnl ~|
+capacity = 5000 ~ people [3000, 8000] ~|
+deaths = Population / lifetime ~ people/Year ~|
+lifetime = 60 ~ Year [40, 80] ~|
+perceived births = SMOOTH(births, smoothing time) ~ people/Year ~|
+smoothing time = 3 ~ Year [1, 5] ~|
+delayed deaths = DELAY3(deaths, 5) ~ people/Year ~|
+FINAL TIME = 100 ~ Year ~|
+INITIAL TIME = 0 ~ Year ~|
+SAVEPER = 1 ~ Year ~|
+TIME STEP = 0.125 ~ Year ~|
+"""
+
+# Run in a fresh interpreter: time to a compiled, runnable kernel.
+_STARTUP = r"""
+import json, sys, time
+t0 = time.perf_counter()
+from sdmodels.compiler import compile_model
+t1 = time.perf_counter()
+cm = compile_model(sys.argv[1])
+t2 = time.perf_counter()
+cm.warm_up()
+t3 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "compile_model": t2 - t1, "first_run": t3 - t2,
+                  "total": t3 - t0, "cache_hit": cm.cache_hit}))
+"""
+
+# Run in a fresh interpreter: 1e6 samples, 5 outputs at annual resolution, chunked.
+_MEMORY = r"""
+import json, resource, sys, time
+import numpy as np
+from sdmodels.compiler import compile_model
+path, n, chunk = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+ranges = json.loads(sys.argv[4])
+cm = compile_model(path)
+outputs = json.loads(sys.argv[5])
+rng = np.random.default_rng(0)
+draws = {py: rng.uniform(lo, hi, n) for py, (lo, hi) in ranges.items()}
+controls = {"saveper": 1.0}
+times = cm.saved_times(**controls)
+result = {py: np.empty((n, len(times))) for py in outputs}
+t0 = time.perf_counter()
+try:
+    import sdmodels
+    model = sdmodels.load_model(path)
+    ds = model.run_batch({**draws, **controls}, return_columns=outputs, chunk_size=chunk)
+    how = "Model.run_batch"
+    del ds
+except Exception as exc:  # the engine layer is optional here: call the kernel in chunks
+    how = f"CompiledModel.run in chunks ({type(exc).__name__} from run_batch)"
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        part = cm.run({**{k: v[lo:hi] for k, v in draws.items()}, **controls}, hi - lo,
+                      return_columns=outputs)
+        for py in outputs:
+            result[py][lo:hi] = part[py]
+elapsed = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"seconds": elapsed, "peak_rss": peak, "how": how, "n_times": len(times)}))
+"""
+
+
+def _fresh_process(code: str, *args: str, env: dict[str, str]) -> dict:
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=False
+    )
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark subprocess failed:\n{proc.stderr[-3000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["process_wall"] = wall
+    return result
+
+
+def _ranges(path: Path) -> dict[str, tuple[float, float]]:
+    """Scalar parameters with a declared range (controls excluded)."""
+    from sdmodels.compiler._translate import collect, translate_file
+
+    info = collect(translate_file(path))
+    out = {}
+    for py, el in info.elements.items():
+        lo, hi = el.limits
+        if el.kind == "constant" and not el.dims and lo is not None and hi is not None and hi > lo:
+            out[py] = (float(lo), float(hi))
+    return out
+
+
+def _pysd_runs_per_second(path: Path, draws: list[dict], outputs: list[str]) -> tuple[float, float]:
+    import pysd
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = pysd.read_vensim(str(path)) if path.suffix == ".mdl" else pysd.read_xmile(str(path))
+        model.run(params=draws[0], return_columns=outputs)  # first run: caches warm
+        t0 = time.perf_counter()
+        for p in draws[1:]:
+            model.run(params=p, return_columns=outputs)
+        elapsed = time.perf_counter() - t0
+    return (len(draws) - 1) / elapsed, elapsed / (len(draws) - 1)
+
+
+def bench_model(label: str, path: Path, args: argparse.Namespace, cache: Path) -> dict:
+    from sdmodels.compiler import compile_model
+
+    print(f"\n== {label}: {path.name}", flush=True)
+    env = dict(os.environ, SDMODELS_CACHE_DIR=str(cache))
+    cold = _fresh_process(_STARTUP, str(path), env=env)
+    warm = _fresh_process(_STARTUP, str(path), env=env)
+    print(f"cold compile (fresh process, empty cache): {cold['total']:.2f} s "
+          f"(translate+generate {cold['compile_model']:.2f} s, jit {cold['first_run']:.2f} s); "
+          f"process {cold['process_wall']:.2f} s")
+    print(f"cached start (fresh process, warm cache):  {warm['total']:.2f} s "
+          f"(import {warm['import']:.2f} s, load {warm['compile_model']:.2f} s, "
+          f"first run {warm['first_run']:.2f} s); process {warm['process_wall']:.2f} s; "
+          f"cache hit: {warm['cache_hit']}")
+
+    os.environ["SDMODELS_CACHE_DIR"] = str(cache)
+    cm = compile_model(path)
+    cm.warm_up()
+    ranges = _ranges(path)
+    outputs = [py for py in cm.outputs if py not in cm.controls][: args.outputs]
+    if label == "NHS":
+        try:
+            import sdmodels
+
+            keys = [k for k in sdmodels.load_model(path).key_outputs if k in cm.outputs]
+            outputs = (keys + [o for o in outputs if o not in keys])[: args.outputs]
+        except Exception:  # pragma: no cover - key outputs are a nicety here
+            pass
+    rng = np.random.default_rng(42)
+    n = args.batch
+    batch = {py: rng.uniform(lo, hi, n) for py, (lo, hi) in ranges.items()}
+    t0 = time.perf_counter()
+    cm.run(batch, n, return_columns=outputs)
+    compiled_seconds = time.perf_counter() - t0
+    compiled_rps = n / compiled_seconds
+
+    draws = [{py: float(v[i]) for py, v in batch.items()} for i in range(args.pysd_runs + 1)]
+    pysd_rps, pysd_each = _pysd_runs_per_second(path, draws, outputs)
+    ratio = compiled_rps / pysd_rps
+    print(f"parameters varied: {len(ranges)}; outputs kept: {len(outputs)}; "
+          f"saved times: {len(cm.time)}")
+    print(f"PySD:     {pysd_rps:12.3f} runs/s  ({pysd_each:.3f} s a run, {args.pysd_runs} runs)")
+    print(f"compiled: {compiled_rps:12.1f} runs/s  (batch of {n}: {compiled_seconds:.3f} s)")
+    print(f"ratio compiled/PySD: {ratio:,.0f}x", flush=True)
+    result = {
+        "model": path.name, "pysd_runs_per_s": pysd_rps, "compiled_runs_per_s": compiled_rps,
+        "ratio": ratio, "cold_compile_s": cold["total"], "cached_start_s": warm["total"],
+    }
+    if label == "NHS" and args.memory_samples:
+        mem = _fresh_process(
+            _MEMORY, str(path), str(args.memory_samples), str(args.chunk), json.dumps(ranges),
+            json.dumps(outputs[:5]), env=env,
+        )
+        gib = mem["peak_rss"] / 2**30
+        print(f"{args.memory_samples:,} samples, {len(outputs[:5])} outputs at annual resolution "
+              f"({mem['n_times']} times), chunks of {args.chunk:,} via {mem['how']}: "
+              f"{mem['seconds']:.1f} s, peak RSS {gib:.2f} GiB", flush=True)
+        result["memory_peak_gib"] = gib
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--batch", type=int, default=10_000, help="compiled batch size")
+    parser.add_argument("--pysd-runs", type=int, default=3, help="timed PySD runs per model")
+    parser.add_argument("--outputs", type=int, default=5, help="outputs kept per run")
+    parser.add_argument("--memory-samples", type=int, default=1_000_000,
+                        help="samples of the memory test (0 to skip)")
+    parser.add_argument("--chunk", type=int, default=50_000, help="chunk size of the memory test")
+    parser.add_argument("--model", type=Path, default=NHS_MODEL, help="the large model")
+    args = parser.parse_args()
+
+    import numba
+
+    print(f"machine: {os.cpu_count()} CPUs, numba {numba.__version__} "
+          f"({numba.config.NUMBA_NUM_THREADS} threads)")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="sdmodels_bench_") as tmp:
+        small = Path(tmp) / "small_population.mdl"
+        small.write_text(SMALL_MODEL)
+        if args.model.is_file():
+            results.append(bench_model("NHS", args.model, args, Path(tmp) / "cache"))
+        else:
+            print(f"\n(no {args.model}; skipping the large model)")
+        results.append(bench_model("small", small, args, Path(tmp) / "cache"))
+    print("\n" + json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
