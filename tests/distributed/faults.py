@@ -18,10 +18,11 @@ class FailFrom:
 
     inner: Any
     threshold: float
+    error: type[BaseException] = RuntimeError
 
     def __call__(self, varying: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
         if varying["x1"][0] >= self.threshold:
-            raise RuntimeError("simulated interruption")
+            raise self.error("simulated interruption")
         return self.inner(varying, n)
 
 

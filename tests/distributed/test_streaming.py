@@ -97,6 +97,26 @@ def test_interrupted_run_says_incomplete_and_resumes(ishigami, design, reference
     xr.testing.assert_identical(comparable(ds), comparable(reference))
 
 
+def test_ctrl_c_leaves_a_resumable_store_and_keeps_an_earlier_result(
+    ishigami, design, reference, tmp_path
+) -> None:
+    out = tmp_path / "results.zarr"
+    earlier = {**design, "x3": np.zeros(1000)}
+    run_batch(ishigami, earlier, chunk_size=250, out=out)
+    plan = plan_batch(ishigami, design, chunk_size=250)
+    stopped = dataclasses.replace(
+        plan, task=FailFrom(plan.task, float(design["x1"][250]), KeyboardInterrupt)
+    )
+    with pytest.raises(KeyboardInterrupt):
+        execute(stopped, out=out)
+    assert store_status(partial_path(out)).missing == [1, 2, 3]
+    with open_result(out) as kept:  # the earlier complete result is untouched
+        np.testing.assert_array_equal(kept["design"].sel(parameter="x3").values, 0.0)
+    ds, ran = execute(plan, out=out, resume=True)
+    assert ran == 3
+    xr.testing.assert_identical(comparable(ds), comparable(reference))
+
+
 def test_resume_refuses_a_store_of_another_run(ishigami, design, tmp_path) -> None:
     out = tmp_path / "results.zarr"
     plan = plan_batch(ishigami, design, chunk_size=300)
