@@ -134,6 +134,11 @@ def plan_batch(
     """
     from sdmodels import engine as eng
 
+    if engine == "pysd":
+        raise SDModelsError(
+            "running in chunks (scheduler= or out=) uses the compiled engine; use "
+            "engine='compiled' or 'auto', or run PySD without scheduler/out"
+        )
     sc = model.scenario(scenario)
     base = eng.resolve_params(model, sc, None, allow_out_of_range)
     batch, n = eng._per_sample(model, params, allow_out_of_range)

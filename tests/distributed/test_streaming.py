@@ -20,7 +20,7 @@ from sdmodels.distributed import (
     run_batch,
     store_status,
 )
-from sdmodels.errors import ParameterRangeError, ResultWriteError
+from sdmodels.errors import ParameterRangeError, ResultWriteError, SDModelsError
 
 
 def test_chunked_in_memory_equals_engine(ishigami, design, reference) -> None:
@@ -73,6 +73,8 @@ def test_invalid_input_fails_before_any_store_is_made(ishigami, design, tmp_path
     with pytest.raises(ParameterRangeError, match="X1"):
         run_batch(ishigami, bad, out=tmp_path / "r.zarr")
     assert not any(tmp_path.iterdir())
+    with pytest.raises(SDModelsError, match="compiled engine"):
+        run_batch(ishigami, design, engine="pysd", out=tmp_path / "r.zarr")
 
 
 @pytest.mark.parametrize("suffix", [".zarr", ".nc"])
