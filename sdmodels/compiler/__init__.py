@@ -31,11 +31,11 @@ from sdmodels.compiler._errors import UnsupportedFeature
 from sdmodels.compiler.runtime import CompiledModel, ParameterValueError, time_grid
 
 __all__ = [
+    "CompiledModel",
+    "ParameterValueError",
+    "UnsupportedFeature",
     "compile_model",
     "generate_source",
-    "CompiledModel",
-    "UnsupportedFeature",
-    "ParameterValueError",
     "time_grid",
 ]
 
@@ -109,7 +109,13 @@ def compile_model(
         The model uses a function or construct the compiler does not support;
         the message names it, the element and the file.
     """
-    from sdmodels.compiler._cache import cache_dir, cache_key, import_module, module_path, write_module
+    from sdmodels.compiler._cache import (
+        cache_dir,
+        cache_key,
+        import_module,
+        module_path,
+        write_module,
+    )
 
     t0 = _time.perf_counter()
     timeseries = frozenset(timeseries)

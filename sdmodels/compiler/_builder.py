@@ -26,7 +26,7 @@ from sdmodels.compiler._translate import (
     as_printed_by_pysd,
 )
 
-__all__ = ["ModelBuilder", "KernelPlan"]
+__all__ = ["KernelPlan", "ModelBuilder"]
 
 
 @dataclass

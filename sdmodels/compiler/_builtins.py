@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.compiler._builder import ModelBuilder
     from sdmodels.compiler._translate import ElementInfo
 
-__all__ = ["Stateful", "StatefulRegistry", "LookupTable", "LookupRegistry"]
+__all__ = ["LookupRegistry", "LookupTable", "Stateful", "StatefulRegistry"]
 
 _LOOKUP_MODES = {"interpolate": 0, "extrapolate": 1, "hold_backward": 2}
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["cache_dir", "cache_key", "module_path", "write_module", "import_module", "ENV_VAR"]
+__all__ = ["ENV_VAR", "cache_dir", "cache_key", "import_module", "module_path", "write_module"]
 
 ENV_VAR = "SDMODELS_CACHE_DIR"
 
@@ -58,9 +58,7 @@ def cache_key(content_hash: str, variant: str = "") -> str:
 
     from sdmodels.compiler._version import package_version
 
-    text = "|".join(
-        [content_hash, package_version(), numba.__version__, generator_fingerprint(), variant]
-    )
+    text = f"{content_hash}|{package_version()}|{numba.__version__}|{generator_fingerprint()}|{variant}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sdmodels.compiler._errors import UnsupportedFeature
 
-__all__ = ["Node", "topological_order", "dynamic_nodes", "bang_ranges"]
+__all__ = ["Node", "bang_ranges", "dynamic_nodes", "topological_order"]
 
 
 @dataclass

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.compiler._builder import ModelBuilder
     from sdmodels.compiler._translate import ElementInfo
 
-__all__ = ["Expr", "Context", "ExpressionVisitor", "number", "FUNCTIONS"]
+__all__ = ["FUNCTIONS", "Context", "Expr", "ExpressionVisitor", "number"]
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ class ExpressionVisitor:
                 deps = deps | {"time", ts}
             code = template.format(*(a.as_float() for a in args), **fmt)
             return Expr(code, "f", deps)
-        shown = fname[1:] if fname.startswith("X") else fname
+        shown = fname.removeprefix("X")
         self.unsupported(shown.upper().replace("_", " "), ctx)
         raise AssertionError  # pragma: no cover
 

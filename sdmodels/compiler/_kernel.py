@@ -6,7 +6,7 @@ import json
 
 from sdmodels.compiler._builder import KernelPlan
 
-__all__ = ["generate_source", "HELPERS"]
+__all__ = ["HELPERS", "generate_source"]
 
 HELPERS = (
     "JIT_OPTIONS",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import keyword
 import re
 
-__all__ = ["sanitize", "Namer"]
+__all__ = ["Namer", "sanitize"]
 
 _INVALID = re.compile(r"[^a-z0-9_]+")
 

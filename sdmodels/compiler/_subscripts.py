@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-__all__ = ["SubscriptResolver", "SubscriptError"]
+__all__ = ["SubscriptError", "SubscriptResolver"]
 
 Cell = tuple[str, ...]
 

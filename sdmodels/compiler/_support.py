@@ -15,24 +15,24 @@ import numpy as np
 __all__ = [
     "JIT_OPTIONS",
     "SMALL_VENSIM",
-    "f_step",
-    "f_ramp",
-    "f_ramp_open",
-    "f_pulse",
-    "f_pulse_train",
-    "f_pulse_magnitude",
-    "f_xidz",
-    "f_zidz",
-    "f_integer",
-    "f_quantum",
-    "f_modulo",
-    "f_min",
-    "f_max",
-    "f_log",
-    "f_lookup",
-    "f_interp_hold",
     "f_delay_order",
     "f_fixed_delay_order",
+    "f_integer",
+    "f_interp_hold",
+    "f_log",
+    "f_lookup",
+    "f_max",
+    "f_min",
+    "f_modulo",
+    "f_pulse",
+    "f_pulse_magnitude",
+    "f_pulse_train",
+    "f_quantum",
+    "f_ramp",
+    "f_ramp_open",
+    "f_step",
+    "f_xidz",
+    "f_zidz",
 ]
 
 #: The one place where jit options are set (fastmath stays off: results must
@@ -53,7 +53,7 @@ def f_step(time, time_step, value, tstep):
 @_jit
 def f_ramp(time, slope, start, finish):
     """RAMP(slope, start, finish)."""
-    final = finish if finish < time else time
+    final = min(time, finish)
     if time + SMALL_VENSIM > start:
         return slope * (final - start)
     return 0.0
@@ -70,7 +70,7 @@ def f_ramp_open(time, slope, start):
 @_jit
 def f_pulse(time, start, width):
     """PULSE(start, width): 1 during ``[start, start + width)``."""
-    if start - SMALL_VENSIM <= time and time < start + width:
+    if start - SMALL_VENSIM <= time < start + width:
         return 1.0
     return 0.0
 
@@ -79,10 +79,10 @@ def f_pulse(time, start, width):
 def f_pulse_train(time, start, repeat_time, width, end, out):
     """PULSE TRAIN(start, width, interval, end) (PySD argument order: start, interval, width, end)."""
     if repeat_time == 0.0:
-        if start - SMALL_VENSIM <= time and time < start + width:
+        if start - SMALL_VENSIM <= time < start + width:
             return out
         return 0.0
-    if start <= time and time < end:
+    if start <= time < end:
         if (time - start + SMALL_VENSIM) % repeat_time < width:
             return out
         return 0.0
@@ -136,17 +136,17 @@ def f_modulo(x, m):
 @_jit
 def f_min(a, b):
     """MIN(a, b) with numpy's NaN propagation."""
-    if a != a or b != b:
+    if math.isnan(a) or math.isnan(b):
         return math.nan
-    return a if a <= b else b
+    return min(a, b)
 
 
 @_jit
 def f_max(a, b):
     """MAX(a, b) with numpy's NaN propagation."""
-    if a != a or b != b:
+    if math.isnan(a) or math.isnan(b):
         return math.nan
-    return a if a >= b else b
+    return max(a, b)
 
 
 @_jit
@@ -203,6 +203,5 @@ def f_delay_order(order, time_step, delay_time):
 def f_fixed_delay_order(delay_time, time_step):
     """Length of a DELAY FIXED pipe: ``round(max(delay / TIME STEP, 1) + 1e-6)``."""
     order = delay_time / time_step
-    if order < 1.0:
-        order = 1.0
-    return int(round(order + SMALL_VENSIM))
+    order = max(order, 1.0)
+    return round(order + SMALL_VENSIM)

@@ -15,7 +15,7 @@ from typing import Any
 
 from sdmodels.compiler._errors import UnsupportedFeature
 
-__all__ = ["ElementInfo", "ModelInfo", "translate_file", "collect", "as_printed_by_pysd"]
+__all__ = ["ElementInfo", "ModelInfo", "as_printed_by_pysd", "collect", "translate_file"]
 
 #: PySD names of the control variables, in the order the kernel receives them.
 CONTROL_NAMES = ("initial_time", "final_time", "time_step", "saveper")

@@ -13,7 +13,7 @@ import numpy as np
 
 from sdmodels.errors import SDModelsError, UnknownNameError
 
-__all__ = ["CompiledModel", "time_grid", "ParameterValueError"]
+__all__ = ["CompiledModel", "ParameterValueError", "time_grid"]
 
 _RPREC = 1e-5  # PySD's relative precision for the final and saved times
 
@@ -197,7 +197,7 @@ class CompiledModel:
                 constant[py] = value
 
         variant = self._variant(frozenset(series))
-        times, saved, labels = time_grid(**controls)
+        times, saved, _labels = time_grid(**controls)
         P = np.empty((n, variant._meta["n_param"]), dtype=np.float64)
         for py, p in self._params.items():
             cols = slice(p["start"], p["start"] + int(np.prod(p["shape"], dtype=int)))
