@@ -257,6 +257,7 @@ def stacked_areas(
         index = "mu_star"
     index = _index_name(ds, index)
     at = ds[index].sel(output=output).transpose("parameter", "time")
+    defined = ~np.all(np.isnan(at.values), axis=0)  # indices are undefined where Y is constant
     values = np.nan_to_num(np.clip(at.values, 0.0, None))
     if index != "S1":
         total = values.sum(axis=0)
@@ -269,10 +270,10 @@ def stacked_areas(
         layers.append(values[rest].sum(axis=0))
         labels.append("other parameters")
     if index == "S1":
-        layers.append(np.clip(1.0 - values.sum(axis=0), 0.0, None))
+        layers.append(np.where(defined, np.clip(1.0 - values.sum(axis=0), 0.0, None), 0.0))
         labels.append("interactions")
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(keep))]
-    colours += ["#999999"] * (len(layers) - len(keep))
+    colours += ["#BBBBBB"] * len(rest[:1]) + ["#666666"] * (index == "S1")
     fig = Figure(figsize=(7.5, 4.0), layout="constrained")
     ax = fig.subplots()
     time = ds["time"].values
@@ -280,13 +281,12 @@ def stacked_areas(
     if len(time) > 1:
         ax.set_xlim(time.min(), time.max())
     ax.set_ylim(0, max(1.0, float(np.sum(layers, axis=0).max())) if layers else 1.0)
-    ax.set_xlabel(f"time ({ds['time'].attrs.get('units', 'Year')})", fontsize=9)
+    _time_axis(ax, ds)
     ax.set_ylabel("share of output variance" if index == "S1" else f"share of summed {index}",
                   fontsize=9)
     name = str(ds["output_name"].sel(output=output).values) if "output_name" in ds else output
     ax.set_title(f"{name}: sensitivity over time ({index})", fontsize=10)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.grid(alpha=0.3)
     return fig
 
 
