@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Self
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "models" / "uncertainty" / "nhs_productivity.toml"
@@ -49,7 +50,7 @@ class PeakRSS:
         while not self._stop.wait(0.05):
             self.peak = max(self.peak, self._proc.memory_info().rss)
 
-    def __enter__(self) -> PeakRSS:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Engine, Model
     from sdmodels.scenarios import Scenario
 
-__all__ = ["BatchPlan", "plan_batch", "execute", "run_batch", "run_design"]
+__all__ = ["BatchPlan", "execute", "plan_batch", "run_batch", "run_design"]
 
 #: Without ``chunk_size``: about this many chunks, so that a cluster's workers share the work ...
 _TARGET_CHUNKS = 64

@@ -9,12 +9,12 @@ asks dask to retry a chunk whose worker died or raised.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator
 import uuid
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import ExitStack
-from typing import Any
+from typing import Any, Self
 
-__all__ = ["LocalExecutor", "DaskExecutor", "executor_for", "map_chunks"]
+__all__ = ["DaskExecutor", "LocalExecutor", "executor_for", "map_chunks"]
 
 
 def _call(fn: Callable[..., Any], *args: Any) -> Any:
@@ -24,7 +24,7 @@ def _call(fn: Callable[..., Any], *args: Any) -> Any:
 class LocalExecutor:
     """Run chunks one after another in this process (no dask involved)."""
 
-    def __enter__(self) -> LocalExecutor:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -73,7 +73,7 @@ class DaskExecutor:
         self._stack = ExitStack()
         self._pending: set[Any] = set()
 
-    def __enter__(self) -> DaskExecutor:
+    def __enter__(self) -> Self:
         from sdmodels.distributed._scheduler import connect
 
         try:

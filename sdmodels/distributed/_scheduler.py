@@ -28,12 +28,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from distributed import Client
 
 __all__ = [
+    "Scheduler",
     "SchedulerError",
     "SchedulerSpec",
-    "parse_scheduler",
     "connect",
+    "parse_scheduler",
     "scheduler_session",
-    "Scheduler",
 ]
 
 #: What a ``scheduler=`` argument accepts.

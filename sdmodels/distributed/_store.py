@@ -24,7 +24,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import xarray as xr
@@ -33,14 +33,14 @@ from sdmodels.errors import ResultWriteError, SDModelsError
 
 __all__ = [
     "ChunkLayout",
+    "IncompatibleStoreError",
     "OutputSpec",
     "ResultStore",
     "StoreStatus",
-    "IncompatibleStoreError",
-    "partial_path",
-    "store_status",
     "open_result",
     "output_specs",
+    "partial_path",
+    "store_status",
 ]
 
 _DONE = "chunk_done"
@@ -216,7 +216,7 @@ class ResultStore:
             self._handle.close()
         self._handle = None
 
-    def __enter__(self) -> ResultStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

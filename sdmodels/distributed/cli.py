@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["SchedulerOpt", "ResumeOpt", "SCHEDULER_HELP"]
+__all__ = ["SCHEDULER_HELP", "ResumeOpt", "SchedulerOpt"]
 
 SCHEDULER_HELP = (
     "Run on a dask cluster: a scheduler address (tcp://host:8786) or local:N to start N local "
