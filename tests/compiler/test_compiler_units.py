@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sdmodels.compiler import _support as sup
@@ -20,6 +20,7 @@ IDENT = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 # ----------------------------------------------------------------------------------- names
+@settings(deadline=None)
 @given(st.text(max_size=40))
 def test_sanitized_identifiers_are_safe(text: str) -> None:
     namer = Namer()
@@ -40,6 +41,7 @@ def test_namer_rejects_bad_prefixes() -> None:
         Namer().make("import x;", "a")
 
 
+@settings(deadline=None)
 @given(st.floats(allow_nan=True, allow_infinity=True))
 def test_numbers_round_trip_exactly(x: float) -> None:
     import math
@@ -88,6 +90,7 @@ def test_time_functions_match_pysd(t: float) -> None:
     assert sup.f_pulse_magnitude(t, 0.25, 2.0, 5.0, 0.0) == pf.pulse(time, 2.0, magnitude=5.0)
 
 
+@settings(deadline=None)  # the first call loads the jitted helpers
 @given(
     st.floats(-1e6, 1e6, allow_nan=False),
     st.floats(-1e3, 1e3, allow_nan=False),
