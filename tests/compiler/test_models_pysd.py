@@ -21,7 +21,7 @@ from sdmodels.testing import (
     pysd_reference,
 )
 
-from .conftest import TEST_MODELS_DIR
+from .conftest import TEST_MODELS_DIR, small_model_paths
 
 RTOL = 1e-12
 
@@ -500,3 +500,22 @@ def test_xmile_builtins():
         r["bounded"], np.clip(x, 3, 9) + np.abs(2 - x) + np.sqrt(x) + np.exp(-x) + np.log(x),
         rtol=RTOL)
     np.testing.assert_array_equal(r["switch"], (r["smoothed"] > 5) & ~(x < 2))
+
+
+#: Constants left without a range on purpose (see their comments in the model files).
+UNRANGED = {("subscripted_builtins.mdl", "order"), ("xmile_builtins.xmile", "pipeline_time")}
+
+
+@pytest.mark.parametrize("path", small_model_paths(), ids=lambda p: p.name)
+def test_every_constant_declares_units_range_and_comment(path: Path) -> None:
+    from sdmodels.testing import _model
+
+    model = _model(path)
+    ranges = declared_ranges(path)
+    for py, info in model.parameters.items():
+        assert info.units and info.doc, f"{path.name}: {info.name} needs units and a comment"
+        if (path.name, py) not in UNRANGED:
+            assert py in ranges, f"{path.name}: {info.name} needs a [min,max] range"
+            lo, hi, _ = ranges[py]
+            assert np.all((lo <= info.value) & (info.value <= hi)), (
+                f"{path.name}: the default of {info.name} lies outside its range")
