@@ -400,13 +400,14 @@ def sobol(
         chunk_size=chunk_size, progress=progress, label="Sobol runs",
     )
     d = len(spec)
-    per_output = [
-        sobol_indices(
-            runs[o].transpose("sample", "time").values, d, second_order=second_order,
-            num_resamples=num_resamples, conf_level=conf_level, rng=rng,
-        )
-        for o in out_names
-    ]
+    per_output = []
+    with _progress(progress, len(out_names), "Sobol analysis") as advance:
+        for o in out_names:
+            per_output.append(sobol_indices(
+                runs[o].transpose("sample", "time").values, d, second_order=second_order,
+                num_resamples=num_resamples, conf_level=conf_level, rng=rng,
+            ))
+            advance()
     coords = _coords(spec, out_names, runs)
     dims = ("output", "parameter", "time")
     data: dict[str, Any] = {
@@ -540,15 +541,17 @@ def morris(
     problem = _problem(spec)
     d, n_time = len(spec), runs.sizes["time"]
     data = {key: np.full((len(out_names), d, n_time), np.nan) for key in _MORRIS_VARS}
-    for i, out in enumerate(out_names):
-        y = runs[out].transpose("sample", "time").values
-        for t in range(n_time):
-            res = salib_morris.analyze(
-                problem, unit, np.ascontiguousarray(y[:, t]), num_resamples=num_resamples,
-                conf_level=conf_level, num_levels=levels, seed=rng,
-            )
-            for key in _MORRIS_VARS:
-                data[key][i, :, t] = np.asarray(res[key], dtype=np.float64)
+    with _progress(progress, len(out_names) * n_time, "Morris analysis") as advance:
+        for i, out in enumerate(out_names):
+            y = runs[out].transpose("sample", "time").values
+            for t in range(n_time):
+                res = salib_morris.analyze(
+                    problem, unit, np.ascontiguousarray(y[:, t]), num_resamples=num_resamples,
+                    conf_level=conf_level, num_levels=levels, seed=rng,
+                )
+                for key in _MORRIS_VARS:
+                    data[key][i, :, t] = np.asarray(res[key], dtype=np.float64)
+                advance()
     ds = xr.Dataset(
         {key: (("output", "parameter", "time"), val) for key, val in data.items()},
         coords=_coords(spec, out_names, runs),
