@@ -129,6 +129,8 @@ def test_math_functions():
         "quantum_value": 0.7 * np.trunc(sx * 1.5 / 0.7) + x * 100,
         "zidz_value": np.where(div == 0, 0.0, x / np.where(div == 0, 1, div)),
         "xidz_value": np.where(div == 0, 99.0, x / np.where(div == 0, 1, div)),
+        # below 1e-6 a divisor counts as zero; QUANTUM and MODULO then leave x as it is
+        "tiny_divisor_value": 0 + 7 * 10 + x * 100 + 0 * 1000,
     }
     for name, value in expected.items():
         np.testing.assert_allclose(r[name], value, rtol=1e-12, atol=1e-12, err_msg=name)
@@ -301,6 +303,11 @@ def test_one_dimensional_subscripts_and_vector_functions():
     share = pop / pop.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(r["scaled_share"], share * 2 + t[:, None], rtol=RTOL)
     np.testing.assert_allclose(r["north_minus_east"], pop[:, 0] - pop[:, 2], rtol=RTOL)
+    np.testing.assert_allclose(r["weighted_growth"], (pop * g).sum(axis=1) / pop.sum(axis=1),
+                               rtol=RTOL)
+    rel = pop / pop[0]
+    np.testing.assert_allclose(r["spread"], rel.max(axis=1) - rel.min(axis=1), rtol=RTOL,
+                               atol=1e-14)
     births = pop * g
     np.testing.assert_allclose(r["smoothed_births"][:, 1],
                                _first_order(births[:, 1], 2.0, births[0, 1], 0.25), rtol=RTOL)
@@ -318,6 +325,7 @@ def test_two_dimensional_subscripts():
     np.testing.assert_allclose(r["largest_by_age"], pop.max(axis=2), rtol=RTOL)
     np.testing.assert_allclose(r["smallest_by_sex"], pop.min(axis=1), rtol=RTOL)
     np.testing.assert_allclose(r["survival_product"][0], [0.99**2, 0.95**2], rtol=RTOL)
+    np.testing.assert_allclose(r["weighted_by_sex"], pop[:, 0] * 1 + pop[:, 1] * 3, rtol=RTOL)
     assert r.dims["share_transposed"] == (("sex", ("female", "male")), ("age", ("young", "old")))
     np.testing.assert_allclose(
         r["share_transposed"],
