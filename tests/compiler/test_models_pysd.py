@@ -527,3 +527,14 @@ def test_every_constant_declares_units_range_and_comment(path: Path) -> None:
             lo, hi, _ = ranges[py]
             assert np.all((lo <= info.value) & (info.value <= hi)), (
                 f"{path.name}: the default of {info.name} lies outside its range")
+
+
+def test_docstring_examples_of_sdmodels_testing(monkeypatch) -> None:
+    """The examples in ``sdmodels.testing`` run as written (from the repository root)."""
+    import doctest
+
+    import sdmodels.testing
+
+    monkeypatch.chdir(TEST_MODELS_DIR.parents[2])
+    result = doctest.testmod(sdmodels.testing, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 6 and result.failed == 0
