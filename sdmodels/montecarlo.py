@@ -103,6 +103,7 @@ def run_design(
     *,
     scenario: str | Scenario | None = None,
     outputs: Sequence[str],
+    years: Iterable[float] | Literal["all", "whole"] | None = None,
     engine: Engine = "compiled",
     chunk_size: int | None = None,
     advance: Any = None,
@@ -119,6 +120,10 @@ def run_design(
         The scenario the samples start from.
     outputs
         Python names of the outputs to keep.
+    years
+        Keep only the saved times nearest these years; ``None`` or ``"all"`` keeps every saved
+        time, ``"whole"`` the saved times on whole years. Selected chunk by chunk, so memory
+        holds only what is kept.
     engine
         Passed to :meth:`sdmodels.Model.run_batch`.
     chunk_size
@@ -132,23 +137,57 @@ def run_design(
         The outputs with dims ``sample`` and ``time``, and the provenance attrs of the engine.
     """
     values = np.asarray(design.values, dtype=np.float64)
+    n = values.shape[0]
+    if n == 0:
+        raise SDModelsError("the design has no samples: nothing to run")
     params = [str(p) for p in design["parameter"].values]
-    parts = []
-    attrs: dict[str, Any] = {}
-    for lo, hi in _chunks(values.shape[0], chunk_size):
+    names = list(outputs)
+    filled: dict[str, np.ndarray] = {}
+    template: xr.Dataset | None = None
+    for lo, hi in _chunks(n, chunk_size):
         batch = {py: values[lo:hi, j] for j, py in enumerate(params)}
         part = model.run_batch(
-            batch, scenario=scenario, engine=engine, return_columns=list(outputs),
-            chunk_size=hi - lo,
+            batch, scenario=scenario, engine=engine, return_columns=names, chunk_size=hi - lo,
         )
-        attrs = dict(part.attrs)
-        parts.append(part[list(outputs)].drop_vars("sample"))
+        part = _select_years(part[names], _years_of(part, years))
+        if template is None:
+            template = part.isel(sample=0, drop=True)
+            template.attrs = dict(part.attrs)
+            for var in names:
+                da = part[var].transpose("sample", ...)
+                filled[var] = np.empty((n, *da.shape[1:]), dtype=da.dtype)
+        for var in names:
+            filled[var][lo:hi] = part[var].transpose("sample", ...).values
         if advance is not None:
             advance(hi - lo)
-    ds = xr.concat(parts, dim="sample", join="exact") if len(parts) > 1 else parts[0]
-    ds = ds.assign_coords(sample=design["sample"].values)
-    ds.attrs = attrs
+    data = {}
+    for var in names:
+        da = template[var]  # type: ignore[index]
+        data[var] = xr.DataArray(
+            filled[var], dims=("sample", *da.dims),
+            coords={**dict(da.coords.items()), "sample": design["sample"].values},
+            attrs=da.attrs,
+        )
+    ds = xr.Dataset(data)
+    ds.attrs = template.attrs  # type: ignore[union-attr]
     return ds
+
+
+def _years_of(
+    ds: xr.Dataset, years: Iterable[float] | Literal["all", "whole"] | None
+) -> list[float] | None:
+    """Resolve a ``years`` option against the saved times of ``ds`` (``None``: all)."""
+    if years is None:
+        return None
+    if isinstance(years, str):
+        if years == "all":
+            return None
+        if years != "whole":
+            raise SDModelsError(f"years must be a list of years, 'all' or 'whole', got {years!r}")
+        times = ds["time"].values
+        whole = times[np.isclose(times, np.round(times))]
+        return [float(t) for t in whole] if len(whole) else None
+    return [float(y) for y in years]
 
 
 def _resolve_outputs(model: Model, outputs: Sequence[str] | None) -> list[str]:
@@ -270,11 +309,10 @@ def run_mc(
     with _progress(progress, n * len(names), "Monte Carlo runs") as advance:
         for i in order:
             ds = run_design(
-                model, design, scenario=resolved[i], outputs=out_names, engine=engine,
-                chunk_size=chunk_size, advance=advance,
+                model, design, scenario=resolved[i], outputs=out_names, years=years,
+                engine=engine, chunk_size=chunk_size, advance=advance,
             )
             attrs = attrs or dict(ds.attrs)
-            ds = _select_years(ds, years)
             if reference_ds is None:
                 reference_ds = ds
             better[names[i]] = _prob_better_one(ds, reference_ds, directed)

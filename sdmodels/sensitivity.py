@@ -31,7 +31,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from sdmodels.errors import SDModelsError
-from sdmodels.montecarlo import _progress, _resolve_outputs, _select_years, run_design
+from sdmodels.montecarlo import _progress, _resolve_outputs, run_design
 from sdmodels.uncertainty import Seed, UncertaintyError, UncertaintySpec, resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -279,7 +279,8 @@ def _runs(
 ) -> xr.Dataset:
     with _progress(progress, design.sizes["sample"], label) as advance:
         ds = run_design(
-            model, design, scenario=scenario, outputs=outputs, engine=engine,
+            model, design, scenario=scenario, outputs=outputs,
+            years="whole" if years is None else years, engine=engine,
             chunk_size=chunk_size, advance=advance,
         )
     for out in outputs:
@@ -289,21 +290,7 @@ def _runs(
                 f"output {out!r} has subscript dimension(s) {extra}; sensitivity analysis "
                 "needs one value per time: choose a scalar output"
             )
-    return _select_years(ds, _analysis_years(ds, years))
-
-
-def _analysis_years(ds: xr.Dataset, years: Iterable[float] | str | None) -> list[float] | None:
-    """``None``: every saved year (saved times on whole years, or every saved time if none
-    is); ``"all"``: every saved time; else the given years."""
-    if isinstance(years, str):
-        if years != "all":
-            raise SDModelsError(f"years must be a list of years, None or 'all', got {years!r}")
-        return None
-    if years is not None:
-        return list(years)
-    times = ds["time"].values
-    whole = times[np.isclose(times, np.round(times))]
-    return [float(t) for t in whole] if len(whole) else None
+    return ds
 
 
 def _coords(spec: UncertaintySpec, outputs: list[str], ds: xr.Dataset) -> dict[str, Any]:
