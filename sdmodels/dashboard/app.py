@@ -33,7 +33,7 @@ def load_shared_model(path: str | Path | None = None) -> Any:
 
 
 def _extension() -> None:
-    pn.extension("tabulator", sizing_mode="stretch_width", notifications=False,
+    pn.extension(sizing_mode="stretch_width", notifications=False,
                  design="bootstrap", throttled=False)
 
 

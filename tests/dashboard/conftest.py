@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 MODELS = Path(__file__).parent / "models"
 MINI_MODEL = MODELS / "mini_nhs.mdl"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def mini_model_path() -> Path:
+    """Path of the dashboard test model."""
+    return MINI_MODEL
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +37,47 @@ def store(mini_model):
     from sdmodels.dashboard import DashboardStore
 
     return DashboardStore(mini_model, engine="pysd", mc_samples=16, sobol_samples=8)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(mini_model_path: Path) -> Iterator[str]:
+    """The dashboard of the test model served in a subprocess; its URL."""
+    port = _free_port()
+    code = (
+        "from sdmodels.dashboard import serve\n"
+        f"serve({str(mini_model_path)!r}, port={port}, show=False, engine='pysd', mc_samples=16, "
+        "sobol_samples=8)\n"
+    )
+    log = ARTIFACTS / "dashboard-server.log"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://localhost:{port}/"
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"dashboard server exited ({proc.returncode}); see {log}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"dashboard server did not answer on {url}; see {log}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

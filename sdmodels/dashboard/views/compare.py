@@ -15,7 +15,8 @@ from sdmodels.plots import PALETTE
 
 __all__ = ["comparison_plots", "compare_page"]
 
-_DASHES = ("solid", "dashed", "dotdash", "dotted")
+_DASHES = ("solid", "dashed", "dotted", "dotdash")
+_CSS_DASHES = ("solid", "dashed", "dotted", "dashed")
 
 
 def comparison_plots(store: DashboardStore, ds: Any) -> pn.GridBox:
@@ -28,14 +29,13 @@ def comparison_plots(store: DashboardStore, ds: Any) -> pn.GridBox:
         for i, name in enumerate(names):
             fig.line(ds["time"].values, finite_or_nan(ds[var].sel(scenario=name).values),
                      color=PALETTE[i % len(PALETTE)], line_width=2,
-                     line_dash=_DASHES[(i // 2) % len(_DASHES)])
+                     line_dash=_DASHES[i % len(_DASHES)])
         figures.append(pn.pane.Bokeh(fig, sizing_mode="stretch_width"))
     return pn.GridBox(*figures, ncols=3, sizing_mode="stretch_width")
 
 
 def _legend(names: list[str]) -> str:
-    return legend_html([(n, PALETTE[i % len(PALETTE)], _DASHES[(i // 2) % len(_DASHES)]
-                         .replace("dotdash", "dashed"))
+    return legend_html([(n, PALETTE[i % len(PALETTE)], _CSS_DASHES[i % len(_CSS_DASHES)])
                         for i, n in enumerate(names)])
 
 
@@ -44,12 +44,12 @@ def compare_page(store: DashboardStore) -> tuple[pn.Column, Any]:
 
     Save the current settings, pick scenarios, compare them and download the results.
     """
-    name = pn.widgets.TextInput(name="Save current settings as", placeholder="e.g. my plan",
+    name = pn.widgets.TextInput(label="Save current settings as", placeholder="e.g. my plan",
                                 width=260)
-    save = pn.widgets.Button(name="Save", button_type="primary", width=100,
+    save = pn.widgets.Button(label="Save", color="primary", width=100,
                              align="end", css_classes=["save-button"])
     default = [n for n in ("baseline",) if n in store.model.scenarios] + ["current"]
-    chosen = pn.widgets.MultiChoice(name="Scenarios to compare",
+    chosen = pn.widgets.MultiChoice(label="Scenarios to compare",
                                     options=store.available_scenarios(), value=default,
                                     sizing_mode="stretch_width", css_classes=["compare-choice"])
     plots = pn.Column(sizing_mode="stretch_width", css_classes=["compare-plots"])
@@ -99,16 +99,20 @@ def compare_page(store: DashboardStore) -> tuple[pn.Column, Any]:
         return io.BytesIO(store.to_netcdf_bytes(result()))
 
     csv_button = pn.widgets.FileDownload(callback=csv, filename="sdmodels_comparison.csv",
-                                         label="Download CSV", button_type="success",
+                                         label="Download CSV", color="success",
                                          width=200, css_classes=["download-csv"])
     nc_button = pn.widgets.FileDownload(callback=netcdf, filename="sdmodels_comparison.nc",
-                                        label="Download netCDF", button_type="success",
+                                        label="Download netCDF", color="success",
                                         width=200, css_classes=["download-netcdf"])
     save.on_click(on_save)
     chosen.param.watch(redraw, "value")
-    async def on_current(*_: Any) -> None:
-        if "current" in chosen.value:
-            await redraw()
+    def on_current(*_: Any) -> None:
+        if "current" not in chosen.value:
+            return
+        if state["shown"]:
+            pn.state.execute(redraw)
+        else:
+            state["stale"] = True
 
     store.param.watch(on_current, "current")
 

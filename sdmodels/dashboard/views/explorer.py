@@ -8,7 +8,8 @@ import panel as pn
 
 from sdmodels.dashboard.store import DashboardStore
 from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR, fmt
-from sdmodels.dashboard.views._figures import finite_or_nan, legend_html, line_figure
+from sdmodels.dashboard.views._figures import (finite_or_nan, legend_html, line_figure,
+                                               units_label)
 
 __all__ = ["lever_panel", "kpi_html", "OutputPlots", "explorer_page"]
 
@@ -24,7 +25,7 @@ def lever_panel(store: DashboardStore) -> pn.Column:
     a preset changes the levers.
     """
     names = [n for n in store.param.preset.objects if n is not None]
-    preset = pn.widgets.Select(name="Preset scenario", options=["(custom)", *names],
+    preset = pn.widgets.Select(label="Preset scenario", options=["(custom)", *names],
                                value=store.preset or "(custom)", sizing_mode="stretch_width",
                                css_classes=["preset-select"])
 
@@ -37,12 +38,12 @@ def lever_panel(store: DashboardStore) -> pn.Column:
     rows: list[Any] = []
     for lv in store.levers:
         size = pn.widgets.FloatSlider(
-            name=lv.label, start=lv.min, end=lv.max, step=lv.step,
+            label=lv.label, start=lv.min, end=lv.max, step=lv.step,
             value=store.values[lv.py_name], sizing_mode="stretch_width",
             css_classes=["lever", f"lever-{lv.py_name}"],
         )
         start = pn.widgets.IntSlider(
-            name=_start_label(lv.name), start=int(lv.start_min), end=int(lv.start_max),
+            label=_start_label(lv.name), start=int(lv.start_min), end=int(lv.start_max),
             step=1, value=int(round(store.starts[lv.py_name])), sizing_mode="stretch_width",
             css_classes=["lever-start", f"start-{lv.py_name}"],
         )
@@ -85,7 +86,7 @@ def kpi_html(store: DashboardStore) -> str:
             f'<div class="kpi" data-variable="{k["variable"]}" data-year="{k["year"]:.0f}">'
             f'<div class="kpi-label">{k["label"]}{when}</div>'
             f'<div class="kpi-value">{fmt(k["value"])}</div>'
-            f'<div class="kpi-units">{k["units"] or "dimensionless"}</div>'
+            f'<div class="kpi-units">{units_label(k["units"])}</div>'
             f'<div class="kpi-delta" style="color:{colour}">{arrow} {fmt(k["delta"])} '
             f'vs baseline ({fmt(k["baseline"])})</div></div>'
         )

@@ -45,10 +45,10 @@ def model_page(store: DashboardStore) -> pn.Column:
     """Sector diagrams (generated from the equations) and the parameter table."""
     model = store.model
     sectors = list(model.sectors)
-    sector = pn.widgets.RadioButtonGroup(name="Sector", options=sectors,
+    sector = pn.widgets.RadioButtonGroup(label="Sector", options=sectors,
                                          value=sectors[0] if sectors else None,
-                                         button_type="primary", button_style="outline")
-    constants = pn.widgets.Checkbox(name="Show constants", value=False)
+                                         color="primary", variant="outline")
+    constants = pn.widgets.Checkbox(label="Show constants", value=False)
     diagram = pn.pane.HTML(sizing_mode="stretch_width", css_classes=["sector-diagram"],
                            styles={"overflow": "auto", "border": "1px solid #ddd",
                                    "background": "white"})
@@ -64,21 +64,21 @@ def model_page(store: DashboardStore) -> pn.Column:
     constants.param.watch(draw, "value")
     draw()
     frame = parameter_table(store)
-    search = pn.widgets.TextInput(name="Search parameters",
+    search = pn.widgets.TextInput(label="Search parameters",
                                   placeholder="name, sector, units or source ...", width=360)
-    table = pn.widgets.Tabulator(
-        frame, show_index=False, disabled=True, sizing_mode="stretch_width", height=420,
-        layout="fit_data_stretch", header_filters=False, css_classes=["param-table"],
-        widths={"source / description": 420},
-    )
+    table = pn.pane.DataFrame(frame, index=False, sizing_mode="stretch_width",
+                              css_classes=["param-table"], classes=["table", "table-sm"],
+                              styles={"max-height": "460px", "overflow": "auto",
+                                      "font-size": "13px"})
+    count = pn.pane.Markdown(f"{len(frame)} of {len(frame)} parameters",
+                             css_classes=["param-count"])
+    haystack = frame.astype(str).agg(" ".join, axis=1).str.lower()
 
     def filter_rows(event: Any) -> None:
         text = (event.new or "").strip().lower()
-        if not text:
-            table.value = frame
-            return
-        mask = frame.apply(lambda r: text in " ".join(map(str, r.values)).lower(), axis=1)
-        table.value = frame[mask]
+        shown = frame if not text else frame[haystack.str.contains(text, regex=False)]
+        table.object = shown
+        count.object = f"{len(shown)} of {len(frame)} parameters"
 
     search.param.watch(filter_rows, "value_input")
     legend = ("Boxes are **stocks**, thick blue arrows with a valve are **flows** (clouds: "
@@ -88,5 +88,6 @@ def model_page(store: DashboardStore) -> pn.Column:
     return pn.Column(
         pn.pane.Markdown(f"## Model: {model.path.name}\n{legend}"),
         pn.Row(sector, constants), diagram,
-        pn.pane.Markdown("### Parameters"), search, table, sizing_mode="stretch_width",
+        pn.pane.Markdown("### Parameters"), pn.Row(search, count), table,
+        sizing_mode="stretch_width",
     )

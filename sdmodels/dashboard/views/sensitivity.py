@@ -75,10 +75,10 @@ def sobol_areas(store: DashboardStore, output: str) -> Any:
 def sensitivity_page(store: DashboardStore) -> tuple[pn.Column, Any]:
     """The page and functions to call when it is shown and hidden (computes on first show)."""
     outputs = {store.output_label(o): o for o in store.outputs}
-    output = pn.widgets.Select(name="Output", options=outputs,
+    output = pn.widgets.Select(label="Output", options=outputs,
                                value=store.outputs[0] if store.outputs else None, width=300)
     times = store.current["time"].values if store.current is not None else np.array([0.0])
-    year = pn.widgets.IntSlider(name="Year (Year)", start=int(times.min()),
+    year = pn.widgets.IntSlider(label="Year", start=int(times.min()),
                                 end=int(times.max()), value=int(times.max()), width=300)
     progress = pn.indicators.Progress(active=False, visible=False, width=260, align="center")
     status = pn.pane.Markdown("", css_classes=["sobol-status"])

@@ -91,12 +91,12 @@ def uncertainty_page(store: DashboardStore) -> tuple[pn.Column, Any]:
     """
     status = pn.pane.Markdown("", css_classes=["mc-status"])
     fans: dict[str, FanPlots] = {}  # built on first show (18 figures take a moment)
-    table = pn.widgets.Tabulator(probability_table(store), show_index=False,
-                                 disabled=True, sizing_mode="stretch_width",
-                                 css_classes=["prob-table"])
-    samples = pn.widgets.IntInput(name="Samples", value=store.mc_samples, start=50, step=50,
+    table = pn.pane.DataFrame(probability_table(store), index=False,
+                              sizing_mode="stretch_width", css_classes=["prob-table"],
+                              classes=["table", "table-sm"])
+    samples = pn.widgets.IntInput(label="Samples", value=store.mc_samples, start=50, step=50,
                                   width=120)
-    rerun = pn.widgets.Button(name="Recompute", button_type="primary", width=120)
+    rerun = pn.widgets.Button(label="Recompute", color="primary", width=120)
     visible = {"shown": False}
     legend = pn.pane.HTML(legend_html([
         ("current: median", CURRENT_COLOUR, "solid"), ("current: 25-75 %", CURRENT_COLOUR, "band"),
@@ -132,11 +132,12 @@ def uncertainty_page(store: DashboardStore) -> tuple[pn.Column, Any]:
             body.append(fans["plots"].panel())
         else:
             fans["plots"].update()
-        table.value = probability_table(store)
+        table.object = probability_table(store)
         status.object = describe()
 
-    async def on_levers(*_: Any) -> None:
-        await run()
+    def on_levers(*_: Any) -> None:
+        if visible["shown"]:
+            pn.state.execute(run)
 
     async def on_shown() -> None:
         visible["shown"] = True
