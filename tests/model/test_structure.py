@@ -127,8 +127,8 @@ def test_zero_staff_gives_zero_output(nhs):
     assert float(abs(ds.total_output).max()) < 1e-6
     assert float(abs(ds.productivity_index).max()) < 1e-9
     assert np.isfinite(ds.waiting_list).all()
-    # the list only grows when nobody treats patients
-    assert (np.diff(ds.waiting_list.values) > 0).all()
+    # nobody is treated, so the list ends far above where it started
+    assert float(ds.waiting_list[-1]) > 1.3 * float(ds.waiting_list[0])
 
 
 def test_no_improvement_time_gives_monotone_capability_decay(simulate):
