@@ -79,7 +79,11 @@ def _model(path: str | os.PathLike[str]) -> Model:
     resolved = Path(path).resolve()
     key = (str(resolved), file_sha256(resolved))
     if key not in _MODELS:
-        _MODELS[key] = load_model(resolved)
+        # PySD writes lookup tables and literal arrays into its Python model with
+        # np.array2string, so numpy's print options decide how many digits it keeps: translate
+        # with numpy's defaults, whatever the caller has set.
+        with np.printoptions(precision=8, floatmode="maxprec", threshold=1000, legacy=False):
+            _MODELS[key] = load_model(resolved)
     return _MODELS[key]
 
 

@@ -269,6 +269,14 @@ def test_vensim_lookups_interpolate_and_hold_at_the_ends():
     np.testing.assert_allclose(r["regional_effect"][:, 1], np.interp(x, [0, 5, 10], [3, 1, 0]),
                                rtol=RTOL, atol=1e-12)
     assert r.dims["regional_effect"] == (("region", ("north", "south")),)
+    # PySD keeps 8 decimals of lookup tables and literal arrays (it writes them into its Python
+    # model with np.array2string)
+    ys = np.round([0.123456789123, 3.14159265358979, 2.718281828459045], 8)
+    values = np.round([0.123456789123, 2.718281828459045], 8)
+    np.testing.assert_array_equal(r["precise_values"][0], values)
+    np.testing.assert_allclose(
+        r["precise_effect"], np.interp(x, [0, 5, 10], ys)[:, None] * values, rtol=1e-15)
+    assert abs(r["precise_effect"][-1, 1] - np.e**2) > 1e-9
 
 
 def test_xmile_lookup_modes():
@@ -538,3 +546,15 @@ def test_docstring_examples_of_sdmodels_testing(monkeypatch) -> None:
     monkeypatch.chdir(TEST_MODELS_DIR.parents[2])
     result = doctest.testmod(sdmodels.testing, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 6 and result.failed == 0
+
+
+def test_reference_does_not_depend_on_numpy_print_options(monkeypatch, tmp_path) -> None:
+    """PySD writes tables with np.array2string; the reference translates with numpy's defaults."""
+    import sdmodels.testing
+
+    monkeypatch.setenv("SDMODELS_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(sdmodels.testing, "_MODELS", {})
+    with np.printoptions(precision=17):
+        r = ref("lookups.mdl")
+    np.testing.assert_array_equal(r["precise_values"][0],
+                                  np.round([0.123456789123, 2.718281828459045], 8))
