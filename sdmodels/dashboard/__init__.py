@@ -12,9 +12,9 @@ from sdmodels.dashboard.levers import LeverSpec, find_levers
 from sdmodels.dashboard.store import DashboardStore
 
 __all__ = [
+    "PAGES",
     "DashboardStore",
     "LeverSpec",
-    "PAGES",
     "create_app",
     "find_levers",
     "load_shared_model",

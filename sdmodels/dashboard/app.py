@@ -10,7 +10,7 @@ import panel as pn
 
 from sdmodels.dashboard.store import DashboardStore
 
-__all__ = ["create_app", "serve", "load_shared_model", "PAGES"]
+__all__ = ["PAGES", "create_app", "load_shared_model", "serve"]
 
 #: Tab titles, in order.
 PAGES: tuple[str, ...] = ("Scenario explorer", "Uncertainty", "Sensitivity", "Model", "Compare")

@@ -21,7 +21,7 @@ from sdmodels.plots import PALETTE
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
 
-__all__ = ["SectorStructure", "Flow", "sector_structure", "sector_svg"]
+__all__ = ["Flow", "SectorStructure", "sector_structure", "sector_svg"]
 
 _STOCK_KINDS = ("stock", "stateful")
 
@@ -363,8 +363,8 @@ def _text(x: float, y: float, label: str, *, size: int = 12, colour: str = "#222
           italic: bool = False, weight: str = "normal") -> str:
     lines = _wrap(label)
     style = ' font-style="italic"' if italic else ""
-    out = [f'<text x="{x:.1f}" y="{y - 7 * (len(lines) - 1):.1f}" text-anchor="middle" '
-           f'font-size="{size}" fill="{colour}" font-weight="{weight}"{style}>']
+    out = [(f'<text x="{x:.1f}" y="{y - 7 * (len(lines) - 1):.1f}" text-anchor="middle" '
+            f'font-size="{size}" fill="{colour}" font-weight="{weight}"{style}>')]
     for i, line in enumerate(lines):
         out.append(f'<tspan x="{x:.1f}" dy="{0 if i == 0 else 14}">{_esc(line)}</tspan>')
     out.append("</text>")
@@ -419,16 +419,17 @@ def sector_svg(model: Model, sector: str, *, show_constants: bool = False) -> st
         return (x - x0) * scale + pad, (y1 - y) * scale + pad
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'width="{width:.0f}" height="{height:.0f}" role="img" '
-        f'aria-label="Stock and flow diagram of the {_esc(sector)} sector" '
-        f'font-family="Helvetica, Arial, sans-serif" data-sector="{_esc(sector)}">',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+         f'width="{width:.0f}" height="{height:.0f}" role="img" '
+         f'aria-label="Stock and flow diagram of the {_esc(sector)} sector" '
+         f'font-family="Helvetica, Arial, sans-serif" data-sector="{_esc(sector)}">'),
         "<defs>",
-        f'<marker id="pipe-head" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="5" '
-        f'markerHeight="5" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{_FLOW}"/></marker>',
-        f'<marker id="link-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        f'markerHeight="7" orient="auto"><path d="M0,1 L9,5 L0,9" fill="none" '
-        f'stroke="{_LINK}" stroke-width="1.5"/></marker>',
+        ('<marker id="pipe-head" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="5" '
+         f'markerHeight="5" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{_FLOW}"/>'
+         '</marker>'),
+        ('<marker id="link-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+         'markerHeight="7" orient="auto"><path d="M0,1 L9,5 L0,9" fill="none" '
+         f'stroke="{_LINK}" stroke-width="1.5"/></marker>'),
         "</defs>",
     ]
     info = model.variables

@@ -53,7 +53,9 @@ class LeverSpec:
     @property
     def label(self) -> str:
         """Widget label: the lever's name with its units."""
-        return f"{self.name} ({self.units})" if self.units else self.name
+        from sdmodels.dashboard._text import units_label
+
+        return f"{self.name} ({units_label(self.units)})"
 
     @property
     def step(self) -> float:
@@ -115,7 +117,6 @@ def scenario_lever_values(
         return values, starts
     by_name = {lv.name.lower(): lv for lv in levers}
     by_py = {lv.py_name: lv for lv in levers}
-    by_start = {lv.start_py_name: lv for lv in levers}
     for lever in scenario.levers:
         spec = by_name.get(lever.name.lower()) or by_py.get(lever.name)
         if spec is not None:

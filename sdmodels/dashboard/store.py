@@ -19,15 +19,15 @@ import pandas as pd
 import param
 import xarray as xr
 
-from sdmodels.dashboard.levers import (LeverSpec, find_levers, levers_scenario,
-                                       scenario_lever_values)
+from sdmodels.dashboard._text import units_label
+from sdmodels.dashboard.levers import LeverSpec, find_levers, levers_scenario, scenario_lever_values
 from sdmodels.errors import SDModelsError
 from sdmodels.scenarios import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
 
-__all__ = ["DashboardStore", "KPI_YEARS", "FAN_QUANTILES", "clear_shared_cache"]
+__all__ = ["FAN_QUANTILES", "KPI_YEARS", "DashboardStore", "clear_shared_cache"]
 
 #: Years at which the productivity index and the funding gap are shown as KPI cards.
 KPI_YEARS: tuple[float, ...] = (2030.0, 2035.0, 2040.0)
@@ -147,6 +147,14 @@ class DashboardStore(param.Parameterized):
                 else self._baseline_scenario())
         return levers_scenario(self.levers, self.values, self.starts, name=name,
                                description="Lever settings chosen in the dashboard.", base=base)
+
+    def is_baseline(self) -> bool:
+        """True if every lever is where the baseline scenario (or the model) sets it."""
+        values, starts = scenario_lever_values(self.levers, self._baseline_scenario())
+        base = self.model.scenarios.get(self._base_name) if self._base_name else None
+        same_base = self._base_name in (None, self.baseline_name) or base is None \
+            or not base.parameters
+        return same_base and values == self.values and starts == self.starts
 
     def set_lever(self, name: str, *, value: float | None = None,
                   start: float | None = None) -> None:
@@ -275,7 +283,7 @@ class DashboardStore(param.Parameterized):
     def output_label(self, var: str) -> str:
         """``"Name (units)"`` of a model variable."""
         info = self.model.variables[var]
-        return f"{info.name} ({info.units or 'dimensionless'})"
+        return f"{info.name} ({units_label(info.units)})"
 
     def uncertain_count(self) -> int:
         """Number of uncertain inputs in the model's uncertainty file."""

@@ -10,10 +10,10 @@ from sdmodels.dashboard.views.sensitivity import sensitivity_page
 from sdmodels.dashboard.views.uncertainty import uncertainty_page
 
 __all__ = [
-    "message_pane",
     "compare_page",
     "explorer_page",
     "lever_panel",
+    "message_pane",
     "model_page",
     "sensitivity_page",
     "uncertainty_page",

@@ -1,4 +1,4 @@
-"""Helpers shared by the views: colours, labels with units, number formatting."""
+"""Helpers shared by the views: colours, number formatting, background work, errors."""
 
 from __future__ import annotations
 
@@ -6,23 +6,12 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-import xarray as xr
-
 from sdmodels.plots import PALETTE
 
-__all__ = ["axis_label", "fmt", "BASELINE_COLOUR", "CURRENT_COLOUR", "in_thread",
-           "message_pane"]
+__all__ = ["BASELINE_COLOUR", "CURRENT_COLOUR", "fmt", "in_thread", "message_pane"]
 
 BASELINE_COLOUR = PALETTE[7]
 CURRENT_COLOUR = PALETTE[0]
-
-def axis_label(da: xr.DataArray | None, fallback: str = "") -> str:
-    """``"Name (units)"`` of a result variable; dimensionless outputs say so."""
-    if da is None:
-        return fallback
-    name = da.attrs.get("name", fallback or da.name)
-    units = da.attrs.get("units", "") or "dimensionless"
-    return f"{name} ({units})"
 
 
 def fmt(value: float) -> str:

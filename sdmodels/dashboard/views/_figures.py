@@ -11,16 +11,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["units_label", "line_figure", "legend_html", "FIGURE_HEIGHT"]
+from sdmodels.dashboard._text import units_label
+
+__all__ = ["FIGURE_HEIGHT", "finite_or_nan", "legend_html", "line_figure"]
 
 FIGURE_HEIGHT = 250
-
-
-def units_label(units: str | None) -> str:
-    """An axis label for ``units`` (Vensim's ``dmnl`` spelled out)."""
-    if not units or units.strip().lower() in ("dmnl", "dimensionless", "1"):
-        return "dimensionless"
-    return units
 
 
 def line_figure(title: str, units: str, *, height: int = FIGURE_HEIGHT) -> Any:

@@ -13,7 +13,7 @@ from sdmodels.dashboard.views._figures import finite_or_nan, legend_html, line_f
 from sdmodels.errors import SDModelsError
 from sdmodels.plots import PALETTE
 
-__all__ = ["comparison_plots", "compare_page"]
+__all__ = ["compare_page", "comparison_plots"]
 
 _DASHES = ("solid", "dashed", "dotted", "dotdash")
 _CSS_DASHES = ("solid", "dashed", "dotted", "dashed")

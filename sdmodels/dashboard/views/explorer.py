@@ -6,12 +6,12 @@ from typing import Any
 
 import panel as pn
 
+from sdmodels.dashboard._text import units_label
 from sdmodels.dashboard.store import DashboardStore
 from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR, fmt
-from sdmodels.dashboard.views._figures import (finite_or_nan, legend_html, line_figure,
-                                               units_label)
+from sdmodels.dashboard.views._figures import finite_or_nan, legend_html, line_figure
 
-__all__ = ["lever_panel", "kpi_html", "OutputPlots", "explorer_page"]
+__all__ = ["OutputPlots", "explorer_page", "kpi_html", "lever_panel"]
 
 
 def _start_label(name: str) -> str:
@@ -44,7 +44,7 @@ def lever_panel(store: DashboardStore) -> pn.Column:
         )
         start = pn.widgets.IntSlider(
             label=_start_label(lv.name), start=int(lv.start_min), end=int(lv.start_max),
-            step=1, value=int(round(store.starts[lv.py_name])), sizing_mode="stretch_width",
+            step=1, value=round(store.starts[lv.py_name]), sizing_mode="stretch_width",
             css_classes=["lever-start", f"start-{lv.py_name}"],
         )
         size.param.watch(lambda e, py=lv.py_name: store.set_lever(py, value=e.new),
@@ -61,7 +61,7 @@ def lever_panel(store: DashboardStore) -> pn.Column:
     def follow(*_: Any) -> None:
         for py, (size, start) in widgets.items():
             size.value = store.values[py]
-            start.value = int(round(store.starts[py]))
+            start.value = round(store.starts[py])
         preset.value = store.preset or "(custom)"
 
     store.param.watch(follow, ["values", "starts", "preset"])

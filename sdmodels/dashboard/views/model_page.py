@@ -11,7 +11,7 @@ import panel as pn
 from sdmodels.dashboard.diagram import sector_svg
 from sdmodels.dashboard.store import DashboardStore
 
-__all__ = ["parameter_table", "model_page"]
+__all__ = ["model_page", "parameter_table"]
 
 
 def _value(value: Any) -> str:

@@ -12,7 +12,7 @@ from sdmodels.dashboard.views._common import in_thread
 from sdmodels.dashboard.views._figures import line_figure
 from sdmodels.plots import PALETTE
 
-__all__ = ["sobol_bars", "sobol_areas", "sensitivity_page"]
+__all__ = ["sensitivity_page", "sobol_areas", "sobol_bars"]
 
 
 def _shown(values: Any) -> Any:
@@ -100,7 +100,7 @@ def sensitivity_page(store: DashboardStore) -> tuple[pn.Column, Any]:
             return
         try:
             runs = store.sobol_samples * (store.uncertain_count() + 2)
-        except Exception as exc:  # no uncertainty file: say so
+        except Exception as exc:  # noqa: BLE001 - no uncertainty file: say so
             status.object = f"**Cannot compute Sobol indices:** {exc}"
             return
         progress.visible = progress.active = True
@@ -110,7 +110,7 @@ def sensitivity_page(store: DashboardStore) -> tuple[pn.Column, Any]:
             store.sobol = await in_thread(store.compute_sobol)
             status.object = (f"Sobol indices from {runs} runs around the baseline "
                              f"({store.sobol.attrs.get('method')}).")
-        except Exception as exc:  # shown to the user; the server keeps running
+        except Exception as exc:  # noqa: BLE001 - shown to the user; the server keeps running
             status.object = f"**Sobol analysis failed:** {exc}"
         finally:
             progress.visible = progress.active = False

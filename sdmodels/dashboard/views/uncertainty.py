@@ -7,9 +7,9 @@ from typing import Any
 import pandas as pd
 import panel as pn
 
+from sdmodels.dashboard._text import units_label
 from sdmodels.dashboard.store import KPI_YEARS, DashboardStore
-from sdmodels.dashboard.views._common import (BASELINE_COLOUR, CURRENT_COLOUR, axis_label,
-                                              in_thread)
+from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR, in_thread
 from sdmodels.dashboard.views._figures import finite_or_nan, legend_html, line_figure
 
 __all__ = ["FanPlots", "probability_table", "uncertainty_page"]
@@ -73,8 +73,9 @@ def probability_table(store: DashboardStore) -> pd.DataFrame:
     years = [y for y in KPI_YEARS if times.min() <= y <= times.max()] or [float(times[-1])]
     rows = []
     for out in prob["output"].values:
-        da = store.mc[str(out)] if store.mc is not None and str(out) in store.mc else None
-        row: dict[str, Any] = {"output": axis_label(da, str(out)) if da is not None else str(out)}
+        info = store.model.variables.get(str(out))
+        row: dict[str, Any] = {"output": f"{info.name} ({units_label(info.units)})"
+                               if info is not None else str(out)}
         for year in years:
             value = float(prob.sel(output=out, scenario="current").sel(time=year,
                                                                       method="nearest"))
@@ -109,10 +110,12 @@ def uncertainty_page(store: DashboardStore) -> tuple[pn.Column, Any]:
             return "Monte Carlo not run yet."
         seconds = store.timings.get("monte_carlo")
         took = f" in {seconds:.2f} s" if seconds is not None else ""
+        same = (" **The current settings are the baseline's**: move a lever or pick a preset "
+                "to compare." if store.is_baseline() else "")
         return (f"**{store.mc.attrs.get('n_samples')} samples** of the uncertain inputs in "
                 f"`{store.uncertainty_file().name}` (Latin hypercube, seed "
                 f"{store.mc.attrs.get('seed')}), the same samples for baseline and current "
-                f"settings{took}.")
+                f"settings{took}.{same}")
 
     async def run(*_: Any) -> None:
         if not visible["shown"]:
@@ -123,7 +126,7 @@ def uncertainty_page(store: DashboardStore) -> tuple[pn.Column, Any]:
         try:
             result = await in_thread(store.compute_monte_carlo)
             store.apply_monte_carlo(result)
-        except Exception as exc:  # shown to the user; the server keeps running
+        except Exception as exc:  # noqa: BLE001 - shown to the user; the server keeps running
             store.message = f"Monte Carlo failed: {exc}"
         finally:
             body.loading = False
