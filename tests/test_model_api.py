@@ -151,3 +151,26 @@ def test_translation_is_cached_by_content(decay_copy):
     changed = sdmodels.load_model(decay_copy)
     assert changed.hash != first.hash
     assert changed.parameters["initial_stock"].value == 90
+
+
+def test_auto_falls_back_to_pysd_with_one_warning(tmp_path):
+    import shutil
+    import warnings
+    from pathlib import Path
+
+    from sdmodels.compiler import UnsupportedFeature
+
+    src = Path(__file__).parent / "compiler" / "models" / "unsupported_random.mdl"
+    shutil.copy(src, tmp_path / src.name)
+    model = sdmodels.load_model(tmp_path / src.name)
+    with pytest.warns(sdmodels.EngineFallbackWarning, match="RANDOM UNIFORM.*'noise'.*PySD"):
+        first = model.run(return_columns=["noisy stock"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.run(return_columns=["noisy stock"])
+    assert not [w for w in caught if issubclass(w.category, sdmodels.EngineFallbackWarning)]
+    assert first.attrs["engine"] == "pysd"
+    with pytest.raises(UnsupportedFeature, match="RANDOM UNIFORM"):
+        model.run(engine="compiled")
+    with pytest.raises(UnsupportedFeature):
+        model.run_batch({"noise seed": [1, 2]})
