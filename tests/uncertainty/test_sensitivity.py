@@ -191,3 +191,20 @@ def test_saltelli_sample_equals_salib(second_order):
                                  seed=np.random.default_rng(3))
     ours = saltelli_sample(4, 64, second_order=second_order, rng=np.random.default_rng(3))
     np.testing.assert_array_equal(ours, theirs)
+
+
+def test_every_saved_year_by_default_every_saved_time_on_request(tmp_path):
+    import sdmodels
+
+    text = (TEST_MODELS / "staff.mdl").read_text().replace("SAVEPER  = 1", "SAVEPER  = 0.5")
+    (tmp_path / "staff_half_yearly.mdl").write_text(text)
+    model = sdmodels.load_model(tmp_path / "staff_half_yearly.mdl")
+    spec = load_uncertainty(TEST_MODELS / "staff.toml", model)
+    yearly = sobol(model, spec, n=8, outputs=["Staff"], seed=0)
+    assert yearly["time"].values.tolist() == [2024.0 + k for k in range(7)]
+    every = sobol(model, spec, n=8, outputs=["Staff"], seed=0, years="all")
+    assert every["time"].values.tolist() == [2024.0 + k / 2 for k in range(13)]
+    np.testing.assert_allclose(every["S1"].sel(time=2027.0).values,
+                               yearly["S1"].sel(time=2027.0).values)
+    with pytest.raises(SDModelsError, match="'all' or 'whole'"):
+        sobol(model, spec, n=8, outputs=["Staff"], seed=0, years="some")
