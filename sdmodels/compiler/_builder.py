@@ -36,7 +36,8 @@ class KernelPlan:
     file: str
     init_nodes: list[Node]
     static_nodes: list[Node]
-    dynamic_nodes: list[Node]
+    dynamic_nodes: list[Node]  # needed by the stocks: every step
+    report_nodes: list[Node]  # needed only for outputs: saved steps only
     statefuls: list[Stateful]
     tables: list[Any]
     outputs: list[tuple[str, str]]  # (py_name, local name) per output column, in order
@@ -225,6 +226,17 @@ class ModelBuilder:
             if missing:  # pragma: no cover - internal consistency
                 raise KeyError(f"internal error: {st.label} reads undefined {missing}")
 
+        # dynamic values the stocks need are computed every step; the others only
+        # at saved times (they are outputs and nothing else reads them)
+        by_name = {n.name: n for n in run_order}
+        needed: set[str] = set()
+        stack = [d for st in statefuls for d in st.deriv_deps]
+        while stack:
+            name = stack.pop()
+            if name in dynamic and name not in needed:
+                needed.add(name)
+                stack.extend(by_name[name].deps)
+
         metadata = {
             "file": self.file,
             "controls": controls,
@@ -240,7 +252,8 @@ class ModelBuilder:
             file=self.file,
             init_nodes=init_order,
             static_nodes=[n for n in run_order if n.name not in dynamic],
-            dynamic_nodes=[n for n in run_order if n.name in dynamic],
+            dynamic_nodes=[n for n in run_order if n.name in needed],
+            report_nodes=[n for n in run_order if n.name in dynamic and n.name not in needed],
             statefuls=statefuls,
             tables=self.lookups.tables,
             outputs=outputs,

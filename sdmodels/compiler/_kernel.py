@@ -112,6 +112,9 @@ def generate_source(plan: KernelPlan, *, display_name: str, key: str) -> str:
     ]
     lines += _node_lines(plan.dynamic_nodes, 8)
     lines.append("        if saved[k]:")
+    if plan.report_nodes:
+        lines.append("            # ---- values only reported, not needed by the stocks")
+        lines += _node_lines(plan.report_nodes, 12)
     for col, (_py, name) in enumerate(plan.outputs):
         lines.append(f"            row[{col}] = {name}")
     lines += [
