@@ -79,6 +79,8 @@ def run(
         chosen = [m.scenario(s) for s in scenarios]
         for s in chosen:
             s.to_params(m)
+        if engine != "pysd":
+            _compile_with_status(m)
         start = time.perf_counter()
         ds = m.run(chosen, engine=engine, progress=True)  # type: ignore[arg-type]
         elapsed = time.perf_counter() - start
@@ -97,6 +99,17 @@ def run(
     if plot_path is not None:
         save_figure(scenario_lines(ds, variables), plot_path)
         console.print(f"chart written to [bold]{plot_path}[/]")
+
+
+def _compile_with_status(model) -> None:  # noqa: ANN001 - sdmodels.Model
+    """Compile (or load the cached kernel) with a spinner: a cold compile takes a while."""
+    from sdmodels.compiler import UnsupportedFeature
+
+    with console.status(f"compiling {model.path.name} (first run only; the kernel is cached)"):
+        try:
+            model.compiled()
+        except UnsupportedFeature:
+            pass  # engine="auto" falls back to PySD and says why; "compiled" raises in run
 
 
 def _check_plot_path(path: Path) -> None:
