@@ -146,8 +146,9 @@ class UncertaintySpec:
         Parameters
         ----------
         data
-            The file's content: ``parameters`` (name → table), optional ``correlations``
-            (list of ``{between = [a, b], rank = r}``), ``description`` and ``model``.
+            The file's content: ``parameters`` (name → table, or name →
+            :class:`~sdmodels.uncertainty.Distribution`), optional ``correlations`` (list of
+            ``{between = [a, b], rank = r}``), ``description`` and ``model``.
         model
             The model whose constants are made uncertain.
         path
@@ -160,6 +161,18 @@ class UncertaintySpec:
             correlations.
         UnknownNameError
             A parameter the model does not have (the message names the closest ones).
+
+        Examples
+        --------
+        >>> import sdmodels
+        >>> from sdmodels.uncertainty import Triangular, Uniform
+        >>> m = sdmodels.load_model("models/tests/ishigami.mdl")
+        >>> spec = UncertaintySpec.from_dict(
+        ...     {"parameters": {"X1": Uniform(min=-1.0, max=1.0),
+        ...                     "X2": Triangular(min=-1.0, mode=0.0, max=1.0)},
+        ...      "correlations": [{"between": ["X1", "X2"], "rank": 0.3}]}, m)
+        >>> spec.names, float(spec.correlation[0, 1])
+        (('x1', 'x2'), 0.3)
         """
         where = f"{path}: " if path else ""
         context = str(path) if path else None
@@ -328,6 +341,8 @@ class UncertaintySpec:
 def _parameter(
     model: Model, name: str, table: Any, *, where: str, context: str | None
 ) -> UncertainParameter:
+    if isinstance(table, Distribution):
+        table = table.to_dict()
     if not isinstance(table, Mapping):
         raise UncertaintyError(
             f"{where}parameter {name!r}: expected a table such as "
