@@ -108,13 +108,13 @@ def _guarded(work: Callable[[], Any]) -> Any:
 
 
 def _fmt(value: Any) -> str:
+    """Four significant digits; large magnitudes as 18.74M or 992.3k."""
     if isinstance(value, float):
         if math.isnan(value):
             return "-"
-        if abs(value) >= 1e6:
-            return f"{value:.4g}"
-        if abs(value) >= 1000:
-            return f"{value:,.0f}"
+        for size, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+            if abs(value) >= size:
+                return f"{value / size:.4g}{suffix}"
         return f"{value:.4g}"
     return str(value)
 
@@ -122,7 +122,8 @@ def _fmt(value: Any) -> str:
 def _print_frame(df: pd.DataFrame, *, title: str, text_columns: tuple[str, ...]) -> None:
     table = Table(title=title, title_justify="left", header_style="bold")
     for col in df.columns:
-        table.add_column(str(col), justify="left" if col in text_columns else "right")
+        table.add_column(str(col), justify="left" if col in text_columns else "right",
+                         no_wrap=col not in ("parameter", "output"))
     for row in df.itertuples(index=False):
         table.add_row(*(_fmt(v) for v in row))
     console.print(table)
@@ -205,9 +206,15 @@ def mc(
             columns={"p5": "5%", "p25": "25%", "p50": "median", "p75": "75%", "p95": "95%",
                      "p_better": "P(better)"}
         )
-        shown["year"] = [f"{y:g}" for y in shown.year]
-        _print_frame(shown, title=f"{name} ({units})" if units else str(name),
-                     text_columns=("scenario", "year"))
+        shown["P(better)"] = ["-" if math.isnan(p) else f"{100 * p:.0f}%" for p in shown["P(better)"]]
+        dimensionless = str(units).lower() in ("", "dmnl", "1")
+        title = str(name) if dimensionless else f"{name} ({units})"
+        if shown.year.nunique() == 1:
+            title += f" in {shown.year.iloc[0]:g}"
+            shown = shown.drop(columns="year")
+        else:
+            shown["year"] = [f"{y:g}" for y in shown.year]
+        _print_frame(shown, title=title, text_columns=("scenario", "year"))
     console.print(
         f"{ds.attrs['n_samples']} samples x {ds.sizes['scenario']} scenario(s) with the "
         f"{ds.attrs['engine']} engine in {elapsed:.2f} s; results written to [bold]{out_path}[/]"

@@ -37,7 +37,7 @@ def test_mc_writes_samples_table_and_fan_charts(tmp_path):
     assert "P(better) = share of samples in which the scenario beats baseline" in text
     assert "Staff (people)" in text and "Staff Vacancies (people)" in text
     # Retention keeps more staff in every sample: P(better) is 1 in the last column.
-    assert re.search(r"│ retention │ 2027 │[^\n]*│\s+1 │", result.output)
+    assert re.search(r"│ retention │ 2027 │[^\n]*│\s+100% │", result.output)
     for name in ("fan_staff.png", "fan_staff_vacancies.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
