@@ -90,10 +90,17 @@ def _progress(enabled: bool, total: int, description: str) -> Any:
     return _tracked(enabled, total, description)
 
 
-def _chunks(n: int, chunk_size: int | None) -> list[tuple[int, int]]:
+def _chunks(n: int, chunk_size: int | None, engine: str = "compiled") -> list[tuple[int, int]]:
+    """Sample ranges of about 20 progress steps (at least 256 samples each), or of 4
+    samples with PySD, which takes about a second a run on the NHS model."""
     if chunk_size is not None and (isinstance(chunk_size, bool) or int(chunk_size) < 1):
         raise SDModelsError(f"chunk_size must be a positive integer, got {chunk_size!r}")
-    size = int(chunk_size) if chunk_size else max(256, -(-n // _CHUNK_TARGET))
+    if chunk_size:
+        size = int(chunk_size)
+    elif engine == "pysd":
+        size = 4
+    else:
+        size = max(256, -(-n // _CHUNK_TARGET))
     return [(lo, min(n, lo + size)) for lo in range(0, n, size)]
 
 
@@ -127,7 +134,8 @@ def run_design(
     engine
         Passed to :meth:`sdmodels.Model.run_batch`.
     chunk_size
-        Samples per call of the engine (default: about 20 chunks, at least 256 samples).
+        Samples per call of the engine (default: about 20 chunks of at least 256 samples; 4
+        with PySD).
     advance
         Called with the number of samples done after each chunk (progress bars).
 
@@ -144,7 +152,7 @@ def run_design(
     names = list(outputs)
     filled: dict[str, np.ndarray] = {}
     template: xr.Dataset | None = None
-    for lo, hi in _chunks(n, chunk_size):
+    for lo, hi in _chunks(n, chunk_size, engine):
         batch = {py: values[lo:hi, j] for j, py in enumerate(params)}
         part = model.run_batch(
             batch, scenario=scenario, engine=engine, return_columns=names, chunk_size=hi - lo,

@@ -129,3 +129,11 @@ def test_invalid_options(staff, staff_spec, ishigami_spec):
 )
 def test_better_direction(name, direction):
     assert better_direction(name) == direction
+
+
+def test_pysd_engine_gives_the_same_monte_carlo(staff, staff_spec):
+    kwargs = dict(n=5, scenarios=["retention"], seed=2, outputs=["Staff"])
+    compiled = run_mc(staff, staff_spec, **kwargs)
+    pysd = run_mc(staff, staff_spec, engine="pysd", **kwargs)
+    assert pysd.attrs["engine"] == "pysd"
+    np.testing.assert_allclose(pysd["staff"].values, compiled["staff"].values, rtol=1e-10)
