@@ -16,6 +16,8 @@ from sdmodels.errors import SDModelsError, UnknownNameError
 __all__ = ["CompiledModel", "ParameterValueError", "time_grid"]
 
 _RPREC = 1e-5  # PySD's relative precision for the final and saved times
+#: Batches at least this large run in parallel by default.
+PARALLEL_MIN_SAMPLES = 64
 
 
 class ParameterValueError(SDModelsError, ValueError):
@@ -151,7 +153,7 @@ class CompiledModel:
         n: int,
         *,
         return_columns: Iterable[str] | None = None,
-        parallel: bool = True,
+        parallel: bool | None = None,
     ) -> dict[str, np.ndarray]:
         """Integrate ``n`` samples.
 
@@ -171,7 +173,9 @@ class CompiledModel:
         return_columns
             Outputs to return (default: all). Only these are allocated.
         parallel
-            Run samples in parallel (``prange``) or serially.
+            Run samples in parallel (``prange``) or serially; by default in
+            parallel from ``PARALLEL_MIN_SAMPLES`` samples on (a single run
+            does not pay for starting threads or compiling the parallel kernel).
 
         Returns
         -------
@@ -230,6 +234,8 @@ class CompiledModel:
             [controls["initial_time"], controls["final_time"], controls["time_step"], controls["saveper"]],
             dtype=np.float64,
         )
+        if parallel is None:
+            parallel = n >= PARALLEL_MIN_SAMPLES
         if n > 0:
             kernel = variant._module._kernel if parallel else variant._module._kernel_serial
             kernel(P, ctl, times, saved, out, oc, ts_x, ts_y, ts_m)
