@@ -1,9 +1,10 @@
 """Global sensitivity analysis on engine outputs: Sobol indices and Morris screening.
 
-Both methods draw their design on the unit hypercube with SALib, map it to parameter
+Both methods draw their design on the unit hypercube (Saltelli's scheme on a scrambled
+Sobol sequence, built as SALib builds it; SALib's Morris trajectories), map it to parameter
 values through the distributions of an :class:`~sdmodels.uncertainty.UncertaintySpec`
 (inverse CDFs), run it on the batch engine and analyse every chosen output at every saved
-time (or the chosen years). Results are :class:`xarray.Dataset` objects with dims
+year (or the chosen years). Results are :class:`xarray.Dataset` objects with dims
 ``output``, ``parameter`` and ``time``.
 
 >>> import sdmodels
@@ -55,6 +56,14 @@ _MORRIS_VARS = ("mu", "mu_star", "mu_star_conf", "sigma")
 def _problem(spec: UncertaintySpec) -> dict[str, Any]:
     """SALib problem on the unit hypercube: distributions are applied afterwards."""
     return {"num_vars": len(spec), "names": list(spec.names), "bounds": [[0.0, 1.0]] * len(spec)}
+
+
+def _check_bootstrap(num_resamples: int, conf_level: float) -> None:
+    if not 0 < conf_level < 1:
+        raise SDModelsError(f"conf_level must lie between 0 and 1, got {conf_level}")
+    if isinstance(num_resamples, bool) or not isinstance(num_resamples, (int, np.integer)) \
+            or num_resamples < 2:
+        raise SDModelsError(f"num_resamples must be an integer of at least 2, got {num_resamples!r}")
 
 
 def _check_independent(spec: UncertaintySpec, ignore_correlations: bool) -> None:
@@ -201,10 +210,7 @@ def sobol_indices(
             f"({'with' if second_order else 'without'} second order: a multiple of {step}); "
             "use the design from sobol_design with the same second_order"
         )
-    if not 0 < conf_level < 1:
-        raise SDModelsError(f"conf_level must lie between 0 and 1, got {conf_level}")
-    if num_resamples < 2:
-        raise SDModelsError(f"num_resamples must be at least 2, got {num_resamples}")
+    _check_bootstrap(num_resamples, conf_level)
     rng = rng if rng is not None else np.random.default_rng()
     n, k = arr.shape[0] // step, arr.shape[1]
     std = arr.std(axis=0)
@@ -336,7 +342,7 @@ def sobol(
     ignore_correlations: bool = False,
     progress: bool = False,
 ) -> xr.Dataset:
-    """Variance-based (Sobol) sensitivity indices of outputs, at every saved time.
+    """Variance-based (Sobol) sensitivity indices of outputs, at every saved year.
 
     Parameters
     ----------
@@ -380,6 +386,7 @@ def sobol(
         confidence intervals. Indices are NaN where an output does not vary.
     """
     _check_independent(spec, ignore_correlations)
+    _check_bootstrap(num_resamples, conf_level)
     out_names = _resolve_outputs(model, outputs)
     design, rng = sobol_design(spec, n, second_order=second_order, seed=seed)
     runs = _runs(
@@ -489,7 +496,7 @@ def morris(
     ignore_correlations: bool = False,
     progress: bool = False,
 ) -> xr.Dataset:
-    """Morris elementary-effects screening of outputs, at every saved time.
+    """Morris elementary-effects screening of outputs, at every saved year.
 
     Elementary effects are measured along the unit (quantile) scale of each parameter's
     distribution: ``mu_star`` is the mean absolute change of the output for a step of
@@ -517,6 +524,7 @@ def morris(
     from SALib.analyze import morris as salib_morris
 
     _check_independent(spec, ignore_correlations)
+    _check_bootstrap(num_resamples, conf_level)
     out_names = _resolve_outputs(model, outputs)
     design, unit, rng = morris_design(
         spec, trajectories, levels=levels, optimal_trajectories=optimal_trajectories, seed=seed

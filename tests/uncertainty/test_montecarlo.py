@@ -132,7 +132,7 @@ def test_better_direction(name, direction):
 
 
 def test_pysd_engine_gives_the_same_monte_carlo(staff, staff_spec):
-    kwargs = dict(n=5, scenarios=["retention"], seed=2, outputs=["Staff"])
+    kwargs = {"n": 5, "scenarios": ["retention"], "seed": 2, "outputs": ["Staff"]}
     compiled = run_mc(staff, staff_spec, **kwargs)
     pysd = run_mc(staff, staff_spec, engine="pysd", **kwargs)
     assert pysd.attrs["engine"] == "pysd"

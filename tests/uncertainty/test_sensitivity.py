@@ -169,6 +169,11 @@ def test_invalid_requests(ishigami, ishigami_spec, staff, write_toml):
         sobol(ishigami, ishigami_spec, n=1000, outputs=["Y"], seed=0)
     with pytest.raises(SDModelsError, match="levels must be an even"):
         morris(ishigami, ishigami_spec, trajectories=4, levels=3, outputs=["Y"], seed=0)
+    # Settings of the analysis are checked before any run starts.
+    with pytest.raises(SDModelsError, match="conf_level"):
+        sobol(ishigami, ishigami_spec, n=8, outputs=["Y"], conf_level=95)
+    with pytest.raises(SDModelsError, match="num_resamples"):
+        morris(ishigami, ishigami_spec, trajectories=4, outputs=["Y"], num_resamples=1)
     text = (TEST_MODELS / "staff.toml").read_text() + (
         '[[correlations]]\nbetween = ["Recruitment", "Leaver Rate"]\nrank = 0.5\n'
     )
