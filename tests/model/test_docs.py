@@ -31,8 +31,13 @@ def test_index_names_every_sector_output_and_lever(nhs):
 def test_sector_page_lists_its_stocks_and_constants(nhs, sector):
     text = page(sector)
     assert text.startswith(f"# {sector}\n")
-    for heading in ("## Stocks", "## Feedback loops", "## Parameters", "## What the sector assumes",
-                    "## What it leaves out"):
+    for heading in (
+        "## Stocks",
+        "## Feedback loops",
+        "## Parameters",
+        "## What the sector assumes",
+        "## What it leaves out",
+    ):
         assert heading in text, heading
     missing = [
         nhs.variables[py].name

@@ -31,7 +31,9 @@ def test_agility_first_beats_supply_push_with_half_the_supply(simulate):
     """Investing in capability and motivation first outperforms the full supply push by 2040."""
     push, agile = simulate("supply_push"), simulate("agility_first")
     assert at(agile, "productivity_index", 2040) > at(push, "productivity_index", 2040) + 0.03
-    assert at(agile, "improvement_capability", 2040) > at(push, "improvement_capability", 2040) + 0.1
+    assert (
+        at(agile, "improvement_capability", 2040) > at(push, "improvement_capability", 2040) + 0.1
+    )
 
 
 def test_technology_benefits_lag_adoption_by_years(simulate):
@@ -51,8 +53,12 @@ def test_capability_trap_under_demand_shock(simulate):
     """A sustained demand shock without protected time erodes capability and productivity."""
     base, shock = simulate("baseline"), simulate("baseline", **SHOCK)
     # capability declines well below its pre-shock level and below the baseline
-    assert at(shock, "improvement_capability", 2035) < 0.6 * at(shock, "improvement_capability", 2026)
-    assert at(shock, "improvement_capability", 2035) < at(base, "improvement_capability", 2035) - 0.08
+    assert at(shock, "improvement_capability", 2035) < 0.6 * at(
+        shock, "improvement_capability", 2026
+    )
+    assert (
+        at(shock, "improvement_capability", 2035) < at(base, "improvement_capability", 2035) - 0.08
+    )
     # productivity falls further behind the baseline as capability erodes (not a one-off step)
     gap_early = at(base, "productivity_index", 2027) - at(shock, "productivity_index", 2027)
     gap_late = at(base, "productivity_index", 2035) - at(shock, "productivity_index", 2035)
@@ -65,11 +71,16 @@ def test_protected_time_escapes_the_capability_trap(simulate):
     trapped = simulate("baseline", **SHOCK)
     protected = simulate("baseline", **SHOCK, **PROTECTED)
     # capability rises above its pre-shock level instead of collapsing
-    assert at(protected, "improvement_capability", 2035) > at(protected, "improvement_capability", 2026) + 0.05
+    assert (
+        at(protected, "improvement_capability", 2035)
+        > at(protected, "improvement_capability", 2026) + 0.05
+    )
     # productivity recovers from its post-shock low and ends well above the trapped run
     low = float(protected.productivity_index.sel(time=slice(2026, 2032)).min())
     assert at(protected, "productivity_index", 2038) > low + 0.02
-    assert at(protected, "productivity_index", 2035) > at(trapped, "productivity_index", 2035) + 0.05
+    assert (
+        at(protected, "productivity_index", 2035) > at(trapped, "productivity_index", 2035) + 0.05
+    )
 
 
 def test_national_levers_better_cost_now_worse_productivity_later(simulate):
@@ -80,7 +91,10 @@ def test_national_levers_better_cost_now_worse_productivity_later(simulate):
         assert at(nat, "unit_cost_index", year) < at(base, "unit_cost_index", year) - 0.003
     # morale and retention worse within a few years
     assert at(nat, "staff_morale", 2030) < at(base, "staff_morale", 2030) - 0.04
-    assert at(nat, "effective_nurse_leaver_rate", 2030) > at(base, "effective_nurse_leaver_rate", 2030) + 0.01
+    assert (
+        at(nat, "effective_nurse_leaver_rate", 2030)
+        > at(base, "effective_nurse_leaver_rate", 2030) + 0.01
+    )
     assert at(nat, "total_staff", 2035) < at(base, "total_staff", 2035) * 0.97
     # productivity: barely different at first, clearly lower years later
     assert abs(at(nat, "productivity_index", 2026) - at(base, "productivity_index", 2026)) < 0.01
@@ -91,8 +105,10 @@ def test_national_levers_better_cost_now_worse_productivity_later(simulate):
 def test_patient_activation_reduces_avoidable_demand_and_waiting_list(simulate):
     """A patient activation programme lowers avoidable demand and the waiting-list backlog."""
     base = simulate("baseline")
-    act = simulate("baseline", **{"Patient Activation Programme": 1.0,
-                                  "Patient Activation Programme Start Year": 2026})
+    act = simulate(
+        "baseline",
+        **{"Patient Activation Programme": 1.0, "Patient Activation Programme Start Year": 2026},
+    )
     assert at(act, "avoidable_demand", 2035) < 0.9 * at(base, "avoidable_demand", 2035)
     assert at(act, "waiting_list", 2035) < 0.9 * at(base, "waiting_list", 2035)
     # nothing changes before the programme starts
@@ -116,7 +132,9 @@ def test_protected_time_is_worse_before_better(simulate):
 def test_training_intake_step_reaches_nurses_after_about_three_years(simulate):
     """More training places change qualified nurse numbers only after the course length."""
     base = simulate("baseline")
-    more = simulate("baseline", **{"Extra Training Places": 0.5, "Extra Training Places Start Year": 2026})
+    more = simulate(
+        "baseline", **{"Extra Training Places": 0.5, "Extra Training Places Start Year": 2026}
+    )
     extra = more.nurses - base.nurses
     final = float(extra.sel(time=2040))
     assert final > 10_000
@@ -127,7 +145,9 @@ def test_training_intake_step_reaches_nurses_after_about_three_years(simulate):
     consultants = more.consultants - base.consultants
     assert float(consultants.sel(time=2031)) < 0.1 * float(extra.sel(time=2031))
     # only those who complete the course qualify: 64-76% of extra students (MODEL_NOTES)
-    qualify = (more.nurse_qualifiers - base.nurse_qualifiers) / (more.nurse_intake - base.nurse_intake)
+    qualify = (more.nurse_qualifiers - base.nurse_qualifiers) / (
+        more.nurse_intake - base.nurse_intake
+    )
     assert 0.64 <= float(qualify.sel(time=2035)) <= 0.77
 
 
@@ -136,15 +156,22 @@ def test_burnout_raises_leaving_and_recovery_is_slow(simulate):
     base, shock = simulate("baseline"), simulate("baseline", **SHOCK)
     assert at(shock, "work_intensity", 2027) > 1.1  # sustained overtime above 10%
     assert at(shock, "effective_nurse_leaver_rate", 2028) > 0.13
-    assert at(shock, "effective_nurse_leaver_rate", 2028) > at(base, "effective_nurse_leaver_rate", 2028) + 0.02
+    assert (
+        at(shock, "effective_nurse_leaver_rate", 2028)
+        > at(base, "effective_nurse_leaver_rate", 2028) + 0.02
+    )
     # leaving builds with sustained pressure (burnout onset about a year), not instantly
-    assert at(shock, "effective_nurse_leaver_rate", 2026.25) < at(shock, "effective_nurse_leaver_rate", 2028)
+    assert at(shock, "effective_nurse_leaver_rate", 2026.25) < at(
+        shock, "effective_nurse_leaver_rate", 2028
+    )
 
 
 def test_adoption_is_s_shaped(simulate):
     """Programme uptake follows an S-curve like PReCePT (21% -> 88%)."""
-    act = simulate("baseline", **{"Patient Activation Programme": 1.0,
-                                  "Patient Activation Programme Start Year": 2026})
+    act = simulate(
+        "baseline",
+        **{"Patient Activation Programme": 1.0, "Patient Activation Programme Start Year": 2026},
+    )
     adoption = act.patient_activation_adoption.sel(time=slice(2026, 2040))
     assert float(adoption.sel(time=2040)) > 0.85
     increments = np.diff(adoption.values)
@@ -157,9 +184,14 @@ def test_adoption_is_s_shaped(simulate):
 def test_nasss_complexity_nearly_stops_scale_up(simulate):
     """With three or more complex NASSS domains, technology scale-up nearly stops."""
     push = simulate("supply_push")
-    complex3 = simulate("supply_push", **{"NASSS Technology Complexity": 2.0,
-                                          "NASSS Adopters Complexity": 2.0,
-                                          "NASSS Organisation Complexity": 2.0})
+    complex3 = simulate(
+        "supply_push",
+        **{
+            "NASSS Technology Complexity": 2.0,
+            "NASSS Adopters Complexity": 2.0,
+            "NASSS Organisation Complexity": 2.0,
+        },
+    )
     assert at(complex3, "technology_adoption", 2040) < 0.25 * at(push, "technology_adoption", 2040)
 
 

@@ -36,7 +36,7 @@ def test_at_least_twenty_stocks(nhs):
 
 def test_every_constant_has_units_range_and_source(nhs):
     problems = []
-    for py, info in nhs.parameters.items():
+    for info in nhs.parameters.values():
         if not info.units:
             problems.append(f"{info.name}: no units")
         if info.min is None or info.max is None or not info.min <= info.max:
@@ -50,9 +50,16 @@ def test_every_constant_has_units_range_and_source(nhs):
 
 def test_levers_come_in_pairs_and_are_off_in_the_baseline(nhs):
     levers = [
-        "Improvement Investment", "Protected Improvement Time", "Digital Infrastructure Spending",
-        "Extra Training Places", "International Recruitment Boost", "Skill Mix Programme",
-        "Patient Activation Programme", "Flow Programme", "Pay Restraint", "Tariff Pressure",
+        "Improvement Investment",
+        "Protected Improvement Time",
+        "Digital Infrastructure Spending",
+        "Extra Training Places",
+        "International Recruitment Boost",
+        "Skill Mix Programme",
+        "Patient Activation Programme",
+        "Flow Programme",
+        "Pay Restraint",
+        "Tariff Pressure",
         "Demand Shock",
     ]
     for name in levers:
@@ -92,8 +99,9 @@ def test_eight_views_recognised_by_pysd_and_no_warnings(nhs, tmp_path):
         warnings.simplefilter("always")
         model = pysd.read_vensim(str(src), split_views=True)
         model.run(return_columns=["Productivity Index"])
-    unexpected = [str(w.message) for w in caught
-                  if not any(a in str(w.message) for a in ALLOWED_WARNINGS)]
+    unexpected = [
+        str(w.message) for w in caught if not any(a in str(w.message) for a in ALLOWED_WARNINGS)
+    ]
     assert not unexpected
     modules = json.loads((tmp_path / "modules_nhs_productivity" / "_modules.json").read_text())
     expected = {name.lower().replace(" ", "_") for name in SECTORS}
@@ -112,17 +120,32 @@ def test_sectors_of_the_model_api(nhs):
 
 # --------------------------------------------------------------------------- structural behaviour
 def test_zero_staff_gives_zero_output(nhs):
-    params = {f"Initial {g}": 0.0 for g in ("Nurses", "Resident Doctors", "Consultants", "AHPs",
-                                            "Support Staff")}
+    params = {
+        f"Initial {g}": 0.0
+        for g in ("Nurses", "Resident Doctors", "Consultants", "AHPs", "Support Staff")
+    }
     # no one can join either
-    params.update({"Nurse Training Intake": 0.0, "Medical School Intake": 0.0,
-                   "AHP Training Intake": 0.0, "Nurse International Recruitment Rate": 0.0,
-                   "Nurse Domestic Recruitment Rate": 0.0, "Doctor International Recruitment Rate": 0.0,
-                   "Doctor Domestic Recruitment Rate": 0.0, "AHP International Recruitment Rate": 0.0,
-                   "AHP Domestic Recruitment Rate": 0.0, "Support Staff Recruitment Rate": 0.0,
-                   "Agency Cover Fraction": 0.0})
-    ds = nhs.run(params=params, engine="pysd", allow_out_of_range=True,
-                 return_columns=["Total Output", "Total Staff", "Productivity Index", "Waiting List"])
+    params.update(
+        {
+            "Nurse Training Intake": 0.0,
+            "Medical School Intake": 0.0,
+            "AHP Training Intake": 0.0,
+            "Nurse International Recruitment Rate": 0.0,
+            "Nurse Domestic Recruitment Rate": 0.0,
+            "Doctor International Recruitment Rate": 0.0,
+            "Doctor Domestic Recruitment Rate": 0.0,
+            "AHP International Recruitment Rate": 0.0,
+            "AHP Domestic Recruitment Rate": 0.0,
+            "Support Staff Recruitment Rate": 0.0,
+            "Agency Cover Fraction": 0.0,
+        }
+    )
+    ds = nhs.run(
+        params=params,
+        engine="pysd",
+        allow_out_of_range=True,
+        return_columns=["Total Output", "Total Staff", "Productivity Index", "Waiting List"],
+    )
     assert float(abs(ds.total_staff).max()) < 1e-6
     assert float(abs(ds.total_output).max()) < 1e-6
     assert float(abs(ds.productivity_index).max()) < 1e-9
@@ -151,8 +174,11 @@ def test_halving_time_step_changes_key_outputs_by_under_one_percent(nhs, simulat
 
 
 def _check_finite_and_non_negative(nhs, ds, label):
-    bad = [v for v in ds.data_vars if np.issubdtype(ds[v].dtype, np.number)
-           and not np.isfinite(ds[v].values).all()]
+    bad = [
+        v
+        for v in ds.data_vars
+        if np.issubdtype(ds[v].dtype, np.number) and not np.isfinite(ds[v].values).all()
+    ]
     assert not bad, f"{label}: NaN or inf in {bad}"
     stocks = [py for py, v in nhs.variables.items() if v.kind == "stock"]
     negative = [s for s in stocks if float(ds[s].min()) < -1e-9 * max(1.0, float(abs(ds[s]).max()))]
