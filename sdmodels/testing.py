@@ -151,8 +151,14 @@ def _run_pysd(model: Model, params: Mapping[str, Any] | None,
             message=r"Replacing a constant value with a time-dependent value",
             category=UserWarning,
         )
-        df = pysd_model.run(params=dict(params or {}), return_columns=columns,
-                            flatten_output=False)
+        # Control variables go to run()'s own arguments: given as params, PySD would change
+        # their values but keep the time grid of the model file.
+        params = dict(params or {})
+        controls = {k: float(params.pop(k)) for k in list(params) if k in CONTROL_NAMES}
+        initial = controls.pop("initial_time", None)
+        df = pysd_model.run(params=params, return_columns=columns, flatten_output=False,
+                            initial_condition=("original" if initial is None else (initial, {})),
+                            **controls)
     names = dict(zip(pysd_model.doc["Real Name"], pysd_model.doc["Py Name"]))
     arrays: dict[str, np.ndarray] = {}
     dims: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
@@ -491,6 +497,8 @@ def assert_matches_pysd(
     params
         Overrides applied to every run (compiled and PySD), by Python or Vensim name; a
         :class:`pandas.Series` over time is a time-series override. These are not drawn.
+        Control variables (``initial_time``, ``final_time``, ``time_step``, ``saveper``) change
+        the time grid of both engines.
     n_random
         Number of random samples in the batch.
     seed
@@ -520,9 +528,12 @@ def assert_matches_pysd(
         compiled = compile_model(path)
     fixed = {model.resolve_parameter(k, context="params"): v for k, v in (params or {}).items()}
     compiled_dims = getattr(compiled, "dims", None)
+    controls = {k: v for k, v in fixed.items() if k in CONTROL_NAMES}
+    # INITIAL TIME, FINAL TIME, TIME STEP or SAVEPER among the params change the saved times
+    time = compiled.saved_times(**controls) if controls else compiled.time
 
     default_out = compiled.run(dict(fixed), 1)
-    assert_outputs_close(default_out, compiled.time, [pysd_reference(path, fixed)],
+    assert_outputs_close(default_out, time, [pysd_reference(path, fixed)],
                          compiled_dims=compiled_dims, rtol=rtol, atol=atol, model=model,
                          label=f"{path.name} (default parameters)")
     if n_random <= 0:
@@ -531,6 +542,6 @@ def assert_matches_pysd(
     batch_out = compiled.run({**fixed, **draws}, n_random)
     references = [pysd_reference(path, _sample_params(model, fixed, draws, i))
                   for i in range(n_random)]
-    assert_outputs_close(batch_out, compiled.time, references, compiled_dims=compiled_dims,
+    assert_outputs_close(batch_out, time, references, compiled_dims=compiled_dims,
                          rtol=rtol, atol=atol, model=model,
                          label=f"{path.name} (random batch of {n_random}, seed {seed!r})")

@@ -192,3 +192,10 @@ def test_return_columns_selects_outputs(compiled) -> None:
     assert set(some) == {"grand_total", "population"}
     for py in some:
         np.testing.assert_array_equal(some[py], full[py], err_msg=py)
+
+
+def test_control_variables_match_pysd(compiled) -> None:
+    """A different INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER give PySD's grid and values."""
+    path = TEST_MODELS_DIR / "time_functions.mdl"
+    controls = {"initial_time": 3.0, "final_time": 9.0, "time_step": 0.0625, "saveper": 0.25}
+    assert_matches_pysd(path, params=controls, n_random=2, compiled=compiled(path))

@@ -558,3 +558,14 @@ def test_reference_does_not_depend_on_numpy_print_options(monkeypatch, tmp_path)
         r = ref("lookups.mdl")
     np.testing.assert_array_equal(r["precise_values"][0],
                                   np.round([0.123456789123, 2.718281828459045], 8))
+
+
+def test_control_variables_change_the_reference_grid():
+    r = ref("time_functions.mdl",
+            {"initial_time": 3.0, "final_time": 9.0, "time_step": 0.0625, "saveper": 0.25})
+    np.testing.assert_allclose(r.time, np.arange(3.0, 9.0 + 1e-9, 0.25))
+    np.testing.assert_array_equal(r["time_step_value"], 0.0625)
+    np.testing.assert_array_equal(r["initial_time_value"], 3.0)
+    np.testing.assert_allclose(r["elapsed_fraction"], (r.time - 3) / 6, rtol=RTOL)
+    # pulses [3, 3.5), [5, 5.5), [7, 7.5) of 8 steps each now
+    np.testing.assert_allclose(r["pulse_count"][-1], 24.0, rtol=RTOL)
