@@ -46,6 +46,11 @@ CONTROL_NAMES: dict[str, str] = {
     "saveper": "SAVEPER",
 }
 
+_NUMPY_PRINT_DEFAULTS = dict(
+    precision=8, threshold=1000, edgeitems=3, linewidth=75, suppress=False, nanstr="nan",
+    infstr="inf", sign="-", floatmode="maxprec", legacy=False,
+)
+
 _VENSIM_SUFFIXES = {".mdl"}
 _XMILE_SUFFIXES = {".xmile", ".xml", ".stmx"}
 
@@ -226,7 +231,10 @@ class Model:
             from pysd.builders.python.python_model_builder import ModelBuilder
 
             abstract_for_build, _ = self._translate(src)
-            ModelBuilder(abstract_for_build).build_model()
+            # PySD prints literal arrays and tables with numpy's print settings: use the defaults,
+            # so the cached translation never depends on what the calling process has set
+            with np.printoptions(**_NUMPY_PRINT_DEFAULTS):
+                ModelBuilder(abstract_for_build).build_model()
         return abstract, views
 
     @staticmethod
