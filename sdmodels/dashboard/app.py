@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import inspect
+import threading
 from pathlib import Path
 from typing import Any
 
 import panel as pn
 
 from sdmodels.dashboard.store import DashboardStore
+from sdmodels.errors import SDModelsError
 
 __all__ = ["PAGES", "create_app", "load_shared_model", "serve"]
 
@@ -93,11 +95,30 @@ def create_app(model: Any = None, *, engine: str = "auto", mc_samples: int = 500
         title=f"sdmodels: {model.name.replace('_', ' ')}",
         sidebar=[views.lever_panel(store)],
         main=[views.message_pane(store), tabs],
-        sidebar_width=340,
+        sidebar_width=400,
         header_background="#0b3d6b",
     )
     template.store = store  # for tests and notebooks
     return template
+
+
+def warm_up(model: Any, *, engine: str = "auto", mc_samples: int = 500,
+            sobol_samples: int = 256) -> threading.Thread:
+    """Compute what every session shares in the background: the baseline run, the baseline's
+    Monte Carlo and the Sobol indices (cached per model file), so that pages open quickly."""
+
+    def work() -> None:
+        store = DashboardStore(model, engine=engine, mc_samples=mc_samples,
+                               sobol_samples=sobol_samples)
+        try:
+            store.compute_monte_carlo()
+            store.compute_sobol()
+        except SDModelsError:
+            pass  # e.g. no uncertainty file: the pages say so when opened
+
+    thread = threading.Thread(target=work, name="sdmodels-dashboard-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def serve(model: str | Path | None = None, *, port: int = 5006, show: bool = True,
@@ -125,6 +146,7 @@ def serve(model: str | Path | None = None, *, port: int = 5006, show: bool = Tru
     The Panel server (or server thread when ``threaded``).
     """
     shared = load_shared_model(model)
+    warm_up(shared, engine=engine, mc_samples=mc_samples, sobol_samples=sobol_samples)
 
     def session() -> pn.template.BaseTemplate:
         return create_app(shared, engine=engine, mc_samples=mc_samples,

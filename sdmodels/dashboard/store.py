@@ -40,7 +40,8 @@ PYSD_RUN_LIMIT = 400
 
 # Immutable results shared by every session, keyed by model hash and settings.
 _SHARED: dict[tuple[Any, ...], Any] = {}
-_SHARED_LOCK = threading.RLock()
+_SHARED_LOCK = threading.Lock()
+_KEY_LOCKS: dict[tuple[Any, ...], threading.Lock] = {}
 # One simulation at a time: the compiled kernel runs its own threads over samples.
 _COMPUTE_LOCK = threading.Lock()
 
@@ -49,13 +50,23 @@ def clear_shared_cache() -> None:
     """Forget the results shared between sessions (for tests and model reloads)."""
     with _SHARED_LOCK:
         _SHARED.clear()
+        _KEY_LOCKS.clear()
 
 
 def _shared(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    """The shared value under ``key``, made once; other keys stay available meanwhile."""
     with _SHARED_LOCK:
-        if key not in _SHARED:
-            _SHARED[key] = make()
-        return _SHARED[key]
+        if key in _SHARED:
+            return _SHARED[key]
+        key_lock = _KEY_LOCKS.setdefault(key, threading.Lock())
+    with key_lock:
+        with _SHARED_LOCK:
+            if key in _SHARED:
+                return _SHARED[key]
+        value = make()
+        with _SHARED_LOCK:
+            _SHARED[key] = value
+        return value
 
 
 def _kpi(label: str, var: str, year: float | None, value: float, base: float, units: str,

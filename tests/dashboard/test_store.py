@@ -172,3 +172,29 @@ def test_compare_and_downloads(store, tmp_path):
     np.testing.assert_allclose(back["waiting_list"].values, ds["waiting_list"].values)
     assert back["waiting_list"].attrs["units"] == "patients"
     assert back.attrs["model_file"] == "mini_nhs.mdl"
+
+
+def test_shared_cache_does_not_block_other_keys():
+    import threading
+
+    from sdmodels.dashboard import store as store_module
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(30)
+        return "slow"
+
+    key_a, key_b = ("test-slow", object()), ("test-fast", object())
+    worker = threading.Thread(target=store_module._shared, args=(key_a, slow))
+    worker.start()
+    try:
+        assert started.wait(10)
+        # while key_a is being made, key_b is made and returned at once
+        assert store_module._shared(key_b, lambda: "fast") == "fast"
+        assert worker.is_alive()
+    finally:
+        release.set()
+        worker.join(30)
+    assert store_module._shared(key_a, lambda: "again") == "slow"

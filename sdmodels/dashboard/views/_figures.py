@@ -32,6 +32,7 @@ def line_figure(title: str, units: str, *, height: int = FIGURE_HEIGHT) -> Any:
         axis.axis_label_text_font_style = "normal"
         axis.major_label_text_font_size = "9pt"
     fig.xaxis.formatter = NumeralTickFormatter(format="0")
+    fig.yaxis.formatter = NumeralTickFormatter(format="0.[000]a")  # 2.1m, 0.725, 12.5k
     fig.toolbar.logo = None
     return fig
 

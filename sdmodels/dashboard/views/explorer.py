@@ -15,7 +15,7 @@ __all__ = ["OutputPlots", "explorer_page", "kpi_html", "lever_panel"]
 
 
 def _start_label(name: str) -> str:
-    return f"{name}: start year (Year)"
+    return f"{name}: from year"
 
 
 def lever_panel(store: DashboardStore) -> pn.Column:

@@ -24,20 +24,35 @@ def _names(sobol: Any) -> list[str]:
     return [str(n) for n in sobol["parameter_name"].values]
 
 
+#: Inputs shown in the bar chart.
+TOP = 10
+#: Inputs drawn as separate areas (one Okabe-Ito colour each); the rest are summed as "others".
+AREAS = 7
+
+
+def _ranked(s: Any, output: str) -> list[int]:
+    """Indices of the inputs by decreasing total index, averaged over time."""
+    mean_st = _shown(s["ST"].sel(output=output).values).mean(axis=-1)
+    return [int(i) for i in np.argsort(-mean_st, kind="stable")]
+
+
 def sobol_bars(store: DashboardStore, output: str, year: float) -> Any:
-    """First-order and total indices of each uncertain input at ``year`` (horizontal bars)."""
+    """First-order and total indices of the most influential inputs at ``year``."""
     from bokeh.models import ColumnDataSource, FactorRange
     from bokeh.plotting import figure
     from bokeh.transform import dodge
 
     s = store.sobol
     at = s.sel(output=output).sel(time=year, method="nearest")
-    names = _names(s)
-    src = ColumnDataSource({"input": names, "S1": _shown(at["S1"].values),
-                            "ST": _shown(at["ST"].values)})
+    st_now = _shown(at["ST"].values)
+    order = [int(i) for i in np.argsort(-st_now, kind="stable")][:TOP]
+    names = [_names(s)[i] for i in order]
+    src = ColumnDataSource({"input": names, "S1": _shown(at["S1"].values)[order],
+                            "ST": st_now[order]})
     fig = figure(y_range=FactorRange(*reversed(names)), height=70 + 42 * len(names),
                  sizing_mode="stretch_width", x_range=(0, 1.05),
-                 title=f"{store.output_label(output)} in {float(at['time']):.0f}",
+                 title=(f"{store.output_label(output)} in {float(at['time']):.0f}: the "
+                        f"{len(order)} most influential of {len(st_now)} inputs"),
                  x_axis_label="Sobol index (share of variance, dimensionless)",
                  y_axis_label="Uncertain input", toolbar_location=None, tools="hover",
                  tooltips=[("input", "@input"), ("first order", "@S1{0.00}"),
@@ -55,16 +70,23 @@ def sobol_bars(store: DashboardStore, output: str, year: float) -> Any:
 def sobol_areas(store: DashboardStore, output: str) -> Any:
     """First-order indices over time as stacked areas (what drives the output, year by year)."""
     s = store.sobol
-    names = _names(s)
+    all_names = _names(s)
     fig = line_figure(f"{store.output_label(output)}: first-order indices over time",
-                      "first-order Sobol index (dimensionless)", height=300)
+                      "first-order Sobol index (dimensionless)", height=320)
+    s1 = _shown(s["S1"].sel(output=output).values)  # (parameter, time)
+    ranked = _ranked(s, output)
+    top, rest = ranked[:AREAS], ranked[AREAS:]
     data: dict[str, Any] = {"time": s["time"].values}
-    keys = []
-    for i, p in enumerate(s["parameter"].values):
-        key = f"p{i}"
-        data[key] = _shown(s["S1"].sel(output=output, parameter=p).values)
-        keys.append(key)
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(keys))]
+    keys, names = [], []
+    for i in top:
+        keys.append(f"p{i}")
+        names.append(all_names[i])
+        data[f"p{i}"] = s1[i]
+    if rest:
+        keys.append("others")
+        names.append(f"{len(rest)} others")
+        data["others"] = s1[rest].sum(axis=0)
+    colours = [*PALETTE[:len(top)], *(["#BBBBBB"] if rest else [])]
     fig.varea_stack(keys, x="time", source=data, color=colours, legend_label=names)
     fig.legend.location = "top_left"
     fig.legend.label_text_font_size = "9pt"
