@@ -237,6 +237,10 @@ def _report_sensitivity(ds: xr.Dataset, m: Model, out_path: Path, plot_path: Pat
         name = str(ds["output_name"].sel(output=o).values)
         _print_frame(frame, title=f"{name} in {frame.attrs['year']:g}: parameters ranked by {index}",
                      text_columns=("parameter",))
+        if "S2" in ds:
+            _print_frame(_top_pairs(ds, o, frame.attrs["year"]),
+                         title=f"{name} in {frame.attrs['year']:g}: strongest interactions (S2)",
+                         text_columns=("parameters",))
     console.print(
         f"{ds.attrs['n_runs']} runs with the {ds.attrs['engine']} engine and analysis of "
         f"{len(outputs)} output(s) x {ds.sizes['time']} time(s) in {elapsed:.2f} s; "
@@ -249,6 +253,20 @@ def _report_sensitivity(ds: xr.Dataset, m: Model, out_path: Path, plot_path: Pat
         areas = path.with_name(f"{path.stem}_over_time{path.suffix}")
         save_figure(stacked_areas(ds, o, index="S1" if "S1" in ds else "mu_star"), areas)
         console.print(f"figures written to [bold]{path}[/] and [bold]{areas}[/]")
+
+
+def _top_pairs(ds: xr.Dataset, output: str, year: float, top: int = 5) -> pd.DataFrame:
+    """The parameter pairs with the largest second-order indices at one year."""
+    import pandas as pd
+
+    at = ds.sel(output=output).sel(time=year, method="nearest")
+    frame = at[["S2", "S2_conf"]].to_dataframe()[["S2", "S2_conf"]].dropna()
+    frame = frame.sort_values("S2", ascending=False).head(top).reset_index()
+    names = dict(zip(ds["parameter"].values.tolist(), ds["parameter_name"].values.tolist(),
+                     strict=True))
+    pairs = [f"{names[a]} x {names[b]}" for a, b in zip(frame["parameter"],
+                                                          frame["parameter_2"], strict=True)]
+    return pd.DataFrame({"parameters": pairs, "S2": frame["S2"], "S2_conf": frame["S2_conf"]})
 
 
 def _year(text: str | None) -> float | None:

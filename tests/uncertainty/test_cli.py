@@ -60,12 +60,16 @@ def test_sobol_command(tmp_path):
     result = invoke("sobol", str(TEST_MODELS.parent.parent.parent / "models" / "tests" /
                                  "ishigami.mdl"),
                     "-u", str(UNCERTAINTY_DIR / "ishigami.toml"), "--n", "256", "-o", "Y",
-                    "--seed", "0", "--out", str(out), "--plot", str(png))
+                    "--seed", "0", "--out", str(out), "--plot", str(png), "--second-order")
     assert result.exit_code == 0, result.output
     ds = xr.load_dataset(out)
     assert ds["ST"].dims == ("output", "parameter", "time")
-    assert ds.attrs["seed"] == 0 and ds.attrs["n_runs"] == 256 * 5
+    assert ds.attrs["seed"] == 0 and ds.attrs["n_runs"] == 256 * 8
+    assert ds["S2"].dims == ("output", "parameter", "parameter_2", "time")
     assert "ranked by ST" in result.output
+    # Ishigami's only interaction is between X1 and X3: it heads the S2 table.
+    pairs = result.output.split("strongest interactions (S2)")[1]
+    assert pairs.index("X1 x X3") < pairs.index("X1 x X2")
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "si_over_time.png").read_bytes()[:4] == b"\x89PNG"
 
