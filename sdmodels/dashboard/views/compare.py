@@ -128,7 +128,7 @@ def compare_page(store: DashboardStore) -> tuple[pn.Column, Any]:
         pn.pane.Markdown("## Compare scenarios\nSave the current lever settings under a name, "
                          "then compare them with the shipped scenarios. Downloads hold the "
                          "scenarios shown (netCDF keeps units and how the results were made)."),
-        pn.Row(name, save), chosen, note, plots, pn.Row(csv_button, nc_button),
+        pn.Row(name, save), chosen, pn.Row(csv_button, nc_button), note, plots,
         sizing_mode="stretch_width",
     )
     return page, (on_shown, on_hidden)

@@ -45,10 +45,11 @@ def model_page(store: DashboardStore) -> pn.Column:
     """Sector diagrams (generated from the equations) and the parameter table."""
     model = store.model
     sectors = list(model.sectors)
-    sector = pn.widgets.RadioButtonGroup(label="Sector", options=sectors,
-                                         value=sectors[0] if sectors else None,
-                                         color="primary", variant="outline")
-    constants = pn.widgets.Checkbox(label="Show constants", value=False)
+    sector = pn.widgets.Select(label="Sector", options=sectors,
+                               value=sectors[0] if sectors else None, width=280)
+    constants = pn.widgets.Checkbox(label="Show constants", value=False, align="end")
+    actual = pn.widgets.Checkbox(label="Actual size (scroll to move around)", value=False,
+                                 align="end")
     diagram = pn.pane.HTML(sizing_mode="stretch_width", css_classes=["sector-diagram"],
                            styles={"overflow": "auto", "border": "1px solid #ddd",
                                    "background": "white"})
@@ -58,10 +59,15 @@ def model_page(store: DashboardStore) -> pn.Column:
             diagram.object = "<p>This model file has no views (sectors) to draw.</p>"
             return
         svg = sector_svg(model, sector.value, show_constants=constants.value)
-        diagram.object = f'<div style="max-height:560px">{svg}</div>'
+        if not actual.value:  # fit the width of the page, never larger than actual size
+            width = svg.split('width="', 1)[1].split('"', 1)[0]
+            svg = svg.replace(f'width="{width}"',
+                              f'style="width:100%;height:auto;max-width:{width}px"', 1)
+        diagram.object = f'<div style="max-height:640px">{svg}</div>'
 
     sector.param.watch(draw, "value")
     constants.param.watch(draw, "value")
+    actual.param.watch(draw, "value")
     draw()
     frame = parameter_table(store)
     search = pn.widgets.TextInput(label="Search parameters",
@@ -87,7 +93,7 @@ def model_page(store: DashboardStore) -> pn.Column:
               "for its units and documentation.")
     return pn.Column(
         pn.pane.Markdown(f"## Model: {model.path.name}\n{legend}"),
-        pn.Row(sector, constants), diagram,
+        pn.Row(sector, constants, actual), diagram,
         pn.pane.Markdown("### Parameters"), pn.Row(search, count), table,
         sizing_mode="stretch_width",
     )
