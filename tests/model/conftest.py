@@ -30,7 +30,7 @@ REQUIRED_OUTPUTS = (
     "Funding Gap",
 )
 
-#: The eight sectors of DESIGN section 4, as Vensim view names.
+#: The eight sectors of model design, as Vensim view names.
 SECTORS = (
     "Workforce",
     "Demand",

@@ -1,4 +1,4 @@
-"""Reference behaviours of the NHS productivity model (DESIGN section 6 and MODEL_NOTES).
+"""Reference behaviours of the NHS productivity model (reference behaviours and parameter anchors).
 
 Each test asserts a direction and a meaningful margin, never exact numbers.
 """
@@ -13,7 +13,7 @@ SHOCK = {"Demand Shock": 0.1, "Demand Shock Start Year": 2026}
 PROTECTED = {"Protected Improvement Time": 0.03, "Protected Improvement Time Start Year": 2026}
 
 
-# --------------------------------------------------------------------------- DESIGN section 6
+# --------------------------------------------------------------------------- reference behaviours
 def test_supply_push_gains_clearly_less_than_combined(simulate):
     """Supply push without agility investment gains far less productivity than the combination."""
     base, push, both = simulate("baseline"), simulate("supply_push"), simulate("combined")
@@ -115,7 +115,7 @@ def test_patient_activation_reduces_avoidable_demand_and_waiting_list(simulate):
     assert at(act, "avoidable_demand", 2025) == at(base, "avoidable_demand", 2025)
 
 
-# --------------------------------------------------------------------------- MODEL_NOTES candidates
+# --------------------------------------------------------------------------- parameter anchors candidates
 def test_protected_time_is_worse_before_better(simulate):
     """Protected improvement time lowers throughput for months, then raises it."""
     base = simulate("baseline")
@@ -144,7 +144,7 @@ def test_training_intake_step_reaches_nurses_after_about_three_years(simulate):
     # consultants respond far later still (medical school plus residency)
     consultants = more.consultants - base.consultants
     assert float(consultants.sel(time=2031)) < 0.1 * float(extra.sel(time=2031))
-    # only those who complete the course qualify: 64-76% of extra students (MODEL_NOTES)
+    # only those who complete the course qualify: 64-76% of extra students (parameter anchors)
     qualify = (more.nurse_qualifiers - base.nurse_qualifiers) / (
         more.nurse_intake - base.nurse_intake
     )
