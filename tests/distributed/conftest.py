@@ -1,4 +1,8 @@
-"""Fixtures of the chunked/distributed backend: small models, a reference batch, a local cluster."""
+"""Fixtures of the chunked/distributed backend: small models, a reference batch, a local cluster.
+
+This folder has no ``__init__.py`` on purpose: as a package below ``tests/`` (which is on
+``sys.path`` while testing) it would be imported as ``distributed`` and shadow dask.distributed.
+"""
 
 from __future__ import annotations
 
