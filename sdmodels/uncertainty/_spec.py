@@ -182,6 +182,12 @@ class UncertaintySpec:
                 f"{where}unexpected top-level key(s) {', '.join(map(repr, extra))}; "
                 f"allowed: {', '.join(_TOP_KEYS)}"
             )
+        written_for = data.get("model")
+        if written_for is not None and Path(str(written_for)).name != model.path.name:
+            raise UncertaintyError(
+                f"{where}this file is written for the model {written_for!r}, not "
+                f"{model.path.name!r}; load that model, or remove or change the 'model' key"
+            )
         tables = data.get("parameters")
         if not isinstance(tables, Mapping) or not tables:
             raise UncertaintyError(

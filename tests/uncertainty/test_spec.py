@@ -97,6 +97,8 @@ def test_invalid_arguments_name_parameter_and_file(ishigami, write_toml):
         (HEADER + "[parameters]\nX1 = 0.5\n", "expected a table"),
         (HEADER + uniform("X1", 0.0, 1.0) + "source = 3\n", "'source' must be a string"),
         (HEADER + uniform("X1", 0, 1) + uniform("x1", 0, 1), "given twice"),
+        ('model = "nhs_productivity.mdl"\n' + uniform("X1", 0, 1),
+         "written for the model 'nhs_productivity.mdl', not 'ishigami.mdl'"),
     ],
 )
 def test_file_structure_errors(ishigami, write_toml, text, message):
