@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
     from sdmodels.scenarios import Scenario
 
-__all__ = ["run_scenarios", "run_batch", "choose_engine", "resolve_params"]
+__all__ = ["run_scenarios", "run_batch", "choose_engine", "resolve_params", "progress_bar"]
 
 _ENGINES = ("auto", "compiled", "pysd")
 #: Rough working-memory budget of one chunk of the compiled engine.
@@ -188,17 +188,28 @@ def _dataset_from_arrays(
     return xr.Dataset(data, coords=coords)
 
 
+def _saved_times(cm: Any, params: Mapping[str, Any]) -> np.ndarray:
+    """The saved times of the compiled model under any overridden control variables."""
+    controls = {py: float(v) for py, v in params.items() if py in CONTROL_NAMES}
+    return np.asarray(cm.saved_times(**controls), dtype=float)
+
+
 def _run_compiled_single(model: Model, params: Mapping[str, Any],
                          columns: list[str] | None) -> xr.Dataset:
     cm = model.compiled()
     out = cm.run(dict(params), 1, return_columns=columns)
-    return _dataset_from_arrays(out, np.asarray(cm.time, dtype=float), cm.dims, sample=False)
+    return _dataset_from_arrays(out, _saved_times(cm, params), cm.dims, sample=False)
 
 
 # ---------------------------------------------------------------------------- public
 def _progress(enabled: bool) -> Any:
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(
         TextColumn("[bold]{task.description}"),
@@ -211,7 +222,8 @@ def _progress(enabled: bool) -> Any:
 
 
 @contextmanager
-def _tracked(enabled: bool, total: int, description: str) -> Iterator[Any]:
+def progress_bar(enabled: bool, total: int, description: str) -> Iterator[Any]:
+    """A rich progress bar over ``total`` steps; yields ``advance(n=1)``. Silent if not enabled."""
     with _progress(enabled) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n=1: bar.advance(task, n)
@@ -237,7 +249,7 @@ def run_scenarios(
     resolved = [resolve_params(model, s, params, allow_out_of_range) for s in scenarios]
     chosen = choose_engine(model, engine)
     results = []
-    with _tracked(progress and len(scenarios) > 1, len(scenarios), "scenarios") as advance:
+    with progress_bar(progress and len(scenarios) > 1, len(scenarios), "scenarios") as advance:
         for merged in resolved:
             if chosen == "compiled":
                 results.append(_run_compiled_single(model, merged, columns))
@@ -337,7 +349,7 @@ def run_batch(
 
     if chosen == "pysd":
         runs = []
-        with _tracked(progress, n, "PySD runs") as advance:
+        with progress_bar(progress, n, "PySD runs") as advance:
             for i in range(n):
                 one = {py: (v[0] if py in varying else v) for py, v in sample_params(i, i + 1).items()}
                 runs.append(_run_pysd(model, one, columns))
@@ -346,12 +358,12 @@ def run_batch(
     else:
         cm = model.compiled()
         names = columns if columns is not None else list(cm.outputs)
-        time = np.asarray(cm.time, dtype=float)
+        time = _saved_times(cm, {**base, **batch})
         chunk = int(chunk_size) if chunk_size else _default_chunk(
             n, len(time), len(names), len(cm.defaults)
         )
         out: dict[str, np.ndarray] = {}
-        with _tracked(progress and n > chunk, n, "samples") as advance:
+        with progress_bar(progress and n > chunk, n, "samples") as advance:
             for lo in range(0, n, chunk):
                 hi = min(n, lo + chunk)
                 part = cm.run(sample_params(lo, hi), hi - lo, return_columns=names)

@@ -14,6 +14,7 @@ __all__ = [
     "UnknownNameError",
     "ParameterRangeError",
     "ScenarioError",
+    "UncertaintyError",
     "ResultWriteError",
     "EngineFallbackWarning",
     "closest_names",
@@ -72,6 +73,13 @@ class ParameterRangeError(SDModelsError, ValueError):
 
 class ScenarioError(SDModelsError, ValueError):
     """A scenario file is malformed or does not fit its model."""
+
+
+class UncertaintyError(SDModelsError, ValueError):
+    """An uncertainty file or distribution is malformed or does not fit its model.
+
+    The message names the parameter (and file, where known) and says how to fix it.
+    """
 
 
 class ResultWriteError(SDModelsError, OSError):

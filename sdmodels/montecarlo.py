@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sdmodels.engine import progress_bar
 from sdmodels.errors import SDModelsError
 from sdmodels.uncertainty import SamplingMethod, Seed, UncertaintySpec
 
@@ -82,12 +83,6 @@ def better_direction(name: str) -> Literal[1, -1] | None:
     if _HIGHER_IS_BETTER.search(key):
         return 1
     return None
-
-
-def _progress(enabled: bool, total: int, description: str) -> Any:
-    from sdmodels.engine import _tracked
-
-    return _tracked(enabled, total, description)
 
 
 def _chunks(n: int, chunk_size: int | None, engine: str = "compiled") -> list[tuple[int, int]]:
@@ -314,7 +309,7 @@ def run_mc(
     better: dict[str, xr.Dataset] = {}
     reference_ds: xr.Dataset | None = None
     attrs: dict[str, Any] = {}
-    with _progress(progress, n * len(names), "Monte Carlo runs") as advance:
+    with progress_bar(progress, n * len(names), "Monte Carlo runs") as advance:
         for i in order:
             ds = run_design(
                 model, design, scenario=resolved[i], outputs=out_names, years=years,

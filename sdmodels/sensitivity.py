@@ -31,8 +31,9 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 from scipy.stats import qmc
 
+from sdmodels.engine import progress_bar
 from sdmodels.errors import SDModelsError
-from sdmodels.montecarlo import _progress, _resolve_outputs, run_design
+from sdmodels.montecarlo import _resolve_outputs, run_design
 from sdmodels.uncertainty import Seed, UncertaintyError, UncertaintySpec, resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -283,7 +284,7 @@ def _runs(
     progress: bool,
     label: str,
 ) -> xr.Dataset:
-    with _progress(progress, design.sizes["sample"], label) as advance:
+    with progress_bar(progress, design.sizes["sample"], label) as advance:
         ds = run_design(
             model, design, scenario=scenario, outputs=outputs,
             years="whole" if years is None else years, engine=engine,
@@ -395,7 +396,7 @@ def sobol(
     )
     d = len(spec)
     per_output = []
-    with _progress(progress, len(out_names), "Sobol analysis") as advance:
+    with progress_bar(progress, len(out_names), "Sobol analysis") as advance:
         for o in out_names:
             per_output.append(sobol_indices(
                 runs[o].transpose("sample", "time").values, d, second_order=second_order,
@@ -536,7 +537,7 @@ def morris(
     problem = _problem(spec)
     d, n_time = len(spec), runs.sizes["time"]
     data = {key: np.full((len(out_names), d, n_time), np.nan) for key in _MORRIS_VARS}
-    with _progress(progress, len(out_names) * n_time, "Morris analysis") as advance:
+    with progress_bar(progress, len(out_names) * n_time, "Morris analysis") as advance:
         for i, out in enumerate(out_names):
             y = runs[out].transpose("sample", "time").values
             for t in range(n_time):

@@ -174,3 +174,16 @@ def test_auto_falls_back_to_pysd_with_one_warning(tmp_path):
         model.run(engine="compiled")
     with pytest.raises(UnsupportedFeature):
         model.run_batch({"noise seed": [1, 2]})
+
+
+@pytest.mark.parametrize("engine", ["pysd", "compiled"])
+def test_control_overrides_change_the_saved_grid(decay_model, engine):
+    ds = decay_model.run(params={"SAVEPER": 0.5, "FINAL TIME": 2030}, engine=engine,
+                         return_columns=["Stock"])
+    assert ds["time"].values.tolist() == list(np.arange(2024.0, 2030.5, 0.5))
+    assert ds["stock"].sel(time=2026.5).item() == pytest.approx(euler_decay(2.5), rel=1e-12)
+    batch = decay_model.run_batch({"SAVEPER": 0.5, "Residence Time": [4.0, 5.0]}, engine=engine,
+                                  return_columns=["Stock"])
+    assert batch["time"].size == 33
+    assert batch["stock"].sel(sample=1, time=2026.5).item() == pytest.approx(euler_decay(2.5),
+                                                                            rel=1e-12)

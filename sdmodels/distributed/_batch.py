@@ -242,7 +242,7 @@ def execute(
     samples of each chunk received (the caller's progress bar) instead of showing one here.
     """
     from sdmodels.distributed._executor import executor_for
-    from sdmodels.engine import _tracked
+    from sdmodels.engine import progress_bar
 
     store: ResultStore | None = None
     if out is not None:
@@ -264,7 +264,7 @@ def execute(
                                       for i in todo)
     ran = 0
     try:
-        with _tracked(progress and advance is None, plan.layout.n, "samples") as bar:
+        with progress_bar(progress and advance is None, plan.layout.n, "samples") as bar:
             advance = advance or bar
             advance(done_before)
             items = ((i, (plan.task, *plan.chunk_args(i))) for i in todo)

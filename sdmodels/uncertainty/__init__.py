@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from sdmodels.errors import UncertaintyError
 from sdmodels.uncertainty._distributions import (
     DISTRIBUTIONS,
     PERT,
@@ -20,7 +21,6 @@ from sdmodels.uncertainty._distributions import (
     Uniform,
     distribution_from_dict,
 )
-from sdmodels.uncertainty._errors import UncertaintyError
 from sdmodels.uncertainty._sampling import (
     SAMPLING_METHODS,
     SamplingMethod,

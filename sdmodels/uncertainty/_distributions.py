@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from sdmodels.uncertainty._errors import UncertaintyError
+from sdmodels.errors import UncertaintyError
 
 __all__ = [
     "DISTRIBUTIONS",

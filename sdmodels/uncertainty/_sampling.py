@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 from scipy.stats import qmc
 
-from sdmodels.uncertainty._errors import UncertaintyError
+from sdmodels.errors import UncertaintyError
 
 __all__ = [
     "SAMPLING_METHODS",

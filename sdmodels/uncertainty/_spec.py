@@ -34,9 +34,8 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
-from sdmodels.errors import UnknownNameError
+from sdmodels.errors import UncertaintyError, UnknownNameError
 from sdmodels.uncertainty._distributions import Distribution, distribution_from_dict
-from sdmodels.uncertainty._errors import UncertaintyError
 from sdmodels.uncertainty._sampling import (
     SamplingMethod,
     Seed,
