@@ -26,10 +26,15 @@ from sdmodels.errors import (
     ResultWriteError,
     ScenarioError,
     SDModelsError,
+    UncertaintyError,
     UnknownNameError,
 )
 from sdmodels.model import Model, ParameterInfo, VariableInfo, load_model
+from sdmodels.montecarlo import run_mc  # also registers the ``ds.sd`` accessor
+from sdmodels.results import open_dataset, write_dataset
 from sdmodels.scenarios import Lever, Scenario, load_scenario
+from sdmodels.sensitivity import morris, sobol
+from sdmodels.uncertainty import UncertaintySpec, load_uncertainty
 
 __all__ = [
     "__version__",
@@ -40,11 +45,19 @@ __all__ = [
     "Scenario",
     "Lever",
     "load_scenario",
+    "load_uncertainty",
+    "UncertaintySpec",
+    "run_mc",
+    "sobol",
+    "morris",
+    "write_dataset",
+    "open_dataset",
     "SDModelsError",
     "ModelLoadError",
     "UnknownNameError",
     "ParameterRangeError",
     "ScenarioError",
+    "UncertaintyError",
     "ResultWriteError",
     "EngineFallbackWarning",
 ]
