@@ -7,11 +7,13 @@ are cached across sessions in :data:`_SHARED`; everything a user sets lives on t
 
 from __future__ import annotations
 
+import asyncio
 import io
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +69,17 @@ def _shared(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
         with _SHARED_LOCK:
             _SHARED[key] = value
         return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Lever settings: sizes and start years by lever Python name, the preset they came from
+    (``None`` once moved by hand) and the scenario whose other overrides they build on."""
+
+    values: dict[str, float]
+    starts: dict[str, float]
+    preset: str | None
+    base: str | None
 
 
 def _kpi(label: str, var: str, year: float | None, value: float, base: float, units: str,
@@ -131,6 +144,7 @@ class DashboardStore(param.Parameterized):
         self.param.preset.objects = [None, *presets]
         self.baseline_name = "baseline" if "baseline" in presets else None
         self._base_name: str | None = self.baseline_name
+        self._generation = 0
         values, starts = scenario_lever_values(self.levers, self._baseline_scenario())
         with param.discard_events(self):
             self.values, self.starts = values, starts
@@ -152,12 +166,20 @@ class DashboardStore(param.Parameterized):
         raise UnknownNameError(name, [lv.name for lv in self.levers], what="lever",
                                context=self.model.path.name)
 
+    def settings(self) -> Settings:
+        """The lever settings now shown."""
+        return Settings(dict(self.values), dict(self.starts), self.preset, self._base_name)
+
+    def scenario_for(self, settings: Settings, name: str = "current") -> Scenario:
+        """``settings`` as a Scenario (the preset's non-lever overrides kept)."""
+        base = (self.model.scenarios[settings.base] if settings.base
+                else self._baseline_scenario())
+        return levers_scenario(self.levers, settings.values, settings.starts, name=name,
+                               description="Lever settings chosen in the dashboard.", base=base)
+
     def current_scenario(self, name: str = "current") -> Scenario:
         """The current lever settings as a Scenario (the preset's other overrides kept)."""
-        base = (self.model.scenarios[self._base_name] if self._base_name
-                else self._baseline_scenario())
-        return levers_scenario(self.levers, self.values, self.starts, name=name,
-                               description="Lever settings chosen in the dashboard.", base=base)
+        return self.scenario_for(self.settings(), name)
 
     def is_baseline(self) -> bool:
         """True if every lever is where the baseline scenario (or the model) sets it."""
@@ -167,9 +189,12 @@ class DashboardStore(param.Parameterized):
             or not base.parameters
         return same_base and values == self.values and starts == self.starts
 
-    def set_lever(self, name: str, *, value: float | None = None,
-                  start: float | None = None) -> None:
-        """Move a lever (its size, its start year or both) and recompute.
+    def lever_settings(self, name: str, *, value: float | None = None,
+                       start: float | None = None) -> Settings | None:
+        """The settings after moving a lever (size, start year or both); ``None`` if unchanged.
+
+        Moved by hand, the settings become custom (``preset`` None), built on the last
+        preset's non-lever overrides.
 
         Raises
         ------
@@ -187,29 +212,95 @@ class DashboardStore(param.Parameterized):
             self.model.parameters[lv.start_py_name].check(start, context="dashboard start year")
             starts[lv.py_name] = float(start)
         if values == self.values and starts == self.starts:
-            return
-        # moved by hand: the settings are custom, built on the last preset's other overrides
-        self.param.update(preset=None, values=values, starts=starts)
+            return None
+        return Settings(values, starts, None, self._base_name)
 
-    def apply_preset(self, name: str | None) -> None:
-        """Set every lever as the shipped scenario ``name`` does (defaults elsewhere)."""
-        if name is not None and name not in self.model.scenarios:
+    def preset_settings(self, name: str) -> Settings:
+        """The settings of the shipped scenario ``name`` (lever defaults elsewhere).
+
+        Raises
+        ------
+        UnknownNameError
+            The model has no such scenario.
+        """
+        if name not in self.model.scenarios:
             from sdmodels.errors import UnknownNameError
 
             raise UnknownNameError(name, list(self.model.scenarios), what="preset scenario",
                                    context=self.model.path.name)
-        if name == self.preset and name is not None:
-            self.param.trigger("preset")
-        else:
-            self.preset = name
+        values, starts = scenario_lever_values(self.levers, self.model.scenarios[name])
+        return Settings(values, starts, name, name)
 
-    @param.depends("preset", watch=True)
-    def _on_preset(self) -> None:
-        if self.preset is None:  # custom settings: the levers stay where they are
+    def compute(self, settings: Settings) -> xr.Dataset:
+        """Deterministic run of ``settings``; changes no state (safe in a worker thread)."""
+        with _COMPUTE_LOCK:
+            return self.model.run(self.scenario_for(settings), engine=self.engine_name(),
+                                  return_columns=self.outputs)
+
+    def apply(self, settings: Settings, ds: xr.Dataset) -> None:
+        """Show ``settings`` and their run ``ds`` (from :meth:`compute`)."""
+        self._base_name = settings.base
+        self.param.update(values=settings.values, starts=settings.starts,
+                          preset=settings.preset, current=ds, message="", mc_stale=True)
+
+    def _change(self, settings: Settings | None) -> None:
+        if settings is None:
             return
-        self._base_name = self.preset
-        values, starts = scenario_lever_values(self.levers, self.model.scenarios[self.preset])
-        self.param.update(values=values, starts=starts)
+        t0 = time.perf_counter()
+        try:
+            self.apply(settings, self.compute(settings))
+        except SDModelsError as exc:
+            self.message = str(exc)
+        finally:
+            self._timed("deterministic", t0)
+
+    async def _change_async(self, settings: Settings | None) -> None:
+        if settings is None:
+            return
+        self._generation += 1
+        generation = self._generation
+        t0 = time.perf_counter()
+        self.busy = True
+        try:
+            ds = await asyncio.to_thread(self.compute, settings)
+        except SDModelsError as exc:
+            self.message = str(exc)
+            return
+        finally:
+            if generation == self._generation:
+                self.busy = False
+        if generation == self._generation:  # a later change supersedes this one
+            self.apply(settings, ds)
+            self._timed("deterministic", t0)
+
+    def set_lever(self, name: str, *, value: float | None = None,
+                  start: float | None = None) -> None:
+        """Move a lever (its size, its start year or both) and recompute.
+
+        Raises
+        ------
+        UnknownNameError
+            The model has no such lever.
+        ParameterRangeError
+            The value lies outside the lever's declared range.
+        """
+        self._change(self.lever_settings(name, value=value, start=start))
+
+    async def set_lever_async(self, name: str, *, value: float | None = None,
+                              start: float | None = None) -> None:
+        """:meth:`set_lever`, computing in a worker thread (``busy`` meanwhile).
+
+        Of several quick moves, the last one wins.
+        """
+        await self._change_async(self.lever_settings(name, value=value, start=start))
+
+    def apply_preset(self, name: str) -> None:
+        """Set every lever as the shipped scenario ``name`` does (defaults elsewhere)."""
+        self._change(self.preset_settings(name))
+
+    async def apply_preset_async(self, name: str) -> None:
+        """:meth:`apply_preset`, computing in a worker thread (``busy`` meanwhile)."""
+        await self._change_async(self.preset_settings(name))
 
     # ------------------------------------------------------------------ engine
     def engine_name(self) -> str:
@@ -244,21 +335,16 @@ class DashboardStore(param.Parameterized):
         return _shared(("baseline", self.model.hash, engine, self.baseline_name,
                         tuple(self.outputs)), run)
 
-    @param.depends("values", "starts", watch=True)
     def recompute(self) -> None:
-        """Run the current settings deterministically."""
+        """Run the current settings again (e.g. after the engine changed)."""
         t0 = time.perf_counter()
-        self.busy = True
         try:
-            with _COMPUTE_LOCK:
-                ds = self.model.run(self.current_scenario(), engine=self.engine_name(),
-                                    return_columns=self.outputs)
-            self.param.update(current=ds, message="", mc_stale=True)
+            self.param.update(current=self.compute(self.settings()), message="",
+                              mc_stale=True)
         except SDModelsError as exc:
             self.message = str(exc)
         finally:
             self._timed("deterministic", t0)
-            self.busy = False
 
     def kpis(self) -> list[dict[str, Any]]:
         """KPI cards: productivity index and funding gap at 2030/2035/2040, vacancy rate and

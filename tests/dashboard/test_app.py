@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import urllib.request
 
 import pytest
@@ -16,7 +17,9 @@ def test_each_app_has_its_own_store(mini_model):
     b = create_app(mini_model, engine="pysd", mc_samples=8)
     assert a.store is not b.store
     assert a.store.model is b.store.model  # the loaded model is shared
-    a.store.set_lever("Training Places", value=120)
+    # as the page does: the lever moves in a worker thread, widgets follow on the event loop
+    asyncio.run(a.store.set_lever_async("Training Places", value=120))
+    assert a.store.values["training_places"] == 120.0
     assert b.store.values["training_places"] == 0.0
     tabs = a.main[1]
     assert list(tabs._names) == list(PAGES)

@@ -198,3 +198,26 @@ def test_shared_cache_does_not_block_other_keys():
         release.set()
         worker.join(30)
     assert store_module._shared(key_a, lambda: "again") == "slow"
+
+
+def test_async_changes_compute_in_a_thread_and_the_last_one_wins(store):
+    import asyncio
+
+    seen_busy = []
+    store.param.watch(lambda e: seen_busy.append(e.new), "busy")
+
+    async def moves() -> None:
+        await asyncio.gather(
+            store.set_lever_async("Training Places", value=50),
+            store.set_lever_async("Training Places", value=150),
+        )
+
+    asyncio.run(moves())
+    assert store.values["training_places"] == 150.0
+    assert seen_busy[0] is True and store.busy is False
+    direct = store.model.run(params={"training_places": 150}, engine="pysd",
+                             return_columns=["total_staff"])
+    np.testing.assert_allclose(store.current["total_staff"].values,
+                               direct["total_staff"].values)
+    asyncio.run(store.apply_preset_async("agility_first"))
+    assert store.preset == "agility_first" and store.values["patient_activation"] == 0.6

@@ -52,6 +52,27 @@ def legend_html(entries: Sequence[tuple[str, str, str]]) -> str:
     return "<div>" + "".join(items) + "</div>"
 
 
+class DocumentWriter:
+    """Writes to plain Bokeh models of one session, holding its document lock.
+
+    Panel objects take care of the lock themselves; plain Bokeh models (the figures' data
+    sources) changed after an ``await`` must be changed in a callback of the document.
+    """
+
+    def __init__(self) -> None:
+        import panel as pn
+
+        self.doc = pn.state.curdoc
+
+    def __call__(self, write: Any) -> None:
+        """Run ``write()`` now outside a server, else on the session's next tick."""
+        doc = self.doc
+        if doc is None or doc.session_context is None:
+            write()
+        else:
+            doc.add_next_tick_callback(write)
+
+
 def finite_or_nan(values: Any) -> np.ndarray:
     """Float array with infinities replaced by NaN (Bokeh cannot draw infinities)."""
     arr = np.asarray(values, dtype=float)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import panel as pn
@@ -9,13 +10,26 @@ import panel as pn
 from sdmodels.dashboard._text import units_label
 from sdmodels.dashboard.store import DashboardStore
 from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR, fmt
-from sdmodels.dashboard.views._figures import finite_or_nan, legend_html, line_figure
+from sdmodels.dashboard.views._figures import (
+    DocumentWriter,
+    finite_or_nan,
+    legend_html,
+    line_figure,
+)
 
 __all__ = ["OutputPlots", "explorer_page", "kpi_html", "lever_panel"]
 
 
 def _start_label(name: str) -> str:
     return f"{name}: from year"
+
+
+async def _move(store: DashboardStore, lever: str, what: str, event: Any) -> None:
+    """A slider was released: recompute in a worker thread (the page shows it is busy)."""
+    if what == "value":
+        await store.set_lever_async(lever, value=event.new)
+    else:
+        await store.set_lever_async(lever, start=event.new)
 
 
 def lever_panel(store: DashboardStore) -> pn.Column:
@@ -29,9 +43,10 @@ def lever_panel(store: DashboardStore) -> pn.Column:
                                value=store.preset or "(custom)", sizing_mode="stretch_width",
                                css_classes=["preset-select"])
 
-    def on_preset(event: Any) -> None:
-        if event.new != "(custom)":
-            store.apply_preset(event.new)
+    async def on_preset(event: Any) -> None:
+        # chosen by the user (not the widget following the store): compute in the background
+        if event.new != "(custom)" and event.new != store.preset:
+            await store.apply_preset_async(event.new)
 
     preset.param.watch(on_preset, "value")
     widgets: dict[str, tuple[pn.widgets.FloatSlider, pn.widgets.IntSlider]] = {}
@@ -47,10 +62,8 @@ def lever_panel(store: DashboardStore) -> pn.Column:
             step=1, value=round(store.starts[lv.py_name]), sizing_mode="stretch_width",
             css_classes=["lever-start", f"start-{lv.py_name}"],
         )
-        size.param.watch(lambda e, py=lv.py_name: store.set_lever(py, value=e.new),
-                         "value_throttled")
-        start.param.watch(lambda e, py=lv.py_name: store.set_lever(py, start=e.new),
-                          "value_throttled")
+        size.param.watch(partial(_move, store, lv.py_name, "value"), "value_throttled")
+        start.param.watch(partial(_move, store, lv.py_name, "start"), "value_throttled")
         widgets[lv.py_name] = (size, start)
         help_text = pn.pane.Markdown(lv.doc, styles={"font-size": "11px", "color": "#555"},
                                      margin=(-8, 10, 0, 10)) if lv.doc else None
@@ -110,6 +123,7 @@ class OutputPlots:
         from bokeh.models import ColumnDataSource
 
         self.store = store
+        self.write = DocumentWriter()
         self.sources: dict[str, ColumnDataSource] = {}
         self.figures = []
         for var in store.outputs:
@@ -128,11 +142,15 @@ class OutputPlots:
         ds, base = self.store.current, self.store.baseline
         if ds is None or base is None:
             return
-        for var, src in self.sources.items():
-            if var in ds:
-                src.data = {"time": ds["time"].values,
-                            "baseline": finite_or_nan(base[var].values),
-                            "current": finite_or_nan(ds[var].values)}
+        new = {var: {"time": ds["time"].values, "baseline": finite_or_nan(base[var].values),
+                     "current": finite_or_nan(ds[var].values)}
+               for var in self.sources if var in ds}
+
+        def write() -> None:
+            for var, data in new.items():
+                self.sources[var].data = data
+
+        self.write(write)
 
     def panel(self) -> pn.GridBox:
         """The figures in a three-column grid."""
@@ -145,6 +163,10 @@ def explorer_page(store: DashboardStore) -> pn.Column:
     cards = pn.pane.HTML(kpi_html(store), sizing_mode="stretch_width",
                          css_classes=["kpi-cards"])
     plots = OutputPlots(store)
+    plots_panel = pn.Column(
+        pn.pane.HTML(legend_html([("current settings", CURRENT_COLOUR, "solid"),
+                                  ("baseline", BASELINE_COLOUR, "dashed")])),
+        plots.panel(), sizing_mode="stretch_width")
     description = pn.pane.Markdown(sizing_mode="stretch_width")
 
     def describe() -> str:
@@ -160,11 +182,14 @@ def explorer_page(store: DashboardStore) -> pn.Column:
         description.object = describe()
 
     store.param.watch(redraw, ["current", "preset"])
+    results = pn.Column(cards, plots_panel, sizing_mode="stretch_width")
+
+    def busy(event: Any) -> None:
+        results.loading = event.new
+
+    store.param.watch(busy, "busy")
     return pn.Column(
         pn.pane.Markdown("## Scenario explorer\nMove a lever in the sidebar: the cards and "
                          "lines show the current settings against the baseline."),
-        description, cards,
-        pn.pane.HTML(legend_html([("current settings", CURRENT_COLOUR, "solid"),
-                                  ("baseline", BASELINE_COLOUR, "dashed")])),
-        plots.panel(), sizing_mode="stretch_width",
+        description, results, sizing_mode="stretch_width",
     )

@@ -10,7 +10,12 @@ import panel as pn
 from sdmodels.dashboard._text import units_label
 from sdmodels.dashboard.store import KPI_YEARS, DashboardStore
 from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR, in_thread
-from sdmodels.dashboard.views._figures import finite_or_nan, legend_html, line_figure
+from sdmodels.dashboard.views._figures import (
+    DocumentWriter,
+    finite_or_nan,
+    legend_html,
+    line_figure,
+)
 
 __all__ = ["FanPlots", "probability_table", "uncertainty_page"]
 
@@ -25,6 +30,7 @@ class FanPlots:
         from bokeh.models import ColumnDataSource
 
         self.store = store
+        self.write = DocumentWriter()
         self.sources: dict[str, ColumnDataSource] = {}
         self.figures = []
         for var in store.outputs:
@@ -48,15 +54,23 @@ class FanPlots:
         q = self.store.mc
         if q is None:
             return
-        for var, src in self.sources.items():
+
+        def at(d: Any, level: float) -> Any:
+            return finite_or_nan(d.sel(quantile=level).values)
+
+        new = {}
+        for var in self.sources:
             cur, base = q[var].sel(scenario="current"), q[var].sel(scenario="baseline")
-
-            def at(d: Any, level: float) -> Any:
-                return finite_or_nan(d.sel(quantile=level).values)
-
-            src.data = {"time": q["time"].values, "lo": at(cur, 0.05), "q25": at(cur, 0.25),
+            new[var] = {"time": q["time"].values, "lo": at(cur, 0.05), "q25": at(cur, 0.25),
                         "med": at(cur, 0.5), "q75": at(cur, 0.75), "hi": at(cur, 0.95),
-                        "b_lo": at(base, 0.05), "b_med": at(base, 0.5), "b_hi": at(base, 0.95)}
+                        "b_lo": at(base, 0.05), "b_med": at(base, 0.5),
+                        "b_hi": at(base, 0.95)}
+
+        def write() -> None:
+            for var, data in new.items():
+                self.sources[var].data = data
+
+        self.write(write)
 
     def panel(self) -> pn.GridBox:
         """The figures in a three-column grid."""
