@@ -141,6 +141,24 @@ def test_moving_a_lever_changes_a_kpi(browser, server):
         s.close()
 
 
+def test_uncertainty_follows_the_levers(browser, server):
+    s = Session(browser, server)
+    try:
+        s.tab("Uncertainty")
+        row = s.page.locator(".prob-table tbody tr").filter(has_text="Productivity Index").first
+        row.wait_for()
+        before = row.inner_text()
+        assert "100 %" not in before  # the baseline cannot beat itself
+        s.drag_slider("lever-improvement_investment", 0.8)
+        after = _wait_for_change(row.inner_text, before, timeout=60)
+        # investment raises productivity in every sample from 2030 on
+        assert after.count("100 %") == 3
+        s.shot("uncertainty-lever-moved")
+        assert s.errors == []
+    finally:
+        s.close()
+
+
 def test_a_preset_changes_the_plots(browser, server):
     s = Session(browser, server)
     try:
