@@ -8,6 +8,7 @@ are cached across sessions in :data:`_SHARED`; everything a user sets lives on t
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import tempfile
 import threading
@@ -470,10 +471,12 @@ class DashboardStore(param.Parameterized):
     def compute_sobol(self, progress: Callable[[float], None] | None = None) -> xr.Dataset:
         """Sobol indices (first order ``S1`` and total ``ST``) of the key outputs over time.
 
-        Uses the model's uncertainty file around the baseline. Computed once per model file
-        and settings and shared between sessions; changes no state.
+        Uses the model's uncertainty file around the baseline. Computed once per model file,
+        uncertainty file and settings, kept on disk (the sdmodels cache folder) and shared
+        between sessions; changes no state.
         """
         from sdmodels.dashboard._sobol import sobol_over_time
+        from sdmodels.results import write_dataset
 
         spec = self._spec()
         engine = self.engine_name()
@@ -486,12 +489,34 @@ class DashboardStore(param.Parameterized):
             )
 
         def make() -> xr.Dataset:
-            return sobol_over_time(self.model, spec, outputs=self.outputs, n=self.sobol_samples,
-                                 engine=engine, scenario=self._baseline_scenario(),
-                                 seed=self.mc_seed, progress=progress, lock=_COMPUTE_LOCK)
+            path = self._sobol_cache_path(engine)
+            if path.is_file():
+                try:
+                    return xr.load_dataset(path)
+                except (OSError, ValueError):
+                    path.unlink(missing_ok=True)  # unreadable: compute again
+            result = sobol_over_time(self.model, spec, outputs=self.outputs,
+                                     n=self.sobol_samples, engine=engine,
+                                     scenario=self._baseline_scenario(), seed=self.mc_seed,
+                                     progress=progress, lock=_COMPUTE_LOCK)
+            try:
+                write_dataset(result, path)
+            except OSError:
+                pass  # a read-only cache only costs a recomputation next time
+            return result
 
         return _shared(("sobol", self.model.hash, engine, self.sobol_samples, self.mc_seed,
                         tuple(self.outputs)), make)
+
+    def _sobol_cache_path(self, engine: str) -> Path:
+        """Where the Sobol indices of this model, uncertainty file and settings are kept."""
+        from sdmodels._paths import cache_dir, file_sha256
+
+        key = hashlib.sha256("|".join([
+            self.model.hash, file_sha256(self.uncertainty_file()), engine,
+            str(self.sobol_samples), str(self.mc_seed), ",".join(self.outputs),
+        ]).encode()).hexdigest()[:24]
+        return cache_dir("dashboard") / f"sobol-{self.model.name}-{key}.nc"
 
     def run_sobol(self) -> None:
         """Compute and store :attr:`sobol`; errors go to :attr:`message`."""

@@ -221,3 +221,25 @@ def test_async_changes_compute_in_a_thread_and_the_last_one_wins(store):
                                direct["total_staff"].values)
     asyncio.run(store.apply_preset_async("agility_first"))
     assert store.preset == "agility_first" and store.values["patient_activation"] == 0.6
+
+
+def test_sobol_indices_are_kept_on_disk(mini_model, tmp_path, monkeypatch):
+    from sdmodels.dashboard import store as store_module
+
+    monkeypatch.setenv("SDMODELS_CACHE_DIR", str(tmp_path))
+    store_module.clear_shared_cache()
+    first = DashboardStore(mini_model, engine="pysd", sobol_samples=8).compute_sobol()
+    files = list((tmp_path / "dashboard").glob("sobol-mini_nhs-*.nc"))
+    assert len(files) == 1
+    store_module.clear_shared_cache()
+    # a new server process: read back instead of rerunning the model
+    import sdmodels.dashboard._sobol as sobol_module
+
+    def no_runs(*args, **kwargs):
+        raise AssertionError("the model ran although the indices were on disk")
+
+    monkeypatch.setattr(sobol_module, "sobol_over_time", no_runs)
+    again = DashboardStore(mini_model, engine="pysd", sobol_samples=8).compute_sobol()
+    xr.testing.assert_allclose(again["ST"], first["ST"])
+    assert list(again["parameter_name"].values) == list(first["parameter_name"].values)
+    store_module.clear_shared_cache()
