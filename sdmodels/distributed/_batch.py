@@ -244,11 +244,10 @@ def execute(
     from sdmodels.distributed._executor import executor_for
     from sdmodels.engine import progress_bar
 
+    _check_early(scheduler, out)
     store: ResultStore | None = None
     if out is not None:
-        from sdmodels.results import check_writable
-
-        out = check_writable(out)  # the partial store goes to the same folder
+        out = Path(out)  # checked writable; the partial store goes to the same folder
         if resume:
             store = ResultStore.open(out, plan.fingerprint)
         if store is None:
@@ -281,6 +280,18 @@ def execute(
         if store is not None:
             store.close()
     return open_result(path), ran
+
+
+def _check_early(scheduler: Any, out: str | os.PathLike[str] | None) -> None:
+    """Refuse a bad ``scheduler`` or ``out`` before any simulation or store is made."""
+    if scheduler is not None:
+        from sdmodels.distributed._scheduler import parse_scheduler
+
+        parse_scheduler(scheduler)
+    if out is not None:
+        from sdmodels.results import check_writable
+
+        check_writable(out)
 
 
 def _run_task(task: Any, varying: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
@@ -356,10 +367,7 @@ def run_batch(
     >>> ds["y"].sizes["sample"]
     1000
     """
-    if out is not None:
-        from sdmodels.results import check_writable
-
-        check_writable(out)  # before any simulation starts
+    _check_early(scheduler, out)
     plan = plan_batch(model, params, scenario=scenario, engine=engine,
                       return_columns=return_columns, chunk_size=chunk_size,
                       allow_out_of_range=allow_out_of_range)
@@ -409,10 +417,7 @@ def run_design(
     """
     values = np.asarray(design.values, dtype=np.float64)
     params = {str(p): values[:, j] for j, p in enumerate(design["parameter"].values)}
-    if out is not None:
-        from sdmodels.results import check_writable
-
-        check_writable(out)
+    _check_early(scheduler, out)
     plan = plan_batch(model, params, scenario=scenario, engine=engine,
                       return_columns=list(outputs), chunk_size=chunk_size)
     ds, _ = execute(plan, scheduler=scheduler, out=out, resume=resume, retries=retries,

@@ -12,6 +12,7 @@ from faults import FailFrom
 
 from sdmodels.distributed import (
     IncompatibleStoreError,
+    SchedulerError,
     execute,
     map_chunks,
     open_result,
@@ -72,6 +73,9 @@ def test_invalid_input_fails_before_any_store_is_made(ishigami, design, tmp_path
     bad = {**design, "x1": design["x1"] * 10}
     with pytest.raises(ParameterRangeError, match="X1"):
         run_batch(ishigami, bad, out=tmp_path / "r.zarr")
+    assert not any(tmp_path.iterdir())
+    with pytest.raises(SchedulerError, match="local:N"):
+        run_batch(ishigami, design, scheduler="somewhere", out=tmp_path / "r.zarr")
     assert not any(tmp_path.iterdir())
     with pytest.raises(SDModelsError, match="compiled engine"):
         run_batch(ishigami, design, engine="pysd", out=tmp_path / "r.zarr")
