@@ -6,30 +6,10 @@ This folder has no ``__init__.py`` on purpose: as a package below ``tests/`` (wh
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 import xarray as xr
-
-ROOT = Path(__file__).resolve().parents[2]
-#: Attrs that differ between two runs of the same batch (time made) or that only a store has.
-_RUN_ATTRS = ("created_utc", "complete", "chunk_size", "n_chunks", "run_fingerprint")
-
-
-def comparable(ds: xr.Dataset) -> xr.Dataset:
-    """``ds`` in memory, without the store's done mask and run attrs, JSON attrs decoded."""
-    ds = ds.drop_vars("chunk_done", errors="ignore").load()
-    attrs = {}
-    for key, value in ds.attrs.items():
-        if key in _RUN_ATTRS:
-            continue
-        if isinstance(value, str) and value[:1] in "[{":
-            value = json.loads(value)
-        attrs[key] = value
-    ds.attrs = attrs
-    return ds
+from chunk_helpers import ROOT
 
 
 @pytest.fixture(scope="session")

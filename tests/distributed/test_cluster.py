@@ -8,8 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import comparable
-from faults import FailFrom, KillWorkerOnce
+from chunk_helpers import FailFrom, KillWorkerOnce, comparable
 
 from sdmodels.distributed import (
     execute,

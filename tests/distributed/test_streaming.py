@@ -7,8 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import comparable
-from faults import FailFrom
+from chunk_helpers import FailFrom, comparable
 
 from sdmodels.distributed import (
     IncompatibleStoreError,
@@ -160,7 +159,7 @@ def test_map_chunks_in_process() -> None:
 
 
 def test_run_design_matches_monte_carlo_runner(ishigami) -> None:
-    from conftest import ROOT
+    from chunk_helpers import ROOT
 
     from sdmodels.distributed import run_design
     from sdmodels.montecarlo import run_design as mc_run_design
