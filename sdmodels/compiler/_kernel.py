@@ -4,31 +4,13 @@ from __future__ import annotations
 
 import json
 
+from sdmodels.compiler import _support
 from sdmodels.compiler._builder import KernelPlan
 
 __all__ = ["HELPERS", "generate_source"]
 
-HELPERS = (
-    "JIT_OPTIONS",
-    "f_delay_order",
-    "f_fixed_delay_order",
-    "f_integer",
-    "f_interp_hold",
-    "f_log",
-    "f_lookup",
-    "f_max",
-    "f_min",
-    "f_modulo",
-    "f_pulse",
-    "f_pulse_magnitude",
-    "f_pulse_train",
-    "f_quantum",
-    "f_ramp",
-    "f_ramp_open",
-    "f_step",
-    "f_xidz",
-    "f_zidz",
-)
+#: What generated kernels import from the jitted support module: its jit options and functions.
+HELPERS = tuple(name for name in _support.__all__ if name == "JIT_OPTIONS" or name.startswith("f_"))
 
 
 def _block(lines: list[str], indent: int) -> list[str]:
