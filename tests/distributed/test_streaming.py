@@ -57,12 +57,12 @@ def test_subscripted_per_sample_parameters(regions, tmp_path) -> None:
     xr.testing.assert_identical(comparable(ds), comparable(reference))
 
 
-def test_scenario_and_columns(decay_model) -> None:
-    params = {"residence_time": np.linspace(2.0, 12.0, 40)}
+def test_scenario_columns_and_saveper(decay_model) -> None:
+    params = {"residence_time": np.linspace(2.0, 12.0, 40), "SAVEPER": 2.0}
     reference = decay_model.run_batch(params, scenario="refill", return_columns=["stock"])
     ds = run_batch(decay_model, params, scenario="refill", return_columns=["stock"],
                    chunk_size=7)
-    assert ds.attrs["scenario"] == "refill"
+    assert ds.attrs["scenario"] == "refill" and ds.sizes["time"] == 9
     xr.testing.assert_identical(comparable(ds), comparable(reference))
 
 
