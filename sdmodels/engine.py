@@ -329,8 +329,20 @@ def run_batch(
     chunk_size: int | None = None,
     allow_out_of_range: bool | Iterable[str] = False,
     progress: bool = False,
+    scheduler: Any = None,
 ) -> xr.Dataset:
-    """Run a batch of samples; see :meth:`sdmodels.Model.run_batch`."""
+    """Run a batch of samples; see :meth:`sdmodels.Model.run_batch`.
+
+    ``scheduler`` (a scheduler address, ``"local:N"`` or a dask Client) runs the chunks on a dask
+    cluster with :func:`sdmodels.distributed.run_batch`; the result is the same.
+    """
+    if scheduler is not None:
+        from sdmodels.distributed import run_batch as run_distributed
+
+        return run_distributed(model, params, scheduler=scheduler, scenario=scenario,
+                               engine=engine, return_columns=return_columns,
+                               chunk_size=chunk_size, allow_out_of_range=allow_out_of_range,
+                               progress=progress)
     sc = model.scenario(scenario)
     base = resolve_params(model, sc, None, allow_out_of_range)
     batch, n = _per_sample(model, params, allow_out_of_range)
