@@ -91,3 +91,10 @@ def test_local_n_scheduler_starts_and_stops_its_own_cluster(ishigami, design) ->
 def test_map_chunks_on_cluster(client) -> None:
     got = dict(map_chunks(divmod, [(i, (i, 3)) for i in range(7)], scheduler=client))
     assert got == {i: divmod(i, 3) for i in range(7)}
+
+
+def test_engine_run_batch_passes_scheduler_on(client, ishigami, design, reference) -> None:
+    from sdmodels.engine import run_batch as engine_run_batch
+
+    ds = engine_run_batch(ishigami, design, scheduler=client, chunk_size=250)
+    xr.testing.assert_identical(comparable(ds), comparable(reference))
