@@ -9,6 +9,7 @@ Both return Datasets following :mod:`sdmodels.results`.
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -330,19 +331,24 @@ def run_batch(
     allow_out_of_range: bool | Iterable[str] = False,
     progress: bool = False,
     scheduler: Any = None,
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
 ) -> xr.Dataset:
     """Run a batch of samples; see :meth:`sdmodels.Model.run_batch`.
 
-    ``scheduler`` (a scheduler address, ``"local:N"`` or a dask Client) runs the chunks on a dask
-    cluster with :func:`sdmodels.distributed.run_batch`; the result is the same.
+    With ``scheduler`` (a scheduler address, ``"local:N"`` or a dask Client) the chunks run on a
+    dask cluster; with ``out`` they stream into a zarr or netCDF store as they finish. Both go
+    through :func:`sdmodels.distributed.run_batch` and give the same values as a local run.
     """
-    if scheduler is not None:
-        from sdmodels.distributed import run_batch as run_distributed
+    if scheduler is not None or out is not None:
+        from sdmodels.distributed import run_batch as run_chunked
 
-        return run_distributed(model, params, scheduler=scheduler, scenario=scenario,
-                               engine=engine, return_columns=return_columns,
-                               chunk_size=chunk_size, allow_out_of_range=allow_out_of_range,
-                               progress=progress)
+        return run_chunked(model, params, scheduler=scheduler, out=out, resume=resume,
+                           scenario=scenario, engine=engine, return_columns=return_columns,
+                           chunk_size=chunk_size, allow_out_of_range=allow_out_of_range,
+                           progress=progress)
+    if resume:
+        raise ValueError("resume=True continues a streamed run: give the store's path as out=")
     sc = model.scenario(scenario)
     base = resolve_params(model, sc, None, allow_out_of_range)
     batch, n = _per_sample(model, params, allow_out_of_range)

@@ -486,6 +486,9 @@ class Model:
         chunk_size: int | None = None,
         allow_out_of_range: bool | Iterable[str] = False,
         progress: bool = False,
+        scheduler: Any = None,
+        out: str | Path | None = None,
+        resume: bool = False,
     ) -> xr.Dataset:
         """Run a batch of parameter samples at once.
 
@@ -507,6 +510,15 @@ class Model:
             ``True``, or names of parameters whose values may leave their declared range.
         progress
             Show a progress bar over chunks.
+        scheduler
+            Run the chunks on a dask cluster: an address such as ``"tcp://host:8786"``, a
+            ``dask.distributed.Client``, or ``"local:N"`` for N local worker processes
+            (``pip install sdmodels[distributed]``). The values equal a local run's.
+        out
+            Stream the chunks into this ``.zarr`` or ``.nc`` store as they finish, so memory does
+            not grow with N; the store is marked complete only after the last chunk.
+        resume
+            Continue an interrupted streamed run kept beside ``out``: only missing chunks run.
 
         Returns
         -------
@@ -525,6 +537,9 @@ class Model:
             chunk_size=chunk_size,
             allow_out_of_range=allow_out_of_range,
             progress=progress,
+            scheduler=scheduler,
+            out=out,
+            resume=resume,
         )
 
     def compiled(self) -> Any:

@@ -109,6 +109,7 @@ def run_design(
     engine: Engine = "compiled",
     chunk_size: int | None = None,
     advance: Any = None,
+    scheduler: Any = None,
 ) -> xr.Dataset:
     """Run every row of a design under one scenario, in chunks.
 
@@ -133,12 +134,21 @@ def run_design(
         with PySD).
     advance
         Called with the number of samples done after each chunk (progress bars).
+    scheduler
+        Run the chunks on a dask cluster (an address, ``"local:N"`` or a Client); see
+        :func:`sdmodels.distributed.run_design`. The values equal a local run's.
 
     Returns
     -------
     xarray.Dataset
         The outputs with dims ``sample`` and ``time``, and the provenance attrs of the engine.
     """
+    if scheduler is not None:
+        from sdmodels.distributed import run_design as run_chunked
+
+        ds = run_chunked(model, design, outputs=list(outputs), scenario=scenario, engine=engine,
+                         chunk_size=chunk_size, advance=advance, scheduler=scheduler)
+        return _select_years(ds, _years_of(ds, years))
     values = np.asarray(design.values, dtype=np.float64)
     n = values.shape[0]
     if n == 0:
@@ -235,6 +245,7 @@ def run_mc(
     engine: Engine = "compiled",
     chunk_size: int | None = None,
     progress: bool = False,
+    scheduler: Any = None,
 ) -> xr.Dataset:
     """Monte Carlo over an uncertainty specification, one shared design for all scenarios.
 
@@ -269,6 +280,9 @@ def run_mc(
         Samples per engine call.
     progress
         Show a progress bar.
+    scheduler
+        Run on a dask cluster: an address (``"tcp://host:8786"``), ``"local:N"`` or a Client
+        (``pip install sdmodels[distributed]``). The values equal a local run's.
 
     Returns
     -------
@@ -309,11 +323,14 @@ def run_mc(
     better: dict[str, xr.Dataset] = {}
     reference_ds: xr.Dataset | None = None
     attrs: dict[str, Any] = {}
-    with progress_bar(progress, n * len(names), "Monte Carlo runs") as advance:
+    from sdmodels.distributed import scheduler_session  # imports no dask without a scheduler
+
+    with scheduler_session(scheduler) as client, \
+            progress_bar(progress, n * len(names), "Monte Carlo runs") as advance:
         for i in order:
             ds = run_design(
                 model, design, scenario=resolved[i], outputs=out_names, years=years,
-                engine=engine, chunk_size=chunk_size, advance=advance,
+                engine=engine, chunk_size=chunk_size, advance=advance, scheduler=client,
             )
             attrs = attrs or dict(ds.attrs)
             if reference_ds is None:

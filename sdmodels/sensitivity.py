@@ -283,12 +283,16 @@ def _runs(
     chunk_size: int | None,
     progress: bool,
     label: str,
+    scheduler: Any = None,
 ) -> xr.Dataset:
-    with progress_bar(progress, design.sizes["sample"], label) as advance:
+    from sdmodels.distributed import scheduler_session  # imports no dask without a scheduler
+
+    with scheduler_session(scheduler) as client, \
+            progress_bar(progress, design.sizes["sample"], label) as advance:
         ds = run_design(
             model, design, scenario=scenario, outputs=outputs,
             years="whole" if years is None else years, engine=engine,
-            chunk_size=chunk_size, advance=advance,
+            chunk_size=chunk_size, advance=advance, scheduler=client,
         )
     for out in outputs:
         extra = [dim for dim in ds[out].dims if dim not in ("sample", "time")]
@@ -342,6 +346,7 @@ def sobol(
     chunk_size: int | None = None,
     ignore_correlations: bool = False,
     progress: bool = False,
+    scheduler: Any = None,
 ) -> xr.Dataset:
     """Variance-based (Sobol) sensitivity indices of outputs, at every saved year.
 
@@ -376,6 +381,9 @@ def sobol(
         Analyse a specification with rank correlations as if its parameters were independent.
     progress
         Show a progress bar.
+    scheduler
+        Run on a dask cluster: an address (``"tcp://host:8786"``), ``"local:N"`` or a Client
+        (``pip install sdmodels[distributed]``). The values equal a local run's.
 
     Returns
     -------
@@ -392,7 +400,7 @@ def sobol(
     design, rng = sobol_design(spec, n, second_order=second_order, seed=seed)
     runs = _runs(
         model, design, scenario=scenario, outputs=out_names, years=years, engine=engine,
-        chunk_size=chunk_size, progress=progress, label="Sobol runs",
+        chunk_size=chunk_size, progress=progress, label="Sobol runs", scheduler=scheduler,
     )
     d = len(spec)
     per_output = []
@@ -496,6 +504,7 @@ def morris(
     chunk_size: int | None = None,
     ignore_correlations: bool = False,
     progress: bool = False,
+    scheduler: Any = None,
 ) -> xr.Dataset:
     """Morris elementary-effects screening of outputs, at every saved year.
 
@@ -532,7 +541,7 @@ def morris(
     )
     runs = _runs(
         model, design, scenario=scenario, outputs=out_names, years=years, engine=engine,
-        chunk_size=chunk_size, progress=progress, label="Morris runs",
+        chunk_size=chunk_size, progress=progress, label="Morris runs", scheduler=scheduler,
     )
     problem = _problem(spec)
     d, n_time = len(spec), runs.sizes["time"]

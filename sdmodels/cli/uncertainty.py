@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, interrupted, load, parse_years
+from sdmodels.distributed.cli import SchedulerOpt
 from sdmodels.errors import SDModelsError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -155,6 +156,7 @@ def mc(
     engine: EngineOpt = "compiled",
     plot: PlotOpt = None,
     no_plot: NoPlotOpt = False,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Monte Carlo over an uncertainty file, with common random numbers across scenarios.
 
@@ -186,7 +188,7 @@ def mc(
         start = time.perf_counter()
         ds = run_mc(m, spec, n=n, scenarios=scenarios, seed=seed, method=method,  # type: ignore[arg-type]
                     outputs=output, quantiles_only=quantiles_only, engine=engine,  # type: ignore[arg-type]
-                    progress=True)
+                    progress=True, scheduler=scheduler)
         elapsed = time.perf_counter() - start
         write_dataset(ds, out_path)
         return ds, out_path, plot_path, elapsed
@@ -315,6 +317,7 @@ def sobol(
     ignore_correlations: IgnoreCorrOpt = False,
     plot: PlotOpt = None,
     no_plot: NoPlotOpt = False,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Sobol sensitivity indices (S1, ST, optionally S2) of outputs at every saved year.
 
@@ -344,7 +347,8 @@ def sobol(
         ds = run_sobol(m, spec, n=n, outputs=output, years=chosen_years,
                        second_order=second_order, seed=seed, num_resamples=resamples,
                        scenario=scenario, engine=engine,  # type: ignore[arg-type]
-                       ignore_correlations=ignore_correlations, progress=True)
+                       ignore_correlations=ignore_correlations, progress=True,
+                       scheduler=scheduler)
         elapsed = time.perf_counter() - start
         write_dataset(ds, out_path)
         return ds, out_path, plot_path, elapsed
@@ -374,6 +378,7 @@ def morris(
     ignore_correlations: IgnoreCorrOpt = False,
     plot: PlotOpt = None,
     no_plot: NoPlotOpt = False,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Morris elementary-effects screening of outputs at every saved year.
 
@@ -398,7 +403,8 @@ def morris(
         ds = run_morris(m, spec, trajectories=trajectories, levels=levels, outputs=output,
                         years=chosen_years, seed=seed, scenario=scenario,
                         engine=engine,  # type: ignore[arg-type]
-                        ignore_correlations=ignore_correlations, progress=True)
+                        ignore_correlations=ignore_correlations, progress=True,
+                       scheduler=scheduler)
         elapsed = time.perf_counter() - start
         write_dataset(ds, out_path)
         return ds, out_path, plot_path, elapsed
