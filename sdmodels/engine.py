@@ -91,10 +91,7 @@ def resolve_params(
     for name, value in (params or {}).items():
         py = model.resolve_parameter(name, context="params")
         info = model.parameters.get(py) or model.controls[py]
-        if _is_time_series(value):
-            values = value.values
-        else:
-            values = value
+        values = value.values if _is_time_series(value) else value
         info.check(values, allow_out_of_range=allow_all or py in allowed, context="params")
         merged[py] = value
     return merged
@@ -189,6 +186,13 @@ def _dataset_from_arrays(
     return xr.Dataset(data, coords=coords)
 
 
+def _compiled_columns(cm: Any, columns: list[str] | None) -> list[str]:
+    """The requested outputs; by default every model variable, as PySD returns them."""
+    if columns is not None:
+        return columns
+    return [py for py in cm.outputs if py not in CONTROL_NAMES]
+
+
 def _saved_times(cm: Any, params: Mapping[str, Any]) -> np.ndarray:
     """The saved times of the compiled model under any overridden control variables."""
     controls = {py: float(v) for py, v in params.items() if py in CONTROL_NAMES}
@@ -198,7 +202,7 @@ def _saved_times(cm: Any, params: Mapping[str, Any]) -> np.ndarray:
 def _run_compiled_single(model: Model, params: Mapping[str, Any],
                          columns: list[str] | None) -> xr.Dataset:
     cm = model.compiled()
-    out = cm.run(dict(params), 1, return_columns=columns)
+    out = cm.run(dict(params), 1, return_columns=_compiled_columns(cm, columns))
     return _dataset_from_arrays(out, _saved_times(cm, params), cm.dims, sample=False)
 
 
@@ -375,7 +379,7 @@ def run_batch(
         ds = xr.concat(runs, dim="sample", join="exact").assign_coords(sample=np.arange(n))
     else:
         cm = model.compiled()
-        names = columns if columns is not None else list(cm.outputs)
+        names = _compiled_columns(cm, columns)
         time = _saved_times(cm, {**base, **batch})
         chunk = int(chunk_size) if chunk_size else _default_chunk(
             n, len(time), len(names), len(cm.defaults)

@@ -187,3 +187,11 @@ def test_control_overrides_change_the_saved_grid(decay_model, engine):
     assert batch["time"].size == 33
     assert batch["stock"].sel(sample=1, time=2026.5).item() == pytest.approx(euler_decay(2.5),
                                                                             rel=1e-12)
+
+
+def test_both_engines_return_the_same_variables(decay_model):
+    pysd, compiled = decay_model.run(engine="pysd"), decay_model.run(engine="compiled")
+    assert sorted(pysd.data_vars) == sorted(compiled.data_vars)
+    assert "time_step" not in compiled  # control variables are attrs of the run, not outputs
+    for var in pysd.data_vars:
+        np.testing.assert_allclose(compiled[var].values, pysd[var].values, rtol=1e-12)
