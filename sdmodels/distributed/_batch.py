@@ -160,7 +160,7 @@ def plan_batch(
         )
     cm = model.compiled()
     columns = eng._return_columns(model, return_columns)
-    names = tuple(columns if columns is not None else cm.outputs)
+    names = tuple(eng._compiled_columns(cm, columns))
     engine_chunk = eng._default_chunk(n, len(cm.time), len(names), len(cm.defaults))
     size = int(chunk_size) if chunk_size else default_chunk_size(n, engine_chunk)
     layout = ChunkLayout(n=n, size=min(size, n))
