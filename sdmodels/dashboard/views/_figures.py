@@ -13,7 +13,9 @@ import numpy as np
 
 from sdmodels.dashboard._text import units_label
 
-__all__ = ["FIGURE_HEIGHT", "finite_or_nan", "legend_html", "line_figure"]
+__all__ = [
+    "FIGURE_HEIGHT", "DocumentWriter", "FigureGrid", "finite_or_nan", "legend_html", "line_figure",
+]
 
 FIGURE_HEIGHT = 250
 
@@ -71,6 +73,60 @@ class DocumentWriter:
             write()
         else:
             doc.add_next_tick_callback(write)
+
+
+class FigureGrid:
+    """One figure per key output of the store, each fed by one data source, redrawn in place.
+
+    Subclasses say which columns a source has (``columns``), how a figure draws them (:meth:`draw`)
+    and where the new data come from (:meth:`data`).
+    """
+
+    columns: tuple[str, ...] = ()
+    css_class = ""
+
+    def __init__(self, store: Any) -> None:
+        from bokeh.models import ColumnDataSource
+
+        self.store = store
+        self.write = DocumentWriter()
+        self.sources: dict[str, Any] = {}
+        self.figures: list[Any] = []
+        for var in store.outputs:
+            info = store.model.variables[var]
+            fig = line_figure(info.name, info.units)
+            src = ColumnDataSource({c: [] for c in self.columns})
+            self.draw(fig, src)
+            self.sources[var] = src
+            self.figures.append(fig)
+        self.update()
+
+    def draw(self, fig: Any, src: Any) -> None:
+        """Add the glyphs of one output's figure."""
+        raise NotImplementedError
+
+    def data(self) -> dict[str, dict[str, Any]] | None:
+        """New source data by output, or ``None`` while the store has nothing to show."""
+        raise NotImplementedError
+
+    def update(self) -> None:
+        """Redraw every figure from the store."""
+        new = self.data()
+        if new is None:
+            return
+
+        def write() -> None:
+            for var, values in new.items():
+                self.sources[var].data = values
+
+        self.write(write)
+
+    def panel(self) -> Any:
+        """The figures in a three-column grid."""
+        import panel as pn
+
+        return pn.GridBox(*[pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in self.figures],
+                          ncols=3, sizing_mode="stretch_width", css_classes=[self.css_class])
 
 
 def finite_or_nan(values: Any) -> np.ndarray:

@@ -11,10 +11,9 @@ from sdmodels.dashboard._text import units_label
 from sdmodels.dashboard.store import DashboardStore
 from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR, fmt
 from sdmodels.dashboard.views._figures import (
-    DocumentWriter,
+    FigureGrid,
     finite_or_nan,
     legend_html,
-    line_figure,
 )
 
 __all__ = ["OutputPlots", "explorer_page", "kpi_html", "lever_panel"]
@@ -113,49 +112,24 @@ def kpi_html(store: DashboardStore) -> str:
     return style + '<div class="kpis">' + "".join(cards) + "</div>"
 
 
-class OutputPlots:
-    """One figure per key output: baseline (dashed black) and current settings (blue).
+class OutputPlots(FigureGrid):
+    """One figure per key output: baseline (dashed black) and current settings (blue)."""
 
-    Built once; :meth:`update` replaces the data of every line.
-    """
+    columns = ("time", "baseline", "current")
+    css_class = "explorer-plots"
 
-    def __init__(self, store: DashboardStore) -> None:
-        from bokeh.models import ColumnDataSource
+    def draw(self, fig: Any, src: Any) -> None:
+        fig.line("time", "baseline", source=src, color=BASELINE_COLOUR, line_width=2,
+                 line_dash="dashed")
+        fig.line("time", "current", source=src, color=CURRENT_COLOUR, line_width=2.5)
 
-        self.store = store
-        self.write = DocumentWriter()
-        self.sources: dict[str, ColumnDataSource] = {}
-        self.figures = []
-        for var in store.outputs:
-            info = store.model.variables[var]
-            fig = line_figure(info.name, info.units)
-            src = ColumnDataSource({"time": [], "baseline": [], "current": []})
-            fig.line("time", "baseline", source=src, color=BASELINE_COLOUR, line_width=2,
-                     line_dash="dashed")
-            fig.line("time", "current", source=src, color=CURRENT_COLOUR, line_width=2.5)
-            self.sources[var] = src
-            self.figures.append(fig)
-        self.update()
-
-    def update(self) -> None:
-        """Redraw from the store's current and baseline runs."""
+    def data(self) -> dict[str, dict[str, Any]] | None:
         ds, base = self.store.current, self.store.baseline
         if ds is None or base is None:
-            return
-        new = {var: {"time": ds["time"].values, "baseline": finite_or_nan(base[var].values),
-                     "current": finite_or_nan(ds[var].values)}
-               for var in self.sources if var in ds}
-
-        def write() -> None:
-            for var, data in new.items():
-                self.sources[var].data = data
-
-        self.write(write)
-
-    def panel(self) -> pn.GridBox:
-        """The figures in a three-column grid."""
-        return pn.GridBox(*[pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in self.figures],
-                          ncols=3, sizing_mode="stretch_width", css_classes=["explorer-plots"])
+            return None
+        return {var: {"time": ds["time"].values, "baseline": finite_or_nan(base[var].values),
+                      "current": finite_or_nan(ds[var].values)}
+                for var in self.sources if var in ds}
 
 
 def explorer_page(store: DashboardStore) -> pn.Column:

@@ -11,49 +11,35 @@ from sdmodels.dashboard._text import units_label
 from sdmodels.dashboard.store import KPI_YEARS, DashboardStore
 from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR, in_thread
 from sdmodels.dashboard.views._figures import (
-    DocumentWriter,
+    FigureGrid,
     finite_or_nan,
     legend_html,
-    line_figure,
 )
 
 __all__ = ["FanPlots", "probability_table", "uncertainty_page"]
 
 
-class FanPlots:
+class FanPlots(FigureGrid):
     """Per key output: the current settings' 5-95 % and 25-75 % bands and median, and the
-    baseline's median (dashed) and 5-95 % range (dotted). Built once, updated in place."""
+    baseline's median (dashed) and 5-95 % range (dotted)."""
 
-    _COLUMNS = ("time", "lo", "q25", "med", "q75", "hi", "b_lo", "b_med", "b_hi")
+    columns = ("time", "lo", "q25", "med", "q75", "hi", "b_lo", "b_med", "b_hi")
+    css_class = "fan-plots"
 
-    def __init__(self, store: DashboardStore) -> None:
-        from bokeh.models import ColumnDataSource
+    def draw(self, fig: Any, src: Any) -> None:
+        fig.varea("time", "lo", "hi", source=src, color=CURRENT_COLOUR, alpha=0.18)
+        fig.varea("time", "q25", "q75", source=src, color=CURRENT_COLOUR, alpha=0.35)
+        fig.line("time", "med", source=src, color=CURRENT_COLOUR, line_width=2.5)
+        fig.line("time", "b_med", source=src, color=BASELINE_COLOUR, line_width=2,
+                 line_dash="dashed")
+        for col in ("b_lo", "b_hi"):
+            fig.line("time", col, source=src, color=BASELINE_COLOUR, line_width=1,
+                     line_dash="dotted")
 
-        self.store = store
-        self.write = DocumentWriter()
-        self.sources: dict[str, ColumnDataSource] = {}
-        self.figures = []
-        for var in store.outputs:
-            info = store.model.variables[var]
-            fig = line_figure(info.name, info.units)
-            src = ColumnDataSource({c: [] for c in self._COLUMNS})
-            fig.varea("time", "lo", "hi", source=src, color=CURRENT_COLOUR, alpha=0.18)
-            fig.varea("time", "q25", "q75", source=src, color=CURRENT_COLOUR, alpha=0.35)
-            fig.line("time", "med", source=src, color=CURRENT_COLOUR, line_width=2.5)
-            fig.line("time", "b_med", source=src, color=BASELINE_COLOUR, line_width=2,
-                     line_dash="dashed")
-            for col in ("b_lo", "b_hi"):
-                fig.line("time", col, source=src, color=BASELINE_COLOUR, line_width=1,
-                         line_dash="dotted")
-            self.sources[var] = src
-            self.figures.append(fig)
-        self.update()
-
-    def update(self) -> None:
-        """Redraw from the store's Monte Carlo quantiles."""
+    def data(self) -> dict[str, dict[str, Any]] | None:
         q = self.store.mc
         if q is None:
-            return
+            return None
 
         def at(d: Any, level: float) -> Any:
             return finite_or_nan(d.sel(quantile=level).values)
@@ -65,17 +51,7 @@ class FanPlots:
                         "med": at(cur, 0.5), "q75": at(cur, 0.75), "hi": at(cur, 0.95),
                         "b_lo": at(base, 0.05), "b_med": at(base, 0.5),
                         "b_hi": at(base, 0.95)}
-
-        def write() -> None:
-            for var, data in new.items():
-                self.sources[var].data = data
-
-        self.write(write)
-
-    def panel(self) -> pn.GridBox:
-        """The figures in a three-column grid."""
-        return pn.GridBox(*[pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in self.figures],
-                          ncols=3, sizing_mode="stretch_width", css_classes=["fan-plots"])
+        return new
 
 
 def probability_table(store: DashboardStore) -> pd.DataFrame:
