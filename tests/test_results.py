@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 import xarray as xr
@@ -69,13 +67,16 @@ def test_check_writable_errors(tmp_path):
         check_writable(tmp_path / "dir.nc")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only folders")
-def test_read_only_folder(tmp_path):
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o500)
-    with pytest.raises(ResultWriteError, match="not writable"):
-        check_writable(ro / "r.nc")
+def test_unwritable_folder(tmp_path, monkeypatch):
+    """A folder the user cannot write to (simulated: tests may run as root, who can)."""
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", refuse)
+    with pytest.raises(ResultWriteError, match="is not writable .Permission denied."):
+        check_writable(tmp_path / "r.nc")
 
 
 def test_summary_table_rows_per_variable_and_scenario():
