@@ -29,6 +29,7 @@ import xarray as xr
 
 from sdmodels.engine import progress_bar
 from sdmodels.errors import SDModelsError
+from sdmodels.results import select_years
 from sdmodels.uncertainty import SamplingMethod, Seed, UncertaintySpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -148,7 +149,7 @@ def run_design(
 
         ds = run_chunked(model, design, outputs=list(outputs), scenario=scenario, engine=engine,
                          chunk_size=chunk_size, advance=advance, scheduler=scheduler)
-        return _select_years(ds, _years_of(ds, years))
+        return select_years(ds, _years_of(ds, years))
     values = np.asarray(design.values, dtype=np.float64)
     n = values.shape[0]
     if n == 0:
@@ -162,7 +163,7 @@ def run_design(
         part = model.run_batch(
             batch, scenario=scenario, engine=engine, return_columns=names, chunk_size=hi - lo,
         )
-        part = _select_years(part[names], _years_of(part, years))
+        part = select_years(part[names], _years_of(part, years))
         if template is None:
             template = part.isel(sample=0, drop=True)
             template.attrs = dict(part.attrs)
@@ -212,21 +213,6 @@ def _resolve_outputs(model: Model, outputs: Sequence[str] | None) -> list[str]:
         )
     resolved = [model.resolve(name, what="output") for name in names]
     return list(dict.fromkeys(resolved))
-
-
-def _select_years(ds: xr.Dataset, years: Iterable[float] | None) -> xr.Dataset:
-    if years is None:
-        return ds
-    wanted = [float(y) for y in years]
-    times = ds["time"].values
-    lo, hi = float(times.min()), float(times.max())
-    outside = [y for y in wanted if y < lo or y > hi]
-    if outside:
-        raise SDModelsError(
-            f"year(s) {', '.join(f'{y:g}' for y in outside)} outside the model's saved times "
-            f"[{lo:g}, {hi:g}]; choose years within them"
-        )
-    return ds.sel(time=wanted, method="nearest")
 
 
 def run_mc(

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sdmodels.errors import ResultWriteError, UnknownNameError
+from sdmodels.errors import ResultWriteError, SDModelsError, UnknownNameError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
@@ -245,10 +245,25 @@ def annotate(ds: xr.Dataset, model: Model) -> xr.Dataset:
 
 
 def select_years(ds: xr.Dataset, years: Iterable[float] | None) -> xr.Dataset:
-    """Select saved times nearest to ``years`` (all times if ``None``)."""
+    """Select the saved times nearest to ``years`` (all times if ``None``).
+
+    Raises
+    ------
+    SDModelsError
+        A year outside the saved times (nearest-time selection would silently snap to an end).
+    """
     if years is None:
         return ds
-    return ds.sel(time=list(years), method="nearest")
+    wanted = [float(y) for y in years]
+    times = ds["time"].values
+    lo, hi = float(times.min()), float(times.max())
+    outside = [y for y in wanted if y < lo or y > hi]
+    if outside:
+        raise SDModelsError(
+            f"year(s) {', '.join(f'{y:g}' for y in outside)} outside the model's saved times "
+            f"[{lo:g}, {hi:g}]; choose years within them"
+        )
+    return ds.sel(time=wanted, method="nearest")
 
 
 def summary_table(

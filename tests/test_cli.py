@@ -71,3 +71,11 @@ def test_scenarios_and_params_commands(decay_path):
     assert result.exit_code == 0
     assert "Residence Time" in result.output and "[1, 20]" in result.output
     assert "1 of 4 parameters" in result.output
+
+
+def test_years_outside_the_horizon_fail_before_running(tmp_path, decay_path):
+    result = invoke("run", str(decay_path), "--engine", "pysd", "--years", "2030,2050",
+                    "--out", str(tmp_path / "r.nc"), "--no-plot")
+    assert result.exit_code == 2
+    assert "2050 outside the model's horizon [2024, 2040]" in result.output
+    assert not (tmp_path / "r.nc").exists()

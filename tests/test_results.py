@@ -85,3 +85,12 @@ def test_summary_table_rows_per_variable_and_scenario():
         {"variable": "X", "units": "Person", "scenario": "a", "2024": 0.0, "2026": 2.0},
         {"variable": "X", "units": "Person", "scenario": "b", "2024": 3.0, "2026": 5.0},
     ]
+
+
+def test_select_years_refuses_years_outside_the_saved_times():
+    from sdmodels import SDModelsError
+    from sdmodels.results import select_years
+
+    assert select_years(small(), [2025.2])["time"].values.tolist() == [2025.0]
+    with pytest.raises(SDModelsError, match=r"2030 outside the model's saved times \[2024, 2026\]"):
+        select_years(small(), [2030])

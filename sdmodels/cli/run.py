@@ -70,6 +70,7 @@ def run(
     plot_path = None if no_plot else (plot or default_dir / f"{m.name}.png")
     try:
         check_writable(out)
+        _check_years(m, chosen_years)
         if plot_path is not None:
             _check_plot_path(plot_path)
         scenarios = scenario or list(m.scenarios) or [None]
@@ -99,6 +100,17 @@ def run(
     if plot_path is not None:
         save_figure(scenario_lines(ds, variables), plot_path)
         console.print(f"chart written to [bold]{plot_path}[/]")
+
+
+def _check_years(model, years: list[float] | None) -> None:  # noqa: ANN001 - sdmodels.Model
+    """Refuse summary years outside the model's horizon before anything runs."""
+    if not years:
+        return
+    lo, hi = model.controls["initial_time"].value, model.controls["final_time"].value
+    outside = [y for y in years if y < lo or y > hi]
+    if outside:
+        fail(f"--years {', '.join(f'{y:g}' for y in outside)} outside the model's horizon "
+             f"[{lo:g}, {hi:g}]; choose years within it")
 
 
 def _compile_with_status(model) -> None:  # noqa: ANN001 - sdmodels.Model
