@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
     from sdmodels.scenarios import Scenario
 
-__all__ = ["run_scenarios", "run_batch", "choose_engine", "resolve_params", "progress_bar"]
+__all__ = ["choose_engine", "progress_bar", "resolve_params", "run_batch", "run_scenarios"]
 
 _ENGINES = ("auto", "compiled", "pysd")
 #: Rough working-memory budget of one chunk of the compiled engine.
@@ -340,76 +340,14 @@ def run_batch(
 ) -> xr.Dataset:
     """Run a batch of samples; see :meth:`sdmodels.Model.run_batch`.
 
-    With ``scheduler`` (a scheduler address, ``"local:N"`` or a dask Client) the chunks run on a
-    dask cluster; with ``out`` they stream into a zarr or netCDF store as they finish. Both go
-    through :func:`sdmodels.distributed.run_batch` and give the same values as a local run.
+    Every batch runs chunk by chunk through :func:`sdmodels.distributed.run_batch`: in this
+    process and into memory by default, on a dask cluster with ``scheduler`` (a scheduler
+    address, ``"local:N"`` or a dask Client), into a zarr or netCDF store with ``out``. The
+    values are the same in every case.
     """
-    if scheduler is not None or out is not None:
-        from sdmodels.distributed import run_batch as run_chunked
+    from sdmodels.distributed import run_batch as run_chunked
 
-        return run_chunked(model, params, scheduler=scheduler, out=out, resume=resume,
-                           scenario=scenario, engine=engine, return_columns=return_columns,
-                           chunk_size=chunk_size, allow_out_of_range=allow_out_of_range,
-                           progress=progress)
-    if resume:
-        raise ValueError("resume=True continues a streamed run: give the store's path as out=")
-    sc = model.scenario(scenario)
-    base = resolve_params(model, sc, None, allow_out_of_range)
-    batch, n = _per_sample(model, params, allow_out_of_range)
-    if chunk_size is not None and int(chunk_size) < 1:
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
-    columns = _return_columns(model, return_columns)
-    chosen = choose_engine(model, engine)
-    varying = {py: v for py, v in batch.items() if isinstance(v, np.ndarray)
-               and v.ndim > np.ndim(model.variables[py].value)}
-
-    def sample_params(lo: int, hi: int) -> dict[str, Any]:
-        merged = {**base, **batch}
-        for py, v in varying.items():
-            merged[py] = v[lo:hi]
-        return merged
-
-    if chosen == "pysd":
-        runs = []
-        with progress_bar(progress, n, "PySD runs") as advance:
-            for i in range(n):
-                one = {py: (v[0] if py in varying else v) for py, v in sample_params(i, i + 1).items()}
-                runs.append(_run_pysd(model, one, columns))
-                advance()
-        ds = xr.concat(runs, dim="sample", join="exact").assign_coords(sample=np.arange(n))
-    else:
-        cm = model.compiled()
-        names = _compiled_columns(cm, columns)
-        time = _saved_times(cm, {**base, **batch})
-        chunk = int(chunk_size) if chunk_size else _default_chunk(
-            n, len(time), len(names), len(cm.defaults)
-        )
-        out: dict[str, np.ndarray] = {}
-        with progress_bar(progress and n > chunk, n, "samples") as advance:
-            for lo in range(0, n, chunk):
-                hi = min(n, lo + chunk)
-                part = cm.run(sample_params(lo, hi), hi - lo, return_columns=names)
-                for py, arr in part.items():
-                    if py not in out:
-                        out[py] = np.empty((n, *arr.shape[1:]), dtype=arr.dtype)
-                    out[py][lo:hi] = arr
-                advance(hi - lo)
-        ds = _dataset_from_arrays(out, time, cm.dims, sample=True)
-        ds = ds.assign_coords(sample=np.arange(n))
-    scalar_varying = {py: v for py, v in varying.items() if v.ndim == 1}
-    if scalar_varying:
-        ds["design"] = xr.DataArray(
-            np.column_stack(list(scalar_varying.values())),
-            dims=("sample", "parameter"),
-            coords={"parameter": list(scalar_varying)},
-            attrs={"long_name": "per-sample parameter values",
-                   "names": json.dumps({py: model.variables[py].name for py in scalar_varying})},
-        )
-    ds.attrs = provenance(
-        model,
-        engine=chosen,
-        scenarios=json.dumps({sc.name: sc.to_dict()}, sort_keys=True),
-        scenario=sc.name,
-        n_samples=n,
-    )
-    return annotate(ds, model)
+    return run_chunked(model, params, scheduler=scheduler, out=out, resume=resume,
+                       scenario=scenario, engine=engine, return_columns=return_columns,
+                       chunk_size=chunk_size, allow_out_of_range=allow_out_of_range,
+                       progress=progress)

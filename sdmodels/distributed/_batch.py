@@ -25,6 +25,7 @@ from sdmodels.distributed._store import (
     ResultStore,
     open_result,
     output_specs,
+    partial_path,
 )
 from sdmodels.distributed._task import BatchTask
 from sdmodels.errors import SDModelsError
@@ -112,6 +113,53 @@ def default_chunk_size(n: int, engine_chunk: int) -> int:
     return int(max(1, min(engine_chunk, max(_MIN_CHUNK, -(-n // _TARGET_CHUNKS)))))
 
 
+#: PySD runs one sample at a time (about a second each on the NHS model): small chunks keep
+#: progress bars moving and spread the work over a cluster's workers.
+_PYSD_CHUNK = 4
+
+
+def _first_sample(
+    model: Model, chosen: str, params: Mapping[str, Any], columns: list[str] | None
+) -> tuple[xr.Dataset, tuple[str, ...]]:
+    """Run the first sample with the chosen engine: its Dataset (dims ``sample`` of length 1,
+    ``time``, subscripts) and the names of the outputs every chunk returns."""
+    from sdmodels import engine as eng
+
+    if chosen == "pysd":
+        one = eng._run_pysd(model, params, columns)
+        names = tuple(str(v) for v in one.data_vars)
+        return one.expand_dims(sample=1).transpose("sample", "time", ...), names
+    cm = model.compiled()
+    names = tuple(eng._compiled_columns(cm, columns))
+    arrays = cm.run(dict(params), 1, return_columns=list(names))
+    ds = eng._dataset_from_arrays(arrays, eng._saved_times(cm, params), cm.dims, sample=True)
+    return ds, names
+
+
+def _time_indices(saved: np.ndarray, years: Iterable[float] | str | None) -> tuple[int, ...] | None:
+    """Indices of the saved times kept for ``years``: ``None`` or ``"all"`` (every saved time),
+    ``"whole"`` (saved times on whole years) or years (the nearest saved time to each).
+
+    Raises
+    ------
+    SDModelsError
+        A year outside the saved times, or an unknown option.
+    """
+    from sdmodels.results import select_years
+
+    if years is None:
+        return None
+    if isinstance(years, str):
+        if years == "all":
+            return None
+        if years != "whole":
+            raise SDModelsError(f"years must be a list of years, 'all' or 'whole', got {years!r}")
+        whole = np.flatnonzero(np.isclose(saved, np.round(saved)))
+        return tuple(int(i) for i in whole) if len(whole) else None
+    index = xr.Dataset(coords={"time": saved}).assign(i=("time", np.arange(len(saved))))
+    return tuple(int(i) for i in select_years(index, years)["i"].values)
+
+
 def plan_batch(
     model: Model,
     params: Mapping[str, Any],
@@ -121,59 +169,83 @@ def plan_batch(
     return_columns: Sequence[str] | None = None,
     chunk_size: int | None = None,
     allow_out_of_range: bool | Iterable[str] = False,
+    years: Iterable[float] | str | None = None,
+    chunk_default: str = "spread",
 ) -> BatchPlan:
     """Resolve and validate a batch on the driver and split it into chunks.
 
-    Parameters are those of :meth:`sdmodels.Model.run_batch`.
+    Parameters are those of :meth:`sdmodels.Model.run_batch`, and:
+
+    years
+        Keep only these saved times: ``None`` or ``"all"`` (every one), ``"whole"`` (those on
+        whole years) or years (the nearest saved time to each). Chunks are cut down where they
+        run, so only what is kept travels and is held.
+    chunk_default
+        Without ``chunk_size``: ``"spread"`` (about 64 chunks, for a cluster's workers, progress
+        bars and stores) or ``"memory"`` (as large as the engine's memory budget allows, for an
+        in-memory run in this process).
 
     Raises
     ------
     SDModelsError
-        Invalid parameters or options (as :meth:`sdmodels.Model.run_batch` raises them), or a
-        model that only PySD can run (the chunked path needs the compiled engine).
+        Invalid parameters or options (as :meth:`sdmodels.Model.run_batch` raises them).
     """
     from sdmodels import engine as eng
+    from sdmodels.distributed._task import register
+    from sdmodels.results import annotate, provenance
 
-    if engine == "pysd":
-        raise SDModelsError(
-            "running in chunks (scheduler= or out=) uses the compiled engine; use "
-            "engine='compiled' or 'auto', or run PySD without scheduler/out"
-        )
+    if chunk_size is not None and (isinstance(chunk_size, bool) or int(chunk_size) < 1):
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
     sc = model.scenario(scenario)
     base = eng.resolve_params(model, sc, None, allow_out_of_range)
     batch, n = eng._per_sample(model, params, allow_out_of_range)
-    if chunk_size is not None and (isinstance(chunk_size, bool) or int(chunk_size) < 1):
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    columns = eng._return_columns(model, return_columns)
+    chosen = eng.choose_engine(model, engine)
     varying = {py: v for py, v in batch.items() if isinstance(v, np.ndarray)
                and v.ndim > np.ndim(model.variables[py].value)}
     shared = {**base, **{py: v for py, v in batch.items() if py not in varying}}
-    # The first sample, run by the engine itself, fixes variables, coordinates and attrs.
-    first = {py: (v[:1] if py in varying else v) for py, v in batch.items()}
-    template = eng.run_batch(model, first, scenario=sc, engine=engine,
-                             return_columns=return_columns, chunk_size=1,
-                             allow_out_of_range=allow_out_of_range)
-    if template.attrs.get("engine") != "compiled":
-        raise SDModelsError(
-            f"{model.path.name}: running in chunks (scheduler= or out=) needs the compiled engine, "
-            "which does not support this model; run it without scheduler/out, or with "
-            "engine='pysd' in a loop of your own"
+    # The first sample fixes variables, saved times, coordinates and attrs of the result.
+    first, names = _first_sample(model, chosen, {**shared, **{py: v[0] for py, v in varying.items()}},
+                                 columns)
+    times = _time_indices(first["time"].values, years)
+    if times is not None:
+        first = first.isel(time=list(times))
+    scalar_varying = [py for py, v in varying.items() if v.ndim == 1]
+    if scalar_varying:
+        first["design"] = xr.DataArray(
+            np.array([[varying[py][0] for py in scalar_varying]]),
+            dims=("sample", "parameter"),
+            coords={"parameter": scalar_varying},
+            attrs={"long_name": "per-sample parameter values",
+                   "names": json.dumps({py: model.variables[py].name for py in scalar_varying})},
         )
-    cm = model.compiled()
-    columns = eng._return_columns(model, return_columns)
-    names = tuple(eng._compiled_columns(cm, columns))
-    engine_chunk = eng._default_chunk(n, len(cm.time), len(names), len(cm.defaults))
-    size = int(chunk_size) if chunk_size else default_chunk_size(n, engine_chunk)
+    first.attrs = provenance(
+        model, engine=chosen, scenarios=json.dumps({sc.name: sc.to_dict()}, sort_keys=True),
+        scenario=sc.name, n_samples=n,
+    )
+    template = annotate(first, model)
+    if chunk_size:
+        size = int(chunk_size)
+    elif chosen == "pysd":
+        size = _PYSD_CHUNK
+    else:
+        cm = model.compiled()
+        engine_chunk = eng._default_chunk(n, len(first["time"]), len(names), len(cm.defaults))
+        size = engine_chunk if chunk_default == "memory" else default_chunk_size(n, engine_chunk)
     layout = ChunkLayout(n=n, size=min(size, n))
+    register(model, compiled=chosen == "compiled")
     task = BatchTask(
         model_path=str(model.path),
         model_sha256=model.hash,
         model_bytes=Path(model.path).read_bytes(),
         shared=shared,
         columns=names,
+        engine=chosen,
+        times=times,
     )
     fingerprint = _fingerprint(
-        model.hash, json.dumps(sc.to_dict(), sort_keys=True, default=str), shared, varying,
-        names, layout.n, layout.size,
+        model.hash, chosen, json.dumps(sc.to_dict(), sort_keys=True, default=str), shared, varying,
+        names, times, layout.n, layout.size,
     )
     return BatchPlan(task=task, varying=varying, layout=layout, template=template,
                      columns=names, fingerprint=fingerprint)
@@ -248,6 +320,9 @@ def execute(
     store: ResultStore | None = None
     if out is not None:
         out = Path(out)  # checked writable; the partial store goes to the same folder
+        if resume and _finished(out, plan.fingerprint):
+            (advance or (lambda k: None))(plan.layout.n)
+            return open_result(out), 0
         if resume:
             store = ResultStore.open(out, plan.fingerprint)
         if store is None:
@@ -280,6 +355,19 @@ def execute(
         if store is not None:
             store.close()
     return open_result(path), ran
+
+
+def _finished(out: Path, fingerprint: str) -> bool:
+    """Whether ``out`` already holds the complete result of this very run (nothing to resume)."""
+    from sdmodels.distributed._store import store_status
+
+    if partial_path(out).exists() or not out.exists():
+        return False
+    try:
+        status = store_status(out)
+    except SDModelsError:
+        return False
+    return status.complete and status.fingerprint == fingerprint
 
 
 def _check_early(scheduler: Any, out: str | os.PathLike[str] | None) -> None:
@@ -333,7 +421,8 @@ def run_batch(
         memory then does not grow with N, and the returned Dataset reads from the file lazily.
     resume
         With ``out``: continue the interrupted run kept in ``<out>.partial`` (only its missing
-        chunks are run). Starts afresh if there is none.
+        chunks are run). Starts afresh if there is none; returns ``out`` as it is if it already
+        holds the complete result of this same run.
     scenario, engine, return_columns, allow_out_of_range
         As for :meth:`sdmodels.Model.run_batch`.
     chunk_size
@@ -367,12 +456,16 @@ def run_batch(
     >>> ds["y"].sizes["sample"]
     1000
     """
+    if resume and out is None:
+        raise ValueError("resume=True continues a streamed run: give the store's path as out=")
     _check_early(scheduler, out)
+    in_memory_here = scheduler is None and out is None
     plan = plan_batch(model, params, scenario=scenario, engine=engine,
                       return_columns=return_columns, chunk_size=chunk_size,
-                      allow_out_of_range=allow_out_of_range)
+                      allow_out_of_range=allow_out_of_range,
+                      chunk_default="memory" if in_memory_here else "spread")
     ds, _ = execute(plan, scheduler=scheduler, out=out, resume=resume, retries=retries,
-                    progress=progress)
+                    progress=progress and plan.layout.n_chunks > 1)
     return ds
 
 
@@ -382,6 +475,7 @@ def run_design(
     *,
     outputs: Sequence[str],
     scenario: str | Scenario | None = None,
+    years: Iterable[float] | str | None = None,
     engine: Engine = "compiled",
     chunk_size: int | None = None,
     advance: Callable[[int], Any] | None = None,
@@ -390,9 +484,7 @@ def run_design(
     resume: bool = False,
     retries: int = 2,
 ) -> xr.Dataset:
-    """Run every row of a design, as :func:`sdmodels.montecarlo.run_design` does, in chunks.
-
-    The entry point of Monte Carlo, Sobol and Morris runs on a cluster.
+    """Run every row of a design in chunks: the runs behind Monte Carlo, Sobol and Morris.
 
     Parameters
     ----------
@@ -402,8 +494,13 @@ def run_design(
         Parameter values, dims ``sample`` and ``parameter`` (Python names).
     outputs
         Python names of the outputs to keep.
-    scenario, engine, chunk_size
-        As for :func:`run_batch`.
+    scenario
+        The scenario the samples start from.
+    years
+        Keep only some saved times: ``None``/``"all"``, ``"whole"`` or years (nearest saved
+        time); see :func:`plan_batch`. Cut down chunk by chunk, where the chunk ran.
+    engine, chunk_size
+        As for :func:`run_batch` (default chunks: about 64 of at least 256 samples; 4 with PySD).
     advance
         Called with the number of samples of each chunk received (progress bars).
     scheduler, out, resume, retries
@@ -413,13 +510,15 @@ def run_design(
     -------
     xarray.Dataset
         The outputs with dims ``sample`` (the design's coordinate) and ``time``, and the
-        engine's provenance attrs.
+        engine's provenance attrs; lazily read from ``out`` if given.
     """
     values = np.asarray(design.values, dtype=np.float64)
+    if values.ndim != 2 or values.shape[0] == 0:
+        raise SDModelsError("the design has no samples: nothing to run")
     params = {str(p): values[:, j] for j, p in enumerate(design["parameter"].values)}
     _check_early(scheduler, out)
     plan = plan_batch(model, params, scenario=scenario, engine=engine,
-                      return_columns=list(outputs), chunk_size=chunk_size)
+                      return_columns=list(outputs), chunk_size=chunk_size, years=years)
     ds, _ = execute(plan, scheduler=scheduler, out=out, resume=resume, retries=retries,
                     advance=advance)
     result = ds[list(outputs)].assign_coords(sample=design["sample"].values)

@@ -1,14 +1,17 @@
-"""The work of one chunk, as run in a worker process.
+"""The work of one chunk, as run in a worker process (or in this one).
 
 A :class:`BatchTask` carries the model file (path, content hash and bytes) and the parameters
-shared by every sample, never numba objects: each worker process compiles the kernel, or loads it
-from the on-disk cache, once per model hash and keeps it in :data:`_COMPILED`.
+shared by every sample, never numba or PySD objects: each worker process compiles the kernel (or
+loads it from the on-disk cache), or loads the model for PySD, once per model hash and keeps it in
+:data:`_COMPILED` / :data:`_MODELS`. The driver registers its own objects there
+(:func:`register`), so that chunks run in the driver's process reuse them.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +19,21 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BatchTask", "compiled_model"]
+__all__ = ["BatchTask", "compiled_model", "loaded_model", "register"]
 
 #: Compiled kernels of this process, by model SHA-256.
 _COMPILED: dict[str, Any] = {}
+#: Loaded models (for PySD runs) of this process, by model SHA-256.
+_MODELS: dict[str, Any] = {}
+#: A PySD model object is stateful: one run at a time per process (threaded dask workers).
+_PYSD_LOCK = threading.Lock()
+
+
+def register(model: Any, *, compiled: bool) -> None:
+    """Let chunks run in this process use ``model`` (and its kernel) instead of loading them."""
+    _MODELS.setdefault(model.hash, model)
+    if compiled:
+        _COMPILED.setdefault(model.hash, model.compiled())
 
 
 def _local_model_file(path: str, sha256: str, content: bytes) -> Path:
@@ -50,9 +64,20 @@ def compiled_model(path: str, sha256: str, content: bytes) -> Any:
     return cm
 
 
+def loaded_model(path: str, sha256: str, content: bytes) -> Any:
+    """The :class:`~sdmodels.Model` of a model file (PySD translation cached), once per process."""
+    model = _MODELS.get(sha256)
+    if model is None:
+        from sdmodels.model import load_model
+
+        model = load_model(_local_model_file(path, sha256, content))
+        _MODELS[sha256] = model
+    return model
+
+
 @dataclass(frozen=True)
 class BatchTask:
-    """Run a slice of a batch with the compiled engine.
+    """Run a slice of a batch with the compiled engine (all samples at once) or PySD (one by one).
 
     Attributes
     ----------
@@ -66,6 +91,11 @@ class BatchTask:
         Parameters common to every sample (scenario overrides, broadcast scalars), by Python name.
     columns
         Outputs to return, by Python name.
+    engine
+        ``"compiled"`` or ``"pysd"``.
+    times
+        Indices of the saved times to return (``None``: all), so that only what is kept travels
+        back to the driver.
     """
 
     model_path: str
@@ -73,9 +103,32 @@ class BatchTask:
     model_bytes: bytes = field(repr=False)
     shared: Mapping[str, Any]
     columns: tuple[str, ...]
+    engine: str = "compiled"
+    times: tuple[int, ...] | None = None
 
     def __call__(self, varying: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
-        """Integrate ``n`` samples; ``varying`` holds this chunk's rows of the per-sample values."""
-        cm = compiled_model(self.model_path, self.model_sha256, self.model_bytes)
-        params = {**self.shared, **varying}
-        return cm.run(params, n, return_columns=list(self.columns))
+        """Integrate ``n`` samples; ``varying`` holds this chunk's rows of the per-sample values.
+
+        Returns arrays of shape ``(n, time, *subscripts)`` by output name.
+        """
+        if self.engine == "pysd":
+            out = self._run_pysd(varying, n)
+        else:
+            cm = compiled_model(self.model_path, self.model_sha256, self.model_bytes)
+            out = cm.run({**self.shared, **varying}, n, return_columns=list(self.columns))
+        if self.times is not None:
+            keep = list(self.times)
+            out = {name: np.ascontiguousarray(arr[:, keep]) for name, arr in out.items()}
+        return out
+
+    def _run_pysd(self, varying: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+        from sdmodels.engine import _run_pysd
+
+        model = loaded_model(self.model_path, self.model_sha256, self.model_bytes)
+        runs = []
+        with _PYSD_LOCK:
+            for i in range(n):
+                params = {**self.shared, **{py: v[i] for py, v in varying.items()}}
+                runs.append(_run_pysd(model, params, list(self.columns)))
+        return {name: np.stack([np.asarray(r[name].values) for r in runs])
+                for name in self.columns}
