@@ -19,17 +19,20 @@ sample ``i`` of scenario ``s`` and sample ``i`` of the baseline share every unce
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Iterable, Sequence
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sdmodels.distributed._batch import run_design
 from sdmodels.engine import progress_bar
 from sdmodels.errors import SDModelsError
-from sdmodels.results import select_years
 from sdmodels.uncertainty import SamplingMethod, Seed, UncertaintySpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,6 +45,7 @@ __all__ = [
     "DEFAULT_QUANTILES",
     "SDAccessor",
     "better_direction",
+    "output_variables",
     "prob_better",
     "quantiles",
     "run_design",
@@ -61,7 +65,9 @@ _HIGHER_IS_BETTER = re.compile(
     r"productivity|agility|capability|morale|motivation|engagement|staff|workforce"
 )
 
-_CHUNK_TARGET = 20  # aim for about this many progress steps per scenario
+#: Bytes of samples read at a time when quantiles and probabilities are computed from a result
+#: too large to hold (a streamed one): blocks of saved times, each over every sample.
+_BLOCK_BYTES = 64 * 2**20
 
 
 def better_direction(name: str) -> Literal[1, -1] | None:
@@ -84,124 +90,6 @@ def better_direction(name: str) -> Literal[1, -1] | None:
     if _HIGHER_IS_BETTER.search(key):
         return 1
     return None
-
-
-def _chunks(n: int, chunk_size: int | None, engine: str = "compiled") -> list[tuple[int, int]]:
-    """Sample ranges of about 20 progress steps (at least 256 samples each), or of 4
-    samples with PySD, which takes about a second a run on the NHS model."""
-    if chunk_size is not None and (isinstance(chunk_size, bool) or int(chunk_size) < 1):
-        raise SDModelsError(f"chunk_size must be a positive integer, got {chunk_size!r}")
-    if chunk_size:
-        size = int(chunk_size)
-    elif engine == "pysd":
-        size = 4
-    else:
-        size = max(256, -(-n // _CHUNK_TARGET))
-    return [(lo, min(n, lo + size)) for lo in range(0, n, size)]
-
-
-def run_design(
-    model: Model,
-    design: xr.DataArray,
-    *,
-    scenario: str | Scenario | None = None,
-    outputs: Sequence[str],
-    years: Iterable[float] | Literal["all", "whole"] | None = None,
-    engine: Engine = "compiled",
-    chunk_size: int | None = None,
-    advance: Any = None,
-    scheduler: Any = None,
-) -> xr.Dataset:
-    """Run every row of a design under one scenario, in chunks.
-
-    Parameters
-    ----------
-    model
-        The model.
-    design
-        Parameter values, dims ``sample`` and ``parameter`` (Python names).
-    scenario
-        The scenario the samples start from.
-    outputs
-        Python names of the outputs to keep.
-    years
-        Keep only the saved times nearest these years; ``None`` or ``"all"`` keeps every saved
-        time, ``"whole"`` the saved times on whole years. Selected chunk by chunk, so memory
-        holds only what is kept.
-    engine
-        Passed to :meth:`sdmodels.Model.run_batch`.
-    chunk_size
-        Samples per call of the engine (default: about 20 chunks of at least 256 samples; 4
-        with PySD).
-    advance
-        Called with the number of samples done after each chunk (progress bars).
-    scheduler
-        Run the chunks on a dask cluster (an address, ``"local:N"`` or a Client); see
-        :func:`sdmodels.distributed.run_design`. The values equal a local run's.
-
-    Returns
-    -------
-    xarray.Dataset
-        The outputs with dims ``sample`` and ``time``, and the provenance attrs of the engine.
-    """
-    if scheduler is not None:
-        from sdmodels.distributed import run_design as run_chunked
-
-        ds = run_chunked(model, design, outputs=list(outputs), scenario=scenario, engine=engine,
-                         chunk_size=chunk_size, advance=advance, scheduler=scheduler)
-        return select_years(ds, _years_of(ds, years))
-    values = np.asarray(design.values, dtype=np.float64)
-    n = values.shape[0]
-    if n == 0:
-        raise SDModelsError("the design has no samples: nothing to run")
-    params = [str(p) for p in design["parameter"].values]
-    names = list(outputs)
-    filled: dict[str, np.ndarray] = {}
-    template: xr.Dataset | None = None
-    for lo, hi in _chunks(n, chunk_size, engine):
-        batch = {py: values[lo:hi, j] for j, py in enumerate(params)}
-        part = model.run_batch(
-            batch, scenario=scenario, engine=engine, return_columns=names, chunk_size=hi - lo,
-        )
-        part = select_years(part[names], _years_of(part, years))
-        if template is None:
-            template = part.isel(sample=0, drop=True)
-            template.attrs = dict(part.attrs)
-            for var in names:
-                da = part[var].transpose("sample", ...)
-                filled[var] = np.empty((n, *da.shape[1:]), dtype=da.dtype)
-        for var in names:
-            filled[var][lo:hi] = part[var].transpose("sample", ...).values
-        if advance is not None:
-            advance(hi - lo)
-    data = {}
-    for var in names:
-        da = template[var]  # type: ignore[index]
-        data[var] = xr.DataArray(
-            filled[var], dims=("sample", *da.dims),
-            coords={**dict(da.coords.items()), "sample": design["sample"].values},
-            attrs=da.attrs,
-        )
-    ds = xr.Dataset(data)
-    ds.attrs = template.attrs  # type: ignore[union-attr]
-    return ds
-
-
-def _years_of(
-    ds: xr.Dataset, years: Iterable[float] | Literal["all", "whole"] | None
-) -> list[float] | None:
-    """Resolve a ``years`` option against the saved times of ``ds`` (``None``: all)."""
-    if years is None:
-        return None
-    if isinstance(years, str):
-        if years == "all":
-            return None
-        if years != "whole":
-            raise SDModelsError(f"years must be a list of years, 'all' or 'whole', got {years!r}")
-        times = ds["time"].values
-        whole = times[np.isclose(times, np.round(times))]
-        return [float(t) for t in whole] if len(whole) else None
-    return [float(y) for y in years]
 
 
 def _resolve_outputs(model: Model, outputs: Sequence[str] | None) -> list[str]:
@@ -232,6 +120,8 @@ def run_mc(
     chunk_size: int | None = None,
     progress: bool = False,
     scheduler: Any = None,
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
 ) -> xr.Dataset:
     """Monte Carlo over an uncertainty specification, one shared design for all scenarios.
 
@@ -246,7 +136,8 @@ def run_mc(
     scenarios
         Scenario names, files or objects; ``None`` runs the model's defaults only.
     seed
-        Seed of the design; ``0`` is a seed. ``None`` draws one and records it.
+        Seed of the design; ``0`` is a seed. ``None`` draws one and records it (and, with
+        ``resume``, reuses the one recorded by the interrupted run).
     method
         ``"random"``, ``"lhs"`` (default) or ``"sobol"``.
     outputs
@@ -263,12 +154,23 @@ def run_mc(
     engine
         ``"compiled"`` (default), ``"auto"`` or ``"pysd"``.
     chunk_size
-        Samples per engine call.
+        Samples per engine call (per task on a cluster).
     progress
         Show a progress bar.
     scheduler
         Run on a dask cluster: an address (``"tcp://host:8786"``), ``"local:N"`` or a Client
         (``pip install sdmodels[distributed]``). The values equal a local run's.
+    out
+        Write the result to this ``.nc`` or ``.zarr`` path while running, so that memory does
+        not grow with ``n``: each scenario's samples stream chunk by chunk into a store of its
+        own (kept in the folder ``<out>.parts``), quantiles and probabilities are computed from
+        those stores block by block, and the combined result is written to ``<out>.partial``,
+        which becomes ``out`` only when complete. The returned Dataset then reads from ``out``
+        lazily. An interrupted run leaves ``out`` as it was.
+    resume
+        With ``out``: continue an interrupted run from what ``<out>.parts`` holds (finished
+        scenarios and chunks are not run again). Without it, an earlier run's parts are
+        discarded.
 
     Returns
     -------
@@ -283,7 +185,8 @@ def run_mc(
     Raises
     ------
     SDModelsError
-        Invalid options; errors of the engine (unknown outputs, out-of-range values).
+        Invalid options; errors of the engine (unknown outputs, out-of-range values); an
+        unwritable ``out``; ``resume`` with inputs other than the interrupted run's.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise SDModelsError(f"n must be a positive integer, got {n!r}")
@@ -292,6 +195,8 @@ def run_mc(
             f"the uncertainty specification was validated against another model file "
             f"({spec.model_name}); load it again with this model"
         )
+    if resume and out is None:
+        raise SDModelsError("resume=True continues a run written to a file: give its path as out=")
     levels = _check_levels(quantile_levels)
     out_names = _resolve_outputs(model, outputs)
     resolved = [model.scenario(s) for s in (list(scenarios) if scenarios else [None])]
@@ -302,8 +207,11 @@ def run_mc(
     if ref not in names:
         raise SDModelsError(f"reference scenario {ref!r} is not among the scenarios run: {names}")
     order = [names.index(ref)] + [i for i in range(len(names)) if names[i] != ref]
+    parts = None if out is None else _Parts(out, resume=resume)
 
-    design = spec.sample(n, method=method, seed=seed)
+    design = spec.sample(n, method=method, seed=seed if parts is None else parts.seed(seed))
+    if parts is not None:
+        parts.record(seed=design.attrs["seed"])
     directed = [o for o in out_names if better_direction(o) is not None]
     per_scenario: dict[str, xr.Dataset] = {}
     better: dict[str, xr.Dataset] = {}
@@ -317,29 +225,19 @@ def run_mc(
             ds = run_design(
                 model, design, scenario=resolved[i], outputs=out_names, years=years,
                 engine=engine, chunk_size=chunk_size, advance=advance, scheduler=client,
+                out=None if parts is None else parts.path(i, names[i]), resume=resume,
             )
             attrs = attrs or dict(ds.attrs)
             if reference_ds is None:
                 reference_ds = ds
             better[names[i]] = _prob_better_one(ds, reference_ds, directed)
-            per_scenario[names[i]] = (
-                _quantiles(ds, levels) if quantiles_only else ds
-            )
+            per_scenario[names[i]] = _quantiles(ds, levels) if quantiles_only else ds
     scen_index = pd.Index(names, name="scenario")
-    result = xr.concat([per_scenario[s] for s in names], dim=scen_index, join="exact")
-    if directed:
-        pb = xr.concat([better[s] for s in names], dim=scen_index, join="exact")
-        result["prob_better"] = pb.to_array("output").transpose("output", "scenario", "time")
-        result["prob_better"].attrs = {
-            "long_name": f"share of samples in which the scenario is better than {ref!r}",
-            "direction": json.dumps({o: better_direction(o) for o in directed}),
-        }
-    result["design"] = design
-    definitions = {s.name: s.to_dict() for s in resolved}
-    attrs.pop("scenario", None)
+    for key in ("scenario", "complete", "chunk_size", "n_chunks", "run_fingerprint"):
+        attrs.pop(key, None)
     attrs.update(
         analysis="monte_carlo",
-        scenarios=json.dumps(definitions, sort_keys=True),
+        scenarios=json.dumps({s.name: s.to_dict() for s in resolved}, sort_keys=True),
         reference_scenario=ref,
         n_samples=int(n),
         sampler=method,
@@ -349,10 +247,116 @@ def run_mc(
         common_random_numbers=1,
         quantiles_only=int(bool(quantiles_only)),
     )
+    extra = {"design": design}
+    if directed:
+        pb = xr.concat([better[s] for s in names], dim=scen_index, join="exact")
+        extra["prob_better"] = pb.to_array("output").transpose("output", "scenario", "time")
+        extra["prob_better"].attrs = {
+            "long_name": f"share of samples in which the scenario is better than {ref!r}",
+            "direction": json.dumps({o: better_direction(o) for o in directed}),
+        }
+    if parts is not None and not quantiles_only:
+        return _open(parts.combine(per_scenario, names, extra, attrs))
+    if parts is not None and reference_ds is not None:
+        reference_ds.close()  # the quantiles are in memory; the stores go
+    result = xr.concat([per_scenario[s] for s in names], dim=scen_index, join="exact")
+    for key, value in extra.items():
+        result[key] = value
     result.attrs = attrs
     for var in out_names:
         result[var].attrs = dict(per_scenario[names[0]][var].attrs)
+    if parts is not None:
+        from sdmodels.results import write_dataset
+
+        write_dataset(result, parts.out)
+        parts.remove()
     return result
+
+
+def _open(path: Path) -> xr.Dataset:
+    from sdmodels.distributed import open_result
+
+    return open_result(path)
+
+
+class _Parts:
+    """The per-scenario stores of a Monte Carlo streamed to ``out``, in the folder
+    ``<out>.parts`` until the combined result is complete.
+
+    The folder also records the design's seed (``run.json``), so that a resumed run without a
+    seed draws the same design. Each store carries its run's fingerprint, so resuming with other
+    inputs is refused rather than mixed in.
+    """
+
+    def __init__(self, out: str | os.PathLike[str], *, resume: bool) -> None:
+        from sdmodels.results import check_writable
+
+        self.out = check_writable(out)
+        self.folder = self.out.with_name(self.out.name + ".parts")
+        if not resume and self.folder.exists():
+            shutil.rmtree(self.folder)
+        self.folder.mkdir(exist_ok=True)
+        self._manifest = self.folder / "run.json"
+
+    def seed(self, seed: Seed) -> Seed:
+        """``seed``, or the seed recorded by an interrupted run if none is given."""
+        if seed is None and self._manifest.is_file():
+            return int(json.loads(self._manifest.read_text())["seed"])
+        return seed
+
+    def record(self, *, seed: int) -> None:
+        tmp = self._manifest.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"seed": int(seed)}))
+        os.replace(tmp, self._manifest)
+
+    def path(self, index: int, scenario: str) -> Path:
+        """The store of one scenario (numbered, so that any scenario name gives a file name)."""
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", scenario)[:60]
+        return self.folder / f"{index:03d}-{slug}{self.out.suffix}"
+
+    def combine(
+        self,
+        runs: dict[str, xr.Dataset],
+        names: list[str],
+        extra: dict[str, xr.DataArray],
+        attrs: dict[str, Any],
+    ) -> Path:
+        """Copy every scenario's store, chunk by chunk, into one store at ``out``; remove the
+        parts; return ``out``."""
+        from sdmodels.distributed._batch import _fingerprint
+        from sdmodels.distributed._store import ChunkLayout, OutputSpec, ResultStore
+
+        first = runs[names[0]]
+        outputs = output_variables(first)
+        layout = ChunkLayout(n=first.sizes["sample"], size=int(first.attrs["chunk_size"]),
+                             groups=len(names))
+        specs = {}
+        for var in outputs:
+            da = first[var].transpose("sample", ...)
+            specs[var] = OutputSpec(dims=("scenario", *map(str, da.dims)),
+                                    shape=(len(names), *da.shape), dtype=str(da.dtype),
+                                    attrs=dict(da.attrs))
+        coords = {str(c): first.coords[c] for c in first.coords}
+        skeleton = xr.Dataset(extra, coords={**coords, "scenario": names}, attrs=attrs)
+        fingerprint = _fingerprint(*(str(runs[s].attrs["run_fingerprint"]) for s in names))
+        store = ResultStore.create(self.out, skeleton, specs, layout, fingerprint)
+        try:
+            for g, name in enumerate(names):
+                run = runs[name]
+                for i in range(layout.per_group):
+                    lo, hi = layout.bounds(i)
+                    block = run[outputs].isel(sample=slice(lo, hi))
+                    store.write(g * layout.per_group + i,
+                                {v: block[v].transpose("sample", ...).values for v in outputs})
+                run.close()
+            path = store.finalize()
+        finally:
+            store.close()
+        self.remove()
+        return path
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _check_levels(levels: Sequence[float]) -> list[float]:
@@ -362,13 +366,44 @@ def _check_levels(levels: Sequence[float]) -> list[float]:
     return out
 
 
-def _output_vars(ds: xr.Dataset) -> list[str]:
-    return [str(v) for v in ds.data_vars if v not in ("design", "prob_better")]
+#: Variables of a result that are not outputs: the design, the probabilities and the done mask
+#: of a streamed store.
+_NOT_OUTPUTS = ("design", "prob_better", "chunk_done")
+
+
+def output_variables(ds: xr.Dataset) -> list[str]:
+    """The outputs of a Monte Carlo result: every data variable but the design, the
+    probabilities and the done mask of a streamed store.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> output_variables(xr.Dataset({"y": ("time", [1.0]), "design": ("sample", [0.5])}))
+    ['y']
+    """
+    return [str(v) for v in ds.data_vars if v not in _NOT_OUTPUTS]
+
+
+def _by_time(fn: Callable[..., xr.DataArray], *arrays: xr.DataArray) -> xr.DataArray:
+    """``fn(*arrays)``, computed on blocks of saved times of at most :data:`_BLOCK_BYTES` each
+    and joined along ``time``: the same values, with bounded memory for results read lazily
+    from a file. ``fn`` must treat every time independently (a reduction over samples)."""
+    da = arrays[0]
+    per_time = da.dtype.itemsize * (da.size // max(1, da.sizes["time"]))
+    step = max(1, _BLOCK_BYTES // max(1, per_time))
+    if step >= da.sizes["time"]:
+        return fn(*arrays)
+    blocks = [fn(*(a.isel(time=slice(lo, lo + step)) for a in arrays))
+              for lo in range(0, da.sizes["time"], step)]
+    return xr.concat(blocks, dim="time")
 
 
 def _quantiles(ds: xr.Dataset, levels: Sequence[float]) -> xr.Dataset:
-    data = ds[_output_vars(ds)]
-    q = data.quantile(list(levels), dim="sample", keep_attrs=True)
+    def over_samples(da: xr.DataArray) -> xr.DataArray:
+        return da.quantile(list(levels), dim="sample", keep_attrs=True)
+
+    q = xr.Dataset({var: _by_time(over_samples, ds[var]) for var in output_variables(ds)},
+                   attrs=dict(ds.attrs))
     return q.transpose("quantile", ...)
 
 
@@ -376,8 +411,11 @@ def _prob_better_one(ds: xr.Dataset, ref: xr.Dataset, directed: Sequence[str]) -
     out = {}
     for var in directed:
         sign = better_direction(var)
-        diff = (ds[var] - ref[var]) * sign
-        out[var] = (diff > 0).mean("sample")
+
+        def share(a: xr.DataArray, r: xr.DataArray, sign: int | None = sign) -> xr.DataArray:
+            return (((a - r) * sign) > 0).mean("sample")
+
+        out[var] = _by_time(share, ds[var], ref[var])
     return xr.Dataset(out)
 
 
@@ -402,7 +440,7 @@ def quantiles(ds: xr.Dataset, q: Sequence[float] = DEFAULT_QUANTILES) -> xr.Data
         If a quantiles-only result does not hold a requested level.
     """
     levels = _check_levels(q)
-    if "sample" in ds[_output_vars(ds)[0]].dims:
+    if "sample" in ds[output_variables(ds)[0]].dims:
         out = _quantiles(ds, levels)
         if "scenario" in out.dims:
             out = out.transpose("scenario", "quantile", ...)
@@ -414,7 +452,7 @@ def quantiles(ds: xr.Dataset, q: Sequence[float] = DEFAULT_QUANTILES) -> xr.Data
             f"this result keeps only the quantiles {stored}; {missing} were not stored. "
             "Run again without --quantiles-only, or with these quantiles"
         )
-    return ds[_output_vars(ds)].sel(quantile=levels, method="nearest")
+    return ds[output_variables(ds)].sel(quantile=levels, method="nearest")
 
 
 def prob_better(ds: xr.Dataset, reference: str | None = None) -> xr.DataArray:
@@ -448,7 +486,7 @@ def prob_better(ds: xr.Dataset, reference: str | None = None) -> xr.DataArray:
     names = [str(s) for s in ds["scenario"].values]
     if reference not in names:
         raise SDModelsError(f"reference scenario {reference!r} not in the result: {names}")
-    directed = [o for o in _output_vars(ds) if better_direction(o) is not None]
+    directed = [o for o in output_variables(ds) if better_direction(o) is not None]
     if not directed:
         raise SDModelsError("none of the outputs has a known 'better' direction")
     ref = ds.sel(scenario=reference)
@@ -482,9 +520,10 @@ def summary_table(
         Columns ``output``, ``units``, ``scenario``, ``year``, ``p5`` ... ``p95`` and
         ``p_better``.
     """
-    outs = list(outputs) if outputs else _output_vars(ds)
+    outs = list(outputs) if outputs else output_variables(ds)
     years_list = [float(ds["time"].values[-1])] if years is None else [float(y) for y in years]
-    qs = quantiles(ds, q).sel(time=years_list, method="nearest")
+    at_years = ds.sel(time=years_list, method="nearest")  # first, so only these are read
+    qs = quantiles(at_years[outs], q)
     pb = ds["prob_better"].sel(time=years_list, method="nearest") if "prob_better" in ds else None
     ref = ds.attrs.get("reference_scenario")
     rows = []

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from sdmodels.errors import SDModelsError
 
-__all__ = ["app", "console", "err_console", "fail", "load", "parse_years", "MODEL_ARG_HELP"]
+__all__ = ["MODEL_ARG_HELP", "app", "console", "err_console", "fail", "load", "parse_years"]
 
 app = typer.Typer(
     name="sdmodels",
@@ -40,7 +40,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def load(model: Path | None):  # noqa: ANN201 - returns sdmodels.Model
+def load(model: Path | None):
     """Load a model, turning load errors into a clean CLI error."""
     from sdmodels.model import load_model
 
@@ -60,7 +60,13 @@ def parse_years(text: str | None) -> list[float] | None:
         fail(f"--years must be a comma-separated list of years, got {text!r}")
 
 
-def interrupted() -> NoReturn:
-    """Report Ctrl-C and exit with the conventional code 130."""
+def interrupted(kept: str | None = None) -> NoReturn:
+    """Report Ctrl-C and exit with the conventional code 130.
+
+    ``kept`` names what an interrupted streamed run left to resume from, if anything.
+    """
     err_console.print("[yellow]interrupted: no result file was written[/]")
+    if kept:
+        err_console.print(f"[yellow]the finished runs are kept in {kept}; run the same command "
+                          "with --resume to continue[/]")
     sys.exit(130)

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, interrupted, load, parse_years
-from sdmodels.distributed.cli import SchedulerOpt
+from sdmodels.distributed.cli import ResumeOpt, SchedulerOpt
 from sdmodels.errors import SDModelsError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -98,12 +98,13 @@ def _check_engine(engine: str) -> None:
         fail(f"--engine must be one of {', '.join(_ENGINES)}, got {engine!r}")
 
 
-def _guarded(work: Callable[[], Any]) -> Any:
-    """Run ``work``; Ctrl-C exits with 130 (no file is left), sdmodels errors exit with 2."""
+def _guarded(work: Callable[[], Any], kept: Path | None = None) -> Any:
+    """Run ``work``; Ctrl-C exits with 130 (no result file is left; a streamed run's finished
+    work stays in ``kept`` if that exists), sdmodels errors exit with 2."""
     try:
         return work()
     except KeyboardInterrupt:
-        interrupted()
+        interrupted(str(kept) if kept is not None and kept.exists() else None)
     except SDModelsError as exc:
         fail(str(exc))
 
@@ -157,6 +158,7 @@ def mc(
     plot: PlotOpt = None,
     no_plot: NoPlotOpt = False,
     scheduler: SchedulerOpt = None,
+    resume: ResumeOpt = False,
 ) -> None:
     """Monte Carlo over an uncertainty file, with common random numbers across scenarios.
 
@@ -165,22 +167,28 @@ def mc(
     at chosen years and the probability that each scenario beats the baseline; saves the samples
     (or only quantiles) with the design, and draws fan charts.
 
+    Samples stream to disk as they are run (memory does not grow with --n); the result file
+    appears only when complete. After Ctrl-C or a crash, the same command with --resume
+    continues where the run stopped.
+
     Examples:
 
         sdmodels mc --n 1000 --seed 1
 
         sdmodels mc --scenario baseline --scenario combined --n 10000 --quantiles-only --out mc.nc
+
+        sdmodels mc --n 1000000 --out mc.zarr --scheduler tcp://host:8786 --resume
     """
-    from sdmodels.montecarlo import run_mc
+    from sdmodels.montecarlo import output_variables, run_mc
     from sdmodels.plots import save_figure
-    from sdmodels.results import write_dataset
 
     _check_engine(engine)
     m = load(model)
     chosen_years = parse_years(years)
 
-    def work() -> tuple[xr.Dataset, Path, Path | None, float]:
-        out_path, plot_path = _paths(m, out, plot, no_plot, "mc")
+    out_path, plot_path = _guarded(lambda: _paths(m, out, plot, no_plot, "mc"))
+
+    def work() -> tuple[xr.Dataset, float]:
         spec = _load_spec(m, uncertainty)
         scenarios = scenario or list(m.scenarios) or None
         for s in scenarios or []:
@@ -188,13 +196,11 @@ def mc(
         start = time.perf_counter()
         ds = run_mc(m, spec, n=n, scenarios=scenarios, seed=seed, method=method,  # type: ignore[arg-type]
                     outputs=output, quantiles_only=quantiles_only, engine=engine,  # type: ignore[arg-type]
-                    progress=True, scheduler=scheduler)
-        elapsed = time.perf_counter() - start
-        write_dataset(ds, out_path)
-        return ds, out_path, plot_path, elapsed
+                    progress=True, scheduler=scheduler, out=out_path, resume=resume)
+        return ds, time.perf_counter() - start
 
-    ds, out_path, plot_path, elapsed = _guarded(work)
-    outputs = [str(v) for v in ds.data_vars if v not in ("design", "prob_better")]
+    ds, elapsed = _guarded(work, kept=out_path.with_name(out_path.name + ".parts"))
+    outputs = output_variables(ds)
     in_range = [y for y in (chosen_years or []) if ds.time.min() <= y <= ds.time.max()]
     table = ds.sd.summary(outputs=outputs, years=in_range or None)
     ref = ds.attrs["reference_scenario"]

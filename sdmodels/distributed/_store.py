@@ -58,28 +58,54 @@ class IncompatibleStoreError(SDModelsError, ValueError):
 class ChunkLayout:
     """``n`` samples in chunks of ``size`` (the last one may be shorter).
 
+    With ``groups``, the arrays have a leading axis of that length before ``sample`` (the
+    scenarios of a Monte Carlo result); each group is split into the same sample chunks, and
+    chunk ``i`` is sample chunk ``i % per_group`` of group ``i // per_group``.
+
     Examples
     --------
     >>> layout = ChunkLayout(n=10, size=4)
-    >>> layout.n_chunks, layout.bounds(2)
-    (3, (8, 10))
+    >>> layout.n_chunks, layout.bounds(2), layout.region(2)
+    (3, (8, 10), (slice(8, 10, None),))
+    >>> ChunkLayout(n=10, size=4, groups=2).region(4)
+    (1, slice(4, 8, None))
     """
 
     n: int
     size: int
+    groups: int | None = None
+
+    @property
+    def per_group(self) -> int:
+        """Sample chunks in each group."""
+        return -(-self.n // self.size)
 
     @property
     def n_chunks(self) -> int:
-        return -(-self.n // self.size)
+        return self.per_group * (self.groups or 1)
 
     def bounds(self, i: int) -> tuple[int, int]:
-        lo = i * self.size
+        """The sample range of chunk ``i``."""
+        lo = (i % self.per_group) * self.size
         return lo, min(self.n, lo + self.size)
+
+    def region(self, i: int) -> tuple[Any, ...]:
+        """The index of chunk ``i`` in an output array."""
+        lo, hi = self.bounds(i)
+        if self.groups is None:
+            return (slice(lo, hi),)
+        return (i // self.per_group, slice(lo, hi))
+
+    def array_chunks(self, shape: Sequence[int]) -> tuple[int, ...]:
+        """Storage chunks of an output of this ``shape``: one chunk's samples, whole otherwise."""
+        lead = 0 if self.groups is None else 1
+        return (*(1,) * lead, min(self.size, shape[lead]), *shape[lead + 1:])
 
 
 @dataclass(frozen=True)
 class OutputSpec:
-    """An output array streamed into the store: dims (``sample`` first), shape, dtype, attrs."""
+    """An output array streamed into the store: dims (``sample`` first, or second after the
+    group axis), shape, dtype, attrs."""
 
     dims: tuple[str, ...]
     shape: tuple[int, ...]
@@ -268,7 +294,7 @@ class ResultStore:
             safe.to_zarr(path, mode="w", consolidated=True, zarr_format=_ZARR_FORMAT)
             group = zarr.open_group(path, mode="r+")
             for name, spec in outputs.items():
-                chunks = (min(layout.size, spec.shape[0]), *spec.shape[1:])
+                chunks = layout.array_chunks(spec.shape)
                 group.create_array(
                     name, shape=spec.shape, chunks=chunks, dtype=spec.dtype, fill_value=np.nan,
                     attributes={**_safe_attrs(spec.attrs), "_ARRAY_DIMENSIONS": list(spec.dims)},
@@ -280,7 +306,7 @@ class ResultStore:
             safe.to_netcdf(path, engine="netcdf4")
             with netCDF4.Dataset(path, mode="a") as nc:
                 for name, spec in outputs.items():
-                    chunks = (min(layout.size, spec.shape[0]), *spec.shape[1:])
+                    chunks = layout.array_chunks(spec.shape)
                     var = nc.createVariable(name, spec.dtype, spec.dims, fill_value=np.nan,
                                             chunksizes=chunks)
                     var.setncatts(_safe_attrs(spec.attrs))
@@ -321,13 +347,15 @@ class ResultStore:
         return [int(i) for i in np.flatnonzero(self.done == 0)]
 
     def write(self, i: int, arrays: Mapping[str, np.ndarray]) -> None:
-        """Write chunk ``i`` of every output, then mark it done."""
+        """Write chunk ``i`` of every output (arrays with the chunk's samples first), then mark
+        it done."""
         lo, hi = self.layout.bounds(i)
+        region = self.layout.region(i)
         for name, arr in arrays.items():
             if arr.shape[0] != hi - lo:
                 raise SDModelsError(f"chunk {i} of {name!r} has {arr.shape[0]} rows, "
                                     f"expected {hi - lo}")
-            self._handle[name][lo:hi] = arr
+            self._handle[name][region] = arr
         self._handle[_DONE][i] = 1
         if self.format == "netcdf":
             self._handle.sync()

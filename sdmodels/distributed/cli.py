@@ -20,6 +20,7 @@ SCHEDULER_HELP = (
 SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help=SCHEDULER_HELP)]
 ResumeOpt = Annotated[
     bool,
-    typer.Option("--resume", help="Continue the interrupted run kept in OUT.partial (same "
-                 "inputs): only its missing chunks are run."),
+    typer.Option("--resume", help="Continue the interrupted run kept beside --out (same "
+                 "inputs; the seed is reused if none is given): finished scenarios and chunks "
+                 "are not run again."),
 ]

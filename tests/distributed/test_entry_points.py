@@ -34,11 +34,22 @@ def test_run_mc_and_sobol_on_a_cluster_equal_local(ishigami, client):
     s_local = sdmodels.sobol(ishigami, spec, n=64, seed=0, outputs=["y"], num_resamples=10)
     s_remote = sdmodels.sobol(ishigami, spec, n=64, seed=0, outputs=["y"], num_resamples=10,
                               scheduler=client)
-    # the runs are identical; the indices agree to rounding of the vectorised estimators
     xr.testing.assert_equal(s_local["design"], s_remote["design"])
-    for index in ("S1", "ST"):
-        np.testing.assert_allclose(s_local[index].values, s_remote[index].values, rtol=1e-12,
-                                   atol=1e-14)
+    for index in ("S1", "S1_conf", "ST", "ST_conf"):
+        xr.testing.assert_equal(s_local[index], s_remote[index])
+
+
+def test_run_mc_streams_scenarios_from_a_cluster_into_one_store(client, tmp_path):
+    staff = sdmodels.load_model(ROOT / "tests" / "uncertainty" / "models" / "staff.mdl")
+    spec = sdmodels.load_uncertainty(ROOT / "tests" / "uncertainty" / "models" / "staff.toml",
+                                     staff)
+    kwargs = {"n": 1500, "scenarios": ["baseline", "retention"], "seed": 2}
+    local = sdmodels.run_mc(staff, spec, **kwargs)
+    out = tmp_path / "mc.zarr"
+    remote = sdmodels.run_mc(staff, spec, **kwargs, scheduler=client, chunk_size=200, out=out)
+    assert store_status(out).complete and [p.name for p in tmp_path.iterdir()] == ["mc.zarr"]
+    for var in ("staff", "design", "prob_better"):
+        xr.testing.assert_equal(remote[var], local[var])
 
 
 def test_cli_mc_takes_a_scheduler(tmp_path):

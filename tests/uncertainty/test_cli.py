@@ -102,25 +102,56 @@ def test_errors_are_reported_cleanly(tmp_path, args, message):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("command", ["mc", "sobol"])
-def test_ctrl_c_leaves_no_file(tmp_path, monkeypatch, command):
-    import sdmodels.model
+def _ctrl_c_in_second_chunk(monkeypatch) -> dict[str, int]:
+    """Make the second chunk of the next run raise KeyboardInterrupt, as Ctrl-C would."""
+    from sdmodels.distributed._task import BatchTask
 
     calls = {"n": 0}
-    real = sdmodels.model.Model.run_batch
+    real = BatchTask.__call__
 
-    def interrupted_batch(self, *args, **kwargs):
+    def interrupted_chunk(self, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:  # the first chunk ran, the user presses Ctrl-C in the second
             raise KeyboardInterrupt
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(sdmodels.model.Model, "run_batch", interrupted_batch)
+    monkeypatch.setattr(BatchTask, "__call__", interrupted_chunk)
+    return calls
+
+
+def test_ctrl_c_leaves_no_file_for_sobol(tmp_path, monkeypatch):
+    calls = _ctrl_c_in_second_chunk(monkeypatch)
     out = tmp_path / "partial.nc"
-    n = "2048" if command == "mc" else "512"
-    result = invoke(command, STAFF, "-u", STAFF_SPEC, "--n", n, "--seed", "0", "--out", str(out),
-                    "--no-plot")
+    result = invoke("sobol", STAFF, "-u", STAFF_SPEC, "--n", "512", "--seed", "0", "--out",
+                    str(out), "--no-plot")
     assert calls["n"] == 2
     assert result.exit_code == 130
     assert "interrupted" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr"])
+def test_mc_ctrl_c_keeps_finished_runs_and_resumes(tmp_path, monkeypatch, suffix):
+    args = ("mc", STAFF, "-u", STAFF_SPEC, "--n", "2048", "--no-plot")
+    engine = "zarr" if suffix == ".zarr" else "netcdf4"
+    calls = _ctrl_c_in_second_chunk(monkeypatch)
+    out = tmp_path / f"partial{suffix}"
+    parts = tmp_path / f"partial{suffix}.parts"
+    result = invoke(*args, "--out", str(out))  # no seed: the resumed run must reuse the drawn one
+    assert calls["n"] == 2 and result.exit_code == 130
+    text = " ".join(result.output.split())
+    assert "no result file was written" in text and "--resume" in text
+    assert not out.exists() and parts.is_dir()
+
+    monkeypatch.undo()
+    resumed = invoke(*args, "--out", str(out), "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert out.exists() and not parts.exists()
+    with xr.open_dataset(out, engine=engine) as got:
+        assert got.attrs["complete"] in (True, 1)
+        fresh = tmp_path / f"fresh{suffix}"  # what an uninterrupted run with that seed gives
+        again = invoke(*args, "--seed", str(got.attrs["seed"]), "--out", str(fresh))
+        assert again.exit_code == 0, again.output
+        with xr.open_dataset(fresh, engine=engine) as want:
+            keep = ["staff", "design", "prob_better"]
+            xr.testing.assert_equal(got[keep], want[keep])
