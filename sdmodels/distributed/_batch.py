@@ -1,9 +1,10 @@
 """Run a batch chunk by chunk: in this process or on a dask cluster, into memory or into a store.
 
-One path serves every case. The driver resolves and validates the parameters, splits the samples
-into chunks and sends each chunk's rows to an executor (:mod:`._executor`); the chunks come back
-as arrays and go into a sink: memory (a Dataset like :func:`sdmodels.engine.run_batch` returns) or
-a result store on disk (:mod:`._store`), so that the driver never holds more than a few chunks.
+One path serves every case, :meth:`sdmodels.Model.run_batch` included. The driver resolves and
+validates the parameters, runs the first sample to fix the result's shape, splits the samples into
+chunks and sends each chunk's rows to an executor (:mod:`._executor`); the chunks come back as
+arrays and go into a sink: memory (the Dataset :meth:`sdmodels.Model.run_batch` returns) or a
+result store on disk (:mod:`._store`), so that the driver never holds more than a few chunks.
 """
 
 from __future__ import annotations
@@ -55,13 +56,13 @@ class BatchPlan:
     layout
         Samples and chunk size.
     template
-        The result of the first sample from :func:`sdmodels.engine.run_batch`: the variables,
+        The result of the first sample (saved times already selected): the variables,
         coordinates and attrs every chunk's result must fit.
     columns
         The streamed outputs.
     fingerprint
-        SHA-256 of model, scenario, parameters, outputs and chunk size: a store can only be resumed
-        by the run that made it.
+        SHA-256 of model, engine, scenario, parameters, outputs, kept times and chunk size: a
+        store can only be resumed by the run that made it.
     """
 
     task: Any
