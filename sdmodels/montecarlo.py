@@ -219,53 +219,60 @@ def run_mc(
     attrs: dict[str, Any] = {}
     from sdmodels.distributed import scheduler_session  # imports no dask without a scheduler
 
-    with scheduler_session(scheduler) as client, \
-            progress_bar(progress, n * len(names), "Monte Carlo runs") as advance:
-        for i in order:
-            ds = run_design(
-                model, design, scenario=resolved[i], outputs=out_names, years=years,
-                engine=engine, chunk_size=chunk_size, advance=advance, scheduler=client,
-                out=None if parts is None else parts.path(i, names[i]), resume=resume,
-            )
-            attrs = attrs or dict(ds.attrs)
-            if reference_ds is None:
-                reference_ds = ds
-            better[names[i]] = _prob_better_one(ds, reference_ds, directed)
-            per_scenario[names[i]] = _quantiles(ds, levels) if quantiles_only else ds
-    scen_index = pd.Index(names, name="scenario")
-    for key in ("scenario", "complete", "chunk_size", "n_chunks", "run_fingerprint"):
-        attrs.pop(key, None)
-    attrs.update(
-        analysis="monte_carlo",
-        scenarios=json.dumps({s.name: s.to_dict() for s in resolved}, sort_keys=True),
-        reference_scenario=ref,
-        n_samples=int(n),
-        sampler=method,
-        seed=design.attrs["seed"],
-        uncertainty=spec.to_json(),
-        uncertainty_file=spec.path or "",
-        common_random_numbers=1,
-        quantiles_only=int(bool(quantiles_only)),
-    )
-    extra = {"design": design}
-    if directed:
-        pb = xr.concat([better[s] for s in names], dim=scen_index, join="exact")
-        extra["prob_better"] = pb.to_array("output").transpose("output", "scenario", "time")
-        extra["prob_better"].attrs = {
-            "long_name": f"share of samples in which the scenario is better than {ref!r}",
-            "direction": json.dumps({o: better_direction(o) for o in directed}),
-        }
-    if parts is not None and not quantiles_only:
-        return _open(parts.combine(per_scenario, names, extra, attrs))
-    if parts is not None and reference_ds is not None:
-        reference_ds.close()  # the quantiles are in memory; the stores go
-    result = xr.concat([per_scenario[s] for s in names], dim=scen_index, join="exact")
+    opened: list[xr.Dataset] = []  # stores read lazily from <out>.parts, closed when done
+    try:
+        with scheduler_session(scheduler) as client, \
+                progress_bar(progress, n * len(names), "Monte Carlo runs") as advance:
+            for i in order:
+                ds = run_design(
+                    model, design, scenario=resolved[i], outputs=out_names, years=years,
+                    engine=engine, chunk_size=chunk_size, advance=advance, scheduler=client,
+                    out=None if parts is None else parts.path(i, names[i]), resume=resume,
+                )
+                if parts is not None:
+                    opened.append(ds)
+                attrs = attrs or dict(ds.attrs)
+                if reference_ds is None:
+                    reference_ds = ds
+                better[names[i]] = _prob_better_one(ds, reference_ds, directed)
+                per_scenario[names[i]] = _quantiles(ds, levels) if quantiles_only else ds
+        for key in ("scenario", "complete", "chunk_size", "n_chunks", "run_fingerprint"):
+            attrs.pop(key, None)
+        attrs.update(
+            analysis="monte_carlo",
+            scenarios=json.dumps({s.name: s.to_dict() for s in resolved}, sort_keys=True),
+            reference_scenario=ref,
+            n_samples=int(n),
+            sampler=method,
+            seed=design.attrs["seed"],
+            uncertainty=spec.to_json(),
+            uncertainty_file=spec.path or "",
+            common_random_numbers=1,
+            quantiles_only=int(bool(quantiles_only)),
+        )
+        extra = {"design": design}
+        if directed:
+            pb = xr.concat([better[s] for s in names], dim=pd.Index(names, name="scenario"),
+                           join="exact")
+            extra["prob_better"] = pb.to_array("output").transpose("output", "scenario", "time")
+            extra["prob_better"].attrs = {
+                "long_name": f"share of samples in which the scenario is better than {ref!r}",
+                "direction": json.dumps({o: better_direction(o) for o in directed}),
+            }
+        if parts is not None and not quantiles_only:
+            # the samples stay on disk: copied store to store, never concatenated in memory
+            return _open(parts.combine(per_scenario, names, extra, attrs))
+    finally:
+        for ds in opened:
+            ds.close()
+    result = xr.concat([per_scenario[s] for s in names], dim=pd.Index(names, name="scenario"),
+                       join="exact")
     for key, value in extra.items():
         result[key] = value
     result.attrs = attrs
     for var in out_names:
         result[var].attrs = dict(per_scenario[names[0]][var].attrs)
-    if parts is not None:
+    if parts is not None:  # quantiles only: small, written at once
         from sdmodels.results import write_dataset
 
         write_dataset(result, parts.out)
@@ -321,8 +328,8 @@ class _Parts:
         extra: dict[str, xr.DataArray],
         attrs: dict[str, Any],
     ) -> Path:
-        """Copy every scenario's store, chunk by chunk, into one store at ``out``; remove the
-        parts; return ``out``."""
+        """Copy every scenario's store (``runs``, read lazily), chunk by chunk, into one store
+        at ``out`` with ``extra`` variables and ``attrs``; remove the parts; return ``out``."""
         from sdmodels.distributed._batch import _fingerprint
         from sdmodels.distributed._store import ChunkLayout, OutputSpec, ResultStore
 
@@ -348,7 +355,7 @@ class _Parts:
                     block = run[outputs].isel(sample=slice(lo, hi))
                     store.write(g * layout.per_group + i,
                                 {v: block[v].transpose("sample", ...).values for v in outputs})
-                run.close()
+                run.close()  # before its files are removed
             path = store.finalize()
         finally:
             store.close()
