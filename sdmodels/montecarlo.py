@@ -528,6 +528,14 @@ def summary_table(
         ``p_better``.
     """
     outs = list(outputs) if outputs else output_variables(ds)
+    for out in outs:
+        extra = [str(d) for d in ds[out].dims if d not in ("scenario", "sample", "quantile", "time")]
+        if extra:
+            raise SDModelsError(
+                f"output {out!r} has subscript dimension(s) {extra}; the summary table shows one "
+                f"value per time: select a subscript first (ds.sel({extra[0]}=...)) or leave "
+                "this output out"
+            )
     years_list = [float(ds["time"].values[-1])] if years is None else [float(y) for y in years]
     at_years = ds.sel(time=years_list, method="nearest")  # first, so only these are read
     qs = quantiles(at_years[outs], q)

@@ -146,3 +146,24 @@ def test_bad_out_is_refused_before_running(staff, staff_spec, tmp_path):
     with pytest.raises(SDModelsError, match="out="):
         run_mc(staff, staff_spec, n=10, resume=True)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_summary_of_a_subscripted_output_says_how_to_select(tmp_path):
+    import sdmodels
+    from sdmodels._paths import MODELS_DIR
+    from sdmodels.uncertainty import UncertaintySpec
+
+    regions = sdmodels.load_model(MODELS_DIR.parent / "tests" / "compiler" / "models"
+                                  / "subscripts_1d.mdl")
+    spec = UncertaintySpec.from_dict(
+        {"parameters": {"scale": {"dist": "uniform", "min": 1.0, "max": 3.0}}}, regions)
+    want = run_mc(regions, spec, n=64, seed=0, outputs=["population"])
+    ds = run_mc(regions, spec, n=64, seed=0, outputs=["population"], out=tmp_path / "r.nc",
+                chunk_size=16)
+    assert ds["population"].dims == ("scenario", "sample", "time", "region")
+    xr.testing.assert_equal(ds["population"], want["population"])
+    with pytest.raises(SDModelsError, match=r"subscript dimension\(s\) \['region'\].*ds.sel"):
+        ds.sd.summary()
+    region = str(ds["region"].values[0])
+    table = ds.sel(region=region).sd.summary()
+    assert table["p50"].notna().all()
