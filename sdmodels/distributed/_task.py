@@ -53,26 +53,26 @@ def _local_model_file(path: str, sha256: str, content: bytes) -> Path:
     return copy
 
 
+def _once(cache: dict[str, Any], path: str, sha256: str, content: bytes, load: Any) -> Any:
+    """``load(model file)``, made once per process and model hash."""
+    obj = cache.get(sha256)
+    if obj is None:
+        obj = cache[sha256] = load(_local_model_file(path, sha256, content))
+    return obj
+
+
 def compiled_model(path: str, sha256: str, content: bytes) -> Any:
     """The :class:`~sdmodels.compiler.CompiledModel` of a model file, once per process."""
-    cm = _COMPILED.get(sha256)
-    if cm is None:
-        from sdmodels.compiler import compile_model
+    from sdmodels.compiler import compile_model
 
-        cm = compile_model(_local_model_file(path, sha256, content))
-        _COMPILED[sha256] = cm
-    return cm
+    return _once(_COMPILED, path, sha256, content, compile_model)
 
 
 def loaded_model(path: str, sha256: str, content: bytes) -> Any:
     """The :class:`~sdmodels.Model` of a model file (PySD translation cached), once per process."""
-    model = _MODELS.get(sha256)
-    if model is None:
-        from sdmodels.model import load_model
+    from sdmodels.model import load_model
 
-        model = load_model(_local_model_file(path, sha256, content))
-        _MODELS[sha256] = model
-    return model
+    return _once(_MODELS, path, sha256, content, load_model)
 
 
 @dataclass(frozen=True)
