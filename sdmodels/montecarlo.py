@@ -300,18 +300,21 @@ class _Parts:
 
         self.out = check_writable(out)
         self.folder = self.out.with_name(self.out.name + ".parts")
-        if not resume and self.folder.exists():
-            shutil.rmtree(self.folder)
-        self.folder.mkdir(exist_ok=True)
+        self.resume = resume
         self._manifest = self.folder / "run.json"
 
     def seed(self, seed: Seed) -> Seed:
-        """``seed``, or the seed recorded by an interrupted run if none is given."""
-        if seed is None and self._manifest.is_file():
+        """``seed``, or, when resuming without one, the seed the interrupted run recorded."""
+        if seed is None and self.resume and self._manifest.is_file():
             return int(json.loads(self._manifest.read_text())["seed"])
         return seed
 
     def record(self, *, seed: int) -> None:
+        """Start the folder (an earlier run's parts go unless resuming) and record the seed.
+        Called once the design is drawn, so that invalid options leave nothing behind."""
+        if not self.resume and self.folder.exists():
+            shutil.rmtree(self.folder)
+        self.folder.mkdir(exist_ok=True)
         tmp = self._manifest.with_suffix(".tmp")
         tmp.write_text(json.dumps({"seed": int(seed)}))
         os.replace(tmp, self._manifest)

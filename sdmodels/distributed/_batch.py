@@ -208,6 +208,7 @@ def plan_batch(
     # The first sample fixes variables, saved times, coordinates and attrs of the result.
     first, names = _first_sample(model, chosen, {**shared, **{py: v[0] for py, v in varying.items()}},
                                  columns)
+    n_saved = first.sizes["time"]  # what the kernel produces, before any years are cut
     times = _time_indices(first["time"].values, years)
     if times is not None:
         first = first.isel(time=list(times))
@@ -231,7 +232,7 @@ def plan_batch(
         size = _PYSD_CHUNK
     else:
         cm = model.compiled()
-        engine_chunk = eng._default_chunk(n, len(first["time"]), len(names), len(cm.defaults))
+        engine_chunk = eng._default_chunk(n, n_saved, len(names), len(cm.defaults))
         size = engine_chunk if chunk_default == "memory" else default_chunk_size(n, engine_chunk)
     layout = ChunkLayout(n=n, size=min(size, n))
     register(model, compiled=chosen == "compiled")

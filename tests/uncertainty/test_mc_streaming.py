@@ -145,6 +145,8 @@ def test_bad_out_is_refused_before_running(staff, staff_spec, tmp_path):
         run_mc(staff, staff_spec, n=10, out=tmp_path / "mc.csv")
     with pytest.raises(SDModelsError, match="out="):
         run_mc(staff, staff_spec, n=10, resume=True)
+    with pytest.raises(SDModelsError, match="power of 2"):  # found once the run has started
+        run_mc(staff, staff_spec, n=10, method="sobol", out=tmp_path / "mc.nc")
     assert list(tmp_path.iterdir()) == []
 
 
