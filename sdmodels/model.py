@@ -9,7 +9,13 @@ cached on disk), and the same file feeds the compiled batch engine. ``Model.run`
 
 from __future__ import annotations
 
+import contextlib
+import glob
+import hashlib
+import os
+import pickle
 import shutil
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -218,14 +224,18 @@ class Model:
             tmp = src.with_name(src.name + ".tmp")
             shutil.copy2(self.path, tmp)
             tmp.replace(src)
-        try:
-            abstract, views = self._translate(src)
-        except Exception as exc:  # parsimonious and PySD raise many kinds
-            raise ModelLoadError(
-                f"cannot translate {str(self.path)!r}: {type(exc).__name__}: {exc}. "
-                "Check the equations near the element named in the message; the file must open "
-                "in Vensim (or Stella for XMILE) without errors."
-            ) from exc
+        parsed = _read_parsed(folder / f"{self.path.name}.{_parse_key()}.pickle")
+        if parsed is None:
+            try:
+                parsed = self._translate(src)
+            except Exception as exc:  # parsimonious and PySD raise many kinds
+                raise ModelLoadError(
+                    f"cannot translate {str(self.path)!r}: {type(exc).__name__}: {exc}. "
+                    "Check the equations near the element named in the message; the file must "
+                    "open in Vensim (or Stella for XMILE) without errors."
+                ) from exc
+            _write_parsed(folder / f"{self.path.name}.{_parse_key()}.pickle", parsed)
+        abstract, views = parsed
         self._py_file = src.with_suffix(".py")
         if not self._py_file.exists():
             from pysd.builders.python.python_model_builder import ModelBuilder
@@ -239,6 +249,7 @@ class Model:
 
     @staticmethod
     def _translate(src: Path) -> tuple[Any, dict[str, str]]:
+        """Parse a model file into PySD's abstract model and the sector (view) of each element."""
         views: dict[str, str] = {}
         if src.suffix.lower() in _VENSIM_SUFFIXES:
             from pysd.translators.vensim.vensim_file import VensimFile
@@ -581,6 +592,43 @@ def _sketch_views(sketch: str) -> dict[str, str]:
             if len(fields) > 2 and fields[2].strip():
                 views.setdefault(_name_key(fields[2]), view)
     return views
+
+
+def _parse_key() -> str:
+    """What a cached parse depends on besides the file and PySD's version (both in its folder's
+    name): this module, which reads the sketch's views."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def _read_parsed(path: Path) -> tuple[Any, dict[str, str]] | None:
+    """A cached parse (abstract model, views), or ``None`` if there is none or it is unreadable."""
+    if not path.is_file():
+        return None
+    try:
+        with path.open("rb") as fh:
+            abstract, views = pickle.load(fh)
+    except Exception:  # noqa: BLE001 - a truncated or stale cache file (many kinds): parse again
+        return None
+    return abstract, views
+
+
+def _write_parsed(path: Path, parsed: tuple[Any, dict[str, str]]) -> None:
+    """Cache a parse atomically, replacing those made by other versions of this module; a
+    cache that cannot be written only costs time."""
+    model_file = path.name.rsplit(".", 2)[0]  # <model file>.<key>.pickle
+    for stale in path.parent.glob(f"{glob.escape(model_file)}.*.pickle"):
+        if stale != path:
+            with contextlib.suppress(OSError):
+                stale.unlink()
+    with contextlib.suppress(OSError, pickle.PicklingError):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(parsed, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 def load_model(path: str | Path | None = None) -> Model:

@@ -153,6 +153,26 @@ def test_translation_is_cached_by_content(decay_copy):
     assert changed.parameters["initial_stock"].value == 90
 
 
+def test_parse_is_cached_and_a_damaged_cache_is_parsed_again(decay_copy, monkeypatch):
+    from sdmodels.model import _parse_key
+
+    first = sdmodels.load_model(decay_copy)
+    cached = first._cache_folder() / f"{decay_copy.name}.{_parse_key()}.pickle"
+    assert cached.is_file()
+
+    def no_translation(src):
+        raise AssertionError("parsed again although the parse is cached")
+
+    monkeypatch.setattr(sdmodels.Model, "_translate", staticmethod(no_translation))
+    again = sdmodels.load_model(decay_copy)
+    assert again.parameters == first.parameters and again.sectors == first.sectors
+    monkeypatch.undo()
+    cached.write_bytes(cached.read_bytes()[:100])  # truncated, as by a full disk
+    repaired = sdmodels.load_model(decay_copy)
+    assert repaired.parameters == first.parameters and repaired.sectors == first.sectors
+    assert len(cached.read_bytes()) > 100  # written anew
+
+
 def test_auto_falls_back_to_pysd_with_one_warning(tmp_path):
     import shutil
     import warnings
