@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -36,6 +37,7 @@ __all__ = [
     "annotate",
     "summary_table",
     "select_years",
+    "sibling_temp_path",
 ]
 
 #: The NHS model's outputs that scripts and dashboards rely on, by Python name.
@@ -162,9 +164,7 @@ def write_dataset(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     fmt = _format_of(path)
     safe = _netcdf_safe(ds)
     if fmt == "netcdf":
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        tmp = Path(tmp_name)
+        tmp = sibling_temp_path(path)
         try:
             safe.to_netcdf(tmp, engine="netcdf4")
             os.replace(tmp, path)
@@ -172,14 +172,24 @@ def write_dataset(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
             tmp.unlink(missing_ok=True)
             raise
         return path
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    tmp = sibling_temp_path(path)
     try:
+        tmp.mkdir()
         safe.to_zarr(tmp, mode="w", zarr_format=2, consolidated=True)
         _replace_dir(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+def sibling_temp_path(path: Path, suffix: str = ".tmp") -> Path:
+    """A fresh hidden name beside ``path``, for a file written in full and then renamed onto it.
+
+    Nothing is created (unlike :func:`tempfile.mkstemp`, whose files are private to their owner):
+    the writer creates it, so the result gets the permissions of any file the user creates.
+    """
+    return path.with_name(f".{path.name}.{secrets.token_hex(8)}{suffix}")
 
 
 def _replace_dir(new: Path, target: Path) -> None:

@@ -47,6 +47,26 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_partial(tmp_path, monkeyp
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"r{suffix}"]
 
 
+def test_results_get_the_permissions_of_any_file_the_user_creates(tmp_path):
+    """Temporary files of atomic writes must not stay private (0600) once in place: results are
+    shared with colleagues."""
+    import matplotlib.pyplot as plt
+
+    from sdmodels.plots import save_figure
+
+    plain_file, plain_dir = tmp_path / "plain.txt", tmp_path / "plain"
+    plain_file.touch()
+    plain_dir.mkdir()
+    nc = write_dataset(small(), tmp_path / "r.nc")
+    zarr = write_dataset(small(), tmp_path / "r.zarr")
+    fig = plt.figure()
+    png = save_figure(fig, tmp_path / "r.png")
+    plt.close(fig)
+    for made in (nc, png):
+        assert made.stat().st_mode & 0o777 == plain_file.stat().st_mode & 0o777, made
+    assert zarr.stat().st_mode & 0o777 == plain_dir.stat().st_mode & 0o777
+
+
 def test_interrupted_first_write_leaves_nothing(tmp_path, monkeypatch):
     def interrupt(self, *args, **kwargs):
         raise KeyboardInterrupt
