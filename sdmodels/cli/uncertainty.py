@@ -100,13 +100,23 @@ def _check_engine(engine: str) -> None:
 
 def _guarded(work: Callable[[], Any], kept: Path | None = None) -> Any:
     """Run ``work``; Ctrl-C exits with 130 (no result file is left; a streamed run's finished
-    work stays in ``kept`` if that exists), sdmodels errors exit with 2."""
+    work stays in ``kept`` if that exists), sdmodels errors and failed writes (a full disk)
+    exit with 2."""
+
+    def kept_now() -> str | None:
+        return str(kept) if kept is not None and kept.exists() else None
+
     try:
         return work()
     except KeyboardInterrupt:
-        interrupted(str(kept) if kept is not None and kept.exists() else None)
+        interrupted(kept_now())
     except SDModelsError as exc:
         fail(str(exc))
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        hint = (f"; the finished runs are kept in {kept_now()}: make room and run the same "
+                "command with --resume") if kept_now() else ""
+        fail(f"{exc.strerror or exc}{where}; no result file was written{hint}")
 
 
 def _fmt(value: Any) -> str:

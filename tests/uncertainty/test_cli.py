@@ -155,3 +155,33 @@ def test_mc_ctrl_c_keeps_finished_runs_and_resumes(tmp_path, monkeypatch, suffix
         with xr.open_dataset(fresh, engine=engine) as want:
             keep = ["staff", "design", "prob_better"]
             xr.testing.assert_equal(got[keep], want[keep])
+
+
+def test_mc_full_disk_is_reported_with_how_to_resume(tmp_path, monkeypatch):
+    import errno
+
+    from sdmodels.distributed._store import ResultStore
+
+    real = ResultStore.write
+    calls = {"n": 0}
+
+    def disk_fills(self, i, arrays):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.path))
+        return real(self, i, arrays)
+
+    monkeypatch.setattr(ResultStore, "write", disk_fills)
+    out = tmp_path / "mc.nc"
+    result = invoke("mc", STAFF, "-u", STAFF_SPEC, "--n", "2048", "--seed", "0", "--out",
+                    str(out), "--no-plot")
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "No space left on device" in text and "no result file was written" in text
+    assert "mc.nc.parts" in text and "--resume" in text
+    assert not out.exists()
+    monkeypatch.undo()
+    resumed = invoke("mc", STAFF, "-u", STAFF_SPEC, "--n", "2048", "--seed", "0", "--out",
+                     str(out), "--no-plot", "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mc.nc"]
