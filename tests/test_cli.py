@@ -55,6 +55,27 @@ def test_unwritable_output_fails_before_running(tmp_path, decay_path, monkeypatc
     assert "does not exist" in result.output
 
 
+def test_full_disk_is_a_clear_error_and_keeps_the_earlier_result(tmp_path, decay_path,
+                                                                 monkeypatch):
+    import errno
+
+    out = tmp_path / "r.nc"
+    assert invoke("run", str(decay_path), "--out", str(out), "--no-plot").exit_code == 0
+    before = out.read_bytes()
+
+    def disk_full(self, target, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", disk_full)
+    result = invoke("run", str(decay_path), "--out", str(out), "--no-plot")
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "No space left on device" in text and "no result file was written" in text
+    assert "Traceback" not in result.output
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["r.nc"]
+
+
 def test_unknown_scenario_is_a_clear_error(tmp_path, decay_path):
     result = invoke("run", str(decay_path), "--scenario", "refil", "--out", str(tmp_path / "r.nc"),
                     "--engine", "pysd")

@@ -60,6 +60,17 @@ def parse_years(text: str | None) -> list[float] | None:
         fail(f"--years must be a comma-separated list of years, got {text!r}")
 
 
+def io_failed(exc: OSError, kept: str | None = None) -> NoReturn:
+    """Report a failed read or write (a full disk, a lost network drive) and exit with 2.
+
+    ``kept`` names what a streamed run left to resume from, if anything.
+    """
+    where = f" ({exc.filename})" if exc.filename else ""
+    hint = (f"; the finished runs are kept in {kept}: make room and run the same command with "
+            "--resume") if kept else ""
+    fail(f"{exc.strerror or exc}{where}; no result file was written{hint}")
+
+
 def interrupted(kept: str | None = None) -> NoReturn:
     """Report Ctrl-C and exit with the conventional code 130.
 

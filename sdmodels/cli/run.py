@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, interrupted, load, parse_years
+from sdmodels.cli._app import (
+    MODEL_ARG_HELP,
+    app,
+    console,
+    fail,
+    interrupted,
+    io_failed,
+    load,
+    parse_years,
+)
 from sdmodels.errors import SDModelsError
 
 DEFAULT_YEARS = "2024,2030,2035,2040"
@@ -90,6 +99,8 @@ def run(
         interrupted()
     except SDModelsError as exc:
         fail(str(exc))
+    except OSError as exc:
+        io_failed(exc)
 
     table = summary_table(ds, variables, chosen_years or [float(ds.time[-1])])
     _print_table(table, title=f"{m.path.name}: key outputs by scenario")

@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, interrupted, load, parse_years
+from sdmodels.cli._app import (
+    MODEL_ARG_HELP,
+    app,
+    console,
+    fail,
+    interrupted,
+    io_failed,
+    load,
+    parse_years,
+)
 from sdmodels.distributed.cli import ResumeOpt, SchedulerOpt
 from sdmodels.errors import SDModelsError
 
@@ -113,10 +122,7 @@ def _guarded(work: Callable[[], Any], kept: Path | None = None) -> Any:
     except SDModelsError as exc:
         fail(str(exc))
     except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        hint = (f"; the finished runs are kept in {kept_now()}: make room and run the same "
-                "command with --resume") if kept_now() else ""
-        fail(f"{exc.strerror or exc}{where}; no result file was written{hint}")
+        io_failed(exc, kept_now())
 
 
 def _fmt(value: Any) -> str:
