@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 
 from sdmodels.errors import SDModelsError
 
-__all__ = ["MODEL_ARG_HELP", "app", "console", "err_console", "fail", "load", "parse_years"]
+__all__ = [
+    "MODEL_ARG_HELP",
+    "app",
+    "console",
+    "err_console",
+    "fail",
+    "guarded",
+    "interrupted",
+    "io_failed",
+    "load",
+    "parse_years",
+]
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="sdmodels",
@@ -81,3 +95,24 @@ def interrupted(kept: str | None = None) -> NoReturn:
         err_console.print(f"[yellow]the finished runs are kept in {kept}; run the same command "
                           "with --resume to continue[/]")
     sys.exit(130)
+
+
+def guarded(work: Callable[[], T], kept: Path | None = None) -> T:
+    """Run ``work``, turning the ways a command can stop into clean exits.
+
+    Ctrl-C exits with 130 and no result file; sdmodels errors and failed reads or writes (a full
+    disk) exit with 2. A streamed run's finished work stays in ``kept`` (if that exists) and
+    the message says how to resume it.
+    """
+
+    def kept_now() -> str | None:
+        return str(kept) if kept is not None and kept.exists() else None
+
+    try:
+        return work()
+    except KeyboardInterrupt:
+        interrupted(kept_now())
+    except SDModelsError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        io_failed(exc, kept_now())

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from sdmodels.cli._app import (
-    MODEL_ARG_HELP,
-    app,
-    console,
-    fail,
-    interrupted,
-    io_failed,
-    load,
-    parse_years,
-)
+from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
 from sdmodels.errors import SDModelsError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
+
+    from sdmodels.scenarios import Scenario
 
 DEFAULT_YEARS = "2024,2030,2035,2040"
 
@@ -77,7 +73,7 @@ def run(
         default_dir.mkdir(exist_ok=True)
     out = out or default_dir / f"{m.name}.nc"
     plot_path = None if no_plot else (plot or default_dir / f"{m.name}.png")
-    try:
+    def work() -> tuple[xr.Dataset, list[str], list[Scenario], float]:
         check_writable(out)
         _check_years(m, chosen_years)
         if plot_path is not None:
@@ -95,12 +91,9 @@ def run(
         ds = m.run(chosen, engine=engine, progress=True)  # type: ignore[arg-type]
         elapsed = time.perf_counter() - start
         write_dataset(ds, out)
-    except KeyboardInterrupt:
-        interrupted()
-    except SDModelsError as exc:
-        fail(str(exc))
-    except OSError as exc:
-        io_failed(exc)
+        return ds, variables, chosen, elapsed
+
+    ds, variables, chosen, elapsed = guarded(work)
 
     table = summary_table(ds, variables, chosen_years or [float(ds.time[-1])])
     _print_table(table, title=f"{m.path.name}: key outputs by scenario")

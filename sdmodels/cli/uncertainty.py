@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from sdmodels.cli._app import (
-    MODEL_ARG_HELP,
-    app,
-    console,
-    fail,
-    interrupted,
-    io_failed,
-    load,
-    parse_years,
-)
+from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
 from sdmodels.distributed.cli import ResumeOpt, SchedulerOpt
 from sdmodels.errors import SDModelsError
 
@@ -107,24 +97,6 @@ def _check_engine(engine: str) -> None:
         fail(f"--engine must be one of {', '.join(_ENGINES)}, got {engine!r}")
 
 
-def _guarded(work: Callable[[], Any], kept: Path | None = None) -> Any:
-    """Run ``work``; Ctrl-C exits with 130 (no result file is left; a streamed run's finished
-    work stays in ``kept`` if that exists), sdmodels errors and failed writes (a full disk)
-    exit with 2."""
-
-    def kept_now() -> str | None:
-        return str(kept) if kept is not None and kept.exists() else None
-
-    try:
-        return work()
-    except KeyboardInterrupt:
-        interrupted(kept_now())
-    except SDModelsError as exc:
-        fail(str(exc))
-    except OSError as exc:
-        io_failed(exc, kept_now())
-
-
 def _fmt(value: Any) -> str:
     """Four significant digits; large magnitudes as 18.74M or 992.3k."""
     if isinstance(value, float):
@@ -202,7 +174,7 @@ def mc(
     m = load(model)
     chosen_years = parse_years(years)
 
-    out_path, plot_path = _guarded(lambda: _paths(m, out, plot, no_plot, "mc"))
+    out_path, plot_path = guarded(lambda: _paths(m, out, plot, no_plot, "mc"))
 
     def work() -> tuple[xr.Dataset, float]:
         spec = _load_spec(m, uncertainty)
@@ -215,7 +187,7 @@ def mc(
                     progress=True, scheduler=scheduler, out=out_path, resume=resume)
         return ds, time.perf_counter() - start
 
-    ds, elapsed = _guarded(work, kept=out_path.with_name(out_path.name + ".parts"))
+    ds, elapsed = guarded(work, kept=out_path.with_name(out_path.name + ".parts"))
     outputs = output_variables(ds)
     in_range = [y for y in (chosen_years or []) if ds.time.min() <= y <= ds.time.max()]
     table = ds.sd.summary(outputs=outputs, years=in_range or None)
@@ -375,7 +347,7 @@ def sobol(
         write_dataset(ds, out_path)
         return ds, out_path, plot_path, elapsed
 
-    ds, out_path, plot_path, elapsed = _guarded(work)
+    ds, out_path, plot_path, elapsed = guarded(work)
     _report_sensitivity(ds, m, out_path, plot_path, at_year, elapsed, "ST")
 
 
@@ -431,5 +403,5 @@ def morris(
         write_dataset(ds, out_path)
         return ds, out_path, plot_path, elapsed
 
-    ds, out_path, plot_path, elapsed = _guarded(work)
+    ds, out_path, plot_path, elapsed = guarded(work)
     _report_sensitivity(ds, m, out_path, plot_path, at_year, elapsed, "mu_star")
