@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -265,6 +266,41 @@ def _top_pairs(ds: xr.Dataset, output: str, year: float, top: int = 5) -> pd.Dat
     return pd.DataFrame({"parameters": pairs, "S2": frame["S2"], "S2_conf": frame["S2_conf"]})
 
 
+def _sensitivity_command(
+    kind: str,
+    index: str,
+    analyse: Callable[[Model, UncertaintySpec, list[float] | None], xr.Dataset],
+    *,
+    model: Path | None,
+    uncertainty: Path | None,
+    out: Path | None,
+    plot: Path | None,
+    no_plot: bool,
+    years: str | None,
+    year: str | None,
+    engine: str,
+) -> None:
+    """What ``sobol`` and ``morris`` share: check the options, run ``analyse`` on the model and
+    its uncertainty file, write the indices, then print the ranking by ``index`` and draw."""
+    from sdmodels.results import write_dataset
+
+    _check_engine(engine)
+    m = load(model)
+    chosen_years, at_year = parse_years(years), _year(year)
+
+    def work() -> tuple[xr.Dataset, Path, Path | None, float]:
+        out_path, plot_path = _paths(m, out, plot, no_plot, kind)
+        spec = _load_spec(m, uncertainty)
+        start = time.perf_counter()
+        ds = analyse(m, spec, chosen_years)
+        elapsed = time.perf_counter() - start
+        write_dataset(ds, out_path)
+        return ds, out_path, plot_path, elapsed
+
+    ds, out_path, plot_path, elapsed = guarded(work)
+    _report_sensitivity(ds, m, out_path, plot_path, at_year, elapsed, index)
+
+
 def _year(text: str | None) -> float | None:
     years = parse_years(text)
     if years is not None and len(years) != 1:
@@ -327,28 +363,17 @@ def sobol(
 
         sdmodels sobol models/tests/ishigami.mdl -u models/uncertainty/ishigami.toml -o Y
     """
-    from sdmodels.results import write_dataset
     from sdmodels.sensitivity import sobol as run_sobol
 
-    _check_engine(engine)
-    m = load(model)
-    chosen_years, at_year = parse_years(years), _year(year)
+    def analyse(m: Model, spec: UncertaintySpec, chosen_years: list[float] | None) -> xr.Dataset:
+        return run_sobol(m, spec, n=n, outputs=output, years=chosen_years,
+                         second_order=second_order, seed=seed, num_resamples=resamples,
+                         scenario=scenario, engine=engine,  # type: ignore[arg-type]
+                         ignore_correlations=ignore_correlations, progress=True,
+                         scheduler=scheduler)
 
-    def work() -> tuple[xr.Dataset, Path, Path | None, float]:
-        out_path, plot_path = _paths(m, out, plot, no_plot, "sobol")
-        spec = _load_spec(m, uncertainty)
-        start = time.perf_counter()
-        ds = run_sobol(m, spec, n=n, outputs=output, years=chosen_years,
-                       second_order=second_order, seed=seed, num_resamples=resamples,
-                       scenario=scenario, engine=engine,  # type: ignore[arg-type]
-                       ignore_correlations=ignore_correlations, progress=True,
-                       scheduler=scheduler)
-        elapsed = time.perf_counter() - start
-        write_dataset(ds, out_path)
-        return ds, out_path, plot_path, elapsed
-
-    ds, out_path, plot_path, elapsed = guarded(work)
-    _report_sensitivity(ds, m, out_path, plot_path, at_year, elapsed, "ST")
+    _sensitivity_command("sobol", "ST", analyse, model=model, uncertainty=uncertainty, out=out,
+                         plot=plot, no_plot=no_plot, years=years, year=year, engine=engine)
 
 
 @app.command()
@@ -383,25 +408,15 @@ def morris(
 
         sdmodels morris --trajectories 20 --seed 0
     """
-    from sdmodels.results import write_dataset
     from sdmodels.sensitivity import morris as run_morris
 
-    _check_engine(engine)
-    m = load(model)
-    chosen_years, at_year = parse_years(years), _year(year)
+    def analyse(m: Model, spec: UncertaintySpec, chosen_years: list[float] | None) -> xr.Dataset:
+        return run_morris(m, spec, trajectories=trajectories, levels=levels, outputs=output,
+                          years=chosen_years, seed=seed, scenario=scenario,
+                          engine=engine,  # type: ignore[arg-type]
+                          ignore_correlations=ignore_correlations, progress=True,
+                          scheduler=scheduler)
 
-    def work() -> tuple[xr.Dataset, Path, Path | None, float]:
-        out_path, plot_path = _paths(m, out, plot, no_plot, "morris")
-        spec = _load_spec(m, uncertainty)
-        start = time.perf_counter()
-        ds = run_morris(m, spec, trajectories=trajectories, levels=levels, outputs=output,
-                        years=chosen_years, seed=seed, scenario=scenario,
-                        engine=engine,  # type: ignore[arg-type]
-                        ignore_correlations=ignore_correlations, progress=True,
-                       scheduler=scheduler)
-        elapsed = time.perf_counter() - start
-        write_dataset(ds, out_path)
-        return ds, out_path, plot_path, elapsed
-
-    ds, out_path, plot_path, elapsed = guarded(work)
-    _report_sensitivity(ds, m, out_path, plot_path, at_year, elapsed, "mu_star")
+    _sensitivity_command("morris", "mu_star", analyse, model=model, uncertainty=uncertainty,
+                         out=out, plot=plot, no_plot=no_plot, years=years, year=year,
+                         engine=engine)
