@@ -22,8 +22,6 @@ real names; values outside a constant's declared ``[min,max]`` are refused unles
 from __future__ import annotations
 
 import json
-import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sdmodels._toml import parse_toml
 from sdmodels.errors import ScenarioError, UnknownNameError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -201,7 +200,6 @@ def _jsonable(value: Any) -> Any:
 #: The scenario used when none is given: the model's own defaults.
 DEFAULT_SCENARIO = Scenario(name="default", description="The model's own default values.")
 
-_LINE = re.compile(r"line (\d+)")
 
 
 def load_scenario(path: str | Path, *, name: str | None = None) -> Scenario:
@@ -232,12 +230,7 @@ def load_scenario(path: str | Path, *, name: str | None = None) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(f"cannot read scenario file {str(path)!r}: {exc.strerror}") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = _LINE.search(str(exc))
-        line = f":{m.group(1)}" if m else ""
-        raise ScenarioError(f"{path}{line}: malformed TOML: {exc}") from None
+    raw = parse_toml(text, path, ScenarioError)
     try:
         spec = _ScenarioSchema.model_validate(raw)
     except ValidationError as exc:

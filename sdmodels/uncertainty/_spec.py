@@ -23,8 +23,6 @@ Each parameter table holds ``dist``, the distribution's arguments and, optionall
 from __future__ import annotations
 
 import json
-import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +32,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
+from sdmodels._toml import parse_toml
 from sdmodels.errors import UncertaintyError, UnknownNameError
 from sdmodels.uncertainty._distributions import Distribution, distribution_from_dict
 from sdmodels.uncertainty._sampling import (
@@ -54,7 +53,15 @@ __all__ = ["NOTE_KEYS", "UncertainParameter", "UncertaintySpec", "load_uncertain
 NOTE_KEYS = ("source", "reason")
 _TOP_KEYS = ("description", "model", "parameters", "correlations")
 _CORRELATION_KEYS = ("between", "rank", "reason", "source")
-_LINE = re.compile(r"line (\d+)")
+
+
+def _refuse_extra_keys(table: Mapping[str, Any], allowed: Sequence[str], message: str) -> None:
+    """Raise ``message`` naming the keys of ``table`` that are not ``allowed``, if any."""
+    extra = sorted(set(table) - set(allowed))
+    if extra:
+        raise UncertaintyError(
+            f"{message} {', '.join(map(repr, extra))}; allowed: {', '.join(allowed)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -175,12 +182,7 @@ class UncertaintySpec:
         """
         where = f"{path}: " if path else ""
         context = str(path) if path else None
-        extra = sorted(set(data) - set(_TOP_KEYS))
-        if extra:
-            raise UncertaintyError(
-                f"{where}unexpected top-level key(s) {', '.join(map(repr, extra))}; "
-                f"allowed: {', '.join(_TOP_KEYS)}"
-            )
+        _refuse_extra_keys(data, _TOP_KEYS, f"{where}unexpected top-level key(s)")
         written_for = data.get("model")
         if written_for is not None and Path(str(written_for)).name != model.path.name:
             raise UncertaintyError(
@@ -406,12 +408,7 @@ def _correlation_matrix(
         label = f"{where}correlation #{k}"
         if not isinstance(entry, Mapping):
             raise UncertaintyError(f"{label}: expected a table with 'between' and 'rank'")
-        extra = sorted(set(entry) - set(_CORRELATION_KEYS))
-        if extra:
-            raise UncertaintyError(
-                f"{label}: unexpected key(s) {', '.join(map(repr, extra))}; "
-                f"allowed: {', '.join(_CORRELATION_KEYS)}"
-            )
+        _refuse_extra_keys(entry, _CORRELATION_KEYS, f"{label}: unexpected key(s)")
         pair = entry.get("between")
         if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
             raise UncertaintyError(f"{label}: 'between' must list two parameter names")
@@ -480,10 +477,5 @@ def load_uncertainty(path: str | Path, model: Model) -> UncertaintySpec:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UncertaintyError(f"cannot read uncertainty file {str(path)!r}: {exc}") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = _LINE.search(str(exc))
-        line = f":{m.group(1)}" if m else ""
-        raise UncertaintyError(f"{path}{line}: malformed TOML: {exc}") from None
+    raw = parse_toml(text, path, UncertaintyError)
     return UncertaintySpec.from_dict(raw, model, path=path)

@@ -10,6 +10,7 @@ import pytest
 from sdmodels._paths import MODELS_DIR
 
 MODULES = [
+    "sdmodels._toml",
     "sdmodels.uncertainty",
     "sdmodels.uncertainty._distributions",
     "sdmodels.uncertainty._sampling",

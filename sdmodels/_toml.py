@@ -1,0 +1,30 @@
+"""Reading the project's TOML files (scenarios, uncertainty) with errors that name file and line."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from typing import Any
+
+_LINE = re.compile(r"line (\d+)")
+
+
+def parse_toml(text: str, path: str | os.PathLike[str], error: type[Exception]) -> dict[str, Any]:
+    r"""Parse ``text`` read from ``path``; a syntax error becomes ``error`` naming file and line.
+
+    Examples
+    --------
+    >>> parse_toml('name = "baseline"', "s.toml", ValueError)
+    {'name': 'baseline'}
+    >>> parse_toml("a = 1\nb = = 2", "s.toml", ValueError)
+    Traceback (most recent call last):
+    ...
+    ValueError: s.toml:2: malformed TOML: Invalid value (at line 2, column 5)
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = _LINE.search(str(exc))
+        line = f":{m.group(1)}" if m else ""
+        raise error(f"{path}{line}: malformed TOML: {exc}") from None
