@@ -30,7 +30,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sdmodels.distributed._batch import run_design
+from sdmodels.distributed._batch import _fingerprint, run_design
+from sdmodels.distributed._store import (
+    STORE_ATTRS,
+    ChunkLayout,
+    OutputSpec,
+    ResultStore,
+    open_result,
+)
 from sdmodels.engine import progress_bar
 from sdmodels.errors import SDModelsError
 from sdmodels.uncertainty import SamplingMethod, Seed, UncertaintySpec
@@ -236,7 +243,7 @@ def run_mc(
                     reference_ds = ds
                 better[names[i]] = _prob_better_one(ds, reference_ds, directed)
                 per_scenario[names[i]] = _quantiles(ds, levels) if quantiles_only else ds
-        for key in ("scenario", "complete", "chunk_size", "n_chunks", "run_fingerprint"):
+        for key in ("scenario", *STORE_ATTRS):  # one scenario's, or its store's
             attrs.pop(key, None)
         attrs.update(
             analysis="monte_carlo",
@@ -261,7 +268,7 @@ def run_mc(
             }
         if parts is not None and not quantiles_only:
             # the samples stay on disk: copied store to store, never concatenated in memory
-            return _open(parts.combine(per_scenario, names, extra, attrs))
+            return open_result(parts.combine(per_scenario, names, extra, attrs))
     finally:
         for ds in opened:
             ds.close()
@@ -278,12 +285,6 @@ def run_mc(
         write_dataset(result, parts.out)
         parts.remove()
     return result
-
-
-def _open(path: Path) -> xr.Dataset:
-    from sdmodels.distributed import open_result
-
-    return open_result(path)
 
 
 class _Parts:
@@ -333,9 +334,6 @@ class _Parts:
     ) -> Path:
         """Copy every scenario's store (``runs``, read lazily), chunk by chunk, into one store
         at ``out`` with ``extra`` variables and ``attrs``; remove the parts; return ``out``."""
-        from sdmodels.distributed._batch import _fingerprint
-        from sdmodels.distributed._store import ChunkLayout, OutputSpec, ResultStore
-
         first = runs[names[0]]
         outputs = output_variables(first)
         layout = ChunkLayout(n=first.sizes["sample"], size=int(first.attrs["chunk_size"]),

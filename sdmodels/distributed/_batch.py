@@ -27,6 +27,7 @@ from sdmodels.distributed._store import (
     open_result,
     output_specs,
     partial_path,
+    store_status,
 )
 from sdmodels.distributed._task import BatchTask
 from sdmodels.errors import SDModelsError
@@ -361,8 +362,6 @@ def execute(
 
 def _finished(out: Path, fingerprint: str) -> bool:
     """Whether ``out`` already holds the complete result of this very run (nothing to resume)."""
-    from sdmodels.distributed._store import store_status
-
     if partial_path(out).exists() or not out.exists():
         return False
     try:

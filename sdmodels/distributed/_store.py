@@ -32,6 +32,7 @@ import xarray as xr
 from sdmodels.errors import ResultWriteError, SDModelsError
 
 __all__ = [
+    "STORE_ATTRS",
     "ChunkLayout",
     "IncompatibleStoreError",
     "OutputSpec",
@@ -44,6 +45,8 @@ __all__ = [
 ]
 
 _DONE = "chunk_done"
+#: Attrs a store adds to those of the result it holds: how the run was split and which run it is.
+STORE_ATTRS = ("complete", "chunk_size", "n_chunks", "run_fingerprint")
 #: Zarr format 2: read by every zarr and xarray version, with consolidated metadata (so that
 #: ``xarray.open_zarr`` opens the store quietly) and fixed-width string coordinates (parameter and
 #: subscript names), which format 3 does not specify yet.
