@@ -19,6 +19,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0+unknown"
 
+from sdmodels.attribution import attribute
 from sdmodels.errors import (
     EngineFallbackWarning,
     ModelLoadError,
@@ -50,6 +51,7 @@ __all__ = [
     "run_mc",
     "sobol",
     "morris",
+    "attribute",
     "write_dataset",
     "open_dataset",
     "SDModelsError",

@@ -20,6 +20,7 @@ __all__ = [
     "save_figure",
     "scenario_lines",
     "stacked_areas",
+    "waterfall",
 ]
 
 #: Okabe–Ito colour-blind-safe palette.
@@ -286,6 +287,73 @@ def stacked_areas(
     name = str(ds["output_name"].sel(output=output).values) if "output_name" in ds else output
     ax.set_title(f"{name}: sensitivity over time ({index})", fontsize=10)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig
+
+
+def waterfall(ds: xr.Dataset, output: str, *, year: float | None = None,
+              top: int | None = 12) -> Figure:
+    """The difference between two scenarios as a waterfall of Shapley values at one year.
+
+    The first bar is the output in the scenario compared with, each following bar one factor's
+    Shapley value (largest first; gains and losses in two colours), the last the output in the
+    scenario. Under uncertainty the bars are means over samples, with 5-95% whiskers. The
+    title states the interaction share.
+
+    Parameters
+    ----------
+    ds
+        A result of :func:`sdmodels.attribute`.
+    output
+        The output (Python or Vensim name).
+    year
+        The year (nearest saved time); the last by default.
+    top
+        Draw at most this many factors; the rest are summed into one bar.
+    """
+    from matplotlib.figure import Figure
+
+    from sdmodels.attribution import attribution_table
+
+    frame = attribution_table(ds, output, year=year)
+    info = frame.attrs
+    if top is not None and len(frame) > top:
+        rest = frame.iloc[top:]
+        frame = frame.iloc[:top].copy()
+        frame.loc[len(frame)] = {"factor": f"{len(rest)} others", "shapley": rest["shapley"].sum()}
+    labels = [f"{ds.attrs.get('against', 'against')}"] + frame["factor"].astype(str).tolist() \
+        + [f"{ds.attrs.get('scenario', 'scenario')}"]
+    fig = Figure(figsize=(max(6.0, 0.75 * len(labels) + 2), 4.2), layout="constrained")
+    ax = fig.subplots()
+    level = info["value_against"]
+    ax.bar(0, level, color="#999999", width=0.6)
+    for i, row in enumerate(frame.itertuples(index=False), start=1):
+        value = float(row.shapley)
+        colour = PALETTE[2] if value >= 0 else PALETTE[3]
+        err = None
+        if "p5" in frame and not np.isnan(getattr(row, "p5", np.nan)):
+            err = [[value - row.p5], [row.p95 - value]]
+        ax.bar(i, value, bottom=level, color=colour, width=0.6)
+        if err is not None:
+            ax.errorbar(i, level + value, yerr=np.abs(err), color="#000000", capsize=3,
+                        linewidth=0.8)
+        ax.plot([i - 0.7, i - 0.3], [level, level], color="#000000", linewidth=0.5)
+        level += value
+    ax.bar(len(labels) - 1, info["value_scenario"], color=PALETTE[0], width=0.6)
+    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=8)
+    units = info["units"]
+    ax.set_ylabel("dimensionless" if units.lower() in ("", "dmnl", "1") else units, fontsize=8)
+    share = info["interaction_share"]
+    share_text = "" if np.isnan(share) else f"; interactions {100 * share:.0f}% of it"
+    ax.set_title(f"{info['output_name']}, {info['year']:g}: {ds.attrs.get('scenario')} vs "
+                 f"{ds.attrs.get('against')}, difference {info['total']:.4g}{share_text}",
+                 fontsize=9)
+    levels = info["value_against"] + np.concatenate([[0.0], frame["shapley"].cumsum().values])
+    low = min(levels.min(), info["value_scenario"], 0.0 if info["value_against"] <= 0 else
+              levels.min())
+    high = max(levels.max(), info["value_scenario"])
+    pad = 0.12 * ((high - low) or abs(high) or 1.0)
+    ax.set_ylim(low - pad, high + pad)
+    ax.grid(axis="y", alpha=0.3)
     return fig
 
 
