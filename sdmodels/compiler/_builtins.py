@@ -21,6 +21,7 @@ import numpy as np
 from sdmodels.compiler._dependencies import Node
 from sdmodels.compiler._errors import UnsupportedFeature
 from sdmodels.compiler._expressions import Context, Expr, number
+from sdmodels.compiler._text import comment_text
 from sdmodels.compiler._translate import as_printed_by_pysd
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,7 +54,7 @@ class LookupTable:
         xs = ", ".join(number(v) for v in self.x)
         ys = ", ".join(number(v) for v in self.y)
         return (
-            f"# {self.label}\n"
+            f"# {comment_text(self.label)}\n"
             f"{self.x_name} = np.array([{xs}])\n"
             f"{self.y_name} = np.array([{ys}])\n"
         )

@@ -6,6 +6,7 @@ import json
 
 from sdmodels.compiler import _support
 from sdmodels.compiler._builder import KernelPlan
+from sdmodels.compiler._text import comment_text
 
 __all__ = ["HELPERS", "generate_source"]
 
@@ -23,7 +24,7 @@ def _node_lines(nodes, indent: int) -> list[str]:
     last = None
     for node in nodes:
         if node.element and node.element != last:
-            out.append(" " * indent + f"# {node.element}")
+            out.append(" " * indent + f"# {comment_text(node.element)}")
             last = node.element
         out.extend(_block(node.lines, indent))
     return out
@@ -49,8 +50,9 @@ def generate_source(plan: KernelPlan, *, display_name: str, key: str) -> str:
     meta["key"] = key
     meta["outputs"] = [py for py, _ in plan.outputs]
     lines: list[str] = [
-        f"# generated from {display_name} by sdmodels.compiler; do not edit",
-        f'"""Compiled batch kernel for {display_name} (cache key {key[:16]})."""',
+        # the file name is model text too: a comment without line breaks, a repr() literal
+        f"# generated from {comment_text(display_name)} by sdmodels.compiler; do not edit",
+        repr(f"Compiled batch kernel for {display_name} (cache key {key[:16]})."),
         "# ruff: noqa",
         "import json",
         "import math",
@@ -79,7 +81,7 @@ def generate_source(plan: KernelPlan, *, display_name: str, key: str) -> str:
     last = None
     for node in plan.init_nodes:
         if node.element and node.element != last:
-            init.append(f"# {node.element}")
+            init.append(f"# {comment_text(node.element)}")
             last = node.element
         init.extend(node.lines)
     lines += _block(init, 4)
@@ -110,7 +112,7 @@ def generate_source(plan: KernelPlan, *, display_name: str, key: str) -> str:
     ]
     for st in plan.statefuls:
         if st.deriv:
-            lines.append(f"        # {st.label}")
+            lines.append(f"        # {comment_text(st.label)}")
             lines += _block(st.deriv, 8)
     for st in plan.statefuls:
         if st.compute:
