@@ -3,7 +3,7 @@
 Each mode runs in a fresh process, so that its peak resident memory (RSS) is its own:
 
 * ``memory``  the engine's in-memory ``Model.run_batch`` (the whole result in RAM);
-* ``stream``  ``sdmodels.distributed.run_batch(out=...zarr)`` in this process, chunk by chunk;
+* ``stream``  ``sdmodels.batch.run_batch(out=...zarr)`` in this process, chunk by chunk;
 * ``cluster`` the same on a ``local:W`` cluster of W worker processes (started before timing; a
   warm-up batch loads the kernel on every worker);
 * ``mc-stream`` a whole Monte Carlo, ``sdmodels.run_mc(out=...zarr)``, over several scenarios
@@ -96,7 +96,8 @@ def child(mode: str, n: int, workers: int, chunk: int | None, n_params: int,
     import psutil
 
     import sdmodels
-    from sdmodels import distributed as sdd
+    from sdmodels import batch as sdd
+    from sdmodels.distributed import connect
 
     model = sdmodels.load_model()
     spec = _spec(model, n_params)
@@ -111,7 +112,7 @@ def child(mode: str, n: int, workers: int, chunk: int | None, n_params: int,
         figures["scenarios"] = scenarios
     try:
         if mode in ("cluster", "mc-cluster"):
-            with sdd.connect(f"local:{workers}") as client:
+            with connect(f"local:{workers}") as client:
                 warm = {k: v[:workers * 4] for k, v in params.items()}
                 sdd.run_batch(model, warm, scheduler=client, return_columns=outputs,
                               chunk_size=4)

@@ -340,12 +340,12 @@ def run_batch(
 ) -> xr.Dataset:
     """Run a batch of samples; see :meth:`sdmodels.Model.run_batch`.
 
-    Every batch runs chunk by chunk through :func:`sdmodels.distributed.run_batch`: in this
+    Every batch runs chunk by chunk through :func:`sdmodels.batch.run_batch`: in this
     process and into memory by default, on a dask cluster with ``scheduler`` (a scheduler
     address, ``"local:N"`` or a dask Client), into a zarr or netCDF store with ``out``. The
     values are the same in every case.
     """
-    from sdmodels.distributed import run_batch as run_chunked
+    from sdmodels.batch import run_batch as run_chunked
 
     return run_chunked(model, params, scheduler=scheduler, out=out, resume=resume,
                        scenario=scenario, engine=engine, return_columns=return_columns,

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sdmodels.distributed._batch import _fingerprint, run_design
-from sdmodels.distributed._store import (
+from sdmodels.batch._run import _fingerprint, run_design
+from sdmodels.batch._store import (
     STORE_ATTRS,
     ChunkLayout,
     OutputSpec,

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
-from sdmodels.distributed.cli import ResumeOpt, SchedulerOpt
+from sdmodels.cli._cluster import ResumeOpt, SchedulerOpt
 from sdmodels.errors import SDModelsError
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -9,7 +9,7 @@ from chunk_helpers import ROOT
 from typer.testing import CliRunner
 
 import sdmodels
-from sdmodels.distributed import open_result, store_status
+from sdmodels.batch import open_result, store_status
 
 UNCERTAINTY = ROOT / "models" / "uncertainty" / "ishigami.toml"
 

@@ -46,10 +46,10 @@ def test_local_batch_does_not_import_dask_distributed() -> None:
         import sys
         import numpy as np
         import sdmodels
-        import sdmodels.distributed
+        import sdmodels.batch
         m = sdmodels.load_model("models/tests/ishigami.mdl")
         m.run_batch({"x1": np.linspace(-3, 3, 10)})
-        sdmodels.distributed.run_batch(m, {"x1": np.linspace(-3, 3, 10)}, chunk_size=4)
+        sdmodels.batch.run_batch(m, {"x1": np.linspace(-3, 3, 10)}, chunk_size=4)
         print(sorted(k for k in sys.modules if k.split(".")[0] == "distributed"))
     """
     done = _run(code, hide_dask=False)
@@ -63,7 +63,8 @@ def test_everything_but_scheduler_works_without_dask(tmp_path: Path) -> None:
         import sdmodels
         import importlib.util
         assert importlib.util.find_spec("dask") is None  # as if not installed
-        from sdmodels.distributed import SchedulerError, run_batch, store_status
+        from sdmodels.batch import run_batch, store_status
+        from sdmodels.distributed import SchedulerError
         m = sdmodels.load_model("models/tests/ishigami.mdl")
         x = {{"x1": np.linspace(-3, 3, 10)}}
         for out in ({str(tmp_path / "r.zarr")!r}, {str(tmp_path / "r.nc")!r}):

@@ -9,17 +9,16 @@ import pytest
 import xarray as xr
 from chunk_helpers import FailFrom, comparable
 
-from sdmodels.distributed import (
+from sdmodels.batch import (
     IncompatibleStoreError,
-    SchedulerError,
     execute,
-    map_chunks,
     open_result,
     partial_path,
     plan_batch,
     run_batch,
     store_status,
 )
+from sdmodels.distributed import SchedulerError, map_chunks
 from sdmodels.errors import ParameterRangeError, ResultWriteError
 
 
@@ -181,7 +180,7 @@ def test_map_chunks_in_process() -> None:
 def test_run_design_matches_monte_carlo_runner(ishigami) -> None:
     from chunk_helpers import ROOT
 
-    from sdmodels.distributed import run_design
+    from sdmodels.batch import run_design
     from sdmodels.montecarlo import run_design as mc_run_design
     from sdmodels.uncertainty import load_uncertainty
 

@@ -104,7 +104,7 @@ def test_errors_are_reported_cleanly(tmp_path, args, message):
 
 def _ctrl_c_in_second_chunk(monkeypatch) -> dict[str, int]:
     """Make the second chunk of the next run raise KeyboardInterrupt, as Ctrl-C would."""
-    from sdmodels.distributed._task import BatchTask
+    from sdmodels.batch._task import BatchTask
 
     calls = {"n": 0}
     real = BatchTask.__call__
@@ -160,7 +160,7 @@ def test_mc_ctrl_c_keeps_finished_runs_and_resumes(tmp_path, monkeypatch, suffix
 def test_mc_full_disk_is_reported_with_how_to_resume(tmp_path, monkeypatch):
     import errno
 
-    from sdmodels.distributed._store import ResultStore
+    from sdmodels.batch._store import ResultStore
 
     real = ResultStore.write
     calls = {"n": 0}

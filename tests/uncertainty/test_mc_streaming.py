@@ -10,8 +10,8 @@ import pytest
 import xarray as xr
 
 import sdmodels.montecarlo as mc_module
-from sdmodels.distributed import IncompatibleStoreError, store_status
-from sdmodels.distributed._task import BatchTask
+from sdmodels.batch import IncompatibleStoreError, store_status
+from sdmodels.batch._task import BatchTask
 from sdmodels.errors import ResultWriteError, SDModelsError
 from sdmodels.montecarlo import output_variables, quantiles, run_mc
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sdmodels.distributed._store import (
+from sdmodels.batch._store import (
     ChunkLayout,
     ResultStore,
     open_result,
@@ -29,7 +29,7 @@ from sdmodels.distributed._store import (
     partial_path,
     store_status,
 )
-from sdmodels.distributed._task import BatchTask
+from sdmodels.batch._task import BatchTask
 from sdmodels.errors import SDModelsError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -193,7 +193,7 @@ def plan_batch(
         Invalid parameters or options (as :meth:`sdmodels.Model.run_batch` raises them).
     """
     from sdmodels import engine as eng
-    from sdmodels.distributed._task import register
+    from sdmodels.batch._task import register
     from sdmodels.results import annotate, provenance
 
     if chunk_size is not None and (isinstance(chunk_size, bool) or int(chunk_size) < 1):
@@ -451,7 +451,7 @@ def run_batch(
     Examples
     --------
     >>> import numpy as np, sdmodels
-    >>> from sdmodels.distributed import run_batch
+    >>> from sdmodels.batch import run_batch
     >>> m = sdmodels.load_model("models/tests/ishigami.mdl")
     >>> ds = run_batch(m, {"x1": np.linspace(-3, 3, 1000)}, return_columns=["y"], chunk_size=300)
     >>> ds["y"].sizes["sample"]
