@@ -1,0 +1,227 @@
+"""Whole populations of parameter sets through the compiled kernel, and their log-likelihood.
+
+:class:`Evaluator` turns a population ``(n, ndim)`` of calibrated quantities into one batch run
+of the model (every member a sample of the same kernel call) and returns, per observed series,
+the simulated values at the observation times; :meth:`Evaluator.log_likelihood` scores them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import special, stats
+
+from sdmodels.calibration._spec import CalibrationError, CalibrationSpec, ObservedSeries
+from sdmodels.uncertainty import (
+    PERT,
+    Beta,
+    Distribution,
+    LogNormal,
+    Normal,
+    Triangular,
+    TruncatedNormal,
+    Uniform,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
+
+__all__ = ["Evaluator", "log_density", "series_log_likelihood"]
+
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+def _frozen(dist: Distribution) -> Any:
+    """The scipy distribution with the same density as ``dist``."""
+    if isinstance(dist, Uniform):
+        return stats.uniform(loc=dist.min, scale=dist.max - dist.min)
+    if isinstance(dist, Triangular):
+        width = dist.max - dist.min
+        return stats.triang((dist.mode - dist.min) / width, loc=dist.min, scale=width)
+    if isinstance(dist, Normal):
+        return stats.norm(loc=dist.mean, scale=dist.sd)
+    if isinstance(dist, TruncatedNormal):
+        a, b = ((dist.min - dist.mean) / dist.sd, (dist.max - dist.mean) / dist.sd)
+        return stats.truncnorm(a, b, loc=dist.mean, scale=dist.sd)
+    if isinstance(dist, LogNormal):
+        return stats.lognorm(dist.sigma, scale=math.exp(dist.mu))
+    if isinstance(dist, Beta):
+        return stats.beta(dist.alpha, dist.beta, loc=dist.min, scale=dist.max - dist.min)
+    if isinstance(dist, PERT):
+        width = dist.max - dist.min
+        a = 1 + dist.shape * (dist.mode - dist.min) / width
+        b = 1 + dist.shape * (dist.max - dist.mode) / width
+        return stats.beta(a, b, loc=dist.min, scale=width)
+    raise CalibrationError(f"no density for a {dist.kind} prior; use a continuous distribution")
+
+
+def log_density(dist: Distribution, x: np.ndarray) -> np.ndarray:
+    """Log prior density of ``x`` under ``dist`` (``-inf`` outside its support).
+
+    Examples
+    --------
+    >>> from sdmodels.uncertainty import Uniform
+    >>> log_density(Uniform(min=0.0, max=2.0), np.array([1.0, 3.0]))
+    array([-0.69314718,        -inf])
+    """
+    with np.errstate(divide="ignore"):
+        return np.asarray(_frozen(dist).logpdf(np.asarray(x, dtype=float)), dtype=float)
+
+
+def series_log_likelihood(
+    series: ObservedSeries, simulated: np.ndarray, scale: np.ndarray | float | None = None
+) -> np.ndarray:
+    """Log-likelihood of one series' observations for each simulated row ``(n, n_obs)``.
+
+    ``scale`` is the error's standard deviation per row (estimated scales) or, by default, the
+    series' given scale. Non-finite simulations (and non-positive ones under a log-normal
+    error) score ``-inf``. The series' weight multiplies the result.
+    """
+    y = series.values
+    sim = np.atleast_2d(simulated)
+    sigma = np.asarray(series.scale if scale is None else scale, dtype=float)
+    sigma = sigma.reshape(-1, 1) if sigma.ndim else sigma
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if series.error == "lognormal":
+            resid = (np.log(y) - np.log(sim)) / sigma
+            extra = -np.log(y).sum()
+        else:
+            resid = (y - sim) / sigma
+            extra = 0.0
+        n = y.size
+        if series.error == "student_t":
+            nu = series.df
+            const = special.gammaln((nu + 1) / 2) - special.gammaln(nu / 2) - 0.5 * math.log(nu * math.pi)
+            ll = n * const - (nu + 1) / 2 * np.log1p(resid**2 / nu).sum(axis=1)
+        else:
+            ll = -0.5 * (resid**2).sum(axis=1) - 0.5 * n * _LOG_2PI
+        ll = ll - n * np.log(sigma).reshape(-1) + extra
+    ll = np.where(np.isfinite(ll), ll, -np.inf)
+    return series.weight * ll
+
+
+@dataclass(frozen=True)
+class _Sampling:
+    """Interpolation of saved times onto the observation times of one series."""
+
+    lo: np.ndarray
+    frac: np.ndarray
+    prev_lo: np.ndarray | None
+    prev_frac: np.ndarray | None
+
+
+def _weights(saved: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    idx = np.clip(np.searchsorted(saved, times, side="right") - 1, 0, max(saved.size - 2, 0))
+    if saved.size == 1:
+        return idx, np.zeros_like(times)
+    frac = (times - saved[idx]) / (saved[idx + 1] - saved[idx])
+    return idx, np.clip(frac, 0.0, 1.0)
+
+
+class Evaluator:
+    """Run populations of calibrated quantities through the model's compiled kernel.
+
+    Parameters
+    ----------
+    spec
+        The calibration.
+
+    Notes
+    -----
+    The scenario's overrides are resolved and validated once; each population then costs one
+    call of the compiled batch kernel, asking only for the observed variables. Model
+    parameters are checked against their declared ranges by the priors (whose supports lie
+    inside them), so no member of a population can leave them.
+    """
+
+    def __init__(self, spec: CalibrationSpec) -> None:
+        self.spec = spec
+        model = spec.model
+        self._kernel = model.compiled()
+        self._base = dict(model.scenario(spec.scenario).to_params(model))
+        self._columns = list(dict.fromkeys(s.py_name for s in spec.series))
+        controls = {py: float(v) for py, v in self._base.items() if py in model.controls}
+        self.saved_times = np.asarray(self._kernel.saved_times(**controls), dtype=float)
+        self._sampling: list[_Sampling] = []
+        for s in spec.series:
+            lo, frac = _weights(self.saved_times, s.times)
+            if s.previous_times is not None:
+                plo, pfrac = _weights(self.saved_times, s.previous_times)
+            else:
+                plo = pfrac = None
+            self._sampling.append(_Sampling(lo, frac, plo, pfrac))
+        self.runs = 0
+
+    def params(self, values: np.ndarray) -> dict[str, Any]:
+        """The batch overrides (by Python name) for a population ``(n, ndim)``."""
+        values = np.atleast_2d(values)
+        params = dict(self._base)
+        for j, p in enumerate(self.spec.priors.parameters):
+            params[p.py_name] = np.ascontiguousarray(values[:, j])
+        return params
+
+    def trajectories(self, values: np.ndarray, columns: list[str] | None = None) -> dict[str, np.ndarray]:
+        """Simulated outputs ``(n, n_saved)`` per Python name for a population ``(n, ndim)``."""
+        values = np.atleast_2d(np.asarray(values, dtype=float))
+        n = values.shape[0]
+        with np.errstate(all="ignore"):
+            out = self._kernel.run(self.params(values), n, return_columns=columns or self._columns)
+        self.runs += n
+        return {py: np.asarray(arr, dtype=float).reshape(n, -1) for py, arr in out.items()}
+
+    def simulate(self, values: np.ndarray) -> list[np.ndarray]:
+        """Per series, the simulated values ``(n, n_obs)`` compared with its observations."""
+        traj = self.trajectories(values)
+        result = []
+        for s, w in zip(self.spec.series, self._sampling, strict=True):
+            a = traj[s.py_name]
+            level = a[:, w.lo] * (1 - w.frac) + a[:, np.minimum(w.lo + 1, a.shape[1] - 1)] * w.frac
+            if s.transform == "growth":
+                prev = (a[:, w.prev_lo] * (1 - w.prev_frac)
+                        + a[:, np.minimum(w.prev_lo + 1, a.shape[1] - 1)] * w.prev_frac)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    level = level / prev - 1.0
+            result.append(level)
+        return result
+
+    def scales(self, values: np.ndarray) -> list[np.ndarray | None]:
+        """Per series, the estimated scale of each row, or ``None`` for a given scale."""
+        values = np.atleast_2d(values)
+        out: list[np.ndarray | None] = []
+        j = self.spec.n_model
+        for s in self.spec.series:
+            if s.estimated:
+                out.append(values[:, j])
+                j += 1
+            else:
+                out.append(None)
+        return out
+
+    def log_likelihood(self, values: np.ndarray) -> np.ndarray:
+        """Total log-likelihood of every row of a population ``(n, ndim)``."""
+        values = np.atleast_2d(values)
+        sims = self.simulate(values)
+        total = np.zeros(values.shape[0])
+        for s, sim, scale in zip(self.spec.series, sims, self.scales(values), strict=True):
+            total += series_log_likelihood(s, sim, scale)
+        return total
+
+    def log_posterior(self, values: np.ndarray) -> np.ndarray:
+        """Log prior plus log-likelihood (``-inf`` outside the prior's support)."""
+        values = np.atleast_2d(values)
+        prior = self.spec.log_prior(values)
+        out = np.full(values.shape[0], -np.inf)
+        ok = np.isfinite(prior)
+        if ok.any():
+            out[ok] = prior[ok] + self.log_likelihood(values[ok])
+        return out
+
+    def dataset(self, values: np.ndarray) -> xr.Dataset:
+        """The same population run through :meth:`sdmodels.Model.run_batch` (for checks)."""
+        values = np.atleast_2d(values)
+        params = {p.py_name: values[:, j] for j, p in enumerate(self.spec.priors.parameters)}
+        return self.spec.model.run_batch(params, scenario=self.spec.scenario,
+                                         return_columns=self._columns)

@@ -1,0 +1,233 @@
+"""Calibration results as one labelled Dataset (one netCDF file), and reading them back.
+
+Layout of a calibration result (``sdmodels calibrate ... --out FILE.nc``):
+
+* ``posterior`` (``draw`` × ``parameter``): the draws in model units (one draw, the optimum,
+  for ``method="optimize"``), with ``log_probability``, ``log_likelihood`` and ``log_prior``
+  per draw and the ``walker`` and ``step`` each draw comes from;
+* ``parameter`` coordinates: the Vensim names; ``parameter_py`` the Python names (empty for an
+  estimated scale) and ``parameter_kind`` (``"model"`` or ``"scale"``);
+* ``best`` (``parameter``): the draw with the highest log posterior;
+* ``fit_statistics`` (``series`` × ``statistic``) of the best draw (Sterman 1984);
+* ``observed``, ``simulated`` (best draw) and ``band`` (``quantile`` × ``series`` × ``time``):
+  pointwise quantiles of the simulated series over the posterior draws;
+* ``ess_bulk``, ``ess_tail``, ``r_hat``, ``autocorr_time`` (``parameter``) for MCMC;
+* attrs: method, seed, settings, the calibration file's text and SHA-256, the data file's
+  name and SHA-256, the model file's name and SHA-256, versions, convergence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import xarray as xr
+
+from sdmodels.calibration._fit import FitResult
+from sdmodels.calibration._likelihood import Evaluator
+from sdmodels.calibration._spec import CalibrationError, CalibrationSpec
+from sdmodels.calibration._stats import FIT_STATISTICS, fit_statistics
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["BAND_QUANTILES", "load_posterior", "posterior_draws", "posterior_summary",
+           "result_dataset"]
+
+#: Quantiles of the simulated series kept for the 50% and 90% bands (and the median).
+BAND_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: At most this many posterior draws are simulated for the bands.
+_BAND_DRAWS = 1000
+
+
+def result_dataset(spec: CalibrationSpec, fit: FitResult, *, seed: int) -> xr.Dataset:
+    """Assemble the result Dataset of a fit (simulating the best draw and the bands)."""
+    from sdmodels.results import provenance
+
+    ev = Evaluator(spec)
+    names = list(spec.parameter_names)
+    kinds = ["model"] * spec.n_model + ["scale"] * len(spec.estimated_scales)
+    pys = [p.py_name for p in spec.priors.parameters] + [""] * len(spec.estimated_scales)
+    labels = [s.label for s in spec.series]
+    times = np.unique(np.concatenate([s.times for s in spec.series]))
+    observed = np.full((len(labels), times.size), np.nan)
+    simulated = np.full_like(observed, np.nan)
+    band = np.full((len(BAND_QUANTILES), len(labels), times.size), np.nan)
+    best_sims = ev.simulate(fit.best[None, :])
+    rng = np.random.default_rng(seed)
+    pick = (np.arange(fit.draws.shape[0]) if fit.draws.shape[0] <= _BAND_DRAWS
+            else np.sort(rng.choice(fit.draws.shape[0], _BAND_DRAWS, replace=False)))
+    band_sims = ev.simulate(fit.draws[pick])
+    stats = np.full((len(labels), len(FIT_STATISTICS)), np.nan)
+    for i, s in enumerate(spec.series):
+        cols = np.searchsorted(times, s.times)
+        observed[i, cols] = s.values
+        simulated[i, cols] = best_sims[i][0]
+        with np.errstate(invalid="ignore"):
+            band[:, i, cols] = np.nanquantile(band_sims[i], BAND_QUANTILES, axis=0)
+        stats[i] = list(fit_statistics(best_sims[i][0], s.values).as_dict().values())
+    post = fit.log_likelihood + fit.log_prior
+    ds = xr.Dataset(
+        {
+            "posterior": (("draw", "parameter"), fit.draws),
+            "log_probability": ("draw", post),
+            "log_likelihood": ("draw", fit.log_likelihood),
+            "log_prior": ("draw", fit.log_prior),
+            "walker": ("draw", fit.walker.astype(np.int64)),
+            "step": ("draw", fit.step.astype(np.int64)),
+            "best": ("parameter", fit.best),
+            "fit_statistics": (("series", "statistic"), stats),
+            "observed": (("series", "time"), observed),
+            "simulated": (("series", "time"), simulated),
+            "band": (("quantile", "series", "time"), band),
+            "weight": ("series", np.array([s.weight for s in spec.series])),
+            "error_model": ("series", np.array([s.error for s in spec.series], dtype=str)),
+            "model_variable": ("series", np.array([s.py_name for s in spec.series], dtype=str)),
+        },
+        coords={
+            "draw": np.arange(fit.draws.shape[0]),
+            "parameter": np.array(names, dtype=str),
+            "parameter_py": ("parameter", np.array(pys, dtype=str)),
+            "parameter_kind": ("parameter", np.array(kinds, dtype=str)),
+            "series": np.array(labels, dtype=str),
+            "statistic": np.array(FIT_STATISTICS, dtype=str),
+            "time": times,
+            "quantile": np.array(BAND_QUANTILES),
+        },
+    )
+    if fit.diagnostics is not None:
+        d = fit.diagnostics
+        ds["ess_bulk"] = ("parameter", d.ess_bulk)
+        ds["ess_tail"] = ("parameter", d.ess_tail)
+        ds["r_hat"] = ("parameter", d.r_hat)
+        ds["autocorr_time"] = ("parameter", d.autocorr_time)
+    ds["posterior"].attrs.update(long_name="posterior draws in model units")
+    ds["band"].attrs.update(long_name="pointwise quantiles of the simulated series over draws")
+    ds["fit_statistics"].attrs.update(
+        long_name="fit statistics of the best draw (Sterman 1984); mape and rmspe as fractions")
+    converged = fit.diagnostics.converged if fit.diagnostics is not None else True
+    ds.attrs = provenance(
+        spec.model,
+        engine="compiled",
+        title=f"sdmodels calibration of {spec.model.path.name}",
+        method=fit.method,
+        seed=int(seed),
+        settings=json.dumps(fit.settings, sort_keys=True),
+        message=fit.message,
+        converged=int(converged),
+        acceptance_fraction=(float(fit.diagnostics.acceptance) if fit.diagnostics else None),
+        model_runs=int(fit.runs),
+        calibration_file=Path(spec.path).name if spec.path else "",
+        calibration_text=spec.text,
+        calibration_sha256=spec.text_sha256,
+        data_file=Path(spec.data_path).name,
+        data_sha256=spec.data_sha256,
+        scenario=str(spec.scenario) if spec.scenario is not None else "",
+        fit_window=f"{spec.start:g}-{spec.end:g}",
+    )
+    return ds
+
+
+def load_posterior(path: str | Path) -> xr.Dataset:
+    """Open a calibration result written by :func:`sdmodels.calibration.calibrate`.
+
+    Raises
+    ------
+    CalibrationError
+        The file does not exist or is not a calibration result.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CalibrationError(f"posterior file {str(path)!r} does not exist")
+    try:
+        ds = xr.load_dataset(path)
+    except (OSError, ValueError) as exc:
+        raise CalibrationError(f"cannot read posterior file {str(path)!r}: {exc}") from None
+    if "posterior" not in ds or set(ds["posterior"].dims) != {"draw", "parameter"}:
+        raise CalibrationError(
+            f"{str(path)!r} is not a calibration result (no 'posterior' draw × parameter "
+            "variable); write one with `sdmodels calibrate`"
+        )
+    ds.attrs.setdefault("posterior_sha256", hashlib.sha256(path.read_bytes()).hexdigest())
+    ds.attrs["posterior_file"] = str(path)
+    return ds
+
+
+def posterior_draws(
+    posterior: str | Path | xr.Dataset, n: int, *, seed: int | np.random.Generator | None = None,
+    model_only: bool = True,
+) -> pd.DataFrame:
+    """Draw ``n`` joint parameter sets from a posterior (whole rows, so correlations are kept).
+
+    Rows are drawn with replacement, uniformly over the stored draws (each stored draw is an
+    equally weighted posterior sample).
+
+    Parameters
+    ----------
+    posterior
+        A calibration result file or Dataset.
+    n
+        Number of parameter sets.
+    seed
+        Seed of the choice of rows.
+    model_only
+        Keep only model parameters (drop estimated error scales).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n`` rows, one column per parameter (Python names for model parameters), and the
+        attribute ``rows``: the indices of the stored draws used.
+
+    Examples
+    --------
+    >>> import xarray as xr, numpy as np
+    >>> ds = xr.Dataset({"posterior": (("draw", "parameter"), [[1.0, 10.0], [2.0, 20.0]])},
+    ...                 coords={"parameter": ["A", "B"], "parameter_py": ("parameter", ["a", "b"]),
+    ...                         "parameter_kind": ("parameter", ["model", "model"])})
+    >>> df = posterior_draws(ds, 4, seed=0)
+    >>> bool(((df["b"] / df["a"]) == 10).all())
+    True
+    """
+    import pandas as pd
+
+    ds = load_posterior(posterior) if not isinstance(posterior, xr.Dataset) else posterior
+    if n < 1:
+        raise CalibrationError(f"need at least one posterior draw, got n={n}")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    values = np.asarray(ds["posterior"].transpose("draw", "parameter").values, dtype=float)
+    rows = rng.integers(0, values.shape[0], size=n)
+    kinds = (ds["parameter_kind"].values.astype(str) if "parameter_kind" in ds.coords
+             else np.array(["model"] * values.shape[1]))
+    pys = (ds["parameter_py"].values.astype(str) if "parameter_py" in ds.coords
+           else ds["parameter"].values.astype(str))
+    cols = [j for j in range(values.shape[1]) if kinds[j] == "model" or not model_only]
+    names = [pys[j] if kinds[j] == "model" else str(ds["parameter"].values[j]) for j in cols]
+    df = pd.DataFrame(values[np.ix_(rows, cols)], columns=names)
+    df.attrs["rows"] = rows
+    return df
+
+
+def posterior_summary(posterior: xr.Dataset) -> pd.DataFrame:
+    """Per parameter: mean, sd, median, the 5% and 95% quantiles and the best draw.
+
+    Diagnostics (ESS, R-hat, autocorrelation time) are added for an MCMC result.
+    """
+    import pandas as pd
+
+    post = posterior["posterior"].transpose("draw", "parameter").values
+    table: dict[str, Any] = {
+        "mean": post.mean(axis=0),
+        "sd": post.std(axis=0, ddof=1) if post.shape[0] > 1 else np.full(post.shape[1], np.nan),
+        "q05": np.quantile(post, 0.05, axis=0),
+        "median": np.median(post, axis=0),
+        "q95": np.quantile(post, 0.95, axis=0),
+        "best": posterior["best"].values,
+    }
+    for var in ("ess_bulk", "r_hat", "autocorr_time"):
+        if var in posterior:
+            table[var] = posterior[var].values
+    return pd.DataFrame(table, index=posterior["parameter"].values.astype(str))

@@ -1,0 +1,549 @@
+"""Calibration files: which data, which series with which error model, which parameters.
+
+A calibration file is TOML; paths in it are relative to the file::
+
+    model = "logistic.mdl"
+    data = "logistic_data.csv"      # a column `time`, then one column per series
+    start = 0                       # optional fit window (model time units)
+    end = 30
+
+    [series."Population"]
+    error = "normal"                # normal | student_t | lognormal
+    scale = 20.0                    # or "estimate"
+    weight = 1.0
+
+    [parameters."Growth Rate"]      # priors exactly as in uncertainty files
+    dist = "uniform"
+    min = 0.05
+    max = 1.0
+
+Priors are parsed by :class:`sdmodels.uncertainty.UncertaintySpec`, so they accept every
+distribution and check every support against the range declared in the model file. A
+series with ``scale = "estimate"`` gets a nuisance parameter ``scale[<series>]`` with a
+log-uniform prior, sampled or optimised with the model's parameters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from sdmodels._toml import parse_toml
+from sdmodels.errors import SDModelsError, UncertaintyError
+from sdmodels.uncertainty import DiscreteChoice, UncertaintySpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sdmodels.model import Model
+    from sdmodels.uncertainty import Distribution
+
+__all__ = [
+    "ERROR_MODELS",
+    "TRANSFORMS",
+    "CalibrationError",
+    "CalibrationSpec",
+    "ObservedSeries",
+    "load_calibration",
+]
+
+ErrorModel = Literal["normal", "student_t", "lognormal"]
+Transform = Literal["level", "growth"]
+#: Error models a series may use.
+ERROR_MODELS: tuple[str, ...] = ("normal", "student_t", "lognormal")
+#: How a series is compared: its level, or its relative change from the previous observation.
+TRANSFORMS: tuple[str, ...] = ("level", "growth")
+_TOP_KEYS = ("description", "model", "data", "scenario", "start", "end", "series", "parameters")
+_SERIES_KEYS = ("error", "scale", "weight", "df", "column", "transform", "scale_min",
+                "scale_max", "source")
+_DEFAULT_DF = 4.0
+
+
+class CalibrationError(SDModelsError, ValueError):
+    """A calibration file, its data, or a calibration run that cannot be used as given."""
+
+
+@dataclass(frozen=True)
+class ObservedSeries:
+    """One observed series and how it is compared with the model.
+
+    Attributes
+    ----------
+    name
+        The model variable's Vensim name.
+    py_name
+        Its Python name (the column read from the simulation).
+    column
+        The data file's column.
+    error
+        ``"normal"``, ``"student_t"`` or ``"lognormal"`` (on the log of level and simulation).
+    scale
+        The error's standard deviation (for ``lognormal``: of the log), or ``None`` when it is
+        estimated.
+    scale_bounds
+        The log-uniform prior range of an estimated scale.
+    weight
+        Multiplies the series' log-likelihood (1 is the plain likelihood).
+    df
+        Degrees of freedom of the Student-t error.
+    transform
+        ``"level"`` compares values; ``"growth"`` compares ``x[t] / x[t-1] - 1`` between
+        consecutive observation times (e.g. productivity growth against an index).
+    times, values
+        The observations used (inside the fit window, gaps dropped).
+    source
+        Free text: where the data come from.
+    """
+
+    name: str
+    py_name: str
+    column: str
+    error: str
+    scale: float | None
+    scale_bounds: tuple[float, float]
+    weight: float
+    df: float
+    transform: str
+    times: np.ndarray
+    values: np.ndarray
+    previous_times: np.ndarray | None = None
+    source: str = ""
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the scale is estimated."""
+        return self.scale is None
+
+    @property
+    def label(self) -> str:
+        """The series as shown in tables: its name, plus the transform if not the level."""
+        return self.name if self.transform == "level" else f"{self.name} ({self.transform})"
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    """A validated calibration file.
+
+    Attributes
+    ----------
+    model
+        The model calibrated.
+    series
+        The observed series.
+    priors
+        The calibrated model parameters and their priors.
+    scenario
+        The scenario the runs start from (``None``: the model's defaults).
+    start, end
+        The fit window.
+    text, path
+        The file's text and path; ``text_sha256`` and ``data_sha256`` identify file and data.
+    data_path
+        The data file.
+    """
+
+    model: Model
+    series: tuple[ObservedSeries, ...]
+    priors: UncertaintySpec
+    scenario: Any
+    start: float
+    end: float
+    text: str
+    path: str | None
+    data_path: str
+    data_sha256: str
+    description: str = ""
+
+    @property
+    def text_sha256(self) -> str:
+        """SHA-256 of the calibration file's text."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        """Vensim names of the model parameters, then ``scale[<series>]`` per estimated scale."""
+        return (*(p.name for p in self.priors.parameters),
+                *(f"scale[{s.label}]" for s in self.series if s.estimated))
+
+    @property
+    def n_model(self) -> int:
+        """Number of model parameters calibrated."""
+        return len(self.priors)
+
+    @property
+    def estimated_scales(self) -> tuple[ObservedSeries, ...]:
+        """The series whose scale is estimated, in the order of their nuisance parameters."""
+        return tuple(s for s in self.series if s.estimated)
+
+    @property
+    def ndim(self) -> int:
+        """Number of calibrated quantities (model parameters plus estimated scales)."""
+        return self.n_model + len(self.estimated_scales)
+
+    @property
+    def distributions(self) -> tuple[Distribution, ...]:
+        """The priors of the model parameters."""
+        return self.priors.distributions
+
+    def transform(self, unit: np.ndarray) -> np.ndarray:
+        """Map points of the unit cube ``(n, ndim)`` to parameter values (priors' inverse CDFs).
+
+        Estimated scales are log-uniform over their bounds.
+        """
+        unit = np.atleast_2d(np.asarray(unit, dtype=float))
+        out = np.empty_like(unit)
+        k = self.n_model
+        if k:
+            out[:, :k] = self.priors.transform(unit[:, :k])
+        for j, s in enumerate(self.estimated_scales):
+            lo, hi = (math.log(b) for b in s.scale_bounds)
+            out[:, k + j] = np.exp(lo + unit[:, k + j] * (hi - lo))
+        return out
+
+    def log_prior(self, values: np.ndarray) -> np.ndarray:
+        """Log prior density of parameter values ``(n, ndim)`` (``-inf`` outside the support)."""
+        from sdmodels.calibration._likelihood import log_density
+
+        values = np.atleast_2d(np.asarray(values, dtype=float))
+        total = np.zeros(values.shape[0])
+        for j, dist in enumerate(self.distributions):
+            total += log_density(dist, values[:, j])
+        for j, s in enumerate(self.estimated_scales):
+            lo, hi = s.scale_bounds
+            v = values[:, self.n_model + j]
+            inside = (v >= lo) & (v <= hi)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                total += np.where(inside, -np.log(v) - math.log(math.log(hi / lo)), -np.inf)
+        return total
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly summary (for result attrs)."""
+        return {
+            "path": self.path,
+            "data": self.data_path,
+            "start": self.start,
+            "end": self.end,
+            "series": [s.label for s in self.series],
+            "parameters": list(self.parameter_names),
+        }
+
+
+def _where(path: str | Path | None) -> str:
+    return f"{path}: " if path else ""
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise CalibrationError(f"{what} must be a number, got {value!r}")
+    out = float(value)
+    if not math.isfinite(out):
+        raise CalibrationError(f"{what} must be finite, got {value!r}")
+    return out
+
+
+def read_data(path: Path) -> pd.DataFrame:
+    """Read a calibration data file: a ``time`` column, then one numeric column per series.
+
+    Rows starting with ``#`` are comments; empty cells are gaps (NaN).
+
+    Raises
+    ------
+    CalibrationError
+        Missing file, no ``time`` column, non-numeric values or repeated times.
+    """
+    if not path.is_file():
+        raise CalibrationError(
+            f"data file {str(path)!r} does not exist; give a CSV with a 'time' column and one "
+            "column per observed series"
+        )
+    try:
+        df = pd.read_csv(path, comment="#", skipinitialspace=True)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise CalibrationError(f"cannot read data file {str(path)!r}: {exc}") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    if "time" not in df.columns:
+        raise CalibrationError(
+            f"data file {str(path)!r} has no 'time' column (columns: {', '.join(df.columns)}); "
+            "the first column must be 'time'"
+        )
+    for col in df.columns:
+        converted = pd.to_numeric(df[col], errors="coerce")
+        bad = converted.isna() & df[col].notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise CalibrationError(
+                f"data file {str(path)!r}: column {col!r} row {row + 1} holds "
+                f"{df[col].iloc[row]!r}, not a number (leave a gap empty)"
+            )
+        df[col] = converted.astype(float)
+    if df["time"].isna().any():
+        raise CalibrationError(f"data file {str(path)!r}: every row needs a time")
+    if df["time"].duplicated().any():
+        dup = df["time"][df["time"].duplicated()].iloc[0]
+        raise CalibrationError(f"data file {str(path)!r}: time {dup:g} appears more than once")
+    return df.sort_values("time").reset_index(drop=True)
+
+
+def _series(
+    model: Model, name: str, table: Any, data: pd.DataFrame, start: float, end: float,
+    where: str, data_path: Path,
+) -> ObservedSeries:
+    if not isinstance(table, Mapping):
+        raise CalibrationError(
+            f'{where}series {name!r}: expected a table [series."{name}"] with error = "normal" '
+            f"and scale = ...; got {table!r}"
+        )
+    extra = sorted(set(table) - set(_SERIES_KEYS))
+    if extra:
+        raise CalibrationError(
+            f"{where}series {name!r}: unexpected key(s) {', '.join(map(repr, extra))}; allowed: "
+            + ", ".join(_SERIES_KEYS)
+        )
+    py = model.resolve(name, what="series (model variable)", context=where.rstrip(": ") or None)
+    info = model.variables[py]
+    if info.kind in ("lookup", "control") or info.subscripts:
+        raise CalibrationError(
+            f"{where}series {name!r}: only scalar model variables can be compared with data"
+        )
+    error = table.get("error", "normal")
+    if error not in ERROR_MODELS:
+        raise CalibrationError(
+            f"{where}series {name!r}: unknown error model {error!r}; use one of "
+            + ", ".join(ERROR_MODELS)
+        )
+    transform = table.get("transform", "level")
+    if transform not in TRANSFORMS:
+        raise CalibrationError(
+            f"{where}series {name!r}: unknown transform {transform!r}; use one of "
+            + ", ".join(TRANSFORMS)
+        )
+    column = table.get("column", name)
+    if not isinstance(column, str) or column not in data.columns:
+        cols = [c for c in data.columns if c != "time"]
+        raise CalibrationError(
+            f"{where}series {name!r}: the data file {data_path.name!r} has no column {column!r} "
+            f"(columns: {', '.join(cols)}); name the column with column = \"...\""
+        )
+    weight = _number(table.get("weight", 1.0), f"{where}series {name!r}: weight")
+    if weight <= 0:
+        raise CalibrationError(f"{where}series {name!r}: weight must be greater than 0")
+    df = _number(table.get("df", _DEFAULT_DF), f"{where}series {name!r}: df")
+    if df <= 0:
+        raise CalibrationError(f"{where}series {name!r}: df must be greater than 0")
+    t_all = data["time"].to_numpy()
+    v_all = data[column].to_numpy()
+    prev = None
+    if transform == "growth":
+        # growth between consecutive observed levels, kept where both ends are inside the window
+        ok = ~np.isnan(v_all)
+        t_obs, v_obs = t_all[ok], v_all[ok]
+        inside = (t_obs[1:] >= start) & (t_obs[:-1] >= start) & (t_obs[1:] <= end)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            growth = v_obs[1:] / v_obs[:-1] - 1.0
+        times, values, prev = t_obs[1:][inside], growth[inside], t_obs[:-1][inside]
+    else:
+        keep = (t_all >= start) & (t_all <= end) & ~np.isnan(v_all)
+        times, values = t_all[keep], v_all[keep]
+    if times.size == 0:
+        span = (f"{np.nanmin(t_all):g}–{np.nanmax(t_all):g}" if t_all.size else "none")
+        raise CalibrationError(
+            f"{where}series {name!r}: column {column!r} has no data inside the fit window "
+            f"{start:g}–{end:g} (the data file's times: {span}); change start/end or the model's "
+            "time horizon, or drop the series"
+        )
+    if not np.all(np.isfinite(values)):
+        raise CalibrationError(f"{where}series {name!r}: a growth rate divides by a zero level")
+    if error == "lognormal" and np.any(values <= 0):
+        raise CalibrationError(
+            f"{where}series {name!r}: a log-normal error needs positive observations; column "
+            f"{column!r} has {values[values <= 0][0]:g}"
+        )
+    scale_value = table.get("scale", "estimate")
+    if scale_value == "estimate":
+        scale = None
+        spread = float(np.std(np.log(values))) if error == "lognormal" else float(np.std(values))
+        typical = spread if spread > 0 else max(float(np.mean(np.abs(values))), 1e-12) * 0.1
+        lo = _number(table.get("scale_min", typical * 1e-3), f"{where}series {name!r}: scale_min")
+        hi = _number(table.get("scale_max", typical * 10.0), f"{where}series {name!r}: scale_max")
+        if not 0 < lo < hi:
+            raise CalibrationError(
+                f"{where}series {name!r}: need 0 < scale_min < scale_max, got {lo:g}, {hi:g}"
+            )
+        bounds = (lo, hi)
+    else:
+        if isinstance(scale_value, str):
+            raise CalibrationError(
+                f"{where}series {name!r}: scale must be a number or \"estimate\", got "
+                f"{scale_value!r}"
+            )
+        scale = _number(scale_value, f"{where}series {name!r}: scale")
+        if scale <= 0:
+            raise CalibrationError(f"{where}series {name!r}: scale must be greater than 0")
+        for key in ("scale_min", "scale_max"):
+            if key in table:
+                raise CalibrationError(
+                    f"{where}series {name!r}: {key} only applies to scale = \"estimate\""
+                )
+        bounds = (scale, scale)
+    source = table.get("source", "")
+    if not isinstance(source, str):
+        raise CalibrationError(f"{where}series {name!r}: source must be a string")
+    return ObservedSeries(
+        name=info.name, py_name=py, column=column, error=error, scale=scale, scale_bounds=bounds,
+        weight=weight, df=df, transform=transform, times=np.asarray(times, dtype=float),
+        values=np.asarray(values, dtype=float), previous_times=prev, source=source,
+    )
+
+
+def _time_horizon(model: Model, scenario: Any) -> tuple[float, float]:
+    params = model.scenario(scenario).to_params(model)
+    controls = {py: info.value for py, info in model.controls.items()}
+    controls.update({k: v for k, v in params.items() if k in controls})
+    return float(controls["initial_time"]), float(controls["final_time"])
+
+
+def calibration_from_dict(
+    data: Mapping[str, Any],
+    *,
+    model: Model | None = None,
+    base: str | Path = ".",
+    path: str | Path | None = None,
+    text: str = "",
+) -> CalibrationSpec:
+    """Validate a parsed calibration file.
+
+    Parameters
+    ----------
+    data
+        The file's content (see the module documentation).
+    model
+        The model to calibrate; by default the file's ``model`` (relative to ``base``).
+    base
+        The folder relative paths are resolved against.
+    path, text
+        The file and its text, recorded in results and quoted in errors.
+
+    Raises
+    ------
+    CalibrationError
+        Unknown keys, a missing data column, a series without data in the fit window, a bad
+        error model or scale, an invalid prior or a prior outside the declared range.
+    UnknownNameError
+        A series or parameter the model does not define (with the closest real names).
+    """
+    from sdmodels.model import load_model
+
+    where = _where(path)
+    base = Path(base)
+    extra = sorted(set(data) - set(_TOP_KEYS))
+    if extra:
+        raise CalibrationError(
+            f"{where}unexpected top-level key(s) {', '.join(map(repr, extra))}; allowed: "
+            + ", ".join(_TOP_KEYS)
+        )
+    if model is None:
+        if "model" not in data:
+            raise CalibrationError(f"{where}no 'model' key: name the model file to calibrate")
+        target = Path(str(data["model"]))
+        model = load_model(target if target.is_absolute() else base / target)
+    if "data" not in data or not isinstance(data["data"], str):
+        raise CalibrationError(f"{where}no 'data' key: name the CSV file of observations")
+    data_path = Path(data["data"])
+    data_path = data_path if data_path.is_absolute() else base / data_path
+    frame = read_data(data_path)
+    scenario = data.get("scenario")
+    if isinstance(scenario, str) and scenario.endswith(".toml"):
+        candidate = Path(scenario)
+        scenario = str(candidate if candidate.is_absolute() else base / candidate)
+    t0, t1 = _time_horizon(model, scenario)
+    start = _number(data.get("start", t0), f"{where}start")
+    end = _number(data.get("end", t1), f"{where}end")
+    if start < t0 or end > t1 or start >= end:
+        raise CalibrationError(
+            f"{where}the fit window {start:g}–{end:g} must lie inside the model's time horizon "
+            f"{t0:g}–{t1:g} and start before it ends"
+        )
+    tables = data.get("series")
+    if not isinstance(tables, Mapping) or not tables:
+        raise CalibrationError(
+            f'{where}no [series."Name"] tables: name at least one model variable to compare '
+            "with a data column"
+        )
+    series = tuple(
+        _series(model, name, table, frame, start, end, where, data_path)
+        for name, table in tables.items()
+    )
+    labels = [s.label for s in series]
+    if len(set(labels)) != len(labels):
+        raise CalibrationError(f"{where}a series is listed twice: {labels}")
+    priors_table = data.get("parameters")
+    if not isinstance(priors_table, Mapping) or not priors_table:
+        raise CalibrationError(
+            f'{where}no [parameters."Name"] tables: give each calibrated parameter a prior '
+            'such as dist = "uniform", min = ..., max = ...'
+        )
+    try:
+        priors = UncertaintySpec.from_dict({"parameters": priors_table}, model, path=path)
+    except UncertaintyError as exc:
+        raise CalibrationError(str(exc)) from None
+    for p in priors.parameters:
+        if isinstance(p.distribution, DiscreteChoice):
+            raise CalibrationError(
+                f"{where}parameter {p.name!r}: a 'choice' prior is discrete; calibration needs a "
+                "continuous prior (uniform, triangular, normal, truncnormal, lognormal, beta, pert)"
+            )
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise CalibrationError(f"{where}'description' must be a string")
+    return CalibrationSpec(
+        model=model, series=series, priors=priors, scenario=scenario, start=start, end=end,
+        text=text, path=str(path) if path else None, data_path=str(data_path),
+        data_sha256=hashlib.sha256(data_path.read_bytes()).hexdigest(), description=description,
+    )
+
+
+def load_calibration(path: str | Path, model: Model | None = None) -> CalibrationSpec:
+    """Read a calibration file and validate it against its model and data.
+
+    Parameters
+    ----------
+    path
+        A TOML calibration file (see the module documentation).
+    model
+        The model to calibrate; by default the file's ``model`` key.
+
+    Returns
+    -------
+    CalibrationSpec
+
+    Raises
+    ------
+    CalibrationError
+        File missing or malformed (with file and line), or any problem listed in
+        :func:`calibration_from_dict`.
+    UnknownNameError
+        A series or parameter the model does not define.
+
+    Examples
+    --------
+    >>> from sdmodels.calibration import load_calibration
+    >>> spec = load_calibration("tests/calibration/logistic.toml")
+    >>> spec.parameter_names
+    ('Growth Rate', 'Carrying Capacity', 'scale[Harvest]')
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CalibrationError(
+            f"calibration file {str(path)!r} does not exist; give the path of a .toml file"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CalibrationError(f"cannot read calibration file {str(path)!r}: {exc}") from None
+    raw = parse_toml(text, path, CalibrationError)
+    return calibration_from_dict(raw, model=model, base=path.parent, path=path, text=text)
