@@ -142,6 +142,8 @@ class Evaluator:
         model = spec.model
         self._kernel = model.compiled()
         self._base = dict(model.scenario(spec.scenario).to_params(model))
+        for item in spec.inputs:
+            self._base[item.py_name] = item.series()
         self._columns = list(dict.fromkeys(s.py_name for s in spec.series))
         controls = {py: float(v) for py, v in self._base.items() if py in model.controls}
         self.saved_times = np.asarray(self._kernel.saved_times(**controls), dtype=float)
@@ -179,7 +181,7 @@ class Evaluator:
         for s, w in zip(self.spec.series, self._sampling, strict=True):
             a = traj[s.py_name]
             level = a[:, w.lo] * (1 - w.frac) + a[:, np.minimum(w.lo + 1, a.shape[1] - 1)] * w.frac
-            if s.transform == "growth":
+            if s.transform in ("growth", "growth_rate"):
                 prev = (a[:, w.prev_lo] * (1 - w.prev_frac)
                         + a[:, np.minimum(w.prev_lo + 1, a.shape[1] - 1)] * w.prev_frac)
                 with np.errstate(divide="ignore", invalid="ignore"):
@@ -222,6 +224,8 @@ class Evaluator:
     def dataset(self, values: np.ndarray) -> xr.Dataset:
         """The same population run through :meth:`sdmodels.Model.run_batch` (for checks)."""
         values = np.atleast_2d(values)
-        params = {p.py_name: values[:, j] for j, p in enumerate(self.spec.priors.parameters)}
+        params: dict[str, Any] = {p.py_name: values[:, j]
+                                  for j, p in enumerate(self.spec.priors.parameters)}
+        params.update({i.py_name: i.series() for i in self.spec.inputs})
         return self.spec.model.run_batch(params, scenario=self.spec.scenario,
-                                         return_columns=self._columns)
+                                         return_columns=self._columns, allow_out_of_range=True)

@@ -45,22 +45,29 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ERROR_MODELS",
+    "INPUT_FORMS",
     "TRANSFORMS",
     "CalibrationError",
     "CalibrationSpec",
+    "InputSeries",
     "ObservedSeries",
     "load_calibration",
 ]
 
 ErrorModel = Literal["normal", "student_t", "lognormal"]
-Transform = Literal["level", "growth"]
+Transform = Literal["level", "growth", "growth_rate"]
 #: Error models a series may use.
 ERROR_MODELS: tuple[str, ...] = ("normal", "student_t", "lognormal")
 #: How a series is compared: its level, or its relative change from the previous observation.
-TRANSFORMS: tuple[str, ...] = ("level", "growth")
-_TOP_KEYS = ("description", "model", "data", "scenario", "start", "end", "series", "parameters")
-_SERIES_KEYS = ("error", "scale", "weight", "df", "column", "transform", "scale_min",
+TRANSFORMS: tuple[str, ...] = ("level", "growth", "growth_rate")
+_TOP_KEYS = ("description", "model", "data", "scenario", "start", "end", "series", "parameters",
+             "inputs")
+_SERIES_KEYS = ("error", "scale", "weight", "df", "column", "transform", "period", "scale_min",
                 "scale_max", "source")
+_INPUT_KEYS = ("column", "before", "after", "as", "source")
+#: How an input series is handed to the model: as given, or as the mean continuous growth rate
+#: since INITIAL TIME (for a constant used in ``EXP(rate * (Time - INITIAL TIME))``).
+INPUT_FORMS: tuple[str, ...] = ("rate", "mean_rate_since_start")
 _DEFAULT_DF = 4.0
 
 
@@ -93,7 +100,9 @@ class ObservedSeries:
         Degrees of freedom of the Student-t error.
     transform
         ``"level"`` compares values; ``"growth"`` compares ``x[t] / x[t-1] - 1`` between
-        consecutive observation times (e.g. productivity growth against an index).
+        consecutive observation times (the data hold levels); ``"growth_rate"``: the data hold
+        growth rates over the ``period`` before each time (e.g. ONS productivity growth), compared
+        with the simulated ``x[t] / x[t - period] - 1``.
     times, values
         The observations used (inside the fit window, gaps dropped).
     source
@@ -123,6 +132,36 @@ class ObservedSeries:
     def label(self) -> str:
         """The series as shown in tables: its name, plus the transform if not the level."""
         return self.name if self.transform == "level" else f"{self.name} ({self.transform})"
+
+
+@dataclass(frozen=True)
+class InputSeries:
+    """A model constant replaced by a time series read from the data (a historic input).
+
+    Attributes
+    ----------
+    name, py_name
+        The constant's Vensim and Python names.
+    column
+        The data column.
+    times, values
+        The points handed to the model: the kernel interpolates linearly between them and holds
+        the ends, as PySD does for time series.
+    form
+        ``"rate"`` (as given) or ``"mean_rate_since_start"`` (converted, see :data:`INPUT_FORMS`).
+    """
+
+    name: str
+    py_name: str
+    column: str
+    times: np.ndarray
+    values: np.ndarray
+    form: str = "rate"
+    source: str = ""
+
+    def series(self) -> pd.Series:
+        """The input as a :class:`pandas.Series` indexed by time."""
+        return pd.Series(self.values, index=pd.Index(self.times, name="time"), name=self.py_name)
 
 
 @dataclass(frozen=True)
@@ -158,6 +197,7 @@ class CalibrationSpec:
     data_path: str
     data_sha256: str
     description: str = ""
+    inputs: tuple[InputSeries, ...] = ()
 
     @property
     def text_sha256(self) -> str:
@@ -230,6 +270,7 @@ class CalibrationSpec:
             "end": self.end,
             "series": [s.label for s in self.series],
             "parameters": list(self.parameter_names),
+            "inputs": [i.name for i in self.inputs],
         }
 
 
@@ -289,9 +330,82 @@ def read_data(path: Path) -> pd.DataFrame:
     return df.sort_values("time").reset_index(drop=True)
 
 
+def read_data_files(paths: list[Path]) -> pd.DataFrame:
+    """Read one or several data files and join them on ``time`` (gaps stay NaN).
+
+    Raises
+    ------
+    CalibrationError
+        As :func:`read_data`, or a column name used by two files.
+    """
+    frames = [read_data(p) for p in paths]
+    merged = frames[0]
+    for path, frame in zip(paths[1:], frames[1:], strict=True):
+        clash = sorted((set(merged.columns) & set(frame.columns)) - {"time"})
+        if clash:
+            raise CalibrationError(
+                f"data file {str(path)!r} repeats column(s) {', '.join(map(repr, clash))} of an "
+                "earlier data file; give each column one file"
+            )
+        merged = merged.merge(frame, on="time", how="outer")
+    return merged.sort_values("time").reset_index(drop=True)
+
+
+def _input(model: Model, name: str, table: Any, data: pd.DataFrame, t0: float,
+           where: str) -> InputSeries:
+    if not isinstance(table, Mapping):
+        raise CalibrationError(
+            f'{where}input {name!r}: expected a table [inputs."{name}"] with column = "..."'
+        )
+    extra = sorted(set(table) - set(_INPUT_KEYS))
+    if extra:
+        raise CalibrationError(
+            f"{where}input {name!r}: unexpected key(s) {', '.join(map(repr, extra))}; allowed: "
+            + ", ".join(_INPUT_KEYS)
+        )
+    py = model.resolve(name, what="input (model constant)", context=where.rstrip(": ") or None,
+                       among=model.parameters)
+    info = model.parameters[py]
+    column = table.get("column")
+    if not isinstance(column, str) or column not in data.columns or column == "time":
+        cols = [c for c in data.columns if c != "time"]
+        raise CalibrationError(
+            f"{where}input {name!r}: no data column {column!r} (columns: {', '.join(cols)})"
+        )
+    form = table.get("as", "rate")
+    if form not in INPUT_FORMS:
+        raise CalibrationError(
+            f"{where}input {name!r}: unknown 'as' {form!r}; use one of " + ", ".join(INPUT_FORMS)
+        )
+    ok = data[column].notna().to_numpy()
+    times = data["time"].to_numpy()[ok]
+    values = data[column].to_numpy()[ok]
+    if times.size == 0:
+        raise CalibrationError(f"{where}input {name!r}: column {column!r} is empty")
+    edge = 1.0 / 64
+    if "before" in table:
+        before = _number(table["before"], f"{where}input {name!r}: before")
+        times, values = np.r_[times[0] - edge, times], np.r_[before, values]
+    if "after" in table:
+        after = _number(table["after"], f"{where}input {name!r}: after")
+        times, values = np.r_[times, times[-1] + edge], np.r_[values, after]
+    if form == "mean_rate_since_start":
+        # yearly rates r_k at times t_k become g(t) with exp(g (t - t0)) = prod (1 + r_k)
+        grid = np.arange(t0 + 1.0, max(times.max(), t0 + 1.0) + 1.0, 1.0)
+        rates = np.interp(grid - 0.5, times, values)
+        cumulative = np.cumsum(np.log1p(rates))
+        times, values = np.r_[t0, grid], np.r_[rates[0], cumulative / (grid - t0)]
+    values = np.asarray(values, dtype=float)
+    source = table.get("source", "")
+    if not isinstance(source, str):
+        raise CalibrationError(f"{where}input {name!r}: source must be a string")
+    return InputSeries(name=info.name, py_name=py, column=column, times=np.asarray(times, float),
+                       values=values, form=form, source=source)
+
+
 def _series(
     model: Model, name: str, table: Any, data: pd.DataFrame, start: float, end: float,
-    where: str, data_path: Path,
+    where: str, data_paths: list[Path],
 ) -> ObservedSeries:
     if not isinstance(table, Mapping):
         raise CalibrationError(
@@ -326,7 +440,8 @@ def _series(
     if not isinstance(column, str) or column not in data.columns:
         cols = [c for c in data.columns if c != "time"]
         raise CalibrationError(
-            f"{where}series {name!r}: the data file {data_path.name!r} has no column {column!r} "
+            f"{where}series {name!r}: the data ({', '.join(p.name for p in data_paths)}) have no "
+            f"column {column!r} "
             f"(columns: {', '.join(cols)}); name the column with column = \"...\""
         )
     weight = _number(table.get("weight", 1.0), f"{where}series {name!r}: weight")
@@ -338,7 +453,16 @@ def _series(
     t_all = data["time"].to_numpy()
     v_all = data[column].to_numpy()
     prev = None
-    if transform == "growth":
+    period = _number(table.get("period", 1.0), f"{where}series {name!r}: period")
+    if period <= 0:
+        raise CalibrationError(f"{where}series {name!r}: period must be greater than 0")
+    if "period" in table and transform != "growth_rate":
+        raise CalibrationError(f"{where}series {name!r}: period only applies to growth_rate")
+    if transform == "growth_rate":
+        keep = (t_all - period >= start) & (t_all <= end) & ~np.isnan(v_all)
+        times, values = t_all[keep], v_all[keep]
+        prev = times - period
+    elif transform == "growth":
         # growth between consecutive observed levels, kept where both ends are inside the window
         ok = ~np.isnan(v_all)
         t_obs, v_obs = t_all[ok], v_all[ok]
@@ -451,11 +575,15 @@ def calibration_from_dict(
             raise CalibrationError(f"{where}no 'model' key: name the model file to calibrate")
         target = Path(str(data["model"]))
         model = load_model(target if target.is_absolute() else base / target)
-    if "data" not in data or not isinstance(data["data"], str):
-        raise CalibrationError(f"{where}no 'data' key: name the CSV file of observations")
-    data_path = Path(data["data"])
-    data_path = data_path if data_path.is_absolute() else base / data_path
-    frame = read_data(data_path)
+    files = data.get("data")
+    if isinstance(files, str):
+        files = [files]
+    if not (isinstance(files, list) and files and all(isinstance(f, str) for f in files)):
+        raise CalibrationError(
+            f"{where}no 'data' key: name the CSV file of observations (or a list of files)"
+        )
+    data_paths = [Path(f) if Path(f).is_absolute() else base / f for f in files]
+    frame = read_data_files(data_paths)
     scenario = data.get("scenario")
     if isinstance(scenario, str) and scenario.endswith(".toml"):
         candidate = Path(scenario)
@@ -475,7 +603,7 @@ def calibration_from_dict(
             "with a data column"
         )
     series = tuple(
-        _series(model, name, table, frame, start, end, where, data_path)
+        _series(model, name, table, frame, start, end, where, data_paths)
         for name, table in tables.items()
     )
     labels = [s.label for s in series]
@@ -500,10 +628,24 @@ def calibration_from_dict(
     description = data.get("description", "")
     if not isinstance(description, str):
         raise CalibrationError(f"{where}'description' must be a string")
+    input_tables = data.get("inputs", {})
+    if not isinstance(input_tables, Mapping):
+        raise CalibrationError(f'{where}\'inputs\' must be tables [inputs."Name"]')
+    inputs = tuple(_input(model, n, t, frame, t0, where) for n, t in input_tables.items())
+    clash = {i.py_name for i in inputs} & {p.py_name for p in priors.parameters}
+    if clash:
+        raise CalibrationError(
+            f"{where}{', '.join(sorted(clash))}: a constant cannot be both an input and a "
+            "calibrated parameter"
+        )
+    digest = hashlib.sha256()
+    for data_file in data_paths:
+        digest.update(data_file.read_bytes())
     return CalibrationSpec(
         model=model, series=series, priors=priors, scenario=scenario, start=start, end=end,
-        text=text, path=str(path) if path else None, data_path=str(data_path),
-        data_sha256=hashlib.sha256(data_path.read_bytes()).hexdigest(), description=description,
+        text=text, path=str(path) if path else None,
+        data_path=", ".join(str(p) for p in data_paths),
+        data_sha256=digest.hexdigest(), description=description, inputs=inputs,
     )
 
 

@@ -168,3 +168,26 @@ def test_posterior_draws_are_rows_of_the_posterior(tmp_path, truth_run):
     stored = ds["posterior"].values
     rows = df.attrs["rows"]
     np.testing.assert_array_equal(df[["growth_rate", "carrying_capacity"]].values, stored[rows])
+
+
+def test_growth_rate_series_and_time_series_inputs(tmp_path, truth_run, logistic):
+    """A series of growth rates is compared with the simulated growth over the period before each
+    time, and an input column drives the model through the kernel's time-series interpolation."""
+    (tmp_path / "inputs.csv").write_text("time,share\n0,0.2\n10,0.4\n30,0.4\n")
+    path = write_case(tmp_path, truth_run, seed=1, series=(
+        '[series."Population"]\nerror = "normal"\nscale = 0.01\ntransform = "growth_rate"\n\n'
+        '[series."Harvest"]\nerror = "normal"\nscale = 5.0\n'))
+    text = path.read_text().replace('data = "data.csv"', 'data = ["data.csv", "inputs.csv"]')
+    path.write_text(text + '\n[inputs."Harvest Share"]\ncolumn = "share"\n')
+    spec = load_calibration(path)
+    ev = Evaluator(spec)
+    x = np.array([[0.4, 1000.0]])
+    sims = ev.simulate(x)
+    traj = ev.trajectories(x)
+    pop = traj["population"][0]
+    t = ev.saved_times
+    growth = sims[0][0]
+    times = spec.series[0].times
+    np.testing.assert_allclose(growth, np.interp(times, t, pop) / np.interp(times - 1, t, pop) - 1)
+    share = np.interp(t, [0, 10, 30], [0.2, 0.4, 0.4])
+    np.testing.assert_allclose(traj["harvest"][0], share * pop, rtol=1e-9)

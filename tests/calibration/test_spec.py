@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from sdmodels.calibration import CalibrationError, load_calibration
@@ -116,3 +117,47 @@ def test_fit_window_and_growth_transform(tmp_path, truth_run):
     assert list(s.times) == [6.0, 7.0, 8.0, 9.0, 10.0]
     assert list(s.previous_times) == [5.0, 6.0, 7.0, 8.0, 9.0]
     assert s.label == "Population (growth)"
+
+
+def test_several_data_files_and_inputs(tmp_path, truth_run):
+    path = write_case(tmp_path, truth_run, seed=0)
+    (tmp_path / "inputs.csv").write_text("time,harvest_share\n5,0.1\n10,0.3\n")
+    text = path.read_text().replace('data = "data.csv"', 'data = ["data.csv", "inputs.csv"]')
+    text += ('\n[inputs."Harvest Share"]\ncolumn = "harvest_share"\nbefore = 0.2\nafter = 0.25\n')
+    path.write_text(text)
+    spec = load_calibration(path)
+    (item,) = spec.inputs
+    assert item.py_name == "harvest_share"
+    np.testing.assert_allclose(item.values, [0.2, 0.1, 0.3, 0.25])
+    assert item.times[0] < 5 and item.times[-1] > 10
+
+
+def test_input_errors(tmp_path, truth_run):
+    path = write_case(tmp_path, truth_run, seed=0)
+    base = path.read_text()
+    path.write_text(base + '\n[inputs."Harvest Share"]\ncolumn = "nope"\n')
+    with pytest.raises(CalibrationError, match="input 'Harvest Share': no data column 'nope'"):
+        load_calibration(path)
+    path.write_text(base + '\n[inputs."Growth Rate"]\ncolumn = "Harvest"\n')
+    with pytest.raises(CalibrationError, match="both an input and a calibrated parameter"):
+        load_calibration(path)
+    (tmp_path / "more.csv").write_text("time,Harvest\n1,2\n")
+    path.write_text(base.replace('data = "data.csv"', 'data = ["data.csv", "more.csv"]'))
+    with pytest.raises(CalibrationError, match="repeats column.*'Harvest'"):
+        load_calibration(path)
+
+
+def test_mean_rate_since_start_reproduces_the_cumulative_product(tmp_path, truth_run):
+    path = write_case(tmp_path, truth_run, seed=0)
+    (tmp_path / "rates.csv").write_text("time,rate\n0.5,0.1\n1.5,0.2\n2.5,-0.05\n")
+    text = path.read_text().replace('data = "data.csv"', 'data = ["data.csv", "rates.csv"]')
+    path.write_text(text + '\n[inputs."Harvest Share"]\ncolumn = "rate"\nas = "mean_rate_since_start"\n')
+    (item,) = load_calibration(path).inputs
+    g = dict(zip(item.times, item.values, strict=True))
+    assert np.exp(g[3.0] * 3.0) == pytest.approx(1.1 * 1.2 * 0.95)
+    assert np.exp(g[1.0] * 1.0) == pytest.approx(1.1)
+
+
+def test_spec_records_its_own_path(tmp_path, truth_run):
+    path = write_case(tmp_path, truth_run, seed=0)
+    assert load_calibration(path).path == str(path)
