@@ -29,6 +29,7 @@ from sdmodels.calibration._fit import (
     run_mcmc,
     run_optimize,
 )
+from sdmodels.calibration._history import default_values, run_history
 from sdmodels.calibration._likelihood import Evaluator, log_density, series_log_likelihood
 from sdmodels.calibration._plot import plot_fit
 from sdmodels.calibration._result import (
@@ -70,6 +71,7 @@ __all__ = [
     "ObservedSeries",
     "calibrate",
     "calibration_from_dict",
+    "default_values",
     "default_walkers",
     "fit_statistics",
     "load_calibration",
@@ -80,6 +82,7 @@ __all__ = [
     "posterior_summary",
     "read_data",
     "result_dataset",
+    "run_history",
     "run_mcmc",
     "run_optimize",
     "series_log_likelihood",

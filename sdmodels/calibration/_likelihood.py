@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Evaluator", "log_density", "series_log_likelihood"]
 
 _LOG_2PI = math.log(2.0 * math.pi)
+#: Populations from this size run the kernel's parallel loop (emcee's half-ensembles are small).
+_PARALLEL_FROM = 16
 
 
 def _frozen(dist: Distribution) -> Any:
@@ -146,6 +148,15 @@ class Evaluator:
             self._base[item.py_name] = item.series()
         self._columns = list(dict.fromkeys(s.py_name for s in spec.series))
         controls = {py: float(v) for py, v in self._base.items() if py in model.controls}
+        # nothing after the last observation changes the likelihood: stop the runs there
+        last = max(float(np.max(s.times)) for s in spec.series)
+        saveper = controls.get("saveper", float(model.controls["saveper"].value))
+        t0 = controls.get("initial_time", float(model.controls["initial_time"].value))
+        final = controls.get("final_time", float(model.controls["final_time"].value))
+        stop = min(final, t0 + saveper * np.ceil((last - t0) / saveper - 1e-9))
+        if stop < final:
+            self._base["final_time"] = stop
+            controls["final_time"] = stop
         self.saved_times = np.asarray(self._kernel.saved_times(**controls), dtype=float)
         self._sampling: list[_Sampling] = []
         for s in spec.series:
@@ -170,7 +181,8 @@ class Evaluator:
         values = np.atleast_2d(np.asarray(values, dtype=float))
         n = values.shape[0]
         with np.errstate(all="ignore"):
-            out = self._kernel.run(self.params(values), n, return_columns=columns or self._columns)
+            out = self._kernel.run(self.params(values), n, return_columns=columns or self._columns,
+                                   parallel=n >= _PARALLEL_FROM)
         self.runs += n
         return {py: np.asarray(arr, dtype=float).reshape(n, -1) for py, arr in out.items()}
 
@@ -187,6 +199,24 @@ class Evaluator:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     level = level / prev - 1.0
             result.append(level)
+        return result
+
+    def continuous(self, values: np.ndarray) -> list[np.ndarray]:
+        """Per series, the simulated series ``(n, n_saved)`` at every saved time, as compared with
+        the data (levels, or growth over the series' period; NaN where undefined)."""
+        traj = self.trajectories(values)
+        t = self.saved_times
+        result = []
+        for s in self.spec.series:
+            a = traj[s.py_name]
+            if s.transform == "level":
+                result.append(a)
+                continue
+            period = (float(np.median(s.times - s.previous_times))
+                      if s.previous_times is not None and s.previous_times.size else 1.0)
+            prev = np.stack([np.interp(t - period, t, row, left=np.nan) for row in a])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                result.append(a / prev - 1.0)
         return result
 
     def scales(self, values: np.ndarray) -> list[np.ndarray | None]:
@@ -227,5 +257,7 @@ class Evaluator:
         params: dict[str, Any] = {p.py_name: values[:, j]
                                   for j, p in enumerate(self.spec.priors.parameters)}
         params.update({i.py_name: i.series() for i in self.spec.inputs})
+        if "final_time" in self._base:
+            params["final_time"] = self._base["final_time"]
         return self.spec.model.run_batch(params, scenario=self.spec.scenario,
                                          return_columns=self._columns, allow_out_of_range=True)

@@ -10,7 +10,8 @@ Layout of a calibration result (``sdmodels calibrate ... --out FILE.nc``):
 * ``best`` (``parameter``): the draw with the highest log posterior;
 * ``fit_statistics`` (``series`` × ``statistic``) of the best draw (Sterman 1984);
 * ``observed``, ``simulated`` (best draw) and ``band`` (``quantile`` × ``series`` × ``time``):
-  pointwise quantiles of the simulated series over the posterior draws;
+  pointwise quantiles of the simulated series over the posterior draws, at the observation times;
+  ``trajectory`` and ``trajectory_band`` the same at every saved time (``sim_time``);
 * ``ess_bulk``, ``ess_tail``, ``r_hat``, ``autocorr_time`` (``parameter``) for MCMC;
 * attrs: method, seed, settings, the calibration file's text and SHA-256, the data file's
   name and SHA-256, the model file's name and SHA-256, versions, convergence.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +63,14 @@ def result_dataset(spec: CalibrationSpec, fit: FitResult, *, seed: int) -> xr.Da
     pick = (np.arange(fit.draws.shape[0]) if fit.draws.shape[0] <= _BAND_DRAWS
             else np.sort(rng.choice(fit.draws.shape[0], _BAND_DRAWS, replace=False)))
     band_sims = ev.simulate(fit.draws[pick])
+    best_cont = ev.continuous(fit.best[None, :])
+    band_cont = ev.continuous(fit.draws[pick])
+    sim_time = ev.saved_times
+    trajectory = np.stack([c[0] for c in best_cont])
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices before a growth period
+        trajectory_band = np.stack([np.nanquantile(c, BAND_QUANTILES, axis=0) for c in band_cont],
+                                   axis=1)
     stats = np.full((len(labels), len(FIT_STATISTICS)), np.nan)
     for i, s in enumerate(spec.series):
         cols = np.searchsorted(times, s.times)
@@ -83,6 +93,8 @@ def result_dataset(spec: CalibrationSpec, fit: FitResult, *, seed: int) -> xr.Da
             "observed": (("series", "time"), observed),
             "simulated": (("series", "time"), simulated),
             "band": (("quantile", "series", "time"), band),
+            "trajectory": (("series", "sim_time"), trajectory),
+            "trajectory_band": (("quantile", "series", "sim_time"), trajectory_band),
             "weight": ("series", np.array([s.weight for s in spec.series])),
             "error_model": ("series", np.array([s.error for s in spec.series], dtype=str)),
             "model_variable": ("series", np.array([s.py_name for s in spec.series], dtype=str)),
@@ -95,6 +107,7 @@ def result_dataset(spec: CalibrationSpec, fit: FitResult, *, seed: int) -> xr.Da
             "series": np.array(labels, dtype=str),
             "statistic": np.array(FIT_STATISTICS, dtype=str),
             "time": times,
+            "sim_time": sim_time,
             "quantile": np.array(BAND_QUANTILES),
         },
     )
