@@ -35,6 +35,7 @@ from sdmodels.calibration._plot import plot_fit
 from sdmodels.calibration._result import (
     BAND_QUANTILES,
     load_posterior,
+    posterior_design,
     posterior_draws,
     posterior_summary,
     result_dataset,
@@ -78,6 +79,7 @@ __all__ = [
     "load_posterior",
     "log_density",
     "plot_fit",
+    "posterior_design",
     "posterior_draws",
     "posterior_summary",
     "read_data",

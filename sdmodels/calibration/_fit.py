@@ -131,7 +131,7 @@ def _objective(ev: Evaluator) -> Callable[[np.ndarray], np.ndarray]:
     def f(unit: np.ndarray) -> np.ndarray:
         x = spec.transform(_unit_clip(np.atleast_2d(unit)))
         lp = ev.log_posterior(x)
-        return np.where(np.isfinite(lp), -lp, 1e300)
+        return np.where(np.isfinite(lp), -lp, 1e100)
 
     return f
 
@@ -374,7 +374,8 @@ def run_mcmc(
     return FitResult(
         method="mcmc", draws=draws, log_likelihood=loglik, log_prior=logprior, walker=walker,
         step=step, best=best, seed=seed,
-        settings={"walkers": walkers, "steps": steps, "burn": burn, "thin": thin, "init": init},
+        settings={"walkers": walkers, "steps": steps, "burn": burn, "thin": thin, "init": init,
+                  "sampler_evaluations": walkers * steps},
         diagnostics=diag, message=message, runs=ev.runs,
     )
 

@@ -36,8 +36,8 @@ from sdmodels.calibration._stats import FIT_STATISTICS, fit_statistics
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["BAND_QUANTILES", "load_posterior", "posterior_draws", "posterior_summary",
-           "result_dataset"]
+__all__ = ["BAND_QUANTILES", "load_posterior", "posterior_design", "posterior_draws",
+           "posterior_summary", "result_dataset"]
 
 #: Quantiles of the simulated series kept for the 50% and 90% bands (and the median).
 BAND_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -244,3 +244,110 @@ def posterior_summary(posterior: xr.Dataset) -> pd.DataFrame:
         if var in posterior:
             table[var] = posterior[var].values
     return pd.DataFrame(table, index=posterior["parameter"].values.astype(str))
+
+
+def posterior_design(
+    posterior: str | Path | xr.Dataset,
+    n: int,
+    *,
+    seed: int | np.random.Generator | None = None,
+    design: xr.DataArray | None = None,
+    model: Any = None,
+) -> xr.DataArray:
+    """A Monte Carlo design whose rows are joint draws from a posterior.
+
+    Each sample is one whole stored posterior draw (so the parameters' correlations are
+    kept); parameters of ``design`` (an uncertainty file's design) that the posterior does not
+    calibrate are kept from ``design``, sample by sample.
+
+    Parameters
+    ----------
+    posterior
+        A calibration result file or Dataset.
+    n
+        Number of samples.
+    seed
+        Seed of the choice of draws.
+    design
+        An uncertainty design (``sample`` × ``parameter``) of ``n`` samples, or ``None``.
+    model
+        If given, the posterior must have been fitted to this model file (same SHA-256).
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``sample`` × ``parameter`` (Python names) with ``parameter_name`` and a
+        ``posterior_draw`` coordinate (the stored draw of each sample; -1 where a sample has no
+        posterior parameter); attrs name the posterior file and its SHA-256.
+
+    Raises
+    ------
+    CalibrationError
+        A posterior of another model file, a design of another length.
+
+    Examples
+    --------
+    >>> ds = xr.Dataset({"posterior": (("draw", "parameter"), [[1.0, 10.0], [2.0, 20.0]])},
+    ...                 coords={"parameter": ["A", "B"], "parameter_py": ("parameter", ["a", "b"]),
+    ...                         "parameter_kind": ("parameter", ["model", "model"])})
+    >>> d = posterior_design(ds, 3, seed=0)
+    >>> d.dims, list(d["parameter"].values)
+    (('sample', 'parameter'), ['a', 'b'])
+    """
+    if isinstance(posterior, xr.Dataset):
+        post = posterior
+    else:
+        post = load_posterior(posterior)
+    if model is not None:
+        fitted = post.attrs.get("model_sha256")
+        if fitted and fitted != model.hash:
+            raise CalibrationError(
+                f"the posterior {post.attrs.get('posterior_file', '')!r} was fitted to another "
+                f"version of {post.attrs.get('model_file', 'the model file')} than "
+                f"{model.path.name}; calibrate this model again (sdmodels calibrate)"
+            )
+    draws = posterior_draws(post, n, seed=seed)
+    names = list(draws.columns)
+    if model is not None:
+        unknown = [c for c in names if c not in model.parameters]
+        if unknown:
+            raise CalibrationError(
+                f"the posterior's parameter(s) {', '.join(unknown)} are not constants of "
+                f"{model.path.name}"
+            )
+    values = draws.to_numpy()
+    labels = [str(v) for v in post["parameter"].values[post["parameter_kind"].values == "model"]] \
+        if "parameter_kind" in post.coords else names
+    attrs: dict[str, Any] = {
+        "long_name": "parameter values: joint posterior draws",
+        "sampler": "posterior",
+        "seed": "unrecorded" if seed is None or isinstance(seed, np.random.Generator) else int(seed),
+        "posterior_file": str(post.attrs.get("posterior_file", "")),
+        "posterior_sha256": str(post.attrs.get("posterior_sha256", "")),
+        "posterior_method": str(post.attrs.get("method", "")),
+    }
+    if design is not None:
+        if design.sizes["sample"] != n:
+            raise CalibrationError(
+                f"the uncertainty design has {design.sizes['sample']} samples, not {n}"
+            )
+        keep = [str(p) for p in design["parameter"].values if str(p) not in names]
+        other = design.sel(parameter=keep)
+        values = np.hstack([values, other.transpose("sample", "parameter").values])
+        labels = labels + [str(v) for v in other["parameter_name"].values] \
+            if "parameter_name" in other.coords else labels + keep
+        names = names + keep
+        attrs.update({k: v for k, v in design.attrs.items() if k not in attrs},
+                     sampler=f"posterior + {design.attrs.get('sampler', 'design')}")
+    return xr.DataArray(
+        values,
+        dims=("sample", "parameter"),
+        coords={
+            "sample": np.arange(n),
+            "parameter": names,
+            "parameter_name": ("parameter", labels),
+            "posterior_draw": ("sample", np.asarray(draws.attrs["rows"], dtype=np.int64)),
+        },
+        name="design",
+        attrs=attrs,
+    )

@@ -97,10 +97,11 @@ def fit_statistics(simulated: ArrayLike, observed: ArrayLike) -> FitStatistics:
     nan = math.nan
     if n == 0:
         return FitStatistics(0, nan, nan, nan, nan, nan, nan, nan, nan, nan)
-    err = sim - obs
-    mse = float(np.mean(err**2))
-    s_s, s_a = float(np.std(sim)), float(np.std(obs))
-    if n > 1 and s_s > 0 and s_a > 0:
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged run: inf statistics
+        err = sim - obs
+        mse = float(np.mean(err**2))
+        s_s, s_a = float(np.std(sim)), float(np.std(obs))
+    if n > 1 and s_s > 0 and s_a > 0 and math.isfinite(s_s):
         r = float(np.mean((sim - sim.mean()) * (obs - obs.mean())) / (s_s * s_a))
         r = min(1.0, max(-1.0, r))
     else:
@@ -110,9 +111,10 @@ def fit_statistics(simulated: ArrayLike, observed: ArrayLike) -> FitStatistics:
         finite = bool(np.all(np.isfinite(pct)))
         mape = float(np.mean(np.abs(pct))) if finite else nan
         rmspe = float(math.sqrt(np.mean(pct**2))) if finite else nan
-    denom = math.sqrt(float(np.mean(sim**2))) + math.sqrt(float(np.mean(obs**2)))
-    theil_u = math.sqrt(mse) / denom if denom > 0 else nan
-    if mse > 0:
+    with np.errstate(over="ignore"):
+        denom = math.sqrt(float(np.mean(sim**2))) + math.sqrt(float(np.mean(obs**2)))
+    theil_u = math.sqrt(mse) / denom if 0 < denom < math.inf else nan
+    if 0 < mse < math.inf:
         um = (float(sim.mean()) - float(obs.mean())) ** 2 / mse
         us = (s_s - s_a) ** 2 / mse
         # U^C from its definition where r exists; otherwise the remainder (a flat series)
