@@ -291,7 +291,7 @@ def posterior_design(
     ...                 coords={"parameter": ["A", "B"], "parameter_py": ("parameter", ["a", "b"]),
     ...                         "parameter_kind": ("parameter", ["model", "model"])})
     >>> d = posterior_design(ds, 3, seed=0)
-    >>> d.dims, list(d["parameter"].values)
+    >>> d.dims, [str(p) for p in d["parameter"].values]
     (('sample', 'parameter'), ['a', 'b'])
     """
     if isinstance(posterior, xr.Dataset):
