@@ -12,13 +12,11 @@ Examples
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from sdmodels._common import package_version
 
-try:
-    __version__ = version("sdmodels")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
+__version__ = package_version()
 
+from sdmodels.accessor import SDAccessor  # registers the ``ds.sd`` accessor
 from sdmodels.attribution import attribute
 from sdmodels.errors import (
     EngineFallbackWarning,
@@ -31,7 +29,7 @@ from sdmodels.errors import (
     UnknownNameError,
 )
 from sdmodels.model import Model, ParameterInfo, VariableInfo, load_model
-from sdmodels.montecarlo import run_mc  # also registers the ``ds.sd`` accessor
+from sdmodels.montecarlo import run_mc
 from sdmodels.results import open_dataset, write_dataset
 from sdmodels.scenarios import Lever, Scenario, load_scenario
 from sdmodels.sensitivity import morris, sobol
@@ -49,6 +47,7 @@ __all__ = [
     "load_uncertainty",
     "UncertaintySpec",
     "run_mc",
+    "SDAccessor",
     "sobol",
     "morris",
     "attribute",

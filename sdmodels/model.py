@@ -10,6 +10,7 @@ cached on disk), and the same file feeds the compiled batch engine. ``Model.run`
 from __future__ import annotations
 
 import contextlib
+import csv
 import glob
 import hashlib
 import os
@@ -24,8 +25,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from sdmodels._paths import DEFAULT_MODEL, cache_dir, file_sha256
-from sdmodels.errors import ModelLoadError, UnknownNameError
+from sdmodels import engine as _engine
+from sdmodels._common import CONTROL_NAMES, Engine, format_number
+from sdmodels._paths import DEFAULT_MODEL, MODELS_DIR, cache_dir, file_sha256
+from sdmodels.compiler import compile_model
+from sdmodels.errors import ModelLoadError, ParameterRangeError, UnknownNameError
+from sdmodels.results import KEY_OUTPUTS
+from sdmodels.scenarios import find_scenarios, resolve_scenario
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -42,15 +48,6 @@ __all__ = [
     "Engine",
 ]
 
-Engine = Literal["auto", "compiled", "pysd"]
-
-#: Vensim control variables by PySD Python name.
-CONTROL_NAMES: dict[str, str] = {
-    "initial_time": "INITIAL TIME",
-    "final_time": "FINAL TIME",
-    "time_step": "TIME STEP",
-    "saveper": "SAVEPER",
-}
 
 _NUMPY_PRINT_DEFAULTS = dict(
     precision=8, threshold=1000, edgeitems=3, linewidth=75, suppress=False, nanstr="nan",
@@ -139,8 +136,6 @@ class ParameterInfo(VariableInfo):
         context
             Where the value came from, quoted in the message.
         """
-        from sdmodels.errors import ParameterRangeError
-
         arr = np.asarray(value, dtype=float)
         where = f" ({context})" if context else ""
         if not np.all(np.isfinite(arr)):
@@ -156,13 +151,9 @@ class ParameterInfo(VariableInfo):
             first = arr[bad].flat[0]
             raise ParameterRangeError(
                 f"{self.name!r}{where}: value {first:g} is outside the declared range "
-                f"[{_fmt(self.min)}, {_fmt(self.max)}] {self.units}. Use a value inside the range, "
+                f"[{format_number(self.min, compact=False)}, {format_number(self.max, compact=False)}] {self.units}. Use a value inside the range, "
                 f"or allow it explicitly (allow_out_of_range)."
             )
-
-
-def _fmt(x: float | None) -> str:
-    return "?" if x is None else f"{x:g}"
 
 
 def _limit(x: Any) -> float | None:
@@ -202,7 +193,6 @@ class Model:
         self._compiled: Any = None
         self._compile_error: Exception | None = None
         self._abstract, self._views = self._parse()
-        self._warned_fallback = False
 
     def __repr__(self) -> str:
         return (
@@ -409,8 +399,6 @@ class Model:
         For the NHS productivity model these are the nine outputs scripts rely on; for any other model,
         its stocks (at most nine).
         """
-        from sdmodels.results import KEY_OUTPUTS
-
         present = [py for py in KEY_OUTPUTS if py in self.variables]
         if present:
             return present
@@ -420,14 +408,10 @@ class Model:
     @cached_property
     def scenarios(self) -> dict[str, Scenario]:
         """The scenario files shipped for this model (``scenarios/*.toml`` beside it), by name."""
-        from sdmodels.scenarios import find_scenarios
-
         return find_scenarios(self)
 
     def scenario(self, scenario: str | Scenario | None) -> Scenario:
         """Return a :class:`~sdmodels.scenarios.Scenario`: a shipped one by name, a path, or as given."""
-        from sdmodels.scenarios import resolve_scenario
-
         return resolve_scenario(self, scenario)
 
     # ------------------------------------------------------------------ running
@@ -475,9 +459,7 @@ class Model:
         ParameterRangeError
             A value outside its declared range, unless allowed.
         """
-        from sdmodels.engine import run_scenarios
-
-        return run_scenarios(
+        return _engine.run_scenarios(
             self,
             scenario,
             params=params,
@@ -537,9 +519,7 @@ class Model:
             Dimensions ``sample`` and ``time`` (plus subscript dimensions). The per-sample
             inputs are kept in the ``design`` variable (dims ``sample``, ``parameter``).
         """
-        from sdmodels.engine import run_batch
-
-        return run_batch(
+        return _engine.run_batch(
             self,
             params,
             scenario=scenario,
@@ -564,8 +544,6 @@ class Model:
         if self._compile_error is not None:
             raise self._compile_error
         if self._compiled is None:
-            from sdmodels.compiler import compile_model
-
             try:
                 self._compiled = compile_model(self.path)
             except Exception as exc:
@@ -580,8 +558,6 @@ def _sketch_views(sketch: str) -> dict[str, str]:
     Views are the ``*Name`` lines of the sketch; variables are its type-10 objects
     (``10,id,name,...``, the name quoted when it holds commas).
     """
-    import csv
-
     views: dict[str, str] = {}
     view: str | None = None
     for line in sketch.splitlines():
@@ -660,8 +636,6 @@ def load_model(path: str | Path | None = None) -> Model:
         return Model(DEFAULT_MODEL)
     p = Path(path)
     if not p.exists() and not p.suffix:
-        from sdmodels._paths import MODELS_DIR
-
         for suffix in (".mdl", ".xmile"):
             if (MODELS_DIR / (p.name + suffix)).is_file():
                 return Model(MODELS_DIR / (p.name + suffix))

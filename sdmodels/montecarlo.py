@@ -30,27 +30,28 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sdmodels.batch._run import _fingerprint, run_design
-from sdmodels.batch._store import (
+from sdmodels.batch import (
     STORE_ATTRS,
     ChunkLayout,
     OutputSpec,
     ResultStore,
+    fingerprint,
     open_result,
+    progress_bar,
+    resolve_outputs,
+    run_design,
+    session,
 )
-from sdmodels.engine import progress_bar
 from sdmodels.errors import SDModelsError
 from sdmodels.uncertainty import SamplingMethod, Seed, UncertaintySpec
 
 if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.figure import Figure
 
     from sdmodels.model import Engine, Model
     from sdmodels.scenarios import Scenario
 
 __all__ = [
     "DEFAULT_QUANTILES",
-    "SDAccessor",
     "better_direction",
     "output_variables",
     "prob_better",
@@ -97,17 +98,6 @@ def better_direction(name: str) -> Literal[1, -1] | None:
     if _HIGHER_IS_BETTER.search(key):
         return 1
     return None
-
-
-def _resolve_outputs(model: Model, outputs: Sequence[str] | None) -> list[str]:
-    names = list(outputs) if outputs else list(model.key_outputs)
-    if not names:
-        raise SDModelsError(
-            f"{model.path.name} has no default key outputs; choose outputs to analyse "
-            "(outputs=[...] or --output NAME)"
-        )
-    resolved = [model.resolve(name, what="output") for name in names]
-    return list(dict.fromkeys(resolved))
 
 
 def run_mc(
@@ -205,7 +195,7 @@ def run_mc(
     if resume and out is None:
         raise SDModelsError("resume=True continues a run written to a file: give its path as out=")
     levels = _check_levels(quantile_levels)
-    out_names = _resolve_outputs(model, outputs)
+    out_names = resolve_outputs(model, outputs)
     resolved = [model.scenario(s) for s in (list(scenarios) if scenarios else [None])]
     names = [s.name for s in resolved]
     if len(set(names)) != len(names):
@@ -224,11 +214,9 @@ def run_mc(
     better: dict[str, xr.Dataset] = {}
     reference_ds: xr.Dataset | None = None
     attrs: dict[str, Any] = {}
-    from sdmodels.distributed import scheduler_session  # imports no dask without a scheduler
-
     opened: list[xr.Dataset] = []  # stores read lazily from <out>.parts, closed when done
     try:
-        with scheduler_session(scheduler) as client, \
+        with session(scheduler) as client, \
                 progress_bar(progress, n * len(names), "Monte Carlo runs") as advance:
             for i in order:
                 ds = run_design(
@@ -346,8 +334,8 @@ class _Parts:
                                     attrs=dict(da.attrs))
         coords = {str(c): first.coords[c] for c in first.coords}
         skeleton = xr.Dataset(extra, coords={**coords, "scenario": names}, attrs=attrs)
-        fingerprint = _fingerprint(*(str(runs[s].attrs["run_fingerprint"]) for s in names))
-        store = ResultStore.create(self.out, skeleton, specs, layout, fingerprint)
+        run_fingerprint = fingerprint(*(str(runs[s].attrs["run_fingerprint"]) for s in names))
+        store = ResultStore.create(self.out, skeleton, specs, layout, run_fingerprint)
         try:
             for g, name in enumerate(names):
                 run = runs[name]
@@ -558,44 +546,3 @@ def summary_table(
                 row["p_better"] = float(pb.sel(output=out, scenario=sc).isel(time=k)) if has else np.nan
                 rows.append(row)
     return pd.DataFrame(rows)
-
-
-@xr.register_dataset_accessor("sd")
-class SDAccessor:
-    """``ds.sd``: summaries and figures of sdmodels results (stateless).
-
-    Examples
-    --------
-    >>> import xarray as xr, numpy as np
-    >>> ds = xr.Dataset({"y": (("sample", "time"), np.arange(6.0).reshape(3, 2))},
-    ...                 coords={"time": [0.0, 1.0]})
-    >>> ds.sd.quantiles([0.5])["y"].values.tolist()
-    [[2.0, 3.0]]
-    """
-
-    def __init__(self, ds: xr.Dataset) -> None:
-        self._ds = ds
-
-    def quantiles(self, q: Sequence[float] = DEFAULT_QUANTILES) -> xr.Dataset:
-        """Quantiles over samples; see :func:`quantiles`."""
-        return quantiles(self._ds, q)
-
-    def prob_better(self, reference: str | None = None) -> xr.DataArray:
-        """Share of samples in which each scenario beats the reference; see :func:`prob_better`."""
-        return prob_better(self._ds, reference)
-
-    def summary(
-        self,
-        *,
-        outputs: Sequence[str] | None = None,
-        years: Iterable[float] | None = None,
-        q: Sequence[float] = DEFAULT_QUANTILES,
-    ) -> pd.DataFrame:
-        """Quantiles and probabilities as a table; see :func:`summary_table`."""
-        return summary_table(self._ds, outputs=outputs, years=years, q=q)
-
-    def fan(self, variable: str, **kwargs: Any) -> Figure:
-        """Fan chart of one output, one panel per scenario; see :func:`sdmodels.plots.fan_chart`."""
-        from sdmodels.plots import fan_chart
-
-        return fan_chart(self._ds, variable, **kwargs)

@@ -9,6 +9,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sdmodels.attribution import attribution_table
+from sdmodels.errors import UnknownNameError
+from sdmodels.montecarlo import quantiles
+from sdmodels.results import sibling_temp_path
+from sdmodels.sensitivity import ranking
+
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
     from matplotlib.figure import Figure
@@ -117,11 +123,7 @@ def fan_chart(
     """
     from matplotlib.figure import Figure
 
-    from sdmodels.montecarlo import quantiles
-
     if variable not in ds:
-        from sdmodels.errors import UnknownNameError
-
         raise UnknownNameError(variable, [str(v) for v in ds.data_vars], what="result variable")
     levels = sorted({0.5, *(q for band in bands for q in band)})
     qs = quantiles(ds[[variable]].assign_attrs(ds.attrs), levels)[variable]
@@ -191,8 +193,6 @@ def ranked_bar(
         Show at most this many parameters.
     """
     from matplotlib.figure import Figure
-
-    from sdmodels.sensitivity import ranking
 
     index = _index_name(ds, index)
     frame = ranking(ds, output, year=year, index=index)
@@ -312,8 +312,6 @@ def waterfall(ds: xr.Dataset, output: str, *, year: float | None = None,
     """
     from matplotlib.figure import Figure
 
-    from sdmodels.attribution import attribution_table
-
     frame = attribution_table(ds, output, year=year)
     info = frame.attrs
     if top is not None and len(frame) > top:
@@ -359,8 +357,6 @@ def waterfall(ds: xr.Dataset, output: str, *, year: float | None = None,
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
     """Save ``fig`` atomically (temporary file, then rename); the format follows the suffix."""
-    from sdmodels.results import sibling_temp_path
-
     path = Path(path)
     tmp = sibling_temp_path(path, suffix=path.suffix)
     try:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sdmodels._common import package_version
 from sdmodels.errors import ResultWriteError, SDModelsError, UnknownNameError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,6 +39,9 @@ __all__ = [
     "summary_table",
     "select_years",
     "sibling_temp_path",
+    "netcdf_safe",
+    "replace_dir",
+    "result_format",
 ]
 
 #: The NHS model's outputs that scripts and dashboards rely on, by Python name.
@@ -56,7 +60,14 @@ KEY_OUTPUTS: tuple[str, ...] = (
 _FORMATS = {".nc": "netcdf", ".nc4": "netcdf", ".netcdf": "netcdf", ".zarr": "zarr"}
 
 
-def _format_of(path: Path) -> str:
+def result_format(path: Path) -> str:
+    """``"netcdf"`` or ``"zarr"``, from the suffix of ``path``.
+
+    Raises
+    ------
+    ResultWriteError
+        An unknown suffix.
+    """
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ResultWriteError(
@@ -84,7 +95,7 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
         Unknown format, missing or unwritable folder, or a path that is a folder (for .nc).
     """
     path = Path(path)
-    fmt = _format_of(path)
+    fmt = result_format(path)
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise ResultWriteError(
@@ -106,7 +117,7 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def _netcdf_safe(ds: xr.Dataset) -> xr.Dataset:
+def netcdf_safe(ds: xr.Dataset) -> xr.Dataset:
     """netCDF attrs must be strings, numbers or arrays of them: encode the rest as JSON."""
 
     def clean(attrs: Mapping[str, Any]) -> dict[str, Any]:
@@ -161,8 +172,8 @@ def write_dataset(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     2.0
     """
     path = check_writable(path)
-    fmt = _format_of(path)
-    safe = _netcdf_safe(ds)
+    fmt = result_format(path)
+    safe = netcdf_safe(ds)
     if fmt == "netcdf":
         tmp = sibling_temp_path(path)
         try:
@@ -176,7 +187,7 @@ def write_dataset(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     try:
         tmp.mkdir()
         safe.to_zarr(tmp, mode="w", zarr_format=2, consolidated=True)
-        _replace_dir(tmp, path)
+        replace_dir(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -192,7 +203,7 @@ def sibling_temp_path(path: Path, suffix: str = ".tmp") -> Path:
     return path.with_name(f".{path.name}.{secrets.token_hex(8)}{suffix}")
 
 
-def _replace_dir(new: Path, target: Path) -> None:
+def replace_dir(new: Path, target: Path) -> None:
     """Swap folder ``new`` into ``target``, keeping the old one until the new one is in place."""
     if not target.exists():
         os.replace(new, target)
@@ -210,7 +221,7 @@ def _replace_dir(new: Path, target: Path) -> None:
 def open_dataset(path: str | os.PathLike[str]) -> xr.Dataset:
     """Open a result file written by :func:`write_dataset`, decoding JSON attrs."""
     path = Path(path)
-    ds = xr.open_zarr(path) if _format_of(path) == "zarr" else xr.load_dataset(path)
+    ds = xr.open_zarr(path) if result_format(path) == "zarr" else xr.load_dataset(path)
     for key, value in list(ds.attrs.items()):
         if isinstance(value, str) and value[:1] in "[{":  # provenance stored as JSON text
             with contextlib.suppress(ValueError):
@@ -223,13 +234,11 @@ def provenance(model: Model, *, engine: str, **extra: Any) -> dict[str, Any]:
     import numba
     import pysd
 
-    from sdmodels import __version__
-
     attrs: dict[str, Any] = {
         "title": f"sdmodels results of {model.path.name}",
         "model_file": model.path.name,
         "model_sha256": model.hash,
-        "sdmodels_version": __version__,
+        "sdmodels_version": package_version(),
         "pysd_version": pysd.__version__,
         "numba_version": numba.__version__,
         "engine": engine,

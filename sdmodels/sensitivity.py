@@ -31,9 +31,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 from scipy.stats import qmc
 
-from sdmodels.engine import progress_bar
+from sdmodels.batch import progress_bar, resolve_outputs, run_design, session
 from sdmodels.errors import SDModelsError
-from sdmodels.montecarlo import _resolve_outputs, run_design
 from sdmodels.uncertainty import Seed, UncertaintyError, UncertaintySpec, resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -285,9 +284,7 @@ def _runs(
     label: str,
     scheduler: Any = None,
 ) -> xr.Dataset:
-    from sdmodels.distributed import scheduler_session  # imports no dask without a scheduler
-
-    with scheduler_session(scheduler) as client, \
+    with session(scheduler) as client, \
             progress_bar(progress, design.sizes["sample"], label) as advance:
         ds = run_design(
             model, design, scenario=scenario, outputs=outputs,
@@ -396,7 +393,7 @@ def sobol(
     """
     _check_independent(spec, ignore_correlations)
     _check_bootstrap(num_resamples, conf_level)
-    out_names = _resolve_outputs(model, outputs)
+    out_names = resolve_outputs(model, outputs)
     design, rng = sobol_design(spec, n, second_order=second_order, seed=seed)
     runs = _runs(
         model, design, scenario=scenario, outputs=out_names, years=years, engine=engine,
@@ -535,7 +532,7 @@ def morris(
 
     _check_independent(spec, ignore_correlations)
     _check_bootstrap(num_resamples, conf_level)
-    out_names = _resolve_outputs(model, outputs)
+    out_names = resolve_outputs(model, outputs)
     design, unit, rng = morris_design(
         spec, trajectories, levels=levels, optimal_trajectories=optimal_trajectories, seed=seed
     )

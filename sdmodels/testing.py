@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,8 +25,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sdmodels._common import CONTROL_NAMES
 from sdmodels._paths import cache_dir, file_sha256
-from sdmodels.model import CONTROL_NAMES, load_model
+from sdmodels.batch import loaded_model, pysd_value, run_pysd_arrays
+from sdmodels.compiler import compile_model
+from sdmodels.model import load_model
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.compiler import CompiledModel
@@ -71,20 +73,10 @@ class PySDReference(dict):
         self.dims = dict(dims)
 
 
-_MODELS: dict[tuple[str, str], Model] = {}
-
-
 def _model(path: str | os.PathLike[str]) -> Model:
     """The loaded model of ``path``, translated once per file content in this process."""
     resolved = Path(path).resolve()
-    key = (str(resolved), file_sha256(resolved))
-    if key not in _MODELS:
-        # PySD writes lookup tables and literal arrays into its Python model with
-        # np.array2string, so numpy's print options decide how many digits it keeps: translate
-        # with numpy's defaults, whatever the caller has set.
-        with np.printoptions(precision=8, floatmode="maxprec", threshold=1000, legacy=False):
-            _MODELS[key] = load_model(resolved)
-    return _MODELS[key]
+    return loaded_model(str(resolved), file_sha256(resolved), None, load_model)
 
 
 # ---------------------------------------------------------------------------- fingerprints
@@ -129,52 +121,12 @@ def _reference_key(path: Path, params: Mapping[str, Any] | None,
 # ---------------------------------------------------------------------------- PySD runs
 def _run_pysd(model: Model, params: Mapping[str, Any] | None,
               return_columns: Sequence[str] | None) -> PySDReference:
-    """One PySD run from the model's own defaults (the PySD model is reloaded first)."""
-    pysd_model = model.pysd
-    # PySD keeps parameters passed to run(); reload so every run starts from the file's values.
-    pysd_model.reload()
+    """One PySD run from the model's own defaults, through the batch core's PySD adapter."""
     columns = None if return_columns is None else [model.resolve(c) for c in return_columns]
-    with warnings.catch_warnings():
-        # PySD warns on every lookup call whose argument leaves the table's x-range, then holds
-        # (or, for XMILE "extrapolate" tables, extrapolates) exactly as documented. Test models
-        # sweep lookups past their ends on purpose, so this one message is expected.
-        warnings.filterwarnings(
-            "ignore",
-            message=r"(?s).*extrapolating data (above the maximum|below the minimum) "
-                    r"value of the series",
-            category=UserWarning,
-        )
-        # A pandas Series over time given for a constant is PySD's documented way to make it a
-        # time series; PySD says so with a warning on every such run.
-        warnings.filterwarnings(
-            "ignore",
-            message=r"Replacing a constant value with a time-dependent value",
-            category=UserWarning,
-        )
-        # Control variables go to run()'s own arguments: given as params, PySD would change
-        # their values but keep the time grid of the model file.
-        params = dict(params or {})
-        controls = {k: float(params.pop(k)) for k in list(params) if k in CONTROL_NAMES}
-        initial = controls.pop("initial_time", None)
-        df = pysd_model.run(params=params, return_columns=columns, flatten_output=False,
-                            initial_condition=("original" if initial is None else (initial, {})),
-                            **controls)
-    names = dict(zip(pysd_model.doc["Real Name"], pysd_model.doc["Py Name"]))
-    arrays: dict[str, np.ndarray] = {}
-    dims: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
-    for column in df.columns:
-        py = names.get(column, column)
-        cells = df[column].to_list()
-        first = cells[0]
-        if isinstance(first, xr.DataArray) and first.dims:
-            dims[py] = tuple((d, tuple(str(c) for c in first.coords[d].values))
-                             for d in first.dims)
-            arrays[py] = np.stack([np.asarray(c.transpose(*first.dims).values, dtype=float)
-                                   for c in cells])
-        else:
-            arrays[py] = np.asarray([float(c) for c in cells], dtype=float)
-    pysd_model.reload()
-    return PySDReference(arrays, np.asarray(df.index, dtype=float), dims)
+    # test models sweep lookups past their ends on purpose: PySD's warning on each such call
+    # (it then holds or extrapolates, as documented) is expected here
+    run = run_pysd_arrays(model, params, columns, quiet_extrapolation=True)
+    return PySDReference(run.arrays, run.time, run.dims)
 
 
 def _save(file: Path, ref: PySDReference) -> None:
@@ -228,7 +180,7 @@ def pysd_reference(
     path = Path(path)
     model = _model(path)
     params = {
-        py: _pysd_value(model, py, v)
+        py: pysd_value(model, py, v)
         for py, v in ((model.resolve_parameter(k, context="params"), v)
                       for k, v in (params or {}).items())
     }
@@ -323,36 +275,6 @@ def draw_parameters(
             integral = float(lo).is_integer() and float(inc).is_integer()
             out[py] = grid.astype(np.int64) if integral else grid
     return out
-
-
-_TEMPLATES: dict[tuple[str, str], Any] = {}
-
-
-def _pysd_value(model: Model, py: str, value: Any) -> Any:
-    """A parameter value in the form PySD's ``run`` takes it.
-
-    Time series (:class:`pandas.Series`) and :class:`xarray.DataArray` pass through; an array for a
-    subscripted constant becomes a DataArray on the constant's own dimensions; integers stay
-    integers (PySD needs an ``int`` for the order of SMOOTH N); anything else becomes a float.
-    """
-    if isinstance(value, pd.Series | xr.DataArray):
-        return value
-    if np.ndim(value) > 0:
-        key = (model.hash, py)
-        if key not in _TEMPLATES:
-            model.pysd.reload()
-            _TEMPLATES[key] = getattr(model.pysd.components, py)()
-        template = _TEMPLATES[key]
-        if not isinstance(template, xr.DataArray):
-            raise ValueError(
-                f"{py!r} is not subscripted, so its value must be a number or a time series "
-                f"(pandas.Series), not an array of shape {np.shape(value)}"
-            )
-        return template.copy(data=np.broadcast_to(np.asarray(value, dtype=float),
-                                                  template.shape).copy())
-    if isinstance(value, int | np.integer) and not isinstance(value, bool):
-        return int(value)
-    return float(value)
 
 
 def _sample_params(model: Model, fixed: Mapping[str, Any], draws: Mapping[str, np.ndarray],
@@ -523,8 +445,6 @@ def assert_matches_pysd(
     path = Path(path)
     model = _model(path)
     if compiled is None:
-        from sdmodels.compiler import compile_model
-
         compiled = compile_model(path)
     fixed = {model.resolve_parameter(k, context="params"): v for k, v in (params or {}).items()}
     compiled_dims = getattr(compiled, "dims", None)

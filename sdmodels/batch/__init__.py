@@ -17,30 +17,78 @@ into chunks), an executor runs the chunks (in this process, or on a dask cluster
 
 from __future__ import annotations
 
-from sdmodels.batch._run import BatchPlan, execute, plan_batch, run_batch, run_design
+from sdmodels.batch._compiled import run_compiled
+from sdmodels.batch._executors import (
+    SerialExecutor,
+    ThreadExecutor,
+    check_scheduler,
+    executor_for,
+    map_chunks,
+    session,
+)
+from sdmodels.batch._params import (
+    choose_engine,
+    per_sample,
+    resolve_columns,
+    resolve_outputs,
+    resolve_params,
+)
+from sdmodels.batch._plan import BatchPlan, default_chunk_size, fingerprint, plan_batch
+from sdmodels.batch._progress import progress_bar
+from sdmodels.batch._pysd import PySDRun, pysd_value, run_pysd, run_pysd_arrays
+from sdmodels.batch._registry import compiled_model, loaded_model, register
+from sdmodels.batch._run import execute, run_batch, run_design
 from sdmodels.batch._store import (
+    STORE_ATTRS,
     ChunkLayout,
     IncompatibleStoreError,
+    OutputSpec,
     ResultStore,
     StoreStatus,
     open_result,
+    output_specs,
     partial_path,
     store_status,
 )
 from sdmodels.batch._task import BatchTask
 
 __all__ = [
+    "STORE_ATTRS",
     "BatchPlan",
     "BatchTask",
     "ChunkLayout",
     "IncompatibleStoreError",
+    "OutputSpec",
+    "PySDRun",
     "ResultStore",
+    "SerialExecutor",
     "StoreStatus",
+    "ThreadExecutor",
+    "check_scheduler",
+    "choose_engine",
+    "compiled_model",
+    "default_chunk_size",
     "execute",
+    "executor_for",
+    "fingerprint",
+    "loaded_model",
+    "map_chunks",
     "open_result",
+    "output_specs",
     "partial_path",
+    "per_sample",
     "plan_batch",
+    "progress_bar",
+    "pysd_value",
+    "register",
+    "resolve_columns",
+    "resolve_outputs",
+    "resolve_params",
     "run_batch",
+    "run_compiled",
     "run_design",
+    "run_pysd",
+    "run_pysd_arrays",
+    "session",
     "store_status",
 ]

@@ -30,6 +30,7 @@ import numpy as np
 import xarray as xr
 
 from sdmodels.errors import ResultWriteError, SDModelsError
+from sdmodels.results import netcdf_safe, replace_dir, result_format
 
 __all__ = [
     "STORE_ATTRS",
@@ -147,9 +148,7 @@ class StoreStatus:
 
 
 def _format(path: Path) -> str:
-    from sdmodels.results import _format_of
-
-    return _format_of(Path(str(path).removesuffix(".partial")))
+    return result_format(Path(str(path).removesuffix(".partial")))
 
 
 def partial_path(out: str | os.PathLike[str]) -> Path:
@@ -159,9 +158,7 @@ def partial_path(out: str | os.PathLike[str]) -> Path:
 
 
 def _safe_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    from sdmodels.results import _netcdf_safe
-
-    return dict(_netcdf_safe(xr.Dataset(attrs=dict(attrs))).attrs)
+    return dict(netcdf_safe(xr.Dataset(attrs=dict(attrs))).attrs)
 
 
 def _decode_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
@@ -287,9 +284,7 @@ class ResultStore:
         )
         ds.attrs.update(complete=False, chunk_size=layout.size, n_chunks=layout.n_chunks,
                         run_fingerprint=fingerprint)
-        from sdmodels.results import _netcdf_safe
-
-        safe = _netcdf_safe(ds)
+        safe = netcdf_safe(ds)
         if fmt == "zarr":
             import zarr
 
@@ -376,9 +371,7 @@ class ResultStore:
             self._handle.attrs["complete"] = True
             zarr.consolidate_metadata(self.path)
             self.close()
-            from sdmodels.results import _replace_dir
-
-            _replace_dir(self.path, self.out)
+            replace_dir(self.path, self.out)
         else:
             self._handle.setncattr("complete", 1)
             self.close()

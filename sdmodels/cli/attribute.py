@@ -168,9 +168,9 @@ def attribute(
     def work() -> tuple[xr.Dataset, float]:
         spec = None
         if n is not None:
-            from sdmodels.cli.uncertainty import _load_spec
+            from sdmodels.cli.uncertainty import load_spec
 
-            spec = _load_spec(m, uncertainty)
+            spec = load_spec(m, uncertainty)
         start = time.perf_counter()
         ds = run_attribution(m, scenario=scenario, against=against, outputs=output, spec=spec,
                              n=n, seed=seed, shapley=shapley,  # type: ignore[arg-type]

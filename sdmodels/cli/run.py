@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from sdmodels._common import format_number
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
 from sdmodels.errors import SDModelsError
 
@@ -155,7 +156,7 @@ def _print_table(df, *, title: str) -> None:  # noqa: ANN001 - pandas DataFrame
         cells = [label if label != previous else ""]
         if has_scenarios:
             cells.append(str(row["scenario"]))
-        cells += [_fmt(row[c]) for c in year_cols]
+        cells += [format_number(row[c]) for c in year_cols]
         table.add_row(*cells)
         previous = label
     console.print(table)
@@ -164,18 +165,6 @@ def _print_table(df, *, title: str) -> None:  # noqa: ANN001 - pandas DataFrame
 def _units(units: object) -> str:
     text = str(units or "")
     return "dimensionless" if text.lower() in ("", "dmnl", "1") else text
-
-
-def _fmt(value: object) -> str:
-    """Four significant figures; millions and thousands with M and k."""
-    if not isinstance(value, float):
-        return str(value)
-    mag = abs(value)
-    if mag >= 1e6:
-        return f"{value / 1e6:.4g}M"
-    if mag >= 1e4:
-        return f"{value / 1e3:.4g}k"
-    return f"{value:.4g}"
 
 
 @app.command()

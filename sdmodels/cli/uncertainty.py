@@ -6,11 +6,12 @@ import math
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
+from sdmodels._common import ENGINES, format_number
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
 from sdmodels.cli._cluster import ResumeOpt, SchedulerOpt
 from sdmodels.errors import SDModelsError
@@ -23,7 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.uncertainty import UncertaintySpec
 
 DEFAULT_MC_YEARS = "2030,2035,2040"
-_ENGINES = ("auto", "compiled", "pysd")
 
 ModelArg = Annotated[Path | None, typer.Argument(help=MODEL_ARG_HELP, show_default=False)]
 UncertaintyOpt = Annotated[
@@ -63,7 +63,7 @@ def _spec_path(m: Model, uncertainty: Path | None) -> Path:
     )
 
 
-def _load_spec(m: Model, uncertainty: Path | None) -> UncertaintySpec:
+def load_spec(m: Model, uncertainty: Path | None) -> UncertaintySpec:
     from sdmodels.uncertainty import load_uncertainty
 
     return load_uncertainty(_spec_path(m, uncertainty), m)
@@ -94,20 +94,8 @@ def _figure_paths(plot: Path, outputs: list[str]) -> dict[str, Path]:
 
 
 def _check_engine(engine: str) -> None:
-    if engine not in _ENGINES:
-        fail(f"--engine must be one of {', '.join(_ENGINES)}, got {engine!r}")
-
-
-def _fmt(value: Any) -> str:
-    """Four significant digits; large magnitudes as 18.74M or 992.3k."""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "-"
-        for size, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
-            if abs(value) >= size:
-                return f"{value / size:.4g}{suffix}"
-        return f"{value:.4g}"
-    return str(value)
+    if engine not in ENGINES:
+        fail(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
 
 
 def _print_frame(df: pd.DataFrame, *, title: str, text_columns: tuple[str, ...]) -> None:
@@ -116,7 +104,7 @@ def _print_frame(df: pd.DataFrame, *, title: str, text_columns: tuple[str, ...])
         table.add_column(str(col), justify="left" if col in text_columns else "right",
                          no_wrap=col not in ("parameter", "output"))
     for row in df.itertuples(index=False):
-        table.add_row(*(_fmt(v) for v in row))
+        table.add_row(*(format_number(v) for v in row))
     console.print(table)
 
 
@@ -178,7 +166,7 @@ def mc(
     out_path, plot_path = guarded(lambda: _paths(m, out, plot, no_plot, "mc"))
 
     def work() -> tuple[xr.Dataset, float]:
-        spec = _load_spec(m, uncertainty)
+        spec = load_spec(m, uncertainty)
         scenarios = scenario or list(m.scenarios) or None
         for s in scenarios or []:
             m.scenario(s).to_params(m)  # validate every scenario before the first run
@@ -290,7 +278,7 @@ def _sensitivity_command(
 
     def work() -> tuple[xr.Dataset, Path, Path | None, float]:
         out_path, plot_path = _paths(m, out, plot, no_plot, kind)
-        spec = _load_spec(m, uncertainty)
+        spec = load_spec(m, uncertainty)
         start = time.perf_counter()
         ds = analyse(m, spec, chosen_years)
         elapsed = time.perf_counter() - start

@@ -11,7 +11,7 @@ Client); dask is imported only then.
 
 from __future__ import annotations
 
-from sdmodels.distributed._executor import DaskExecutor, LocalExecutor, executor_for, map_chunks
+from sdmodels.distributed._executor import DaskExecutor
 from sdmodels.distributed._scheduler import (
     SchedulerError,
     SchedulerSpec,
@@ -22,12 +22,9 @@ from sdmodels.distributed._scheduler import (
 
 __all__ = [
     "DaskExecutor",
-    "LocalExecutor",
     "SchedulerError",
     "SchedulerSpec",
     "connect",
-    "executor_for",
-    "map_chunks",
     "parse_scheduler",
     "scheduler_session",
 ]

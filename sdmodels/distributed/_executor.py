@@ -1,10 +1,10 @@
-"""Executors: run one function over many chunks, in this process or on a dask cluster.
+"""The dask executor: run one function over many chunks as tasks on a dask cluster.
 
-Both are context managers with an explicit lifecycle (set up on entry, tear down on exit, also on
-error or Ctrl-C) and the same :meth:`map`: it takes ``(key, args)`` pairs and yields
-``(key, fn(*args))`` pairs as results arrive. The dask executor keeps a bounded number of chunks in
-flight, so that neither the driver nor the scheduler holds more than a few chunks at a time, and
-asks dask to retry a chunk whose worker died or raised.
+It has the lifecycle and :meth:`~DaskExecutor.map` of the batch core's executors
+(:mod:`sdmodels.batch`), which picks it for a ``scheduler=`` other than ``None`` or
+``"threads:N"``. It keeps a bounded number of chunks in flight, so that neither the driver nor the
+scheduler holds more than a few chunks at a time, and asks dask to retry a chunk whose worker died
+or raised.
 """
 
 from __future__ import annotations
@@ -14,28 +14,13 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import ExitStack
 from typing import Any, Self
 
-__all__ = ["DaskExecutor", "LocalExecutor", "executor_for", "map_chunks"]
+from sdmodels.distributed._scheduler import connect
+
+__all__ = ["DaskExecutor"]
 
 
 def _call(fn: Callable[..., Any], *args: Any) -> Any:
     return fn(*args)
-
-
-class LocalExecutor:
-    """Run chunks one after another in this process (no dask involved)."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def map(
-        self, fn: Callable[..., Any], items: Iterable[tuple[Hashable, tuple[Any, ...]]]
-    ) -> Iterator[tuple[Hashable, Any]]:
-        """Yield ``(key, fn(*args))`` for each item, in order."""
-        for key, args in items:
-            yield key, fn(*args)
 
 
 class DaskExecutor:
@@ -74,8 +59,6 @@ class DaskExecutor:
         self._pending: set[Any] = set()
 
     def __enter__(self) -> Self:
-        from sdmodels.distributed._scheduler import connect
-
         try:
             self.client = self._stack.enter_context(connect(self.scheduler))
             if self.max_in_flight is None:
@@ -98,7 +81,7 @@ class DaskExecutor:
         self, fn: Callable[..., Any], items: Iterable[tuple[Hashable, tuple[Any, ...]]]
     ) -> Iterator[tuple[Hashable, Any]]:
         """Yield ``(key, fn(*args))`` pairs in the order chunks finish."""
-        from distributed import as_completed
+        from distributed import as_completed  # noqa: PLC0415 - optional dependency
 
         if self.client is None:
             raise RuntimeError("use DaskExecutor as a context manager: `with DaskExecutor(...)`")
@@ -129,46 +112,3 @@ class DaskExecutor:
             fut.release()
             submit_next()
             yield key, result
-
-
-def executor_for(
-    scheduler: Any = None, *, retries: int = 2, name: str = "sdmodels-chunk"
-) -> LocalExecutor | DaskExecutor:
-    """The executor for a ``scheduler=`` argument: in-process for ``None``, dask otherwise."""
-    if scheduler is None:
-        return LocalExecutor()
-    return DaskExecutor(scheduler, retries=retries, name=name)
-
-
-def map_chunks(
-    fn: Callable[..., Any],
-    items: Iterable[tuple[Hashable, tuple[Any, ...]]],
-    *,
-    scheduler: Any = None,
-    retries: int = 2,
-) -> Iterator[tuple[Hashable, Any]]:
-    """Yield ``(key, fn(*args))`` for ``(key, args)`` items, locally or on a dask cluster.
-
-    Parameters
-    ----------
-    fn
-        A picklable callable (a module-level function or an object of a module-level class).
-    items
-        ``(key, args)`` pairs; keys must be unique (they name the dask tasks).
-    scheduler
-        ``None`` (run here, in order), an address, ``"local:N"`` or a Client.
-    retries
-        Re-runs of a chunk that raised (dask only).
-
-    Yields
-    ------
-    (key, result)
-        As chunks finish (in order when ``scheduler`` is ``None``).
-
-    Examples
-    --------
-    >>> dict(map_chunks(pow, [("a", (2, 3)), ("b", (3, 2))]))
-    {'a': 8, 'b': 9}
-    """
-    with executor_for(scheduler, retries=retries) as ex:
-        yield from ex.map(fn, items)

@@ -111,8 +111,8 @@ def parse_scheduler(scheduler: Scheduler) -> SchedulerSpec:
             return SchedulerSpec("address", address=f"tcp://{text}")
         raise SchedulerError(
             f"scheduler={scheduler!r} is not understood; give a scheduler address such as "
-            "'tcp://host:8786', 'local:N' to start N local worker processes, or a "
-            "dask.distributed.Client"
+            "'tcp://host:8786', 'local:N' to start N local worker processes, a "
+            "dask.distributed.Client, or 'threads:N' to run in N threads of this process"
         )
     if type(scheduler).__name__ == "Client" and hasattr(scheduler, "submit"):
         return SchedulerSpec("client", client=scheduler)

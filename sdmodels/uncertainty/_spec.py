@@ -32,6 +32,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
+from sdmodels._common import format_number
 from sdmodels._toml import parse_toml
 from sdmodels.errors import UncertaintyError, UnknownNameError
 from sdmodels.uncertainty._distributions import Distribution, distribution_from_dict
@@ -369,7 +370,7 @@ def _parameter(
     below = info.min is not None and lo < info.min
     above = info.max is not None and hi > info.max
     if below or above:
-        declared = f"[{_fmt(info.min)}, {_fmt(info.max)}]"
+        declared = f"[{format_number(info.min, compact=False)}, {format_number(info.max, compact=False)}]"
         raise UncertaintyError(
             f"{where}parameter {name!r}: {dist.describe()} has support [{lo:g}, {hi:g}], which "
             f"leaves the range {declared} declared in the model file; use a distribution inside "
@@ -382,10 +383,6 @@ def _parameter(
         source=notes.get("source", ""),
         reason=notes.get("reason", ""),
     )
-
-
-def _fmt(x: float | None) -> str:
-    return "?" if x is None else f"{x:g}"
 
 
 def _correlation_matrix(

@@ -550,10 +550,11 @@ def test_docstring_examples_of_sdmodels_testing(monkeypatch) -> None:
 
 def test_reference_does_not_depend_on_numpy_print_options(monkeypatch, tmp_path) -> None:
     """PySD writes tables with np.array2string; the reference translates with numpy's defaults."""
+    import sdmodels.batch._registry
     import sdmodels.testing
 
     monkeypatch.setenv("SDMODELS_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(sdmodels.testing, "_MODELS", {})
+    monkeypatch.setattr(sdmodels.batch._registry, "_MODELS", {})
     with np.printoptions(precision=17):
         r = ref("lookups.mdl")
     np.testing.assert_array_equal(r["precise_values"][0],

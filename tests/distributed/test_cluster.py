@@ -10,8 +10,15 @@ import pytest
 import xarray as xr
 from chunk_helpers import FailFrom, KillWorkerOnce, comparable
 
-from sdmodels.batch import execute, open_result, partial_path, plan_batch, run_batch, store_status
-from sdmodels.distributed import map_chunks
+from sdmodels.batch import (
+    execute,
+    map_chunks,
+    open_result,
+    partial_path,
+    plan_batch,
+    run_batch,
+    store_status,
+)
 
 pytestmark = pytest.mark.distributed
 

@@ -12,13 +12,14 @@ from chunk_helpers import FailFrom, comparable
 from sdmodels.batch import (
     IncompatibleStoreError,
     execute,
+    map_chunks,
     open_result,
     partial_path,
     plan_batch,
     run_batch,
     store_status,
 )
-from sdmodels.distributed import SchedulerError, map_chunks
+from sdmodels.distributed import SchedulerError
 from sdmodels.errors import ParameterRangeError, ResultWriteError
 
 

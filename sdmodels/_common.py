@@ -1,0 +1,100 @@
+"""Names, types and small checks shared by every layer of the package (it imports no other module
+of sdmodels but :mod:`sdmodels.errors`).
+
+>>> CONTROL_NAMES["time_step"]
+'TIME STEP'
+>>> check_positive_int(3, "n")
+3
+>>> format_number(18_740_000.0), format_number(0.123456), format_number(None)
+('18.74M', '0.1235', '?')
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Literal
+
+import numpy as np
+
+from sdmodels.errors import SDModelsError
+
+__all__ = [
+    "CONTROL_NAMES",
+    "DEFAULT_ENGINE",
+    "ENGINES",
+    "Engine",
+    "check_positive_int",
+    "format_number",
+    "package_version",
+]
+
+#: Vensim control variables by PySD Python name, in the order the compiler keeps them.
+CONTROL_NAMES: dict[str, str] = {
+    "initial_time": "INITIAL TIME",
+    "final_time": "FINAL TIME",
+    "time_step": "TIME STEP",
+    "saveper": "SAVEPER",
+}
+
+#: Which engine runs a model: the compiled batch kernel, PySD (the reference semantics), or
+#: ``"auto"`` (compiled where the model is supported, PySD otherwise, with one warning).
+Engine = Literal["auto", "compiled", "pysd"]
+ENGINES: tuple[str, ...] = ("auto", "compiled", "pysd")
+#: The default ``engine=`` of every run and analysis.
+DEFAULT_ENGINE: Engine = "auto"
+
+
+@lru_cache(maxsize=1)
+def package_version() -> str:
+    """The installed version of sdmodels (``"0+unknown"`` in a source tree without install)."""
+    try:
+        return version("sdmodels")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+        return "0+unknown"
+
+
+def check_positive_int(
+    value: Any, name: str, *, error: type[Exception] = SDModelsError, hint: str = ""
+) -> int:
+    """``value`` as an ``int`` if it is a positive integer (not a bool), else raise ``error``.
+
+    Examples
+    --------
+    >>> check_positive_int(0, "chunk_size", error=ValueError)
+    Traceback (most recent call last):
+    ...
+    ValueError: chunk_size must be a positive integer, got 0
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise error(f"{name} must be a positive integer, got {value!r}{hint}")
+    return int(value)
+
+
+def format_number(value: Any, *, compact: bool = True) -> str:
+    """A number as tables and messages show it.
+
+    ``compact`` (tables): four significant figures, large magnitudes as ``18.74M`` or ``992.3k``,
+    ``"-"`` for NaN. Otherwise (declared ranges in messages) every digit the value has (``g``).
+    ``None`` (an open range bound) is ``"?"``; anything but a float is ``str(value)``.
+
+    Examples
+    --------
+    >>> format_number(992_300.0), format_number(2.5e9), format_number(float("nan")), format_number(7)
+    ('992.3k', '2.5G', '-', '7')
+    >>> format_number(50_000.0, compact=False), format_number(0.123456, compact=False)
+    ('50000', '0.123456')
+    """
+    if value is None:
+        return "?"
+    if not compact:
+        return f"{value:g}"
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        if np.isnan(value):
+            return "-"
+        for above, unit, suffix in ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+            if abs(value) >= above:
+                return f"{value / unit:.4g}{suffix}"
+        return f"{value:.4g}"
+    return str(value)

@@ -1,0 +1,174 @@
+"""Resolve and validate what a run is given: parameters, outputs, the engine.
+
+Every run (single scenarios, batches, analyses) resolves its inputs here, against the model:
+names by Vensim or Python name, values against their declared ranges, per-sample arrays against
+one common length N.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from sdmodels._common import CONTROL_NAMES, ENGINES, Engine
+from sdmodels.compiler import UnsupportedFeature
+from sdmodels.errors import EngineFallbackWarning, SDModelsError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sdmodels.model import Model
+    from sdmodels.scenarios import Scenario
+
+__all__ = [
+    "choose_engine",
+    "per_sample",
+    "resolve_columns",
+    "resolve_outputs",
+    "resolve_params",
+]
+
+#: Models already warned that they fall back to PySD (one warning per model object).
+_WARNED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def choose_engine(model: Model, engine: Engine) -> str:
+    """Return ``"compiled"`` or ``"pysd"`` for ``engine``; warn once per model on fallback.
+
+    Raises
+    ------
+    ValueError
+        An unknown engine.
+    sdmodels.compiler.UnsupportedFeature
+        ``engine="compiled"`` for a model the compiler does not support.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "pysd":
+        return "pysd"
+    try:
+        model.compiled()
+    except UnsupportedFeature as exc:
+        if engine == "compiled":
+            raise
+        if model not in _WARNED:
+            _WARNED.add(model)
+            warnings.warn(
+                f"{model.path.name}: the compiled engine does not support this model ({exc}); "
+                "running it with PySD instead, one scenario at a time",
+                EngineFallbackWarning,
+                stacklevel=4,
+            )
+        return "pysd"
+    return "compiled"
+
+
+def _allowed(model: Model, allow: bool | Iterable[str]) -> tuple[bool, set[str]]:
+    if isinstance(allow, bool):
+        return allow, set()
+    return False, {model.resolve_parameter(n, context="allow_out_of_range") for n in allow}
+
+
+def _is_time_series(value: Any) -> bool:
+    return isinstance(value, pd.Series) or (
+        isinstance(value, xr.DataArray) and "time" in value.dims
+    )
+
+
+def resolve_params(
+    model: Model,
+    scenario: Scenario,
+    params: Mapping[str, Any] | None,
+    allow_out_of_range: bool | Iterable[str] = False,
+) -> dict[str, Any]:
+    """Scenario overrides plus ``params``, by Python name, validated against the model.
+
+    Raises
+    ------
+    UnknownNameError
+        A name the model does not define.
+    ParameterRangeError
+        A value outside its declared range that is not allowed.
+    """
+    allow_all, allowed = _allowed(model, allow_out_of_range)
+    merged = scenario.to_params(model, allow_out_of_range=allow_all)
+    for name, value in (params or {}).items():
+        py = model.resolve_parameter(name, context="params")
+        info = model.parameters.get(py) or model.controls[py]
+        values = value.values if _is_time_series(value) else value
+        info.check(values, allow_out_of_range=allow_all or py in allowed, context="params")
+        merged[py] = value
+    return merged
+
+
+def resolve_columns(model: Model, columns: Sequence[str] | None,
+                    context: str = "return_columns") -> list[str] | None:
+    """Python names of the outputs asked for (``None``: every variable)."""
+    if columns is None:
+        return None
+    if isinstance(columns, str):
+        columns = [columns]
+    return [model.resolve(c, what="variable", context=context) for c in columns]
+
+
+def resolve_outputs(model: Model, outputs: Sequence[str] | None) -> list[str]:
+    """Python names of the outputs an analysis keeps: ``outputs``, or the model's key outputs.
+
+    Raises
+    ------
+    SDModelsError
+        No outputs given and the model has no key outputs.
+    """
+    names = list(outputs) if outputs else list(model.key_outputs)
+    if not names:
+        raise SDModelsError(
+            f"{model.path.name} has no default key outputs; choose outputs to analyse "
+            "(outputs=[...] or --output NAME)"
+        )
+    resolved = [model.resolve(name, what="output") for name in names]
+    return list(dict.fromkeys(resolved))
+
+
+def per_sample(
+    model: Model, params: Mapping[str, Any], allow_out_of_range: bool | Iterable[str]
+) -> tuple[dict[str, Any], int]:
+    """Resolve batch params; return them by Python name and the number of samples N.
+
+    Raises
+    ------
+    SDModelsError
+        Arrays of different lengths, or a per-sample control variable.
+    """
+    allow_all, allowed = _allowed(model, allow_out_of_range)
+    resolved: dict[str, Any] = {}
+    n: int | None = None
+    first: str | None = None
+    for name, value in params.items():
+        py = model.resolve_parameter(name, context="params")
+        info = model.parameters.get(py) or model.controls[py]
+        if _is_time_series(value):
+            info.check(np.asarray(value.values, dtype=float),
+                       allow_out_of_range=allow_all or py in allowed, context="params")
+            resolved[py] = value
+            continue
+        arr = np.asarray(value, dtype=float)
+        info.check(arr, allow_out_of_range=allow_all or py in allowed, context="params")
+        scalar_shape = np.shape(info.value)
+        if arr.ndim > len(scalar_shape):
+            if py in CONTROL_NAMES:
+                raise SDModelsError(
+                    f"{info.name!r} sets the time grid and cannot vary per sample; give one number"
+                )
+            if n is None:
+                n, first = arr.shape[0], info.name
+            elif arr.shape[0] != n:
+                raise SDModelsError(
+                    f"parameter {info.name!r} has {arr.shape[0]} values but {first!r} has {n}: "
+                    "arrays in one batch must all have the same length N (or be scalars)"
+                )
+        resolved[py] = arr if arr.ndim else float(arr)
+    return resolved, (n or 1)

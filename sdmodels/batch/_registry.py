@@ -1,0 +1,74 @@
+"""The one process-level registry of loaded models and compiled kernels, by model SHA-256.
+
+A worker process (or this one) needs a model's kernel, or the loaded model for PySD runs, once per
+model content: :func:`compiled_model` and :func:`loaded_model` make each once and keep it. The
+driver registers its own objects (:func:`register`), so that chunks run in the driver's process
+reuse them instead of loading the file again. Where the model file is not on a worker's disk at
+the driver's path, a content-addressed copy is written to the cache folder.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sdmodels._paths import cache_dir, file_sha256
+from sdmodels.compiler import compile_model
+
+__all__ = ["compiled_model", "loaded_model", "local_model_file", "register"]
+
+#: Compiled kernels of this process, by model SHA-256.
+_COMPILED: dict[str, Any] = {}
+#: Loaded models (for PySD runs and reference runs) of this process, by model SHA-256.
+_MODELS: dict[str, Any] = {}
+#: Loading is slow and a loaded model is shared: one load at a time per process.
+_LOCK = threading.RLock()
+
+
+def register(model: Any, *, compiled: bool) -> None:
+    """Let runs in this process use ``model`` (and, if ``compiled``, its kernel)."""
+    with _LOCK:
+        _MODELS.setdefault(model.hash, model)
+        if compiled:
+            _COMPILED.setdefault(model.hash, model.compiled())
+
+
+def local_model_file(path: str, sha256: str, content: bytes) -> Path:
+    """The model file on this machine: ``path`` if it holds the same bytes, else a cached copy."""
+    original = Path(path)
+    if original.is_file() and file_sha256(original) == sha256:
+        return original
+    folder = cache_dir("models", sha256[:16])
+    copy = folder / original.name
+    if not copy.is_file():
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{original.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        os.replace(tmp, copy)
+    return copy
+
+
+def _once(cache: dict[str, Any], sha256: str, make: Callable[[], Any]) -> Any:
+    with _LOCK:
+        obj = cache.get(sha256)
+        if obj is None:
+            obj = cache[sha256] = make()
+        return obj
+
+
+def compiled_model(path: str, sha256: str, content: bytes) -> Any:
+    """The :class:`~sdmodels.compiler.CompiledModel` of a model file, once per process."""
+    return _once(_COMPILED, sha256,
+                 lambda: compile_model(local_model_file(path, sha256, content)))
+
+
+def loaded_model(path: str, sha256: str, content: bytes | None, loader: Callable[[Path], Any]) -> Any:
+    """The loaded model of a model file (``loader(file)``, e.g. :class:`sdmodels.Model`), once per
+    process. ``content`` may be ``None`` where ``path`` is known to hold the file."""
+    if content is None:
+        return _once(_MODELS, sha256, lambda: loader(Path(path)))
+    return _once(_MODELS, sha256, lambda: loader(local_model_file(path, sha256, content)))
