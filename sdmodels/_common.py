@@ -23,6 +23,7 @@ __all__ = [
     "CONTROL_NAMES",
     "DEFAULT_ENGINE",
     "ENGINES",
+    "PALETTE",
     "Engine",
     "check_positive_int",
     "format_number",
@@ -43,6 +44,12 @@ Engine = Literal["auto", "compiled", "pysd"]
 ENGINES: tuple[str, ...] = ("auto", "compiled", "pysd")
 #: The default ``engine=`` of every run and analysis.
 DEFAULT_ENGINE: Engine = "auto"
+
+
+#: The colours of every figure: the Okabe–Ito colour-blind-safe palette.
+PALETTE: tuple[str, ...] = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+)
 
 
 @lru_cache(maxsize=1)

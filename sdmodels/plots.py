@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sdmodels._common import PALETTE
 from sdmodels.attribution import attribution_table
 from sdmodels.errors import UnknownNameError
 from sdmodels.montecarlo import quantiles
@@ -29,10 +30,6 @@ __all__ = [
     "waterfall",
 ]
 
-#: Okabe–Ito colour-blind-safe palette.
-PALETTE: tuple[str, ...] = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
-)
 
 
 def _units(da: xr.DataArray) -> str:

@@ -43,6 +43,8 @@ KNOWN_CYCLES: dict[frozenset[str], str] = {
     frozenset({"sdmodels.compiler", "sdmodels.compiler.runtime"}):
         "CompiledModel._variant recompiles through sdmodels.compiler.compile_model "
         "(compiler internals, being restructured with issue 13)",
+    frozenset({"sdmodels.calibration._likelihood", "sdmodels.calibration._spec"}):
+        "CalibrationSpec checks its priors with _likelihood.log_density (calibration internals)",
 }
 
 
@@ -215,9 +217,16 @@ def test_no_module_imports_the_package_itself() -> None:
     assert not offenders, f"modules importing the top-level package: {offenders}"
 
 
+def _package(module: str) -> str:
+    return module.rsplit(".", 1)[0]
+
+
 def test_no_private_names_of_other_modules() -> None:
+    """Private names stay in their module, or at most in the private modules of one subpackage
+    (``sdmodels.compiler._builder`` may use a helper of ``sdmodels.compiler._names``)."""
     uses = [f"{m}:{line} uses {target}.{name}" for m, imp in GRAPH.items()
-            for target, name, line in imp.private if target != m]
+            for target, name, line in imp.private
+            if target != m and not (_package(m) == _package(target) != "sdmodels")]
     assert not uses, "private names used across modules:\n" + "\n".join(uses)
 
 

@@ -33,7 +33,7 @@ def plot_fit(posterior: xr.Dataset, *, ncols: int = 3, series: list[str] | None 
     """
     from matplotlib.figure import Figure
 
-    from sdmodels.plots import PALETTE
+    from sdmodels._common import PALETTE
 
     series = [str(s) for s in posterior["series"].values] if series is None else list(series)
     ncols = max(1, min(ncols, len(series)))
