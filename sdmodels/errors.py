@@ -17,6 +17,7 @@ __all__ = [
     "UncertaintyError",
     "ResultWriteError",
     "EngineFallbackWarning",
+    "CacheRepairWarning",
     "closest_names",
 ]
 
@@ -88,6 +89,10 @@ class ResultWriteError(SDModelsError, OSError):
 
 class EngineFallbackWarning(UserWarning):
     """The compiled engine cannot run a model and PySD is used instead."""
+
+
+class CacheRepairWarning(UserWarning):
+    """A damaged cache entry (checksum mismatch) was found, deleted and rebuilt."""
 
 
 def _normalise(name: str) -> str:

@@ -13,10 +13,7 @@ import contextlib
 import csv
 import glob
 import hashlib
-import os
 import pickle
-import shutil
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,9 +22,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from sdmodels import _cachefile
 from sdmodels import engine as _engine
 from sdmodels._common import CONTROL_NAMES, Engine, format_number
 from sdmodels._paths import DEFAULT_MODEL, MODELS_DIR, cache_dir, file_sha256
+from sdmodels._pysd_build import (
+    check_translation,
+    literal_eval_in_translators,
+    prepare_for_builder,
+    safe_file_stem,
+)
 from sdmodels.compiler import compile_model
 from sdmodels.errors import ModelLoadError, ParameterRangeError, UnknownNameError
 from sdmodels.results import KEY_OUTPUTS
@@ -204,47 +208,66 @@ class Model:
     def _cache_folder(self) -> Path:
         import pysd
 
-        return cache_dir("pysd", f"{self.name}-{self.hash[:16]}-pysd{pysd.__version__}")
+        # "-s1": entries carry checksums (sdmodels._cachefile); older folders are left unused
+        return cache_dir("pysd", f"{self.name}-{self.hash[:16]}-pysd{pysd.__version__}-s1")
 
     def _parse(self) -> tuple[Any, dict[str, str]]:
         """Translate the file into PySD's abstract model; return it and the sector of each element."""
         folder = self._cache_folder()
-        src = folder / self.path.name
-        if not src.exists():
-            tmp = src.with_name(src.name + ".tmp")
-            shutil.copy2(self.path, tmp)
-            tmp.replace(src)
-        parsed = _read_parsed(folder / f"{self.path.name}.{_parse_key()}.pickle")
+        # PySD writes the copy's name into its module docstring: only a sanitised name goes there
+        src = folder / (safe_file_stem(self.path.stem) + self.path.suffix.lower())
+        if not src.is_file() or file_sha256(src) != self.hash:
+            _cachefile.write_sealed(src, self.path.read_bytes())
+        pickled = folder / f"{src.name}.{_parse_key()}.pickle"
+        parsed = _read_parsed(pickled, what=f"parsed {self.path.name}")
         if parsed is None:
-            try:
-                parsed = self._translate(src)
-            except Exception as exc:  # parsimonious and PySD raise many kinds
-                raise ModelLoadError(
-                    f"cannot translate {str(self.path)!r}: {type(exc).__name__}: {exc}. "
-                    "Check the equations near the element named in the message; the file must "
-                    "open in Vensim (or Stella for XMILE) without errors."
-                ) from exc
-            _write_parsed(folder / f"{self.path.name}.{_parse_key()}.pickle", parsed)
+            parsed = self._translate_or_explain(src)
+            _write_parsed(pickled, parsed)
         abstract, views = parsed
         self._py_file = src.with_suffix(".py")
-        if not self._py_file.exists():
+        if not _cachefile.verify(self._py_file, what=f"PySD translation of {self.path.name}"):
             from pysd.builders.python.python_model_builder import ModelBuilder
 
-            abstract_for_build, _ = self._translate(src)
+            from sdmodels._diagnose import check_abstract, translation_error
+
+            abstract_for_build, _ = self._translate_or_explain(src)
+            check_abstract(abstract_for_build, self.path)
+            # PySD pastes documentation (and a few other texts) into the module unescaped
+            prepare_for_builder(abstract_for_build, file=str(self.path))
             # PySD prints literal arrays and tables with numpy's print settings: use the defaults,
             # so the cached translation never depends on what the calling process has set
-            with np.printoptions(**_NUMPY_PRINT_DEFAULTS):
-                ModelBuilder(abstract_for_build).build_model()
+            try:
+                with np.printoptions(**_NUMPY_PRINT_DEFAULTS):
+                    ModelBuilder(abstract_for_build).build_model()
+            except Exception as exc:  # noqa: BLE001 - PySD's builder raises many kinds
+                _cachefile.discard(self._py_file)
+                raise translation_error(exc, self.path) from None
+            _cachefile.seal(self._py_file)
+        # parsed, never run: refuse a translation with code no equation produces before
+        # anything imports it
+        check_translation(self._py_file, model_file=str(self.path))
         return abstract, views
 
+    def _translate_or_explain(self, src: Path) -> tuple[Any, dict[str, str]]:
+        from sdmodels._diagnose import translation_error
+
+        try:
+            return self._translate(src, display=self.path)
+        except Exception as exc:  # noqa: BLE001 - parsimonious and PySD raise many kinds
+            raise translation_error(exc, self.path) from None
+
     @staticmethod
-    def _translate(src: Path) -> tuple[Any, dict[str, str]]:
+    def _translate(src: Path, *, display: Path | None = None) -> tuple[Any, dict[str, str]]:
         """Parse a model file into PySD's abstract model and the sector (view) of each element."""
+        literal_eval_in_translators()  # PySD's translator would eval() pieces of model text
         views: dict[str, str] = {}
         if src.suffix.lower() in _VENSIM_SUFFIXES:
             from pysd.translators.vensim.vensim_file import VensimFile
 
-            vf = VensimFile(src)
+            from sdmodels._diagnose import model_encoding
+
+            # the encoding is checked first: PySD would drop undecodable characters silently
+            vf = VensimFile(src, encoding=model_encoding(src, display=display))
             vf.parse()
             views = _sketch_views(vf.sketch or "")
             return vf.get_abstract_model(), views
@@ -576,14 +599,15 @@ def _parse_key() -> str:
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
-def _read_parsed(path: Path) -> tuple[Any, dict[str, str]] | None:
-    """A cached parse (abstract model, views), or ``None`` if there is none or it is unreadable."""
-    if not path.is_file():
+def _read_parsed(path: Path, *, what: str) -> tuple[Any, dict[str, str]] | None:
+    """A cached parse (abstract model, views), or ``None`` if there is none or it is damaged."""
+    if not _cachefile.verify(path, what=what):
         return None
     try:
         with path.open("rb") as fh:
             abstract, views = pickle.load(fh)
-    except Exception:  # noqa: BLE001 - a truncated or stale cache file (many kinds): parse again
+    except Exception:  # noqa: BLE001 - a stale pickle (many kinds): parse again
+        _cachefile.discard(path)
         return None
     return abstract, views
 
@@ -594,17 +618,9 @@ def _write_parsed(path: Path, parsed: tuple[Any, dict[str, str]]) -> None:
     model_file = path.name.rsplit(".", 2)[0]  # <model file>.<key>.pickle
     for stale in path.parent.glob(f"{glob.escape(model_file)}.*.pickle"):
         if stale != path:
-            with contextlib.suppress(OSError):
-                stale.unlink()
+            _cachefile.discard(stale)
     with contextlib.suppress(OSError, pickle.PicklingError):
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(parsed, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        _cachefile.write_sealed(path, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def load_model(path: str | Path | None = None) -> Model:

@@ -50,27 +50,37 @@ class ModelInfo:
 
 def translate_file(path: str | Path):
     """Translate a ``.mdl`` or ``.xmile``/``.xml``/``.stmx`` file into an ``AbstractModel``."""
+    from sdmodels._pysd_build import literal_eval_in_translators
+
+    literal_eval_in_translators()  # PySD's translator would eval() pieces of model text
     path = Path(path)
     suffix = path.suffix.lower()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if suffix == ".mdl":
-            from pysd.translators.vensim.vensim_file import VensimFile
+        try:
+            if suffix == ".mdl":
+                from pysd.translators.vensim.vensim_file import VensimFile
 
-            parsed = VensimFile(path)
-        elif suffix in (".xmile", ".xml", ".stmx"):
-            from pysd.translators.xmile.xmile_file import XmileFile
+                from sdmodels._diagnose import model_encoding
 
-            parsed = XmileFile(path)
-        else:
-            from sdmodels.errors import ModelLoadError
+                parsed = VensimFile(path, encoding=model_encoding(path))
+            elif suffix in (".xmile", ".xml", ".stmx"):
+                from pysd.translators.xmile.xmile_file import XmileFile
 
-            raise ModelLoadError(
-                f"cannot compile {path}: unknown model format {suffix!r}; "
-                "use a Vensim .mdl or an XMILE .xmile file"
-            )
-        parsed.parse()
-        return parsed.get_abstract_model()
+                parsed = XmileFile(path)
+            else:
+                from sdmodels.errors import ModelLoadError
+
+                raise ModelLoadError(
+                    f"cannot compile {path}: unknown model format {suffix!r}; "
+                    "use a Vensim .mdl or an XMILE .xmile file"
+                )
+            parsed.parse()
+            return parsed.get_abstract_model()
+        except Exception as exc:  # noqa: BLE001 - parsimonious and PySD raise many kinds
+            from sdmodels._diagnose import translation_error
+
+            raise translation_error(exc, path) from None
 
 
 def as_printed_by_pysd(values: Any) -> Any:

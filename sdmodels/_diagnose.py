@@ -1,0 +1,263 @@
+"""Turn what goes wrong while reading a model file into messages that say what, where and how to fix.
+
+PySD's translator raises parser errors that point into one equation, ``KeyError`` for an
+undefined name, or decode errors for a binary file. The functions here check the file
+before PySD reads it (encoding, binary content) and translate PySD's errors into
+:class:`~sdmodels.errors.ModelLoadError` messages naming the file, the line and the
+element, with the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sdmodels.errors import ModelLoadError
+
+__all__ = ["check_abstract", "line_of", "model_encoding", "translation_error"]
+
+_CONTROLS = ("INITIAL TIME", "FINAL TIME", "TIME STEP")
+
+_VENSIM_MARK = re.compile(rb"^\s*\{([A-Za-z0-9_-]+)\}")
+
+
+def _line_col(data: bytes, pos: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, pos) + 1
+    col = pos - (data.rfind(b"\n", 0, pos) + 1) + 1
+    return line, col
+
+
+def model_encoding(path: str | Path, *, display: str | Path | None = None) -> str:
+    """The text encoding of a Vensim ``.mdl`` file, checked so that no character is lost.
+
+    Vensim writes ``{UTF-8}`` in the first line of a UTF-8 file and ``{ANSI}`` (the
+    Windows code page, cp1252 for English) otherwise. A file marked UTF-8 must decode as
+    UTF-8; a file without the mark is read as UTF-8 if it decodes so, else as cp1252.
+
+    Raises
+    ------
+    ModelLoadError
+        The file is binary (contains NUL bytes), or is marked UTF-8 and is not, or decodes
+        in neither encoding; the message gives the line and column of the first bad byte.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "m.mdl"
+    >>> _ = p.write_bytes("{UTF-8}\\nCafé Rate = 1 ~~|".encode("utf-8"))
+    >>> model_encoding(p)
+    'utf-8'
+    >>> _ = p.write_bytes("Café Rate = 1 ~~|".encode("cp1252"))
+    >>> model_encoding(p)
+    'cp1252'
+    """
+    data = Path(path).read_bytes()
+    path = Path(display) if display is not None else Path(path)
+    nul = data.find(b"\x00")
+    if nul >= 0 or (data and sum(b < 9 or 13 < b < 32 for b in data[:4096]) > 8):
+        where = nul if nul >= 0 else next(i for i, b in enumerate(data) if b < 9 or 13 < b < 32)
+        line, col = _line_col(data, where)
+        raise ModelLoadError(
+            f"{path}: this is not a text model file (binary content at line {line}, column "
+            f"{col}); give the Vensim .mdl text file (File > Save As in Vensim), not a .vmf/.vpm "
+            "or a damaged copy"
+        )
+    mark = _VENSIM_MARK.match(data)
+    declared = mark.group(1).decode("ascii").upper() if mark else None
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        bad = exc
+    line, col = _line_col(data, bad.start)
+    if declared in ("UTF-8", "UTF8"):
+        raise ModelLoadError(
+            f"{path}: the file says {{UTF-8}} in its first line but byte 0x{data[bad.start]:02x} "
+            f"at line {line}, column {col} is not UTF-8; re-save the file as UTF-8 (or replace "
+            "the first line by {ANSI} if it is in the Windows code page)"
+        )
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ModelLoadError(
+            f"{path}: byte 0x{data[bad.start]:02x} at line {line}, column {col} is neither UTF-8 "
+            "nor Windows-1252 text; re-save the model from Vensim as UTF-8"
+        ) from None
+    return "cp1252"
+
+
+def line_of(path: Path, snippet: str, *, encoding: str = "utf-8") -> int | None:
+    """Line number (1-based) of the first occurrence of ``snippet`` in the file, if any."""
+    snippet = snippet.strip()
+    if not snippet:
+        return None
+    try:
+        text = path.read_text(encoding=encoding, errors="replace")
+    except OSError:
+        return None
+    text = text.lower()
+    for probe in (snippet, snippet.splitlines()[0][:60]):
+        i = text.find(probe.lower())
+        if i >= 0:
+            return text.count("\n", 0, i) + 1
+    return None
+
+
+def _element_of(path: Path, line: int, *, encoding: str) -> str | None:
+    """Name of the Vensim element whose definition contains ``line``."""
+    try:
+        lines = path.read_text(encoding=encoding, errors="replace").splitlines()
+    except OSError:
+        return None
+    # an element starts after the previous "|" and its name precedes the first "=" / "("
+    start = line - 1
+    while start > 0 and not lines[start - 1].rstrip().endswith("|"):
+        start -= 1
+    head = " ".join(lines[start:line]).strip()
+    m = re.match(r'\s*("(?:[^"\\]|\\.)*"|[^=(:~|]+)', head)
+    return m.group(1).strip() if m and m.group(1).strip() else None
+
+
+def _innermost(exc: BaseException) -> BaseException:
+    """The error underneath parsimonious's ``VisitationError`` wrappers."""
+    seen = {id(exc)}
+    while type(exc).__name__ == "VisitationError":
+        inner = exc.__cause__ or exc.__context__
+        if inner is None or id(inner) in seen:
+            break
+        seen.add(id(inner))
+        exc = inner
+    return exc
+
+
+def translation_error(exc: BaseException, path: Path) -> ModelLoadError:
+    """A :class:`ModelLoadError` for an exception raised while PySD translated ``path``."""
+    if isinstance(exc, ModelLoadError):
+        return exc
+    encoding = "utf-8"
+    if path.suffix.lower() == ".mdl":
+        try:
+            encoding = model_encoding(path)
+        except ModelLoadError as err:
+            return err
+    exc = _innermost(exc)
+    if isinstance(exc, ModelLoadError):
+        snippet = getattr(exc, "snippet", "")
+        line = line_of(path, snippet, encoding=encoding) if snippet else None
+        element = _element_of(path, line, encoding=encoding) if line else None
+        where = f", line {line}" + (f" (element {element})" if element else "") if line else ""
+        return ModelLoadError(f"{path}{where}: {exc}")
+    kind = type(exc).__name__
+    text = getattr(exc, "text", None)
+    pos = getattr(exc, "pos", None)
+    if isinstance(text, str) and isinstance(pos, int):  # parsimonious ParseError
+        eq_line = text.count("\n", 0, pos) + 1
+        fragment = text[pos : pos + 40].splitlines()[0] if text[pos:].strip() else ""
+        base = line_of(path, text, encoding=encoding)
+        line = base + eq_line - 1 if base else line_of(path, fragment, encoding=encoding)
+        where = f"line {line}" if line else "an equation"
+        element = _element_of(path, line, encoding=encoding) if line else None
+        what = (
+            f"the text cannot be read from {fragment!r} on"
+            if fragment
+            else "the file ends in the middle of a definition (truncated?) at"
+        )
+        elem = f" (element {element})" if element else ""
+        return ModelLoadError(
+            f"{path}: {what} {where}{elem}; check the equation's syntax there (operators, "
+            "parentheses, the '~ units ~ comment |' parts); the file must open in Vensim "
+            "without errors"
+        )
+    if isinstance(exc, KeyError):
+        name = str(exc.args[0]) if exc.args else "?"
+        line = line_of(path, name.replace("_", " "), encoding=encoding)
+        at = f" (line {line})" if line else ""
+        return ModelLoadError(
+            f"{path}: an equation refers to {name!r}{at}, which the model does not define; "
+            "correct the spelling or add the variable"
+        )
+    if isinstance(exc, (UnicodeDecodeError, LookupError)):
+        return ModelLoadError(
+            f"{path}: the file cannot be decoded ({exc}); re-save it as UTF-8 text"
+        )
+    if path.suffix.lower() != ".mdl" and kind in ("XMLSyntaxError", "ParseError"):
+        return ModelLoadError(
+            f"{path}: not a well-formed XMILE file ({exc}); fix the XML at that line or export "
+            "the model again"
+        )
+    detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else kind
+    return ModelLoadError(
+        f"{path}: the model cannot be translated ({kind}: {detail}); check the equations near "
+        "the element named here; the file must open in Vensim (or Stella for XMILE) without "
+        "errors"
+    )
+
+
+def _references(node: object):
+    """Names referenced anywhere in an abstract-syntax tree."""
+    import dataclasses
+
+    if type(node).__name__ == "ReferenceStructure":
+        yield node.reference
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        for f in dataclasses.fields(node):
+            if f.name == "function" and type(node).__name__ == "CallStructure":
+                continue  # a builtin function's name, not a model element
+            yield from _references(getattr(node, f.name))
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _references(item)
+
+
+def check_abstract(abstract: object, path: Path) -> None:
+    """Refuse an abstract model PySD's builder would fail on with a bare ``KeyError``.
+
+    Checks that the control variables exist and that every referenced name is defined
+    (an element, a subscript range or value, or a PySD builtin).
+
+    Raises
+    ------
+    ModelLoadError
+        Naming the missing control variables, or the undefined name, the element that uses
+        it, its line and the closest defined names.
+    """
+    from pysd.builders.python.namespace import NamespaceManager
+
+    from sdmodels.errors import closest_names
+
+    section = abstract.sections[0]
+    names = {e.name.upper() for e in section.elements}
+    missing = [c for c in _CONTROLS if c not in names]
+    if missing:
+        raise ModelLoadError(
+            f"{path}: the model does not define {', '.join(missing)}; add the simulation "
+            "control section (INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER), as Vensim "
+            "writes it at the end of every model" + (" (is the file truncated?)" if
+                                                      len(missing) == len(_CONTROLS) else "")
+        )
+    ns = NamespaceManager()
+    defined: dict[str, str] = {}
+    for e in section.elements:
+        ns.add_to_namespace(e.name)
+        defined[ns.namespace[e.name]] = e.name
+    for sub in section.subscripts:
+        for n in [sub.name, *(sub.subscripts if isinstance(sub.subscripts, list) else [])]:
+            defined[NamespaceManager().make_python_identifier(n)[0]] = n
+    builtin = set(ns.namespace.values()) | {"time"}
+    macros = {getattr(m, "name", "") for m in abstract.sections[1:]}
+    for e in section.elements:
+        for comp in e.components:
+            for ref in _references(comp.ast):
+                if ref in defined or ref in builtin or ref in macros:
+                    continue
+                spelled = ref.replace("_", " ")
+                line = line_of(path, spelled) or line_of(path, e.name)
+                hint = closest_names(spelled, defined.values())
+                near = ("; did you mean " + ", ".join(repr(h) for h in hint) + "?") if hint else (
+                    "; define it or correct the spelling")
+                truncated = "" if hint else " (if the definition should be there, the file may be truncated)"
+                raise ModelLoadError(
+                    f"{path}" + (f", line {line}" if line else "")
+                    + f": element {e.name!r} uses {spelled!r}, which the model does not define"
+                    + near + truncated
+                )
