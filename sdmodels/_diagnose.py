@@ -114,6 +114,7 @@ def _element_of(path: Path, line: int, *, encoding: str) -> str | None:
     while start > 0 and not lines[start - 1].rstrip().endswith("|"):
         start -= 1
     head = " ".join(lines[start:line]).strip()
+    head = re.sub(r"^\{[A-Za-z0-9_-]+\}\s*", "", head)  # the encoding mark of line 1
     m = re.match(r'\s*("(?:[^"\\]|\\.)*"|[^=(:~|]+)', head)
     return m.group(1).strip() if m and m.group(1).strip() else None
 
@@ -158,9 +159,9 @@ def translation_error(exc: BaseException, path: Path) -> ModelLoadError:
         where = f"line {line}" if line else "an equation"
         element = _element_of(path, line, encoding=encoding) if line else None
         what = (
-            f"the text cannot be read from {fragment!r} on"
+            f"cannot translate the text from {fragment!r} on"
             if fragment
-            else "the file ends in the middle of a definition (truncated?) at"
+            else "cannot translate: the file ends in the middle of a definition (truncated?) at"
         )
         elem = f" (element {element})" if element else ""
         return ModelLoadError(
@@ -187,7 +188,7 @@ def translation_error(exc: BaseException, path: Path) -> ModelLoadError:
         )
     detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else kind
     return ModelLoadError(
-        f"{path}: the model cannot be translated ({kind}: {detail}); check the equations near "
+        f"{path}: cannot translate the model ({kind}: {detail}); check the equations near "
         "the element named here; the file must open in Vensim (or Stella for XMILE) without "
         "errors"
     )
@@ -243,6 +244,8 @@ def check_abstract(abstract: object, path: Path) -> None:
     for sub in section.subscripts:
         for n in [sub.name, *(sub.subscripts if isinstance(sub.subscripts, list) else [])]:
             defined[NamespaceManager().make_python_identifier(n)[0]] = n
+    # references in the AST are "clean" names (lower case, underscores), mapped by cleanspace
+    defined.update({clean: clean for clean in ns.cleanspace})
     builtin = set(ns.namespace.values()) | {"time"}
     macros = {getattr(m, "name", "") for m in abstract.sections[1:]}
     for e in section.elements:

@@ -168,7 +168,8 @@ def test_parse_is_cached_and_a_damaged_cache_is_parsed_again(decay_copy, monkeyp
     assert again.parameters == first.parameters and again.sectors == first.sectors
     monkeypatch.undo()
     cached.write_bytes(cached.read_bytes()[:100])  # truncated, as by a full disk
-    repaired = sdmodels.load_model(decay_copy)
+    with pytest.warns(sdmodels.errors.CacheRepairWarning, match="checksum mismatch"):
+        repaired = sdmodels.load_model(decay_copy)
     assert repaired.parameters == first.parameters and repaired.sectors == first.sectors
     assert len(cached.read_bytes()) > 100  # written anew
 
