@@ -19,7 +19,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "sdmodels"
 #: Layers from the bottom up, by module prefix (the longest matching prefix decides).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("sdmodels.errors", "sdmodels._paths", "sdmodels._toml", "sdmodels._common",
-                    "sdmodels.units")),
+                    "sdmodels.units", "sdmodels._cachefile", "sdmodels._diagnose",
+                    "sdmodels._pysd_build")),
     ("compiler", ("sdmodels.compiler",)),
     ("inputs and result conventions", (
         "sdmodels.results", "sdmodels.scenarios", "sdmodels.uncertainty", "sdmodels.profiles",
