@@ -102,7 +102,7 @@ def better_direction(name: str) -> Literal[1, -1] | None:
 
 def run_mc(
     model: Model,
-    spec: UncertaintySpec,
+    spec: UncertaintySpec | None,
     *,
     n: int,
     scenarios: Sequence[str | Scenario] | None = None,
@@ -119,6 +119,7 @@ def run_mc(
     scheduler: Any = None,
     out: str | os.PathLike[str] | None = None,
     resume: bool = False,
+    posterior: str | os.PathLike[str] | xr.Dataset | None = None,
 ) -> xr.Dataset:
     """Monte Carlo over an uncertainty specification, one shared design for all scenarios.
 
@@ -127,7 +128,8 @@ def run_mc(
     model
         The model.
     spec
-        The uncertain parameters (see :func:`sdmodels.uncertainty.load_uncertainty`).
+        The uncertain parameters (see :func:`sdmodels.uncertainty.load_uncertainty`); may be
+        ``None`` with ``posterior``.
     n
         Number of samples (a power of 2 for ``method="sobol"``).
     scenarios
@@ -168,6 +170,10 @@ def run_mc(
         With ``out``: continue an interrupted run from what ``<out>.parts`` holds (finished
         scenarios and chunks are not run again). Without it, an earlier run's parts are
         discarded.
+    posterior
+        A calibration result (:func:`sdmodels.calibration.calibrate`): each sample is one whole
+        posterior draw (correlations kept), and ``spec``'s other parameters are sampled as usual.
+        The result's attrs name the posterior file and its SHA-256.
 
     Returns
     -------
@@ -187,7 +193,9 @@ def run_mc(
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise SDModelsError(f"n must be a positive integer, got {n!r}")
-    if spec.model_hash and spec.model_hash != model.hash:
+    if spec is None and posterior is None:
+        raise SDModelsError("give an uncertainty specification, a posterior, or both")
+    if spec is not None and spec.model_hash and spec.model_hash != model.hash:
         raise SDModelsError(
             f"the uncertainty specification was validated against another model file "
             f"({spec.model_name}); load it again with this model"
@@ -206,7 +214,8 @@ def run_mc(
     order = [names.index(ref)] + [i for i in range(len(names)) if names[i] != ref]
     parts = None if out is None else _Parts(out, resume=resume)
 
-    design = spec.sample(n, method=method, seed=seed if parts is None else parts.seed(seed))
+    design = _design(model, spec, posterior, n, method,
+                     seed if parts is None else parts.seed(seed))
     if parts is not None:
         parts.record(seed=design.attrs["seed"])
     directed = [o for o in out_names if better_direction(o) is not None]
@@ -238,13 +247,16 @@ def run_mc(
             scenarios=json.dumps({s.name: s.to_dict() for s in resolved}, sort_keys=True),
             reference_scenario=ref,
             n_samples=int(n),
-            sampler=method,
+            sampler=design.attrs.get("sampler", method),
             seed=design.attrs["seed"],
-            uncertainty=spec.to_json(),
-            uncertainty_file=spec.path or "",
+            uncertainty=spec.to_json() if spec is not None else "",
+            uncertainty_file=(spec.path or "") if spec is not None else "",
             common_random_numbers=1,
             quantiles_only=int(bool(quantiles_only)),
         )
+        if posterior is not None:
+            attrs.update(posterior_file=design.attrs["posterior_file"],
+                         posterior_sha256=design.attrs["posterior_sha256"])
         extra = {"design": design}
         if directed:
             pb = xr.concat([better[s] for s in names], dim=pd.Index(names, name="scenario"),
@@ -273,6 +285,22 @@ def run_mc(
         write_dataset(result, parts.out)
         parts.remove()
     return result
+
+
+def _design(model: Model, spec: UncertaintySpec | None, posterior: Any, n: int, method: str,
+            seed: Seed) -> xr.DataArray:
+    """The uncertainty file's design, with posterior draws in place of the calibrated columns."""
+    base = spec.sample(n, method=method, seed=seed) if spec is not None else None
+    if posterior is None:
+        return base
+    from sdmodels.calibration import posterior_design
+    from sdmodels.uncertainty import resolve_seed
+
+    recorded = base.attrs["seed"] if base is not None else resolve_seed(seed)[1]
+    rng = np.random.default_rng([int(recorded), 1]) if isinstance(recorded, int) else seed
+    design = posterior_design(posterior, n, seed=rng, design=base, model=model)
+    design.attrs["seed"] = recorded if recorded is not None else "unrecorded"
+    return design
 
 
 class _Parts:

@@ -136,6 +136,11 @@ def mc(
     no_plot: NoPlotOpt = False,
     scheduler: SchedulerOpt = None,
     resume: ResumeOpt = False,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(help="Calibration result (.nc, from `sdmodels calibrate`): samples are joint "
+                     "posterior draws; with --uncertainty, its other parameters are sampled too."),
+    ] = None,
 ) -> None:
     """Monte Carlo over an uncertainty file, with common random numbers across scenarios.
 
@@ -166,14 +171,15 @@ def mc(
     out_path, plot_path = guarded(lambda: _paths(m, out, plot, no_plot, "mc"))
 
     def work() -> tuple[xr.Dataset, float]:
-        spec = load_spec(m, uncertainty)
+        spec = load_spec(m, uncertainty) if posterior is None or uncertainty else None
         scenarios = scenario or list(m.scenarios) or None
         for s in scenarios or []:
             m.scenario(s).to_params(m)  # validate every scenario before the first run
         start = time.perf_counter()
         ds = run_mc(m, spec, n=n, scenarios=scenarios, seed=seed, method=method,  # type: ignore[arg-type]
                     outputs=output, quantiles_only=quantiles_only, engine=engine,  # type: ignore[arg-type]
-                    progress=True, scheduler=scheduler, out=out_path, resume=resume)
+                    progress=True, scheduler=scheduler, out=out_path, resume=resume,
+                    posterior=posterior)
         return ds, time.perf_counter() - start
 
     ds, elapsed = guarded(work, kept=out_path.with_name(out_path.name + ".parts"))

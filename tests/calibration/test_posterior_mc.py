@@ -53,3 +53,42 @@ def test_other_uncertain_parameters_come_from_the_uncertainty_design(posterior_f
 def test_posterior_of_another_model_is_refused(posterior_file, decay_model):
     with pytest.raises(CalibrationError, match="another version"):
         posterior_design(posterior_file, 10, seed=0, model=decay_model)
+
+
+def test_run_mc_with_a_posterior_runs_posterior_draws(posterior_file, logistic):
+    import xarray as xr
+
+    from sdmodels import run_mc
+
+    ds = run_mc(logistic, None, n=64, seed=3, outputs=["Population"], posterior=posterior_file)
+    stored = xr.load_dataset(posterior_file)["posterior"].values
+    rows = ds["design"]["posterior_draw"].values
+    np.testing.assert_array_equal(
+        ds["design"].sel(parameter=["growth_rate", "carrying_capacity"]).values, stored[rows])
+    assert ds.attrs["posterior_file"] == str(posterior_file)
+    assert len(ds.attrs["posterior_sha256"]) == 64 and ds.attrs["sampler"] == "posterior"
+    # each sample really ran its draw: the final population is near its carrying capacity
+    final = ds["population"].isel(scenario=0, time=-1).values
+    cc = ds["design"].sel(parameter="carrying_capacity").values
+    assert np.all(np.abs(final / cc - 1) < 0.05)
+
+
+def test_mc_command_with_posterior_and_uncertainty_file(posterior_file, tmp_path):
+    import xarray as xr
+    from typer.testing import CliRunner
+
+    from sdmodels.cli import app
+    from tests.calibration.conftest import LOGISTIC
+
+    unc = tmp_path / "unc.toml"
+    unc.write_text('[parameters."Harvest Share"]\ndist = "uniform"\nmin = 0.1\nmax = 0.3\n')
+    out = tmp_path / "mc.nc"
+    result = CliRunner().invoke(app, ["mc", str(LOGISTIC), "--posterior", str(posterior_file),
+                                      "--uncertainty", str(unc), "--n", "32", "--seed", "1",
+                                      "--out", str(out), "--no-plot", "--years", "10,20",
+                                      "--output", "Population"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    ds = xr.load_dataset(out)
+    assert set(ds["design"]["parameter"].values) == {"growth_rate", "carrying_capacity",
+                                                     "harvest_share"}
+    assert ds.attrs["posterior_file"] == str(posterior_file)
