@@ -12,6 +12,13 @@ Examples
 
 from __future__ import annotations
 
+import sys as _sys
+
+if _sys.argv and _sys.argv[0].endswith(("/sdmodels", "\\sdmodels", "sdmodels.exe")):
+    # the command line: Ctrl-C while the package imports (a second or two) exits quietly
+    # with 130; sdmodels.cli.main restores Python's handler once it runs
+    from sdmodels import _startup  # noqa: F401
+
 from sdmodels._common import package_version
 
 __version__ = package_version()

@@ -255,7 +255,7 @@ def check_abstract(abstract: object, path: Path) -> None:
                     continue
                 spelled = ref.replace("_", " ")
                 line = line_of(path, spelled) or line_of(path, e.name)
-                hint = closest_names(spelled, defined.values())
+                hint = closest_names(spelled, [el.name for el in section.elements])
                 near = ("; did you mean " + ", ".join(repr(h) for h in hint) + "?") if hint else (
                     "; define it or correct the spelling")
                 truncated = "" if hint else " (if the definition should be there, the file may be truncated)"

@@ -9,11 +9,6 @@ from sdmodels.cli import compile as _compile  # noqa: F401  (registers compile)
 from sdmodels.cli import dashboard as _dashboard  # noqa: F401  (registers dashboard)
 from sdmodels.cli import run as _run  # noqa: F401  (registers run, scenarios, params)
 from sdmodels.cli import uncertainty as _uncertainty  # noqa: F401  (registers mc, sobol, morris)
-from sdmodels.cli._app import app
+from sdmodels.cli._app import app, main
 
 __all__ = ["app", "main"]
-
-
-def main() -> None:
-    """Entry point of the ``sdmodels`` console script."""
-    app()

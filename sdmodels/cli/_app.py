@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -9,11 +11,13 @@ from typing import NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from sdmodels.errors import SDModelsError
 
 __all__ = [
     "MODEL_ARG_HELP",
+    "Terminated",
     "app",
     "console",
     "err_console",
@@ -22,6 +26,7 @@ __all__ = [
     "interrupted",
     "io_failed",
     "load",
+    "main",
     "parse_years",
 ]
 
@@ -40,8 +45,27 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 
-console = Console()
-err_console = Console(stderr=True)
+# markup off: user text (file names, model names, -o values, messages quoting TOML tables
+# such as [parameters."X"] or [[correlations]]) is printed as it is, never as Rich markup
+console = Console(markup=False)
+err_console = Console(stderr=True, markup=False)
+
+#: ``--debug``: let unexpected errors show their traceback.
+DEBUG_ENV = "SDMODELS_DEBUG"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a batch job's time limit, ``kill``): stops like Ctrl-C, exits with 143."""
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the full traceback of an unexpected error (for a bug report)."
+    ),
+) -> None:
+    if debug:
+        os.environ[DEBUG_ENV] = "1"
 
 MODEL_ARG_HELP = (
     "Model file (.mdl or .xmile). Defaults to the bundled NHS productivity model."
@@ -50,7 +74,7 @@ MODEL_ARG_HELP = (
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print an error in red on stderr and exit with ``code``."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(Text.assemble(("error:", "bold red"), " ", str(message)), highlight=False)
     raise typer.Exit(code)
 
 
@@ -85,24 +109,27 @@ def io_failed(exc: OSError, kept: str | None = None) -> NoReturn:
     fail(f"{exc.strerror or exc}{where}; no result file was written{hint}")
 
 
-def interrupted(kept: str | None = None) -> NoReturn:
-    """Report Ctrl-C and exit with the conventional code 130.
+def interrupted(kept: str | None = None, *, terminated: bool = False) -> NoReturn:
+    """Report Ctrl-C (exit 130) or SIGTERM (exit 143), with how to resume if anything is kept.
 
     ``kept`` names what an interrupted streamed run left to resume from, if anything.
     """
-    err_console.print("[yellow]interrupted: no result file was written[/]")
+    terminated = terminated or _STATE["terminated"]
+    _STATE["reported"] = True
+    what = "terminated (SIGTERM)" if terminated else "interrupted"
+    err_console.print(Text(f"{what}: no result file was written", style="yellow"))
     if kept:
-        err_console.print(f"[yellow]the finished runs are kept in {kept}; run the same command "
-                          "with --resume to continue[/]")
-    sys.exit(130)
+        err_console.print(Text(f"the finished runs are kept in {kept}; run the same command "
+                               "with --resume to continue", style="yellow"))
+    sys.exit(143 if terminated else 130)
 
 
 def guarded(work: Callable[[], T], kept: Path | None = None) -> T:
     """Run ``work``, turning the ways a command can stop into clean exits.
 
-    Ctrl-C exits with 130 and no result file; sdmodels errors and failed reads or writes (a full
-    disk) exit with 2. A streamed run's finished work stays in ``kept`` (if that exists) and
-    the message says how to resume it.
+    Ctrl-C exits with 130, SIGTERM with 143, and no result file; sdmodels errors and failed
+    reads or writes (a full disk) exit with 2. A streamed run's finished work stays in ``kept``
+    (if that exists) and the message says how to resume it.
     """
 
     def kept_now() -> str | None:
@@ -110,9 +137,66 @@ def guarded(work: Callable[[], T], kept: Path | None = None) -> T:
 
     try:
         return work()
-    except KeyboardInterrupt:
-        interrupted(kept_now())
+    except KeyboardInterrupt as exc:
+        interrupted(kept_now(), terminated=isinstance(exc, Terminated))
     except SDModelsError as exc:
         fail(str(exc))
     except OSError as exc:
         io_failed(exc, kept_now())
+
+
+_STATE = {"terminated": False, "reported": False}
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    _STATE["terminated"] = True
+    raise Terminated()
+
+
+def main() -> None:
+    """Run the command line: every way it can stop ends in a message and an exit code.
+
+    0 success; 1 a failed comparison (``sdmodels compare``) or an internal error; 2 a
+    mistake in the input (the message says what, where and how to fix it); 130 Ctrl-C;
+    143 SIGTERM. A traceback is shown only with ``--debug``.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    # --debug is accepted anywhere on the line (sdmodels --debug run, sdmodels run --debug)
+    args = [a for a in sys.argv[1:] if a != "--debug"]
+    debug = len(args) < len(sys.argv) - 1 or os.environ.get(DEBUG_ENV) == "1"
+    if debug:
+        os.environ[DEBUG_ENV] = "1"
+    try:
+        app(args=args, standalone_mode=True)
+    except SystemExit as done:
+        # typer turns an interrupt outside guarded() into a silent exit 130
+        if done.code == 130 and not _STATE["reported"]:
+            interrupted()
+        raise
+    except KeyboardInterrupt as exc:
+        interrupted(terminated=isinstance(exc, Terminated))
+    except SDModelsError as exc:
+        if debug:
+            raise
+        try:
+            fail(str(exc))
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
+    except OSError as exc:
+        if debug:
+            raise
+        try:
+            io_failed(exc)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
+    except Exception as exc:  # the last line of defence: no traceback unless --debug
+        if debug:
+            raise
+        err_console.print(Text.assemble(
+            ("internal error:", "bold red"),
+            f" {type(exc).__name__}: {exc}. This is a bug in sdmodels, not in your input; "
+            "run the same command with --debug and report the traceback.",
+        ), highlight=False)
+        sys.exit(1)

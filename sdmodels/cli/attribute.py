@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
 from sdmodels.errors import SDModelsError
@@ -77,7 +78,7 @@ def _print_over_time(ds: xr.Dataset, output: str, years: list[float]) -> None:
     for f in ds["factor"].values:
         table.add_row(str(ds["factor_name"].sel(factor=f).values),
                       *(_fmt(float(x)) for x in phi.sel(factor=f).values))
-    table.add_row("[bold]total[/]", *(_fmt(float(x)) for x in total.values))
+    table.add_row(Text("total", style="bold"), *(_fmt(float(x)) for x in total.values))
     console.print(table)
 
 
@@ -195,7 +196,7 @@ def attribute(
         f"{ds.attrs['n_factors']} factors, {ds.attrs['n_coalitions']} coalitions ({method})"
         + (f" x {ds.attrs['n_samples']} samples" if ds.attrs["n_samples"] else "")
         + f" = {ds.attrs['n_runs']} runs with the {ds.attrs['engine']} engine in "
-        f"{elapsed:.2f} s; results written to [bold]{out_path}[/]"
+        f"{elapsed:.2f} s; results written to {out_path}"
     )
     if plot_path is None:
         return
@@ -203,4 +204,4 @@ def attribute(
         path = plot_path if len(outputs) == 1 else \
             plot_path.with_name(f"{plot_path.stem}_{o}{plot_path.suffix}")
         save_figure(waterfall(ds, o, year=chosen), path)
-        console.print(f"waterfall written to [bold]{path}[/]")
+        console.print(f"waterfall written to {path}")

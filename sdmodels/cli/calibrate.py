@@ -127,7 +127,7 @@ def calibrate(
         m = load_model(model) if model is not None else None
         cal = load_calibration(spec, model=m)
         console.print(
-            f"[bold]{cal.model.path.name}[/]: calibrating {cal.n_model} parameter(s)"
+            f"{cal.model.path.name}: calibrating {cal.n_model} parameter(s)"
             f"{f' and {len(cal.estimated_scales)} error scale(s)' if cal.estimated_scales else ''}"
             f" against {len(cal.series)} series ({cal.start:g}–{cal.end:g}) by {method}"
         )
@@ -163,7 +163,7 @@ def calibrate(
         console.print(f"acceptance fraction {float(ds.attrs['acceptance_fraction']):.2f}; "
                       f"{ds.sizes['draw']:,} posterior draws kept")
     for note in notes:
-        err_console.print(f"[bold yellow]warning:[/] {note}", highlight=False)
+        err_console.print(f"warning: {note}", style="yellow", highlight=False)
     console.print(f"wrote {out_path}" + (f" and {plot_path}" if plot_path else ""))
 
 
@@ -232,7 +232,7 @@ def history(
     stats = ds["fit_statistics"].to_pandas().rename(
         columns={"r2": "R²", "mape": "MAPE", "theil_u": "Theil U", "um": "U^M", "us": "U^S",
                  "uc": "U^C"})
-    console.print(f"[bold]{ds.attrs['model_file']}[/]: history {ds.attrs['fit_window']} with "
+    console.print(f"{ds.attrs['model_file']}: history {ds.attrs['fit_window']} with "
                   f"{ds.attrs['parameters_from']}")
     console.print(_table(stats, title="Fit (MAPE as a fraction; Sterman 1984)", index="series"))
     console.print(f"wrote {out_path}" + (f" and {len(charts)} charts beside it" if charts else ""))

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from sdmodels.cli._app import app, console, fail, guarded
 from sdmodels.compare import DEFAULT_ATOL, DEFAULT_RTOL
@@ -84,8 +85,7 @@ def compare(
         table.add_column(col, justify="left" if col in ("variable", "scenario") else "right")
     for row in result.table.head(top).itertuples(index=False):
         label = row.name + (f"[{row.subscript}]" if row.subscript else "")
-        style = "" if row.ok else "[red]"
-        table.add_row(f"{style}{label}", str(row.scenario), _fmt(row.max_abs_diff),
+        table.add_row(Text(label, style="" if row.ok else "red"), str(row.scenario), _fmt(row.max_abs_diff),
                       _fmt(row.max_rel_diff), _fmt(row.at_time), _fmt(row.first_outside),
                       str(row.n_outside))
     console.print(table, highlight=False)
@@ -97,6 +97,6 @@ def compare(
     console.print(result.summary(), highlight=False)
     if report is not None:
         guarded(lambda: _write_report(report, result.to_html()))
-        console.print(f"report written to [bold]{report}[/]")
+        console.print(f"report written to {report}")
     if not result.ok:
         raise typer.Exit(1)

@@ -48,7 +48,7 @@ def compile_command(
         typer.echo(cm.source)
     state = "cache hit" if cm.cache_hit else "generated"
     console.print(
-        f"[bold]{path.name}[/]: {len(cm.outputs)} outputs, {len(cm.defaults)} parameters, "
+        f"{path.name}: {len(cm.outputs)} outputs, {len(cm.defaults)} parameters, "
         f"{len(cm.statefuls)} stateful cells; {state} in {generated:.2f} s, "
         f"kernel ready in {jit:.2f} s",
         highlight=False,

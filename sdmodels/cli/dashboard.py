@@ -46,7 +46,7 @@ def dashboard(
     m = load(model)
     from sdmodels.dashboard import serve
 
-    console.print(f"serving the dashboard of [bold]{m.path.name}[/] at "
+    console.print(f"serving the dashboard of {m.path.name} at "
                   f"http://localhost:{port}/ (Ctrl-C to stop)")
     try:
         serve(m.path, port=port, show=show, engine=engine, mc_samples=samples,

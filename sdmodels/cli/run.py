@@ -100,11 +100,11 @@ def run(
     _print_table(table, title=f"{m.path.name}: key outputs by scenario")
     console.print(
         f"{len(chosen)} scenario(s) with the {ds.attrs['engine']} engine in {elapsed:.2f} s; "
-        f"results written to [bold]{out}[/]"
+        f"results written to {out}"
     )
     if plot_path is not None:
         save_figure(scenario_lines(ds, variables), plot_path)
-        console.print(f"chart written to [bold]{plot_path}[/]")
+        console.print(f"chart written to {plot_path}")
 
 
 def _check_years(model, years: list[float] | None) -> None:  # noqa: ANN001 - sdmodels.Model

@@ -188,7 +188,7 @@ def mc(
     table = ds.sd.summary(outputs=outputs, years=in_range or None)
     ref = ds.attrs["reference_scenario"]
     console.print(
-        f"[bold]{m.path.name}[/]: Monte Carlo, {ds.attrs['n_samples']} samples "
+        f"{m.path.name}: Monte Carlo, {ds.attrs['n_samples']} samples "
         f"({ds.attrs['sampler']}, seed {ds.attrs['seed']}); P(better) = share of samples in "
         f"which the scenario beats {ref}"
     )
@@ -208,12 +208,12 @@ def mc(
         _print_frame(shown, title=title, text_columns=("scenario", "year"))
     console.print(
         f"{ds.attrs['n_samples']} samples x {ds.sizes['scenario']} scenario(s) with the "
-        f"{ds.attrs['engine']} engine in {elapsed:.2f} s; results written to [bold]{out_path}[/]"
+        f"{ds.attrs['engine']} engine in {elapsed:.2f} s; results written to {out_path}"
     )
     if plot_path is not None:
         for o, path in _figure_paths(plot_path, outputs).items():
             save_figure(ds.sd.fan(o), path)
-            console.print(f"fan chart written to [bold]{path}[/]")
+            console.print(f"fan chart written to {path}")
 
 
 # ---------------------------------------------------------------------------- sobol / morris
@@ -235,7 +235,7 @@ def _report_sensitivity(ds: xr.Dataset, m: Model, out_path: Path, plot_path: Pat
     console.print(
         f"{ds.attrs['n_runs']} runs with the {ds.attrs['engine']} engine and analysis of "
         f"{len(outputs)} output(s) x {ds.sizes['time']} time(s) in {elapsed:.2f} s; "
-        f"results written to [bold]{out_path}[/]"
+        f"results written to {out_path}"
     )
     if plot_path is None:
         return
@@ -243,7 +243,7 @@ def _report_sensitivity(ds: xr.Dataset, m: Model, out_path: Path, plot_path: Pat
         save_figure(ranked_bar(ds, o, year=year, index=index), path)
         areas = path.with_name(f"{path.stem}_over_time{path.suffix}")
         save_figure(stacked_areas(ds, o, index="S1" if "S1" in ds else "mu_star"), areas)
-        console.print(f"figures written to [bold]{path}[/] and [bold]{areas}[/]")
+        console.print(f"figures written to {path} and {areas}")
 
 
 def _top_pairs(ds: xr.Dataset, output: str, year: float, top: int = 5) -> pd.DataFrame:
