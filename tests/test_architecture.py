@@ -44,8 +44,6 @@ KNOWN_CYCLES: dict[frozenset[str], str] = {
     frozenset({"sdmodels.compiler", "sdmodels.compiler.runtime"}):
         "CompiledModel._variant recompiles through sdmodels.compiler.compile_model "
         "(compiler internals, being restructured with issue 13)",
-    frozenset({"sdmodels.calibration._likelihood", "sdmodels.calibration._spec"}):
-        "CalibrationSpec checks its priors with _likelihood.log_density (calibration internals)",
 }
 
 

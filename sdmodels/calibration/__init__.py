@@ -30,8 +30,9 @@ from sdmodels.calibration._fit import (
     run_optimize,
 )
 from sdmodels.calibration._history import default_values, run_history
-from sdmodels.calibration._likelihood import Evaluator, log_density, series_log_likelihood
+from sdmodels.calibration._likelihood import Evaluator, series_log_likelihood
 from sdmodels.calibration._plot import plot_fit
+from sdmodels.calibration._priors import log_density
 from sdmodels.calibration._result import (
     BAND_QUANTILES,
     load_posterior,

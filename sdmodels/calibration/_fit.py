@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from sdmodels.calibration._likelihood import Evaluator
+from sdmodels.calibration._priors import frozen_distribution
 from sdmodels.calibration._spec import CalibrationError, CalibrationSpec
 
 __all__ = ["CalibrationWarning", "Diagnostics", "FitResult", "run_mcmc", "run_optimize"]
@@ -382,11 +383,9 @@ def run_mcmc(
 
 def _to_unit(spec: CalibrationSpec, x: np.ndarray) -> np.ndarray:
     """The unit-cube point of parameter values ``x`` (the priors' CDFs)."""
-    from sdmodels.calibration._likelihood import _frozen
-
     u = np.empty(spec.ndim)
     for j, dist in enumerate(spec.distributions):
-        u[j] = float(_frozen(dist).cdf(x[j]))
+        u[j] = float(frozen_distribution(dist).cdf(x[j]))
     for j, s in enumerate(spec.estimated_scales):
         lo, hi = (math.log(b) for b in s.scale_bounds)
         u[spec.n_model + j] = (math.log(x[spec.n_model + j]) - lo) / (hi - lo)

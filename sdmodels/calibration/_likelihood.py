@@ -12,19 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
-from sdmodels.calibration._spec import CalibrationError, CalibrationSpec, ObservedSeries
-from sdmodels.uncertainty import (
-    PERT,
-    Beta,
-    Distribution,
-    LogNormal,
-    Normal,
-    Triangular,
-    TruncatedNormal,
-    Uniform,
-)
+from sdmodels.calibration._priors import log_density
+from sdmodels.calibration._spec import CalibrationSpec, ObservedSeries
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -34,43 +25,6 @@ __all__ = ["Evaluator", "log_density", "series_log_likelihood"]
 _LOG_2PI = math.log(2.0 * math.pi)
 #: Populations from this size run the kernel's parallel loop (emcee's half-ensembles are small).
 _PARALLEL_FROM = 16
-
-
-def _frozen(dist: Distribution) -> Any:
-    """The scipy distribution with the same density as ``dist``."""
-    if isinstance(dist, Uniform):
-        return stats.uniform(loc=dist.min, scale=dist.max - dist.min)
-    if isinstance(dist, Triangular):
-        width = dist.max - dist.min
-        return stats.triang((dist.mode - dist.min) / width, loc=dist.min, scale=width)
-    if isinstance(dist, Normal):
-        return stats.norm(loc=dist.mean, scale=dist.sd)
-    if isinstance(dist, TruncatedNormal):
-        a, b = ((dist.min - dist.mean) / dist.sd, (dist.max - dist.mean) / dist.sd)
-        return stats.truncnorm(a, b, loc=dist.mean, scale=dist.sd)
-    if isinstance(dist, LogNormal):
-        return stats.lognorm(dist.sigma, scale=math.exp(dist.mu))
-    if isinstance(dist, Beta):
-        return stats.beta(dist.alpha, dist.beta, loc=dist.min, scale=dist.max - dist.min)
-    if isinstance(dist, PERT):
-        width = dist.max - dist.min
-        a = 1 + dist.shape * (dist.mode - dist.min) / width
-        b = 1 + dist.shape * (dist.max - dist.mode) / width
-        return stats.beta(a, b, loc=dist.min, scale=width)
-    raise CalibrationError(f"no density for a {dist.kind} prior; use a continuous distribution")
-
-
-def log_density(dist: Distribution, x: np.ndarray) -> np.ndarray:
-    """Log prior density of ``x`` under ``dist`` (``-inf`` outside its support).
-
-    Examples
-    --------
-    >>> from sdmodels.uncertainty import Uniform
-    >>> log_density(Uniform(min=0.0, max=2.0), np.array([1.0, 3.0]))
-    array([-0.69314718,        -inf])
-    """
-    with np.errstate(divide="ignore"):
-        return np.asarray(_frozen(dist).logpdf(np.asarray(x, dtype=float)), dtype=float)
 
 
 def series_log_likelihood(

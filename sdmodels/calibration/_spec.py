@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from sdmodels._toml import parse_toml
-from sdmodels.errors import SDModelsError, UncertaintyError
+from sdmodels.calibration._priors import CalibrationError, log_density
+from sdmodels.errors import UncertaintyError
 from sdmodels.uncertainty import DiscreteChoice, UncertaintySpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,10 +70,6 @@ _INPUT_KEYS = ("column", "before", "after", "as", "source")
 #: since INITIAL TIME (for a constant used in ``EXP(rate * (Time - INITIAL TIME))``).
 INPUT_FORMS: tuple[str, ...] = ("rate", "mean_rate_since_start")
 _DEFAULT_DF = 4.0
-
-
-class CalibrationError(SDModelsError, ValueError):
-    """A calibration file, its data, or a calibration run that cannot be used as given."""
 
 
 @dataclass(frozen=True)
@@ -247,8 +244,6 @@ class CalibrationSpec:
 
     def log_prior(self, values: np.ndarray) -> np.ndarray:
         """Log prior density of parameter values ``(n, ndim)`` (``-inf`` outside the support)."""
-        from sdmodels.calibration._likelihood import log_density
-
         values = np.atleast_2d(np.asarray(values, dtype=float))
         total = np.zeros(values.shape[0])
         for j, dist in enumerate(self.distributions):

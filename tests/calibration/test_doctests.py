@@ -13,7 +13,7 @@ MODULES = [
     "sdmodels.calibration",
     "sdmodels.calibration._spec",
     "sdmodels.calibration._stats",
-    "sdmodels.calibration._likelihood",
+    "sdmodels.calibration._priors",
     "sdmodels.calibration._result",
 ]
 
