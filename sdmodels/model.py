@@ -34,7 +34,7 @@ from sdmodels._pysd_build import (
 )
 from sdmodels.compiler import compile_model
 from sdmodels.errors import ModelLoadError, ParameterRangeError, UnknownNameError
-from sdmodels.results import KEY_OUTPUTS
+from sdmodels.metadata import ModelMetadata, read_metadata
 from sdmodels.scenarios import find_scenarios, resolve_scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -416,16 +416,41 @@ class Model:
                             among=[*self.parameters, *self.controls])
 
     @cached_property
+    def metadata(self) -> ModelMetadata:
+        """What the model file cannot say: key outputs and which direction of an output is
+        better, read from ``<model>.sdmodels.toml`` beside the file (see :mod:`sdmodels.metadata`).
+
+        Raises
+        ------
+        ModelLoadError
+            A malformed metadata file, or one naming variables the model does not define.
+        """
+        return read_metadata(
+            self.path, lambda name, where: self.resolve(name, what="variable", context=where)
+        )
+
+    @cached_property
     def key_outputs(self) -> list[str]:
         """Python names of the outputs summarised by default.
 
-        For the NHS productivity model these are the nine outputs scripts rely on; for any other model,
-        its stocks (at most nine).
+        Those listed as ``key_outputs`` in the model's metadata file; without one, the model's
+        stocks (at most nine).
         """
-        present = [py for py in KEY_OUTPUTS if py in self.variables]
-        if present:
-            return present
+        if self.metadata.key_outputs:
+            return list(self.metadata.key_outputs)
         return [py for py, v in self.variables.items() if v.kind == "stock"][:9]
+
+    def better_direction(self, name: str) -> Literal[1, -1] | None:
+        """``1`` if higher values of an output are better, ``-1`` if lower ones are, ``None`` if
+        the model's metadata does not say (Vensim or Python name).
+
+        Examples
+        --------
+        >>> m = load_model()
+        >>> m.better_direction("Waiting List"), m.better_direction("time_step")
+        (-1, None)
+        """
+        return self.metadata.direction(self.resolve(name, what="variable"))
 
     # ------------------------------------------------------------------ scenarios
     @cached_property

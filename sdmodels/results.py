@@ -30,7 +30,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
 
 __all__ = [
-    "KEY_OUTPUTS",
     "check_writable",
     "write_dataset",
     "open_dataset",
@@ -43,19 +42,6 @@ __all__ = [
     "replace_dir",
     "result_format",
 ]
-
-#: The NHS model's outputs that scripts and dashboards rely on, by Python name.
-KEY_OUTPUTS: tuple[str, ...] = (
-    "productivity_index",
-    "agility",
-    "improvement_capability",
-    "staff_morale",
-    "total_staff",
-    "vacancy_rate",
-    "waiting_list",
-    "avoidable_demand",
-    "funding_gap",
-)
 
 _FORMATS = {".nc": "netcdf", ".nc4": "netcdf", ".netcdf": "netcdf", ".zarr": "zarr"}
 
@@ -253,11 +239,16 @@ def provenance(model: Model, *, engine: str, **extra: Any) -> dict[str, Any]:
 
 
 def annotate(ds: xr.Dataset, model: Model) -> xr.Dataset:
-    """Attach ``name``, ``units`` and ``doc`` attrs to every model variable in ``ds``."""
+    """Attach ``name``, ``units`` and ``doc`` attrs to every model variable in ``ds``, and
+    ``better`` (``"higher"`` or ``"lower"``) where the model's metadata says which is better."""
+    words = {1: "higher", -1: "lower"}
     for var, variable in ds.data_vars.variables.items():
         info = model.variables.get(str(var))
         if info is not None:
             variable.attrs.update(name=info.name, units=info.units, doc=info.doc)
+            direction = model.metadata.direction(str(var))
+            if direction is not None:
+                variable.attrs["better"] = words[direction]
     if "time" in ds.coords:
         ds["time"].attrs.update(units=ds.attrs.get("time_units") or "Year", long_name="model time")
     return ds

@@ -199,6 +199,7 @@ def run_design(
     *,
     outputs: Sequence[str],
     scenario: str | Scenario | None = None,
+    params: Mapping[str, Any] | None = None,
     years: Iterable[float] | str | None = None,
     engine: Engine = "compiled",
     chunk_size: int | None = None,
@@ -220,6 +221,8 @@ def run_design(
         Python names of the outputs to keep.
     scenario
         The scenario the samples start from.
+    params
+        Overrides shared by every sample (on top of the scenario), by Vensim or Python name.
     years
         Keep only some saved times: ``None``/``"all"``, ``"whole"`` or years (nearest saved
         time); see :func:`plan_batch`. Cut down chunk by chunk, where the chunk ran.
@@ -239,7 +242,8 @@ def run_design(
     values = np.asarray(design.values, dtype=np.float64)
     if values.ndim != 2 or values.shape[0] == 0:
         raise SDModelsError("the design has no samples: nothing to run")
-    params = {str(p): values[:, j] for j, p in enumerate(design["parameter"].values)}
+    params = {**(params or {}),
+              **{str(p): values[:, j] for j, p in enumerate(design["parameter"].values)}}
     _check_early(scheduler, out)
     plan = plan_batch(model, params, scenario=scenario, engine=engine,
                       return_columns=list(outputs), chunk_size=chunk_size, years=years)

@@ -10,6 +10,7 @@ import pytest
 import xarray as xr
 
 import sdmodels.montecarlo as mc_module
+import sdmodels.montecarlo._summaries as mc_summaries
 from sdmodels.batch import IncompatibleStoreError, store_status
 from sdmodels.batch._task import BatchTask
 from sdmodels.errors import ResultWriteError, SDModelsError
@@ -70,7 +71,7 @@ def test_block_wise_summaries_equal_whole_ones(in_memory, monkeypatch):
     large to hold) equal those computed at once."""
     whole_q = quantiles(in_memory)
     whole_pb = mc_module.prob_better(in_memory, reference="retention")
-    monkeypatch.setattr(mc_module, "_BLOCK_BYTES", 3 * 8 * 2 * 1000)  # 3 times per block
+    monkeypatch.setattr(mc_summaries, "_BLOCK_BYTES", 3 * 8 * 2 * 1000)  # 3 times per block
     calls = []
     real = xr.DataArray.quantile
 

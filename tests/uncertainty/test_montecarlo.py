@@ -125,7 +125,7 @@ def test_invalid_options(staff, staff_spec, ishigami_spec):
     ("name", "direction"),
     [("productivity_index", 1), ("agility", 1), ("improvement_capability", 1),
      ("staff_morale", 1), ("total_staff", 1), ("vacancy_rate", -1), ("waiting_list", -1),
-     ("avoidable_demand", -1), ("funding_gap", -1), ("staff_vacancies", -1), ("y", None)],
+     ("avoidable_demand", -1), ("funding_gap", -1), ("nurse_vacancies", -1), ("y", None)],
 )
 def test_better_direction(name, direction):
     assert better_direction(name) == direction
