@@ -44,32 +44,40 @@ __all__ = [
 ]
 
 _FORMATS = {".nc": "netcdf", ".nc4": "netcdf", ".netcdf": "netcdf", ".zarr": "zarr"}
+#: Tables for people to open, written at the end by :mod:`sdmodels.export` (never streamed into).
+_TABLES = {".xlsx": "xlsx", ".csv": "csv", ".parquet": "parquet"}
 
 
-def result_format(path: Path) -> str:
-    """``"netcdf"`` or ``"zarr"``, from the suffix of ``path``.
+def result_format(path: Path, *, tables: bool = False) -> str:
+    """``"netcdf"`` or ``"zarr"`` (or, with ``tables``, ``"xlsx"``, ``"csv"``, ``"parquet"``),
+    from the suffix of ``path``.
 
     Raises
     ------
     ResultWriteError
         An unknown suffix.
     """
-    fmt = _FORMATS.get(path.suffix.lower())
+    fmt = _FORMATS.get(path.suffix.lower()) or (_TABLES.get(path.suffix.lower()) if tables
+                                                else None)
     if fmt is None:
+        also = ", or .xlsx, .csv or .parquet for a table" if tables else ""
         raise ResultWriteError(
             f"cannot write results to {str(path)!r}: unknown format {path.suffix or '(no suffix)'!r}; "
-            "use a .nc (netCDF) or .zarr path"
+            f"use a .nc (netCDF) or .zarr path{also}"
         )
     return fmt
 
 
-def check_writable(path: str | os.PathLike[str]) -> Path:
+def check_writable(path: str | os.PathLike[str], *, tables: bool = False) -> Path:
     """Check, before any simulation starts, that results can be written to ``path``.
 
     Parameters
     ----------
     path
         A ``.nc`` or ``.zarr`` path. Its folder must exist and be writable.
+    tables
+        Also accept the table formats of :mod:`sdmodels.export` (``.xlsx``, ``.csv``,
+        ``.parquet``), which are written once at the end and never streamed into.
 
     Returns
     -------
@@ -81,14 +89,14 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
         Unknown format, missing or unwritable folder, or a path that is a folder (for .nc).
     """
     path = Path(path)
-    fmt = result_format(path)
+    fmt = result_format(path, tables=tables)
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise ResultWriteError(
             f"cannot write results to {str(path)!r}: folder {str(parent)!r} does not exist; "
             "create it first or choose another path"
         )
-    if fmt == "netcdf" and path.is_dir():
+    if fmt != "zarr" and path.is_dir():
         raise ResultWriteError(f"cannot write results to {str(path)!r}: it is a folder")
     try:
         with tempfile.NamedTemporaryFile(dir=parent, prefix=".sdmodels-check-"):
@@ -127,7 +135,7 @@ def netcdf_safe(ds: xr.Dataset) -> xr.Dataset:
 
 
 def write_dataset(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
-    """Write ``ds`` to netCDF (``.nc``) or zarr (``.zarr``) atomically.
+    """Write ``ds`` to netCDF (``.nc``), zarr (``.zarr``) or a table (``.xlsx``, ``.csv``, ``.parquet``; see :mod:`sdmodels.export`) atomically.
 
     The data go to a temporary file in the same folder, which then replaces ``path`` in one rename:
     an existing file is never left half-overwritten and a failed write leaves nothing behind.
@@ -157,8 +165,12 @@ def write_dataset(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     >>> float(xr.load_dataset(out)["x"][1])
     2.0
     """
-    path = check_writable(path)
-    fmt = result_format(path)
+    path = check_writable(path, tables=True)
+    fmt = result_format(path, tables=True)
+    if fmt in _TABLES.values():
+        from sdmodels.export import write_table
+
+        return write_table(ds, path)
     safe = netcdf_safe(ds)
     if fmt == "netcdf":
         tmp = sibling_temp_path(path)
@@ -207,6 +219,9 @@ def replace_dir(new: Path, target: Path) -> None:
 def open_dataset(path: str | os.PathLike[str]) -> xr.Dataset:
     """Open a result file written by :func:`write_dataset`, decoding JSON attrs."""
     path = Path(path)
+    if path.suffix.lower() in _TABLES:
+        raise SDModelsError(f"{str(path)!r} is a table export for people to open; results are "
+                            "read back from the .nc or .zarr file")
     ds = xr.open_zarr(path) if result_format(path) == "zarr" else xr.load_dataset(path)
     for key, value in list(ds.attrs.items()):
         if isinstance(value, str) and value[:1] in "[{":  # provenance stored as JSON text

@@ -153,7 +153,7 @@ def attribute(
         if path is None:
             Path("results").mkdir(exist_ok=True)
             path = Path("results") / f"{m.name}_attribution_{stem}.nc"
-        check_writable(path)
+        check_writable(path, tables=True)
         if no_plot:
             return path, None
         figure = plot or path.with_name(f"{path.stem}.png")

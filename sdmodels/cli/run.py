@@ -34,7 +34,8 @@ def run(
     ] = "auto",
     out: Annotated[
         Path | None,
-        typer.Option(help="Results file (.nc or .zarr). Default: results/MODEL_NAME.nc"),
+        typer.Option(help="Results file (.nc, .zarr; or .xlsx, .csv, .parquet tables). "
+                     "Default: results/MODEL_NAME.nc"),
     ] = None,
     plot: Annotated[
         Path | None, typer.Option(help="Chart of the key outputs (.png, .svg or .pdf). "
@@ -75,7 +76,7 @@ def run(
     out = out or default_dir / f"{m.name}.nc"
     plot_path = None if no_plot else (plot or default_dir / f"{m.name}.png")
     def work() -> tuple[xr.Dataset, list[str], list[Scenario], float]:
-        check_writable(out)
+        check_writable(out, tables=True)
         _check_years(m, chosen_years)
         if plot_path is not None:
             _check_plot_path(plot_path)

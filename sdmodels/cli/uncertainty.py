@@ -76,7 +76,7 @@ def _paths(m: Model, out: Path | None, plot: Path | None, no_plot: bool,
     if out is None:
         Path("results").mkdir(exist_ok=True)
         out = Path("results") / f"{m.name}_{kind}.nc"
-    check_writable(out)
+    check_writable(out, tables=True)
     if no_plot:
         return out, None
     plot = plot or out.with_name(f"{out.stem}.png")
@@ -122,7 +122,8 @@ def mc(
     seed: SeedOpt = None,
     method: Annotated[str, typer.Option(help="Sampler: lhs, random or sobol.")] = "lhs",
     out: Annotated[
-        Path | None, typer.Option(help="Results file (.nc or .zarr). "
+        Path | None, typer.Option(help="Results file (.nc, .zarr; or .xlsx, .csv, .parquet "
+                                  "tables). "
                                   "Default: results/MODEL_NAME_mc.nc")
     ] = None,
     quantiles_only: Annotated[
@@ -161,8 +162,10 @@ def mc(
 
         sdmodels mc --n 1000000 --out mc.zarr --scheduler tcp://host:8786 --resume
     """
+    from sdmodels.export import TABLE_FORMATS
     from sdmodels.montecarlo import output_variables, run_mc
     from sdmodels.plots import save_figure
+    from sdmodels.results import write_dataset
 
     _check_engine(engine)
     m = load(model)
@@ -175,11 +178,18 @@ def mc(
         scenarios = scenario or list(m.scenarios) or None
         for s in scenarios or []:
             m.scenario(s).to_params(m)  # validate every scenario before the first run
+        # tables people open (.xlsx, .csv, .parquet) are written at the end; .nc/.zarr stream
+        table = out_path.suffix.lower() in TABLE_FORMATS
+        if table and resume:
+            raise SDModelsError("--resume continues a run streamed to a .nc or .zarr file; "
+                                f"{out_path.suffix} results are written when the run ends")
         start = time.perf_counter()
         ds = run_mc(m, spec, n=n, scenarios=scenarios, seed=seed, method=method,  # type: ignore[arg-type]
                     outputs=output, quantiles_only=quantiles_only, engine=engine,  # type: ignore[arg-type]
-                    progress=True, scheduler=scheduler, out=out_path, resume=resume,
-                    posterior=posterior)
+                    progress=True, scheduler=scheduler, out=None if table else out_path,
+                    resume=resume, posterior=posterior)
+        if table:
+            write_dataset(ds, out_path)
         return ds, time.perf_counter() - start
 
     ds, elapsed = guarded(work, kept=out_path.with_name(out_path.name + ".parts"))
@@ -334,7 +344,8 @@ def sobol(
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples of the intervals.")] = 100,
     scenario: ScenarioOpt = None,
     out: Annotated[
-        Path | None, typer.Option(help="Results file (.nc or .zarr). "
+        Path | None, typer.Option(help="Results file (.nc, .zarr; or .xlsx, .csv, .parquet "
+                                  "tables). "
                                   "Default: results/MODEL_NAME_sobol.nc")
     ] = None,
     engine: EngineOpt = "compiled",
@@ -384,7 +395,8 @@ def morris(
     seed: SeedOpt = None,
     scenario: ScenarioOpt = None,
     out: Annotated[
-        Path | None, typer.Option(help="Results file (.nc or .zarr). "
+        Path | None, typer.Option(help="Results file (.nc, .zarr; or .xlsx, .csv, .parquet "
+                                  "tables). "
                                   "Default: results/MODEL_NAME_morris.nc")
     ] = None,
     engine: EngineOpt = "compiled",
