@@ -35,6 +35,7 @@ from sdmodels._pysd_build import (
 from sdmodels.compiler import compile_model
 from sdmodels.errors import ModelLoadError, ParameterRangeError, UnknownNameError
 from sdmodels.metadata import ModelMetadata, read_metadata
+from sdmodels.profiles import with_profile
 from sdmodels.scenarios import find_scenarios, resolve_scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -472,6 +473,7 @@ class Model:
         *,
         allow_out_of_range: bool | Iterable[str] = False,
         progress: bool = False,
+        profile: str | Path | Any | None = None,
     ) -> xr.Dataset:
         """Run one scenario, or several, over the model's time horizon.
 
@@ -494,6 +496,10 @@ class Model:
             ``True``, or names of parameters whose values may leave their declared range.
         progress
             Show a progress bar over scenarios.
+        profile
+            The starting point: a shipped profile's name (``"england"``), a profile file or a
+            :class:`~sdmodels.profiles.Profile`. Its values sit under the scenario's own
+            parameters and ``params``. ``None`` runs the model file's own defaults.
 
         Returns
         -------
@@ -507,6 +513,7 @@ class Model:
         ParameterRangeError
             A value outside its declared range, unless allowed.
         """
+        scenario = with_profile(self, scenario, profile)
         return _engine.run_scenarios(
             self,
             scenario,

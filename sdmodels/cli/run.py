@@ -20,6 +20,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_YEARS = "2024,2030,2035,2040"
 
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option("--profile", "-p", help="Starting point: a shipped profile's name (see "
+                 "`sdmodels profiles`) or a profile .toml file. Default: the model file's values."),
+]
+
 
 @app.command()
 def run(
@@ -48,6 +54,7 @@ def run(
                      "Default: the model's key outputs."),
     ] = None,
     no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not draw a chart.")] = False,
+    profile: ProfileOpt = None,
 ) -> None:
     """Run scenarios of a model over its whole horizon and save the results.
 
@@ -62,6 +69,8 @@ def run(
         sdmodels run --scenario baseline --scenario combined --out combined.nc
 
         sdmodels run my_model.mdl --engine pysd
+
+        sdmodels run --profile models/profiles/illustrative_ics.toml
     """
     from sdmodels.plots import save_figure, scenario_lines
     from sdmodels.results import check_writable, summary_table, write_dataset
@@ -85,6 +94,10 @@ def run(
             if output else m.key_outputs
         # validate every scenario before the first simulation starts
         chosen = [m.scenario(s) for s in scenarios]
+        if profile is not None:
+            from sdmodels.profiles import with_profile
+
+            chosen = with_profile(m, chosen, profile)
         for s in chosen:
             s.to_params(m)
         if engine != "pysd":
@@ -221,3 +234,27 @@ def params(
         shown += 1
     console.print(table)
     console.print(f"{shown} of {len(m.parameters)} parameters")
+
+
+@app.command()
+def profiles(
+    model: Annotated[Path | None, typer.Argument(help=MODEL_ARG_HELP, show_default=False)] = None,
+) -> None:
+    """List the profiles (starting points) shipped for a model, with what each describes."""
+    from sdmodels.profiles import find_profiles
+
+    m = load(model)
+    found = guarded(lambda: find_profiles(m))
+    if not found:
+        console.print(f"{m.path.name} has no profile files beside it (profiles/*.toml).")
+        return
+    table = Table(title=f"Profiles of {m.path.name}", title_justify="left", show_lines=True)
+    for col in ("name", "title", "values", "file"):
+        table.add_column(col, style="bold" if col == "name" else None, overflow="fold")
+    for name, prof in found.items():
+        label = prof.title + (" [yellow](illustrative)[/]" if prof.illustrative else "")
+        table.add_row(name, f"{label}\n{prof.description}", str(len(prof.entries)),
+                      str(prof.path.name if prof.path else ""))
+    console.print(table)
+    console.print("Use one with `sdmodels run --profile NAME` (or a .toml path); "
+                  "models/profiles/_template.toml is the form for a local system.")

@@ -14,7 +14,9 @@ from rich.table import Table
 from sdmodels._common import ENGINES, format_number
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
 from sdmodels.cli._cluster import ResumeOpt, SchedulerOpt
+from sdmodels.cli.run import ProfileOpt
 from sdmodels.errors import SDModelsError
+from sdmodels.profiles import with_profile
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -142,6 +144,7 @@ def mc(
         typer.Option(help="Calibration result (.nc, from `sdmodels calibrate`): samples are joint "
                      "posterior draws; with --uncertainty, its other parameters are sampled too."),
     ] = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """Monte Carlo over an uncertainty file, with common random numbers across scenarios.
 
@@ -176,6 +179,8 @@ def mc(
     def work() -> tuple[xr.Dataset, float]:
         spec = load_spec(m, uncertainty) if posterior is None or uncertainty else None
         scenarios = scenario or list(m.scenarios) or None
+        if profile is not None:
+            scenarios = with_profile(m, scenarios or [None], profile)
         for s in scenarios or []:
             m.scenario(s).to_params(m)  # validate every scenario before the first run
         # tables people open (.xlsx, .csv, .parquet) are written at the end; .nc/.zarr stream
@@ -353,6 +358,7 @@ def sobol(
     plot: PlotOpt = None,
     no_plot: NoPlotOpt = False,
     scheduler: SchedulerOpt = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """Sobol sensitivity indices (S1, ST, optionally S2) of outputs at every saved year.
 
@@ -373,7 +379,8 @@ def sobol(
     def analyse(m: Model, spec: UncertaintySpec, chosen_years: list[float] | None) -> xr.Dataset:
         return run_sobol(m, spec, n=n, outputs=output, years=chosen_years,
                          second_order=second_order, seed=seed, num_resamples=resamples,
-                         scenario=scenario, engine=engine,  # type: ignore[arg-type]
+                         scenario=with_profile(m, scenario, profile),
+                         engine=engine,  # type: ignore[arg-type]
                          ignore_correlations=ignore_correlations, progress=True,
                          scheduler=scheduler)
 
@@ -404,6 +411,7 @@ def morris(
     plot: PlotOpt = None,
     no_plot: NoPlotOpt = False,
     scheduler: SchedulerOpt = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """Morris elementary-effects screening of outputs at every saved year.
 
@@ -418,7 +426,8 @@ def morris(
 
     def analyse(m: Model, spec: UncertaintySpec, chosen_years: list[float] | None) -> xr.Dataset:
         return run_morris(m, spec, trajectories=trajectories, levels=levels, outputs=output,
-                          years=chosen_years, seed=seed, scenario=scenario,
+                          years=chosen_years, seed=seed,
+                          scenario=with_profile(m, scenario, profile),
                           engine=engine,  # type: ignore[arg-type]
                           ignore_correlations=ignore_correlations, progress=True,
                           scheduler=scheduler)
