@@ -146,21 +146,25 @@ def wide_tables(ds: xr.Dataset) -> list[tuple[str, str, str, pd.DataFrame]]:
         if "time" not in da.dims or not np.issubdtype(da.dtype, np.number) or var == "design":
             continue
         if var == "prob_better":
-            tables.append(("prob_better", "P(better)", "share of samples",
-                           _wide(da)))
+            if "output" in da.dims:  # the table's own "output" column names the result
+                da = da.rename(output="of_output")
+            tables.append(("prob_better", "P(better)", "share of samples", _wide(da)))
             continue
         if "sample" in da.dims:
             da = _summarise_samples(da, mean=False).rename(statistic="quantile")
         tables.append((str(var), str(da.attrs.get("name", var)), str(da.attrs.get("units", "")),
                        _wide(da)))
-    _key_outputs_first(tables)
+    _key_outputs_first(tables, ds)
     return tables
 
 
-def _key_outputs_first(tables: list[tuple[str, str, str, pd.DataFrame]]) -> None:
-    from sdmodels.results import KEY_OUTPUTS
-
-    rank = {k: i for i, k in enumerate(KEY_OUTPUTS)}
+def _key_outputs_first(tables: list[tuple[str, str, str, pd.DataFrame]], ds: xr.Dataset
+                       ) -> None:
+    """The outputs a result names as its key outputs (attr ``key_outputs``) come first."""
+    keys = _jsonish(ds.attrs.get("key_outputs"))
+    if isinstance(keys, str):
+        keys = [keys]
+    rank = {k: i for i, k in enumerate(keys or [])}
     tables.sort(key=lambda t: rank.get(t[0], len(rank)))
 
 
