@@ -9,6 +9,7 @@ element, with the fix.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -264,3 +265,100 @@ def check_abstract(abstract: object, path: Path) -> None:
                     + f": element {e.name!r} uses {spelled!r}, which the model does not define"
                     + near + truncated
                 )
+
+
+def algebraic_loop_error(exc: BaseException, path: Path) -> ModelLoadError | None:
+    """A clear error for the compiler's algebraic-loop report (``None`` for anything else).
+
+    Neither engine can run simultaneous equations: PySD recurses until Python's limit.
+    """
+    function = str(getattr(exc, "function", ""))
+    if "algebraic loop" not in function:
+        return None
+    names = str(getattr(exc, "element", "") or "").strip()
+    on = f" among {names}" if names else ""
+    return ModelLoadError(
+        f"{path}: algebraic loop{on}: each of these needs the others at the same time step "
+        "(simultaneous equations), which neither the compiled engine nor PySD can run; break "
+        "the loop with a stock (INTEG), a delay or SMOOTH, or an INITIAL value on one of them"
+    )
+
+
+def pysd_run_error(exc: BaseException, model: object) -> ModelLoadError | None:
+    """A clear error for what stops a PySD run (``None`` if unknown): an algebraic loop
+    (RecursionError) or a division by zero, naming the element and the time."""
+    path = getattr(model, "path", "model")
+    if isinstance(exc, RecursionError):
+        try:
+            model.compiled()  # type: ignore[attr-defined]
+        except Exception as compile_exc:  # noqa: BLE001 - only its loop report matters
+            err = algebraic_loop_error(compile_exc, path)
+            if err is not None:
+                return err
+        return ModelLoadError(
+            f"{path}: PySD recursed without end while evaluating the model, which means an "
+            "algebraic loop (variables that need each other at the same time step); break it "
+            "with a stock (INTEG), a delay or SMOOTH"
+        )
+    if isinstance(exc, ZeroDivisionError | FloatingPointError):
+        element = None
+        tb = exc.__traceback__
+        while tb is not None:  # the innermost frame in the translated model is the element
+            code = tb.tb_frame.f_code
+            if code.co_filename.endswith(".py") and "pysd" in code.co_filename and \
+                    "/site-packages/" not in code.co_filename:
+                element = code.co_name
+            tb = tb.tb_next
+        names: dict[str, str] = {}
+        with contextlib.suppress(Exception):  # the message is still useful without the name
+            names = {v.py_name: v.name for v in model.variables.values()}  # type: ignore[attr-defined]
+        when = ""
+        with contextlib.suppress(Exception):
+            when = f" at time {float(model.pysd.time()):g}"  # type: ignore[attr-defined]
+        what = f" in element {names.get(element, element)!r}" if element else ""
+        return ModelLoadError(
+            f"{path}: division by zero{what}{when} (PySD stops there; the compiled engine "
+            "continues with inf/NaN and warns); check that the divisor cannot reach zero, for "
+            "example with MAX(divisor, a small number) or ZIDZ/XIDZ"
+        )
+    return None
+
+
+def non_finite_report(ds: object, names: dict[str, str] | None = None) -> str | None:
+    """Where a result first holds inf or NaN: the time and the variables, or ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> ds = xr.Dataset({"a": ("time", [1.0, np.inf, np.nan]), "b": ("time", [1.0, 2.0, np.nan])},
+    ...                 coords={"time": [0.0, 1.0, 2.0]})
+    >>> non_finite_report(ds)
+    "time 1: 'a' (later also 'b')"
+    """
+    import numpy as np
+
+    first: dict[str, float] = {}
+    for name, da in ds.data_vars.items():  # type: ignore[attr-defined]
+        if "time" not in da.dims or da.dtype.kind != "f":
+            continue
+        bad = ~np.isfinite(da.values)
+        if not bad.any():
+            continue
+        axis = da.dims.index("time")
+        per_time = bad.reshape(bad.shape[: axis + 1] + (-1,)).any(axis=-1) if bad.ndim > axis + 1 \
+            else bad
+        other = tuple(i for i in range(per_time.ndim) if i != axis)
+        any_t = per_time.any(axis=other) if other else per_time
+        label = (names or {}).get(str(name), str(name))
+        first[label] = float(da["time"].values[int(np.argmax(any_t))])
+    if not first:
+        return None
+    t0 = min(first.values())
+    at = sorted(n for n, t in first.items() if t == t0)
+    later = sorted(n for n, t in first.items() if t > t0)
+    shown = ", ".join(repr(n) for n in at[:5]) + (f" and {len(at) - 5} more" if len(at) > 5 else "")
+    rest = ""
+    if later:
+        rest = " (later also " + ", ".join(repr(n) for n in later[:5]) + (
+            f" and {len(later) - 5} more" if len(later) > 5 else "") + ")"
+    return f"time {t0:g}: {shown}{rest}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +29,9 @@ from sdmodels.batch import (
     run_pysd,
 )
 from sdmodels.batch import run_batch as run_chunked
-from sdmodels.errors import SDModelsError
+from sdmodels.errors import NumericalWarning, SDModelsError
 from sdmodels.results import annotate, provenance
+from sdmodels.scenarios import common_horizon
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
@@ -55,6 +57,7 @@ def run_scenarios(
         raise SDModelsError(f"scenario names must be unique, got {names}")
     columns = resolve_columns(model, return_columns)
     resolved = [resolve_params(model, s, params, allow_out_of_range) for s in scenarios]
+    common_horizon(model, scenarios, resolved)  # one time axis for all, or a clear error
     chosen = choose_engine(model, engine)
     results = []
     with progress_bar(progress and len(scenarios) > 1, len(scenarios), "scenarios") as advance:
@@ -70,6 +73,15 @@ def run_scenarios(
         ds = ds.assign_coords(scenario=np.array(names, dtype=str))
     else:
         ds = results[0].assign_coords(scenario=names[0])
+    from sdmodels._diagnose import non_finite_report
+
+    report = non_finite_report(ds, {py: v.name for py, v in model.variables.items()})
+    if report is not None:
+        warnings.warn(
+            f"{model.path.name}: the run produced inf or NaN (a division by zero or an overflow), "
+            f"first at {report}; check the divisors and exponents of that element",
+            NumericalWarning, stacklevel=3,
+        )
     ds.attrs = provenance(
         model,
         engine=chosen,
@@ -80,10 +92,17 @@ def run_scenarios(
 
 
 def _describe(value: Any) -> Any:
-    if isinstance(value, pd.Series | xr.DataArray):
-        return f"time series ({len(value)} points)"
-    if isinstance(value, np.ndarray):
-        return value.tolist()
+    """A parameter value as JSON, whole: a run can be repeated from its result file."""
+    if isinstance(value, pd.Series):
+        return {"time_series": {"time": [float(t) for t in value.index],
+                                "value": [float(v) for v in value.to_numpy()]}}
+    if isinstance(value, xr.DataArray) and value.dims == ("time",):
+        return {"time_series": {"time": [float(t) for t in value["time"].values],
+                                "value": [float(v) for v in value.values]}}
+    if isinstance(value, np.ndarray | xr.DataArray):
+        return np.asarray(value).tolist()
+    if isinstance(value, np.generic):
+        return value.item()
     return value
 
 

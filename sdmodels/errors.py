@@ -18,6 +18,7 @@ __all__ = [
     "ResultWriteError",
     "EngineFallbackWarning",
     "CacheRepairWarning",
+    "NumericalWarning",
     "closest_names",
 ]
 
@@ -89,6 +90,10 @@ class ResultWriteError(SDModelsError, OSError):
 
 class EngineFallbackWarning(UserWarning):
     """The compiled engine cannot run a model and PySD is used instead."""
+
+
+class NumericalWarning(UserWarning):
+    """A run produced inf or NaN (a division by zero, an overflow): the message says where first."""
 
 
 class CacheRepairWarning(UserWarning):

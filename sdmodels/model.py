@@ -141,11 +141,19 @@ class ParameterInfo(VariableInfo):
         context
             Where the value came from, quoted in the message.
         """
-        arr = np.asarray(value, dtype=float)
         where = f" ({context})" if context else ""
+        raw = np.asarray(value)
+        if raw.dtype.kind not in "iuf" or isinstance(value, (bool, np.bool_)):
+            raise ParameterRangeError(
+                f"{self.name!r}{where}: value must be a number, got {value!r} "
+                f"({type(value).__name__}); write it without quotes (0.11, not \"0.11\"), "
+                "and 1 or 0 rather than true or false"
+            )
+        arr = raw.astype(float)
         if not np.all(np.isfinite(arr)):
             raise ParameterRangeError(
-                f"{self.name!r}{where}: value must be a finite number, got {value!r}"
+                f"{self.name!r}{where}: value must be a finite number, got {value!r}; give a "
+                "number (NaN and infinity are never accepted, allow_out_of_range or not)"
             )
         if allow_out_of_range:
             return

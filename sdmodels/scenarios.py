@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
 from sdmodels._toml import parse_toml
 from sdmodels.errors import ScenarioError, UnknownNameError
@@ -43,23 +43,28 @@ __all__ = [
     "resolve_scenario",
     "DEFAULT_SCENARIO",
     "START_YEAR_SUFFIX",
+    "common_horizon",
 ]
 
 #: A lever named ``X`` starts at the constant named ``X`` + this suffix.
 START_YEAR_SUFFIX = " Start Year"
 
 
+#: A number as TOML writes it: "0.11" (a string) and true (a boolean) are refused, not coerced.
+_Number = StrictInt | StrictFloat
+
+
 class _LeverSchema(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    value: float
-    start: float
+    value: _Number
+    start: _Number
 
 
 class _ScenarioSchema(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     model: str | None = None
     description: str = Field(min_length=1)
-    parameters: dict[str, float | list[float]] = {}
+    parameters: dict[str, _Number | list[_Number]] = {}
     levers: dict[str, _LeverSchema] = {}
     allow_out_of_range: list[str] = []
 
@@ -136,14 +141,36 @@ class Scenario:
             start-year constant, or a value outside its declared range that is not allowed.
         """
         where = str(self.path) if self.path else f"scenario {self.name!r}"
+        if self.model is not None and Path(self.model).name.lower() != model.path.name.lower():
+            raise ScenarioError(
+                f"{where} was written for {self.model!r} (its `model` key), not for "
+                f"{model.path.name}; use a scenario of {model.path.name} (`sdmodels scenarios`) "
+                f"or, if it does fit, set model = {model.path.name!r} in the file"
+            )
         allowed: set[str] = set()
         for name in self.allow_out_of_range:
             allowed.add(self._resolve(model, name, where, "allow_out_of_range entry"))
         params: dict[str, Any] = {}
+        given_as: dict[str, str] = {}
+
+        def put(py: str, value: Any, label: str) -> None:
+            if py in params:
+                raise ScenarioError(
+                    f"{where}: {given_as[py]} and {label} both set {model_name(py)!r}; "
+                    "give each parameter once (a lever sets its constant and its start year)"
+                )
+            params[py] = _plain(value)
+            given_as[py] = label
+
+        def model_name(py: str) -> str:
+            info = model.parameters.get(py) or model.controls.get(py)
+            return info.name if info is not None else py
+
         for name, value in self.parameters.items():
-            params[self._resolve(model, name, where, "parameter")] = value
+            put(self._resolve(model, name, where, "parameter"), value, f"parameter {name!r}")
         for lever in self.levers:
-            params[self._resolve(model, lever.name, where, "lever")] = lever.value
+            put(self._resolve(model, lever.name, where, "lever"), lever.value,
+                f"lever {lever.name!r}")
             try:
                 start_py = model.resolve_parameter(lever.start_name)
             except UnknownNameError:
@@ -152,7 +179,7 @@ class Scenario:
                     f"{lever.start_name!r} in {model.path.name}; levers need a pair of constants "
                     f"'<lever>' and '<lever>{START_YEAR_SUFFIX}'"
                 ) from None
-            params[start_py] = lever.start
+            put(start_py, lever.start, f"the start of lever {lever.name!r}")
         for py, value in params.items():
             info = model.parameters.get(py) or model.controls[py]
             try:
@@ -162,9 +189,7 @@ class Scenario:
                     context=where,
                 )
             except ValueError as exc:
-                raise ScenarioError(
-                    f"{exc} To allow it, list {info.name!r} in allow_out_of_range."
-                ) from None
+                raise ScenarioError(str(exc)) from None
         return params
 
     @staticmethod
@@ -194,6 +219,15 @@ class Scenario:
 def _jsonable(value: Any) -> Any:
     if hasattr(value, "tolist"):
         return value.tolist()
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python numbers (so that provenance stays JSON); arrays unchanged."""
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
     return value
 
 
@@ -234,10 +268,7 @@ def load_scenario(path: str | Path, *, name: str | None = None) -> Scenario:
     try:
         spec = _ScenarioSchema.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-            for err in exc.errors()
-        )
+        problems = "; ".join(_schema_problems(exc))
         raise ScenarioError(f"{path}: invalid scenario file: {problems}") from None
     return Scenario(
         name=name or path.stem,
@@ -248,6 +279,28 @@ def load_scenario(path: str | Path, *, name: str | None = None) -> Scenario:
         model=spec.model,
         path=path,
     )
+
+
+def _schema_problems(exc: ValidationError) -> list[str]:
+    """One line per offending key (pydantic reports each branch of a union separately)."""
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        # drop the union-branch labels pydantic appends ("int", "float", "list[...]")
+        while loc and (loc[-1] in ("int", "float") or loc[-1].startswith(("list[", "union["))
+                       or loc[-1].isdigit()):
+            loc.pop()
+        key = ".".join(loc) or "(top level)"
+        value = err.get("input")
+        if err["type"] in ("int_type", "float_type", "list_type", "int_parsing", "float_parsing"):
+            kind = type(value).__name__
+            hint = (" (write it without quotes)" if isinstance(value, str)
+                    else " (write 1 or 0)" if isinstance(value, bool) else "")
+            out.setdefault(key, f"{key}: must be a number (or a list of numbers), got {value!r} "
+                                f"({kind}){hint}")
+        else:
+            out.setdefault(key, f"{key}: {err['msg']}")
+    return list(out.values())
 
 
 def find_scenarios(model: Model) -> dict[str, Scenario]:
@@ -279,3 +332,41 @@ def resolve_scenario(model: Model, scenario: str | Path | Scenario | None) -> Sc
         str(scenario), list(model.scenarios), what="scenario",
         context=f"the scenarios of {model.path.name} (run `sdmodels scenarios` to list them)",
     )
+
+
+_CONTROLS = ("initial_time", "final_time", "time_step", "saveper")
+
+
+def common_horizon(
+    model: Model, scenarios: list[Scenario], resolved: list[Mapping[str, Any]]
+) -> tuple[float, float]:
+    """The (INITIAL TIME, FINAL TIME) that scenarios run together share.
+
+    Scenarios in one result share one time axis, so a scenario that sets its own INITIAL TIME,
+    FINAL TIME, TIME STEP or SAVEPER can run alone but not beside scenarios with other values.
+
+    Raises
+    ------
+    ScenarioError
+        The scenarios' control values differ; the message lists each group.
+    """
+    groups: dict[tuple[float, ...], list[str]] = {}
+    for scenario, merged in zip(scenarios, resolved, strict=True):
+        key = []
+        for c in _CONTROLS:
+            value = merged.get(c, model.controls[c].value) if c in model.controls else merged.get(c)
+            key.append(float(value) if value is not None and not hasattr(value, "__len__") else
+                       float("nan"))
+        groups.setdefault(tuple(key), []).append(scenario.name)
+    if len(groups) > 1:
+        described = "; ".join(
+            f"{', '.join(names)}: {k[0]:g} to {k[1]:g}, TIME STEP {k[2]:g}, SAVEPER {k[3]:g}"
+            for k, names in groups.items()
+        )
+        raise ScenarioError(
+            f"these scenarios cannot share one result: their simulation controls differ "
+            f"({described}); run the scenarios with their own INITIAL TIME/FINAL TIME/TIME STEP/"
+            "SAVEPER separately"
+        )
+    (key,) = groups
+    return key[0], key[1]

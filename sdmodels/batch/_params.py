@@ -53,6 +53,11 @@ def choose_engine(model: Model, engine: Engine) -> str:
     try:
         model.compiled()
     except UnsupportedFeature as exc:
+        from sdmodels._diagnose import algebraic_loop_error
+
+        loop = algebraic_loop_error(exc, model.path)
+        if loop is not None:  # PySD cannot run it either: no fallback
+            raise loop from None
         if engine == "compiled":
             raise
         if model not in _WARNED:

@@ -134,8 +134,17 @@ def run_pysd_arrays(
                         r"value of the series",
                 category=UserWarning,
             )
-        df = pm.run(params=pysd_params, return_columns=None if columns is None else list(columns),
-                    reload=True, flatten_output=False, **run_kwargs)
+        try:
+            df = pm.run(params=pysd_params,
+                        return_columns=None if columns is None else list(columns),
+                        reload=True, flatten_output=False, **run_kwargs)
+        except (RecursionError, ZeroDivisionError, FloatingPointError) as exc:
+            from sdmodels._diagnose import pysd_run_error
+
+            err = pysd_run_error(exc, model)
+            if err is None:  # pragma: no cover - pysd_run_error knows all three
+                raise
+            raise err from None
     names = dict(zip(pm.doc["Real Name"], pm.doc["Py Name"], strict=False))
     arrays: dict[str, np.ndarray] = {}
     dims: dict[str, Dims] = {}

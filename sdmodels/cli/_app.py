@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn, TypeVar
@@ -148,6 +149,11 @@ def guarded(work: Callable[[], T], kept: Path | None = None) -> T:
 _STATE = {"terminated": False, "reported": False}
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings on the command line: one line, 'warning:' and the message (no source path)."""
+    err_console.print(Text.assemble(("warning:", "bold yellow"), f" {message}"), highlight=False)
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
     _STATE["terminated"] = True
     raise Terminated()
@@ -161,6 +167,7 @@ def main() -> None:
     143 SIGTERM. A traceback is shown only with ``--debug``.
     """
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    warnings.showwarning = _show_warning
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _on_sigterm)
     # --debug is accepted anywhere on the line (sdmodels --debug run, sdmodels run --debug)

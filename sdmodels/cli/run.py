@@ -12,6 +12,7 @@ from rich.table import Table
 from sdmodels._common import format_number
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
 from sdmodels.errors import SDModelsError
+from sdmodels.scenarios import common_horizon
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -47,7 +48,11 @@ def run(
         Path | None, typer.Option(help="Chart of the key outputs (.png, .svg or .pdf). "
                                   "Default: results/MODEL_NAME.png")
     ] = None,
-    years: Annotated[str, typer.Option(help="Years shown in the summary table.")] = DEFAULT_YEARS,
+    years: Annotated[
+        str | None,
+        typer.Option(help="Years shown in the summary table. Default: 2024,2030,2035,2040 "
+                     "where the model's horizon has them, else its first, middle and last year."),
+    ] = None,
     output: Annotated[
         list[str] | None,
         typer.Option("--output", "-o", help="Variable to summarise and plot; repeat for several. "
@@ -84,22 +89,24 @@ def run(
         default_dir.mkdir(exist_ok=True)
     out = out or default_dir / f"{m.name}.nc"
     plot_path = None if no_plot else (plot or default_dir / f"{m.name}.png")
+    table_years: list[float] = []
+
     def work() -> tuple[xr.Dataset, list[str], list[Scenario], float]:
         check_writable(out, tables=True)
-        _check_years(m, chosen_years)
         if plot_path is not None:
             _check_plot_path(plot_path)
         scenarios = scenario or list(m.scenarios) or [None]
         variables = [m.resolve(o, what="variable", context="--output") for o in output] \
             if output else m.key_outputs
-        # validate every scenario before the first simulation starts
+        # validate every scenario, and the years against their horizon, before the first run
         chosen = [m.scenario(s) for s in scenarios]
         if profile is not None:
             from sdmodels.profiles import with_profile
 
             chosen = with_profile(m, chosen, profile)
-        for s in chosen:
-            s.to_params(m)
+        resolved = [s.to_params(m) for s in chosen]
+        span = common_horizon(m, chosen, resolved)
+        table_years[:] = _check_years(span, chosen_years)
         if engine != "pysd":
             _compile_with_status(m)
         start = time.perf_counter()
@@ -110,7 +117,7 @@ def run(
 
     ds, variables, chosen, elapsed = guarded(work)
 
-    table = summary_table(ds, variables, chosen_years or [float(ds.time[-1])])
+    table = summary_table(ds, variables, table_years or [float(ds.time[-1])])
     _print_table(table, title=f"{m.path.name}: key outputs by scenario")
     console.print(
         f"{len(chosen)} scenario(s) with the {ds.attrs['engine']} engine in {elapsed:.2f} s; "
@@ -121,15 +128,17 @@ def run(
         console.print(f"chart written to {plot_path}")
 
 
-def _check_years(model, years: list[float] | None) -> None:  # noqa: ANN001 - sdmodels.Model
-    """Refuse summary years outside the model's horizon before anything runs."""
-    if not years:
-        return
-    lo, hi = model.controls["initial_time"].value, model.controls["final_time"].value
+def _check_years(span: tuple[float, float], years: list[float] | None) -> list[float]:
+    """The summary years: the given ones, refused if outside the horizon, or a default."""
+    lo, hi = span
+    if years is None:
+        default = [y for y in parse_years(DEFAULT_YEARS) or [] if lo <= y <= hi]
+        return default if len(default) >= 2 else sorted({lo, round((lo + hi) / 2), hi})
     outside = [y for y in years if y < lo or y > hi]
     if outside:
         fail(f"--years {', '.join(f'{y:g}' for y in outside)} outside the model's horizon "
              f"[{lo:g}, {hi:g}]; choose years within it")
+    return years
 
 
 def _compile_with_status(model) -> None:  # noqa: ANN001 - sdmodels.Model
