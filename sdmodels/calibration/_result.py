@@ -136,12 +136,20 @@ def result_dataset(spec: CalibrationSpec, fit: FitResult, *, seed: int) -> xr.Da
         calibration_file=Path(spec.path).name if spec.path else "",
         calibration_text=spec.text,
         calibration_sha256=spec.text_sha256,
-        data_file=Path(spec.data_path).name,
+        data_file=", ".join(Path(f).name for f in spec.data_path.split(", ")),
         data_sha256=spec.data_sha256,
-        scenario=str(spec.scenario) if spec.scenario is not None else "",
+        scenario=_scenario_label(spec.scenario),
         fit_window=f"{spec.start:g}-{spec.end:g}",
     )
     return ds
+
+
+def _scenario_label(scenario: Any) -> str:
+    """A scenario as recorded: a file by its name (no machine-specific folders), else as given."""
+    if scenario is None:
+        return ""
+    text = str(getattr(scenario, "name", scenario))
+    return Path(text).name if text.endswith(".toml") else text
 
 
 def load_posterior(path: str | Path) -> xr.Dataset:

@@ -42,3 +42,14 @@ def test_every_value_is_cited(csv: Path):
         assert set(observed) == set(cited), (name, set(observed) ^ set(cited))
         for t, v in observed.items():
             assert np.isclose(v, cited[t], rtol=1e-9), (name, t, v, cited[t])
+
+
+def test_shipped_posterior_belongs_to_the_shipped_calibration_file_and_data():
+    from sdmodels.calibration import load_calibration, load_posterior
+
+    spec = load_calibration(MODELS_DIR / "calibration" / "nhs_history.toml")
+    post = load_posterior(MODELS_DIR / "calibration" / "nhs_history_posterior.nc")
+    assert [str(p) for p in post["parameter"].values] == list(spec.parameter_names)
+    assert post.attrs["calibration_sha256"] == spec.text_sha256
+    assert post.attrs["data_sha256"] == spec.data_sha256
+    assert post.attrs["method"] == "mcmc" and post.sizes["draw"] == 6400

@@ -191,3 +191,10 @@ def test_growth_rate_series_and_time_series_inputs(tmp_path, truth_run, logistic
     np.testing.assert_allclose(growth, np.interp(times, t, pop) / np.interp(times - 1, t, pop) - 1)
     share = np.interp(t, [0, 10, 30], [0.2, 0.4, 0.4])
     np.testing.assert_allclose(traj["harvest"][0], share * pop, rtol=1e-9)
+
+
+def test_result_attrs_name_files_without_their_folders(tmp_path, truth_run):
+    path = write_case(tmp_path, truth_run, seed=2)
+    ds = calibrate(path, method="optimize", seed=0, maxiter=5)
+    assert ds.attrs["data_file"] == "data.csv"
+    assert str(tmp_path) not in ds.attrs["data_file"] + ds.attrs["calibration_file"]
