@@ -38,6 +38,16 @@ class SDAccessor:
     def __init__(self, ds: xr.Dataset) -> None:
         self._ds = ds
 
+    def _repr_html_(self) -> str:
+        """Jupyter (``ds.sd``): how the result was made, its scenarios and first outputs."""
+        from sdmodels._html import result_html
+
+        return result_html(self._ds)
+
+    def html(self) -> str:
+        """The HTML card that ``ds.sd`` shows in Jupyter (every text escaped)."""
+        return self._repr_html_()
+
     def quantiles(self, q: Sequence[float] = DEFAULT_QUANTILES) -> xr.Dataset:
         """Quantiles over samples; see :func:`quantiles`."""
         return quantiles(self._ds, q)

@@ -213,6 +213,12 @@ class Model:
             f"{sum(v.kind == 'stock' for v in self.variables.values())} stocks>"
         )
 
+    def _repr_html_(self) -> str:
+        """Jupyter: parameters, sectors and scenarios (model text HTML-escaped)."""
+        from sdmodels._html import model_html
+
+        return model_html(self)
+
     # ------------------------------------------------------------------ translation
     def _cache_folder(self) -> Path:
         import pysd
