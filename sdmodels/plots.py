@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "PALETTE",
     "fan_chart",
+    "peeling_trajectory",
     "ranked_bar",
     "save_figure",
     "scenario_lines",
@@ -349,6 +350,34 @@ def waterfall(ds: xr.Dataset, output: str, *, year: float | None = None,
     pad = 0.12 * ((high - low) or abs(high) or 1.0)
     ax.set_ylim(low - pad, high + pad)
     ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def peeling_trajectory(discovery: Any) -> Figure:
+    """PRIM's peeling trajectory: coverage against density of every box, the chosen one marked.
+
+    Parameters
+    ----------
+    discovery
+        A result of :func:`sdmodels.discovery.discover`.
+    """
+    from matplotlib.figure import Figure
+
+    traj = discovery.prim.trajectory
+    fig = Figure(figsize=(6.0, 4.2), layout="constrained")
+    ax = fig.subplots()
+    points = ax.scatter(traj["coverage"], traj["density"], c=traj["restricted"], cmap="viridis",
+                        s=18)
+    fig.colorbar(points, ax=ax, label="inputs restricted")
+    box = discovery.prim.box
+    ax.scatter([box.coverage], [box.density], marker="*", s=160, color=PALETTE[3],
+               label="chosen box (after pasting)")
+    ax.set_xlabel("coverage (share of the failures in the box)", fontsize=8)
+    ax.set_ylabel("density (share of the box that fails)", fontsize=8)
+    ax.set_title(f"Where {discovery.scenario} fails to beat {discovery.against}: "
+                 f"{discovery.output_name}, {discovery.year:g}", fontsize=9)
+    ax.legend(fontsize=7, loc="lower left")
+    ax.grid(alpha=0.3)
     return fig
 
 
