@@ -362,3 +362,46 @@ def non_finite_report(ds: object, names: dict[str, str] | None = None) -> str | 
         rest = " (later also " + ", ".join(repr(n) for n in later[:5]) + (
             f" and {len(later) - 5} more" if len(later) > 5 else "") + ")"
     return f"time {t0:g}: {shown}{rest}"
+
+
+def available_memory() -> int:
+    """Bytes of memory available to this process now (physical memory if unknown)."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:  # pragma: no cover - psutil comes with dask/distributed
+        import os
+
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+
+
+def check_memory(needed: float, *, what: str, fix: str) -> None:
+    """Refuse up front a computation whose arrays cannot fit in memory.
+
+    Parameters
+    ----------
+    needed
+        Estimated bytes.
+    what
+        What needs them, e.g. "--n 1,000,000,000: the design (N x 20 parameters x 8 bytes)".
+    fix
+        How to make it fit.
+
+    Raises
+    ------
+    SDModelsError
+        ``needed`` is more than 80% of the memory available now.
+
+    Examples
+    --------
+    >>> check_memory(1024, what="a tiny array", fix="none needed")
+    """
+    from sdmodels.errors import SDModelsError
+
+    free = available_memory()
+    if needed > 0.8 * free:
+        raise SDModelsError(
+            f"{what} needs about {needed / 2**30:,.1f} GiB of memory, more than the "
+            f"{free / 2**30:,.1f} GiB available; {fix}"
+        )

@@ -24,6 +24,7 @@ import pandas as pd
 import xarray as xr
 
 from sdmodels._common import package_version
+from sdmodels._lock import lock_output, release_output
 from sdmodels.errors import ResultWriteError, SDModelsError, UnknownNameError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -108,6 +109,7 @@ def check_writable(path: str | os.PathLike[str], *, tables: bool = False) -> Pat
         ) from None
     if path.exists() and not os.access(path, os.W_OK):
         raise ResultWriteError(f"cannot overwrite {str(path)!r}: the file is read-only")
+    lock_output(path)  # a second writer of the same path is refused at once
     return path
 
 
@@ -170,26 +172,45 @@ def write_dataset(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     if fmt in _TABLES.values():
         from sdmodels.export import write_table
 
-        return write_table(ds, path)
-    safe = netcdf_safe(ds)
-    if fmt == "netcdf":
-        tmp = sibling_temp_path(path)
         try:
-            safe.to_netcdf(tmp, engine="netcdf4")
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return path
+            return write_table(ds, path)
+        finally:
+            release_output(path)
+    safe = netcdf_safe(ds)
     tmp = sibling_temp_path(path)
     try:
-        tmp.mkdir()
-        safe.to_zarr(tmp, mode="w", zarr_format=2, consolidated=True)
-        replace_dir(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if fmt == "netcdf":
+            safe.to_netcdf(tmp, engine="netcdf4")
+            os.replace(tmp, path)
+        else:
+            tmp.mkdir()
+            safe.to_zarr(tmp, mode="w", zarr_format=2, consolidated=True)
+            replace_dir(tmp, path)
+    except BaseException as exc:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, RuntimeError):  # netCDF reports a full disk as "HDF error"
+            raise write_failed(path, exc) from None
         raise
+    finally:
+        release_output(path)
     return path
+
+
+def write_failed(path: Path, exc: BaseException) -> ResultWriteError:
+    """A clear error for a failed write: netCDF reports a full disk as 'NetCDF: HDF error'."""
+    parent = path.parent if str(path.parent) else Path(".")
+    free = ""
+    with contextlib.suppress(OSError):
+        free = f"; {shutil.disk_usage(parent).free / 2**20:,.0f} MiB free in {str(parent)!r}"
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return ResultWriteError(
+        f"cannot write results to {str(path)!r} ({reason}{free}); no result file was written "
+        "and an earlier file there is unchanged: make room (or choose another --out) and run "
+        "again"
+    )
 
 
 def sibling_temp_path(path: Path, suffix: str = ".tmp") -> Path:

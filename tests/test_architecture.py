@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "sdmodels"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("sdmodels.errors", "sdmodels._paths", "sdmodels._toml", "sdmodels._common",
                     "sdmodels.units", "sdmodels._cachefile", "sdmodels._diagnose",
-                    "sdmodels._pysd_build", "sdmodels._startup")),
+                    "sdmodels._pysd_build", "sdmodels._startup", "sdmodels._lock")),
     ("compiler", ("sdmodels.compiler",)),
     ("inputs and result conventions", (
         "sdmodels.results", "sdmodels.scenarios", "sdmodels.uncertainty", "sdmodels.profiles",

@@ -136,13 +136,18 @@ def guarded(work: Callable[[], T], kept: Path | None = None) -> T:
     def kept_now() -> str | None:
         return str(kept) if kept is not None and kept.exists() else None
 
+    from sdmodels._lock import release_all
+
     try:
         return work()
     except KeyboardInterrupt as exc:
+        release_all()
         interrupted(kept_now(), terminated=isinstance(exc, Terminated))
     except SDModelsError as exc:
+        release_all()
         fail(str(exc))
     except OSError as exc:
+        release_all()
         io_failed(exc, kept_now())
 
 

@@ -95,6 +95,17 @@ def _figure_paths(plot: Path, outputs: list[str]) -> dict[str, Path]:
     return {o: plot.with_name(f"{plot.stem}_{o}{plot.suffix}") for o in outputs}
 
 
+def _check_horizon(m: Model, years: list[float] | None, option: str) -> None:
+    """Refuse years outside the model's horizon before anything runs (never snap or drop)."""
+    if not years:
+        return
+    lo, hi = m.controls["initial_time"].value, m.controls["final_time"].value
+    outside = [y for y in years if y < lo or y > hi]
+    if outside:
+        fail(f"{option} {', '.join(f'{y:g}' for y in outside)} outside the model's horizon "
+             f"[{lo:g}, {hi:g}]; choose years within it")
+
+
 def _check_engine(engine: str) -> None:
     if engine not in ENGINES:
         fail(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
@@ -173,6 +184,8 @@ def mc(
     _check_engine(engine)
     m = load(model)
     chosen_years = parse_years(years)
+    if years != DEFAULT_MC_YEARS:  # the default adapts to the horizon; given years must fit it
+        _check_horizon(m, chosen_years, "--years")
 
     out_path, plot_path = guarded(lambda: _paths(m, out, plot, no_plot, "mc"))
 
@@ -296,6 +309,8 @@ def _sensitivity_command(
     _check_engine(engine)
     m = load(model)
     chosen_years, at_year = parse_years(years), _year(year)
+    _check_horizon(m, chosen_years, "--years")
+    _check_horizon(m, None if at_year is None else [at_year], "--year")
 
     def work() -> tuple[xr.Dataset, Path, Path | None, float]:
         out_path, plot_path = _paths(m, out, plot, no_plot, kind)

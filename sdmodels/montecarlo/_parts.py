@@ -17,7 +17,9 @@ from typing import Any
 
 import xarray as xr
 
+from sdmodels._lock import release_output
 from sdmodels.batch import ChunkLayout, OutputSpec, ResultStore, fingerprint
+from sdmodels.errors import SDModelsError
 from sdmodels.montecarlo._summaries import output_variables
 from sdmodels.results import check_writable
 from sdmodels.uncertainty import Seed
@@ -46,14 +48,35 @@ class Parts:
             return int(json.loads(self._manifest.read_text())["seed"])
         return seed
 
-    def record(self, *, seed: int) -> None:
-        """Start the folder (an earlier run's parts go unless resuming) and record the seed.
-        Called once the design is drawn, so that invalid options leave nothing behind."""
+    def check_resume(self, scenarios: list[str]) -> None:
+        """Refuse a resume with nothing to resume, or with another list of scenarios."""
+        if not self.resume:
+            return
+        if not self._manifest.is_file():
+            raise SDModelsError(
+                f"--resume: there is no interrupted run to continue at {str(self.folder)!r}; "
+                "run the same command without --resume"
+            )
+        recorded = json.loads(self._manifest.read_text()).get("scenarios")
+        if recorded is not None and list(recorded) != list(scenarios):
+            raise SDModelsError(
+                f"--resume: the interrupted run at {str(self.folder)!r} ran the scenarios "
+                f"{', '.join(recorded)}, not {', '.join(scenarios)}; resume with the same "
+                "--scenario options, or run without --resume to start again"
+            )
+
+    def record(self, *, seed: int, scenarios: list[str] | None = None) -> None:
+        """Start the folder (an earlier run's parts go unless resuming) and record the seed
+        and the scenarios. Called once the design is drawn, so that invalid options leave
+        nothing behind."""
         if not self.resume and self.folder.exists():
             shutil.rmtree(self.folder)
         self.folder.mkdir(exist_ok=True)
         tmp = self._manifest.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"seed": int(seed)}))
+        manifest: dict[str, Any] = {"seed": int(seed)}
+        if scenarios is not None:
+            manifest["scenarios"] = list(scenarios)
+        tmp.write_text(json.dumps(manifest))
         os.replace(tmp, self._manifest)
 
     def path(self, index: int, scenario: str) -> Path:
@@ -101,3 +124,4 @@ class Parts:
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+        release_output(self.out)  # the result is complete: another writer may go ahead

@@ -80,6 +80,26 @@ def _setup(model: Model, spec: UncertaintySpec | None, n: Any, *, scenarios: Any
     return _Setup(out_names, resolved, names, ref, order, levels, signs)
 
 
+def _check_size(model: Model, spec: UncertaintySpec | None, n: int, *, n_scenarios: int,
+                n_outputs: int, in_memory: bool) -> None:
+    """Refuse an ``n`` whose design (or in-memory samples) cannot fit, before drawing anything."""
+    from sdmodels._diagnose import check_memory
+
+    k = max(len(spec.parameters) if spec is not None else 1, 1)
+    # the sampler holds the unit design and the scaled one at once
+    needed = 2.0 * n * k * 8
+    what = f"n = {n:,}: the design ({n:,} samples x {k} parameters x 8 bytes, twice)"
+    if in_memory:
+        c = model.controls
+        saveper = float(c["saveper"].value or c["time_step"].value or 1.0)
+        t = int((float(c["final_time"].value) - float(c["initial_time"].value)) / saveper) + 1
+        needed += float(n) * n_scenarios * n_outputs * t * 8
+        what = (f"n = {n:,}: the design and the samples kept in memory ({n_scenarios} scenario(s)"
+                f" x {n_outputs} outputs x {t} times)")
+    check_memory(needed, what=what, fix="use a smaller n, stream to a file (--out x.zarr, with "
+                 "--quantiles-only for large n), or run the samples in several batches")
+
+
 def _design(model: Model, spec: UncertaintySpec | None, posterior: Any, n: int, method: str,
             seed: Seed) -> xr.DataArray:
     """The uncertainty file's design, with posterior draws in place of the calibrated columns."""
@@ -252,12 +272,16 @@ def run_mc(
     setup = _setup(model, spec, n, scenarios=scenarios, outputs=outputs, reference=reference,
                    quantile_levels=quantile_levels, out=out, resume=resume,
                    posterior=posterior)
+    _check_size(model, spec, n, n_scenarios=len(setup.names), n_outputs=len(setup.outputs),
+                in_memory=out is None and not quantiles_only)
     parts = None if out is None else Parts(out, resume=resume)
+    if parts is not None:
+        parts.check_resume(list(setup.names))
     design = _design(model, spec, posterior, n, method,
                      seed if parts is None else parts.seed(seed))
     fixed = _design_params(design, params, model)
     if parts is not None:
-        parts.record(seed=design.attrs["seed"])
+        parts.record(seed=design.attrs["seed"], scenarios=list(setup.names))
     per_scenario: dict[str, xr.Dataset] = {}  # every sample, or only quantiles
     better: dict[str, xr.Dataset] = {}
     reference_ds: xr.Dataset | None = None  # the reference's samples (it runs first)
