@@ -127,17 +127,21 @@ class PrimResult:
     Attributes
     ----------
     box
-        The chosen box after pasting.
+        The chosen box after pasting, without the restrictions that add less than
+        ``min_gain`` density.
     trajectory
         One row per peeling step: ``density``, ``coverage``, ``mass``, ``n``, ``restricted``
         (inputs restricted) and the limits of every input (``<input>_low``, ``<input>_high``).
     chosen
         The trajectory step the box was pasted from.
+    pasted
+        The box after pasting, with every restriction.
     """
 
     box: Box
     trajectory: pd.DataFrame
     chosen: int
+    pasted: Box
 
 
 def prim(
@@ -148,6 +152,7 @@ def prim(
     paste_alpha: float = 0.05,
     mass_min: float = 0.05,
     threshold: float = 0.8,
+    min_gain: float = 0.02,
     names: Mapping[str, str] | None = None,
 ) -> PrimResult:
     """PRIM (Friedman & Fisher 1999): peel, choose a box on the trajectory, then paste.
@@ -165,6 +170,9 @@ def prim(
     threshold
         The box chosen is that of highest coverage whose density is at least ``threshold``
         (the densest of those with equal coverage); if none reaches it, the densest box.
+    min_gain
+        After pasting, a restriction is dropped when the box without it is less dense by less
+        than this (two percentage points by default): the box keeps the inputs that matter.
     names
         Display names of the inputs.
 
@@ -178,7 +186,8 @@ def prim(
         No cases of interest, or options outside ``(0, 1)``.
     """
     for label, value in (("peel_alpha", peel_alpha), ("paste_alpha", paste_alpha),
-                         ("mass_min", mass_min), ("threshold", threshold)):
+                         ("mass_min", mass_min), ("threshold", threshold),
+                         ("min_gain", min_gain)):
         if not 0 < value < 1:
             raise SDModelsError(f"{label} must be between 0 and 1, got {value}")
     y = np.asarray(y, dtype=bool)
@@ -246,8 +255,32 @@ def prim(
     row = trajectory.loc[chosen]
     box_limits = {c: [float(row[f"{c}_low"]), float(row[f"{c}_high"])] for c in cols}
     box_limits = _paste(values, y, cols, box_limits, bounds, paste_alpha)
-    box = _box(x, y, box_limits, bounds, names)
-    return PrimResult(box, trajectory, chosen)
+    pasted = _box(x, y, box_limits, bounds, names)
+    box = _box(x, y, _simplify(values, y, cols, box_limits, bounds, min_gain), bounds, names)
+    return PrimResult(box, trajectory, chosen, pasted)
+
+
+def _simplify(values: np.ndarray, y: np.ndarray, cols: Sequence[str],
+              limits: dict[str, list[float]], bounds: Mapping[str, tuple[float, float]],
+              min_gain: float) -> dict[str, list[float]]:
+    """Drop, one at a time, the restriction whose removal costs the least density, while that
+    cost is below ``min_gain``: restrictions that barely concentrate failures only make a box
+    harder to read (and are mostly peeling noise)."""
+    limits = {c: list(v) for c, v in limits.items()}
+    while True:
+        current = y[_inside(values, cols, limits)].mean()
+        best = None
+        for c in cols:
+            if list(limits[c]) == list(bounds[c]):
+                continue
+            trial = dict(limits)
+            trial[c] = list(bounds[c])
+            loss = current - y[_inside(values, cols, trial)].mean()
+            if loss < min_gain and (best is None or loss < best[0]):
+                best = (loss, c)
+        if best is None:
+            return limits
+        limits[best[1]] = list(bounds[best[1]])
 
 
 def _inside(values: np.ndarray, cols: Sequence[str], limits: Mapping[str, Sequence[float]]
@@ -482,6 +515,7 @@ def discover(
     peel_alpha: float = 0.05,
     paste_alpha: float = 0.05,
     mass_min: float = 0.05,
+    min_gain: float = 0.02,
     max_depth: int = 3,
     seed: int = 0,
 ) -> Discovery:
@@ -497,7 +531,7 @@ def discover(
         The output (Python or Vensim name) and the year compared.
     direction
         ``"higher"`` or ``"lower"`` is better; the result's stored direction by default.
-    threshold, peel_alpha, paste_alpha, mass_min
+    threshold, peel_alpha, paste_alpha, mass_min, min_gain
         PRIM's options (see :func:`prim`).
     max_depth, seed
         The CART tree's depth and seed.
@@ -518,7 +552,7 @@ def discover(
         raise SDModelsError(f"{scenario} fails to beat {against} in every run: there is no "
                             "region to find")
     result = prim(x, fails, threshold=threshold, peel_alpha=peel_alpha, paste_alpha=paste_alpha,
-                  mass_min=mass_min, names=names)
+                  mass_min=mass_min, min_gain=min_gain, names=names)
     cart = cart_boxes(x, fails, max_depth=max_depth, names=names, seed=seed)
     return Discovery(scenario, against, str(key), name, float(year), float(fails.mean()),
                      len(fails), result, tuple(cart))
