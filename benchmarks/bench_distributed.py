@@ -114,7 +114,7 @@ def child(mode: str, n: int, workers: int, chunk: int | None, n_params: int,
         if mode in ("cluster", "mc-cluster"):
             with connect(f"local:{workers}") as client:
                 warm = {k: v[:workers * 4] for k, v in params.items()}
-                sdd.run_batch(model, warm, scheduler=client, return_columns=outputs,
+                sdd.run_batch(model, warm, scheduler=client, outputs=outputs,
                               chunk_size=4)
                 before = psutil.Process().memory_info().rss
                 with PeakRSS() as rss:
@@ -123,7 +123,7 @@ def child(mode: str, n: int, workers: int, chunk: int | None, n_params: int,
                         ds = _run_mc(model, spec, n, scenarios, outputs, chunk, out, client)
                     else:
                         ds = sdd.run_batch(model, params, scheduler=client, out=out,
-                                           return_columns=outputs, chunk_size=chunk)
+                                           outputs=outputs, chunk_size=chunk)
                     elapsed = time.perf_counter() - t0
                 figures["workers"] = workers
         elif mode == "mc-stream":
@@ -137,9 +137,9 @@ def child(mode: str, n: int, workers: int, chunk: int | None, n_params: int,
             with PeakRSS() as rss:
                 t0 = time.perf_counter()
                 if mode == "memory":
-                    ds = model.run_batch(params, return_columns=outputs)
+                    ds = model.run_batch(params, outputs=outputs)
                 else:
-                    ds = sdd.run_batch(model, params, out=out, return_columns=outputs,
+                    ds = sdd.run_batch(model, params, out=out, outputs=outputs,
                                        chunk_size=chunk)
                 elapsed = time.perf_counter() - t0
         if mode != "memory":

@@ -11,6 +11,7 @@ of sdmodels but :mod:`sdmodels.errors`).
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal
@@ -28,6 +29,7 @@ __all__ = [
     "check_positive_int",
     "format_number",
     "package_version",
+    "renamed_option",
 ]
 
 #: Vensim control variables by PySD Python name, in the order the compiler keeps them.
@@ -105,3 +107,24 @@ def format_number(value: Any, *, compact: bool = True) -> str:
                 return f"{value / unit:.4g}{suffix}"
         return f"{value:.4g}"
     return str(value)
+
+
+def renamed_option(value: Any, old_value: Any, *, old: str, new: str, where: str) -> Any:
+    """The value of option ``new``, taking its former spelling ``old`` for one more release with
+    a :class:`DeprecationWarning` (``None`` means "not given" for both).
+
+    Raises
+    ------
+    TypeError
+        Both spellings given.
+    """
+    if old_value is None:
+        return value
+    if value is not None:
+        raise TypeError(f"{where}: give {new}= only ({old}= is its former spelling)")
+    warnings.warn(
+        f"{where}: {old}= is deprecated and will be removed in the next release; use {new}=",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return old_value

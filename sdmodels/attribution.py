@@ -381,7 +381,7 @@ def attribute(
             )
         batch[py] = value
     allowed = sorted(set(a.allow_out_of_range) | set(b.allow_out_of_range))
-    runs = model.run_batch(batch, scenario=b, engine=engine, return_columns=out_names,
+    runs = model.run_batch(batch, scenario=b, engine=engine, outputs=out_names,
                            chunk_size=chunk_size, allow_out_of_range=allowed or False,
                            progress=progress, scheduler=scheduler)
     for o in out_names:

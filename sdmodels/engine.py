@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sdmodels._common import DEFAULT_ENGINE, Engine
+from sdmodels._common import DEFAULT_ENGINE, Engine, renamed_option
 from sdmodels.batch import (
     choose_engine,
+    keep_years,
     progress_bar,
     resolve_columns,
     resolve_params,
@@ -44,18 +45,22 @@ def run_scenarios(
     scenario: Any = None,
     *,
     params: Mapping[str, Any] | None = None,
+    outputs: Sequence[str] | None = None,
+    years: Iterable[float] | str | None = None,
     engine: Engine = DEFAULT_ENGINE,
-    return_columns: Sequence[str] | None = None,
     allow_out_of_range: bool | Iterable[str] = False,
     progress: bool = False,
+    return_columns: Sequence[str] | None = None,
 ) -> xr.Dataset:
     """Run one scenario or a list of them; see :meth:`sdmodels.Model.run`."""
+    outputs = renamed_option(outputs, return_columns, old="return_columns", new="outputs",
+                             where="run_scenarios")
     many = isinstance(scenario, list | tuple)
     scenarios = [model.scenario(s) for s in (scenario if many else [scenario])]
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise SDModelsError(f"scenario names must be unique, got {names}")
-    columns = resolve_columns(model, return_columns)
+    columns = resolve_columns(model, outputs, context="outputs")
     resolved = [resolve_params(model, s, params, allow_out_of_range) for s in scenarios]
     common_horizon(model, scenarios, resolved)  # one time axis for all, or a clear error
     chosen = choose_engine(model, engine)
@@ -88,7 +93,7 @@ def run_scenarios(
         scenarios=json.dumps(definitions, sort_keys=True),
         params=json.dumps({k: _describe(v) for k, v in (params or {}).items()}, sort_keys=True),
     )
-    return annotate(ds, model)
+    return keep_years(annotate(ds, model), years)
 
 
 def _describe(value: Any) -> Any:
@@ -111,24 +116,26 @@ def run_batch(
     params: Mapping[str, Any],
     *,
     scenario: Any = None,
-    engine: Engine = "compiled",
-    return_columns: Sequence[str] | None = None,
-    chunk_size: int | None = None,
-    allow_out_of_range: bool | Iterable[str] = False,
-    progress: bool = False,
+    outputs: Sequence[str] | None = None,
+    years: Iterable[float] | str | None = None,
+    engine: Engine = DEFAULT_ENGINE,
     scheduler: Any = None,
     out: str | os.PathLike[str] | None = None,
     resume: bool = False,
+    progress: bool = False,
+    chunk_size: int | None = None,
+    allow_out_of_range: bool | Iterable[str] = False,
+    return_columns: Sequence[str] | None = None,
 ) -> xr.Dataset:
     """Run a batch of samples; see :meth:`sdmodels.Model.run_batch`.
 
-    Every batch runs chunk by chunk through :func:`sdmodels.batch.run_batch`: in this
-    process and into memory by default, on a dask cluster with ``scheduler`` (a scheduler
-    address, ``"local:N"`` or a dask Client), into a zarr or netCDF store with ``out``. The
-    values are the same in every case.
+    Every batch runs chunk by chunk through :func:`sdmodels.batch.run_batch`: in this process and
+    into memory by default, in threads or on a dask cluster with ``scheduler``, into a zarr or
+    netCDF store with ``out``. The values are the same in every case.
     """
-
-    return run_chunked(model, params, scheduler=scheduler, out=out, resume=resume,
-                       scenario=scenario, engine=engine, return_columns=return_columns,
-                       chunk_size=chunk_size, allow_out_of_range=allow_out_of_range,
-                       progress=progress)
+    outputs = renamed_option(outputs, return_columns, old="return_columns", new="outputs",
+                             where="run_batch")
+    return run_chunked(model, params, scenario=scenario, outputs=outputs, years=years,
+                       engine=engine, scheduler=scheduler, out=out, resume=resume,
+                       progress=progress, chunk_size=chunk_size,
+                       allow_out_of_range=allow_out_of_range)

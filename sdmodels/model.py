@@ -14,6 +14,7 @@ import csv
 import glob
 import hashlib
 import pickle
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,7 +25,13 @@ import numpy as np
 
 from sdmodels import _cachefile
 from sdmodels import engine as _engine
-from sdmodels._common import CONTROL_NAMES, Engine, format_number
+from sdmodels._common import (
+    CONTROL_NAMES,
+    DEFAULT_ENGINE,
+    Engine,
+    format_number,
+    renamed_option,
+)
 from sdmodels._paths import DEFAULT_MODEL, MODELS_DIR, cache_dir, file_sha256
 from sdmodels._pysd_build import (
     check_translation,
@@ -481,13 +488,15 @@ class Model:
     def run(
         self,
         scenario: str | Scenario | Sequence[str | Scenario] | None = None,
+        *positional: Any,
         params: Mapping[str, Any] | None = None,
-        engine: Engine = "auto",
-        return_columns: Sequence[str] | None = None,
-        *,
+        outputs: Sequence[str] | None = None,
+        years: Iterable[float] | str | None = None,
+        engine: Engine = DEFAULT_ENGINE,
         allow_out_of_range: bool | Iterable[str] = False,
         progress: bool = False,
         profile: str | Path | Any | None = None,
+        return_columns: Sequence[str] | None = None,
     ) -> xr.Dataset:
         """Run one scenario, or several, over the model's time horizon.
 
@@ -501,11 +510,14 @@ class Model:
             Overrides on top of the scenario, by Vensim or Python name: numbers, arrays for
             subscripted constants, or time series (:class:`pandas.Series` indexed by time).
             ``"TIME STEP"``, ``"FINAL TIME"``, ``"SAVEPER"`` and ``"INITIAL TIME"`` are accepted.
-        engine
-            ``"auto"`` (compiled where the model is supported, PySD otherwise, with one warning),
-            ``"compiled"`` or ``"pysd"``.
-        return_columns
+        outputs
             Variables to keep (Vensim or Python names); all variables by default.
+        years
+            The saved years kept: the saved times nearest these years, ``"whole"`` (those on
+            whole years) or ``"all"`` (default).
+        engine
+            ``"auto"`` (default: compiled where the model is supported, PySD otherwise, with one
+            warning), ``"compiled"`` or ``"pysd"``.
         allow_out_of_range
             ``True``, or names of parameters whose values may leave their declared range.
         progress
@@ -514,6 +526,10 @@ class Model:
             The starting point: a shipped profile's name (``"england"``), a profile file or a
             :class:`~sdmodels.profiles.Profile`. Its values sit under the scenario's own
             parameters and ``params``. ``None`` runs the model file's own defaults.
+        return_columns
+            Former spelling of ``outputs`` (deprecated). ``params``, ``engine`` and
+            ``return_columns`` given by position after ``scenario`` still work for one release,
+            with a :class:`DeprecationWarning`.
 
         Returns
         -------
@@ -523,17 +539,29 @@ class Model:
         Raises
         ------
         UnknownNameError
-            A parameter or column the model does not define.
+            A parameter or output the model does not define.
         ParameterRangeError
             A value outside its declared range, unless allowed.
+
+        Examples
+        --------
+        >>> m = load_model("models/tests/ishigami.mdl")
+        >>> m.run(params={"x1": 1.0}, outputs=["Y"])["y"].dims
+        ('time',)
         """
         scenario = with_profile(self, scenario, profile)
+        if positional:
+            params, engine, return_columns = _positional_run_options(
+                positional, params=params, engine=engine, return_columns=return_columns)
+        outputs = renamed_option(outputs, return_columns, old="return_columns", new="outputs",
+                                 where="Model.run")
         return _engine.run_scenarios(
             self,
             scenario,
             params=params,
+            outputs=outputs,
+            years=years,
             engine=engine,
-            return_columns=return_columns,
             allow_out_of_range=allow_out_of_range,
             progress=progress,
         )
@@ -543,14 +571,16 @@ class Model:
         params: Mapping[str, Any],
         *,
         scenario: str | Scenario | None = None,
-        engine: Engine = "compiled",
-        return_columns: Sequence[str] | None = None,
-        chunk_size: int | None = None,
-        allow_out_of_range: bool | Iterable[str] = False,
-        progress: bool = False,
+        outputs: Sequence[str] | None = None,
+        years: Iterable[float] | str | None = None,
+        engine: Engine = DEFAULT_ENGINE,
         scheduler: Any = None,
         out: str | Path | None = None,
         resume: bool = False,
+        progress: bool = False,
+        chunk_size: int | None = None,
+        allow_out_of_range: bool | Iterable[str] = False,
+        return_columns: Sequence[str] | None = None,
     ) -> xr.Dataset:
         """Run a batch of parameter samples at once.
 
@@ -562,44 +592,59 @@ class Model:
             :class:`xarray.DataArray` over ``time``.
         scenario
             The scenario the samples start from (see :meth:`run`).
-        engine
-            ``"compiled"`` (default), ``"auto"`` or ``"pysd"`` (a loop of PySD runs; slow).
-        return_columns
+        outputs
             Variables to keep; all variables by default. Keep this short for large N.
-        chunk_size
-            Samples integrated at once; memory is bounded by the chunk plus the kept outputs.
-        allow_out_of_range
-            ``True``, or names of parameters whose values may leave their declared range.
-        progress
-            Show a progress bar over chunks.
+        years
+            The saved years kept (see :meth:`run`); cut down chunk by chunk, where it ran.
+        engine
+            ``"auto"`` (default), ``"compiled"`` or ``"pysd"`` (a loop of PySD runs; slow).
         scheduler
-            Run the chunks on a dask cluster: an address such as ``"tcp://host:8786"``, a
-            ``dask.distributed.Client``, or ``"local:N"`` for N local worker processes
-            (``pip install sdmodels[distributed]``). The values equal a local run's.
+            ``"threads:N"`` (N threads of this process), or a dask cluster: an address such as
+            ``"tcp://host:8786"``, a ``dask.distributed.Client``, or ``"local:N"`` for N local
+            worker processes (``pip install sdmodels[distributed]``). The values equal a serial
+            run's.
         out
             Stream the chunks into this ``.zarr`` or ``.nc`` store as they finish, so memory does
             not grow with N; the store is marked complete only after the last chunk.
         resume
             Continue an interrupted streamed run kept beside ``out``: only missing chunks run.
+        progress
+            Show a progress bar over chunks.
+        chunk_size
+            Samples integrated at once (see :func:`sdmodels.batch.run_batch` for the defaults);
+            memory is bounded by the chunk plus the kept outputs.
+        allow_out_of_range
+            ``True``, or names of parameters whose values may leave their declared range.
+        return_columns
+            Former spelling of ``outputs`` (deprecated).
 
         Returns
         -------
         xarray.Dataset
             Dimensions ``sample`` and ``time`` (plus subscript dimensions). The per-sample
             inputs are kept in the ``design`` variable (dims ``sample``, ``parameter``).
+
+        Examples
+        --------
+        >>> m = load_model("models/tests/ishigami.mdl")
+        >>> m.run_batch({"x1": [0.0, 1.0, 2.0]}, outputs=["Y"])["y"].sizes["sample"]
+        3
         """
+        outputs = renamed_option(outputs, return_columns, old="return_columns", new="outputs",
+                                 where="Model.run_batch")
         return _engine.run_batch(
             self,
             params,
             scenario=scenario,
+            outputs=outputs,
+            years=years,
             engine=engine,
-            return_columns=return_columns,
-            chunk_size=chunk_size,
-            allow_out_of_range=allow_out_of_range,
-            progress=progress,
             scheduler=scheduler,
             out=out,
             resume=resume,
+            progress=progress,
+            chunk_size=chunk_size,
+            allow_out_of_range=allow_out_of_range,
         )
 
     def compiled(self) -> Any:
@@ -619,6 +664,31 @@ class Model:
                 self._compile_error = exc
                 raise
         return self._compiled
+
+
+def _positional_run_options(
+    values: tuple[Any, ...], *, params: Any, engine: Any, return_columns: Any
+) -> tuple[Any, Any, Any]:
+    """``params``, ``engine`` and ``return_columns`` given by position to :meth:`Model.run`
+    (deprecated): taken for one more release, with a warning."""
+    names = ("params", "engine", "return_columns")
+    if len(values) > len(names):
+        raise TypeError(f"Model.run takes scenario and at most {len(names)} more positional "
+                        f"arguments ({', '.join(names)}), got {1 + len(values)}")
+    given = dict(zip(names, values, strict=False))
+    keywords = {"params": params, "engine": engine if engine != DEFAULT_ENGINE else None,
+                "return_columns": return_columns}
+    both = [n for n in given if keywords[n] is not None]
+    if both:
+        raise TypeError(f"Model.run got {both} both by position and by keyword")
+    warnings.warn(
+        f"Model.run: {', '.join(given)} given by position is deprecated and will be refused in "
+        "the next release; give them by keyword (params=..., engine=..., outputs=...)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return (given.get("params", params), given.get("engine", engine),
+            given.get("return_columns", return_columns))
 
 
 def _sketch_views(sketch: str) -> dict[str, str]:

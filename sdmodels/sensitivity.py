@@ -21,7 +21,10 @@ year (or the chosen years). Results are :class:`xarray.Dataset` objects with dim
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,8 +34,10 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 from scipy.stats import qmc
 
+from sdmodels._common import DEFAULT_ENGINE
 from sdmodels.batch import progress_bar, resolve_outputs, run_design, session
 from sdmodels.errors import SDModelsError
+from sdmodels.results import check_writable, write_dataset
 from sdmodels.uncertainty import Seed, UncertaintyError, UncertaintySpec, resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,8 +48,10 @@ __all__ = [
     "morris",
     "morris_design",
     "ranking",
+    "runs_path",
     "saltelli_sample",
     "sobol",
+    "sobol_dataset",
     "sobol_design",
     "sobol_indices",
 ]
@@ -283,13 +290,25 @@ def _runs(
     progress: bool,
     label: str,
     scheduler: Any = None,
+    params: Mapping[str, Any] | None = None,
+    out: Path | None = None,
+    resume: bool = False,
 ) -> xr.Dataset:
+    uncertain = {str(p) for p in design["parameter"].values}
+    clash = sorted(p for p in (params or {})
+                   if model.resolve_parameter(p, context="params") in uncertain)
+    if clash:
+        raise SDModelsError(
+            f"{clash} are uncertain parameters of the specification: leave them out of params, "
+            "or out of the uncertainty file"
+        )
     with session(scheduler) as client, \
             progress_bar(progress, design.sizes["sample"], label) as advance:
         ds = run_design(
-            model, design, scenario=scenario, outputs=outputs,
+            model, design, scenario=scenario, params=params, outputs=outputs,
             years="whole" if years is None else years, engine=engine,
             chunk_size=chunk_size, advance=advance, scheduler=client,
+            out=None if out is None else runs_path(out), resume=resume,
         )
     for out in outputs:
         extra = [dim for dim in ds[out].dims if dim not in ("sample", "time")]
@@ -299,6 +318,37 @@ def _runs(
                 "needs one value per time: choose a scalar output"
             )
     return ds
+
+
+def runs_path(out: str | os.PathLike[str]) -> Path:
+    """Where a sensitivity analysis written to ``out`` streams its runs while they run.
+
+    Examples
+    --------
+    >>> runs_path("sobol.nc").name
+    'sobol.runs.nc'
+    """
+    out = Path(out)
+    return out.with_name(f"{out.stem}.runs{out.suffix}")
+
+
+def _finish(ds: xr.Dataset, runs: xr.Dataset, out: Path | None) -> xr.Dataset:
+    """Write the indices to ``out`` (if given) and only then drop the streamed runs."""
+    if out is not None:
+        runs.close()
+        write_dataset(ds, out)
+        store = runs_path(out)
+        if store.is_dir():
+            shutil.rmtree(store, ignore_errors=True)
+        else:
+            store.unlink(missing_ok=True)
+    return ds
+
+
+def _check_out(out: str | os.PathLike[str] | None, resume: bool) -> Path | None:
+    if resume and out is None:
+        raise SDModelsError("resume=True continues runs written beside a file: give its path as out=")
+    return None if out is None else check_writable(out)
 
 
 def _coords(spec: UncertaintySpec, outputs: list[str], ds: xr.Dataset) -> dict[str, Any]:
@@ -339,11 +389,14 @@ def sobol(
     num_resamples: int = 100,
     conf_level: float = 0.95,
     scenario: str | Scenario | None = None,
-    engine: Engine = "compiled",
+    engine: Engine = DEFAULT_ENGINE,
     chunk_size: int | None = None,
     ignore_correlations: bool = False,
     progress: bool = False,
     scheduler: Any = None,
+    params: Mapping[str, Any] | None = None,
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
 ) -> xr.Dataset:
     """Variance-based (Sobol) sensitivity indices of outputs, at every saved year.
 
@@ -371,7 +424,8 @@ def sobol(
     scenario
         The scenario the runs start from.
     engine
-        ``"compiled"`` (default), ``"auto"`` or ``"pysd"``.
+        ``"auto"`` (default: compiled where the model is supported), ``"compiled"`` or
+        ``"pysd"``.
     chunk_size
         Runs per engine call.
     ignore_correlations
@@ -381,6 +435,15 @@ def sobol(
     scheduler
         Run on a dask cluster: an address (``"tcp://host:8786"``), ``"local:N"`` or a Client
         (``pip install sdmodels[distributed]``). The values equal a local run's.
+    params
+        Overrides applied to every run (on top of the scenario), by Vensim or Python name; they
+        must not be among the uncertain parameters.
+    out
+        Also write the indices to this ``.nc`` or ``.zarr`` path (atomically). The runs then
+        stream into ``<out stem>.runs<suffix>`` beside it while they run, so that an interrupted
+        analysis can be resumed; that store is removed once the indices are written.
+    resume
+        With ``out``: continue the interrupted runs kept beside ``out`` (same inputs and seed).
 
     Returns
     -------
@@ -393,22 +456,72 @@ def sobol(
     """
     _check_independent(spec, ignore_correlations)
     _check_bootstrap(num_resamples, conf_level)
+    out_path = _check_out(out, resume)
     out_names = resolve_outputs(model, outputs)
     design, rng = sobol_design(spec, n, second_order=second_order, seed=seed)
     runs = _runs(
         model, design, scenario=scenario, outputs=out_names, years=years, engine=engine,
         chunk_size=chunk_size, progress=progress, label="Sobol runs", scheduler=scheduler,
+        params=params, out=out_path, resume=resume,
     )
+    ds = sobol_dataset(runs, spec, outputs=out_names, second_order=second_order,
+                       num_resamples=num_resamples, conf_level=conf_level, rng=rng,
+                       progress=progress)
+    ds["design"] = design
+    ds.attrs = _attrs(
+        runs, spec, design, analysis="sobol", base_samples=int(n),
+        second_order=int(second_order), num_resamples=int(num_resamples),
+        conf_level=float(conf_level),
+    )
+    return _finish(ds, runs, out_path)
+
+
+def sobol_dataset(
+    runs: xr.Dataset,
+    spec: UncertaintySpec,
+    *,
+    outputs: Sequence[str],
+    rng: np.random.Generator,
+    second_order: bool = False,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+    progress: bool = False,
+) -> xr.Dataset:
+    """Sobol indices at every saved time of the runs of a Saltelli design, as one Dataset.
+
+    The one builder of Sobol results (used by :func:`sobol` and the dashboard).
+
+    Parameters
+    ----------
+    runs
+        The runs of :func:`sobol_design`'s design (dims ``sample``, ``time``).
+    spec
+        The specification the design was drawn from.
+    outputs
+        Python names of scalar outputs in ``runs``.
+    rng
+        The generator of the bootstrap (the one :func:`sobol_design` returns).
+    second_order, num_resamples, conf_level
+        As for :func:`sobol`.
+    progress
+        Show a progress bar over outputs.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (and ``S2``, ``S2_conf``) with dims
+        ``output``, ``parameter``, ``time``; ``output_name`` and ``parameter_name`` coordinates.
+    """
     d = len(spec)
     per_output = []
-    with progress_bar(progress, len(out_names), "Sobol analysis") as advance:
-        for o in out_names:
+    with progress_bar(progress, len(outputs), "Sobol analysis") as advance:
+        for o in outputs:
             per_output.append(sobol_indices(
                 runs[o].transpose("sample", "time").values, d, second_order=second_order,
                 num_resamples=num_resamples, conf_level=conf_level, rng=rng,
             ))
             advance()
-    coords = _coords(spec, out_names, runs)
+    coords = _coords(spec, list(outputs), runs)
     dims = ("output", "parameter", "time")
     data: dict[str, Any] = {
         key: (dims, np.stack([res[key] for res in per_output])) for key in _SOBOL_VARS
@@ -420,12 +533,6 @@ def sobol(
             data[key] = (dims2, np.stack([res[key] for res in per_output]))
     ds = xr.Dataset(data, coords=coords)
     _describe_indices(ds, conf_level)
-    ds["design"] = design
-    ds.attrs = _attrs(
-        runs, spec, design, analysis="sobol", base_samples=int(n),
-        second_order=int(second_order), num_resamples=int(num_resamples),
-        conf_level=float(conf_level),
-    )
     return ds
 
 
@@ -497,11 +604,14 @@ def morris(
     num_resamples: int = 1000,
     conf_level: float = 0.95,
     scenario: str | Scenario | None = None,
-    engine: Engine = "compiled",
+    engine: Engine = DEFAULT_ENGINE,
     chunk_size: int | None = None,
     ignore_correlations: bool = False,
     progress: bool = False,
     scheduler: Any = None,
+    params: Mapping[str, Any] | None = None,
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
 ) -> xr.Dataset:
     """Morris elementary-effects screening of outputs, at every saved year.
 
@@ -511,7 +621,9 @@ def morris(
 
     Parameters
     ----------
-    model, spec, outputs, years, seed, scenario, engine, chunk_size, ignore_correlations, progress
+    model, spec, scenario, params, outputs, years, engine, scheduler, out, resume, seed, progress
+        As for :func:`sobol`.
+    chunk_size, ignore_correlations
         As for :func:`sobol`.
     trajectories
         Number of trajectories; the model runs ``trajectories * (d + 1)`` times.
@@ -532,6 +644,7 @@ def morris(
 
     _check_independent(spec, ignore_correlations)
     _check_bootstrap(num_resamples, conf_level)
+    out_path = _check_out(out, resume)
     out_names = resolve_outputs(model, outputs)
     design, unit, rng = morris_design(
         spec, trajectories, levels=levels, optimal_trajectories=optimal_trajectories, seed=seed
@@ -539,6 +652,7 @@ def morris(
     runs = _runs(
         model, design, scenario=scenario, outputs=out_names, years=years, engine=engine,
         chunk_size=chunk_size, progress=progress, label="Morris runs", scheduler=scheduler,
+        params=params, out=out_path, resume=resume,
     )
     problem = _problem(spec)
     d, n_time = len(spec), runs.sizes["time"]
@@ -566,7 +680,7 @@ def morris(
         runs, spec, design, analysis="morris", trajectories=int(trajectories),
         levels=int(levels), num_resamples=int(num_resamples), conf_level=float(conf_level),
     )
-    return ds
+    return _finish(ds, runs, out_path)
 
 
 # ---------------------------------------------------------------------------- tables

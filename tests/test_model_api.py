@@ -194,7 +194,7 @@ def test_auto_falls_back_to_pysd_with_one_warning(tmp_path):
     with pytest.raises(UnsupportedFeature, match="RANDOM UNIFORM"):
         model.run(engine="compiled")
     with pytest.raises(UnsupportedFeature):
-        model.run_batch({"noise seed": [1, 2]})
+        model.run_batch({"noise seed": [1, 2]}, engine="compiled")
 
 
 @pytest.mark.parametrize("engine", ["pysd", "compiled"])

@@ -10,7 +10,7 @@ into chunks), an executor runs the chunks (in this process, or on a dask cluster
 >>> import numpy as np, sdmodels
 >>> from sdmodels.batch import run_batch
 >>> m = sdmodels.load_model("models/tests/ishigami.mdl")
->>> ds = run_batch(m, {"x1": np.linspace(-3, 3, 8)}, return_columns=["y"])
+>>> ds = run_batch(m, {"x1": np.linspace(-3, 3, 8)}, outputs=["y"])
 >>> ds["y"].sizes["sample"]
 8
 """
@@ -33,7 +33,13 @@ from sdmodels.batch._params import (
     resolve_outputs,
     resolve_params,
 )
-from sdmodels.batch._plan import BatchPlan, default_chunk_size, fingerprint, plan_batch
+from sdmodels.batch._plan import (
+    BatchPlan,
+    default_chunk_size,
+    fingerprint,
+    keep_years,
+    plan_batch,
+)
 from sdmodels.batch._progress import progress_bar
 from sdmodels.batch._pysd import PySDRun, pysd_value, run_pysd, run_pysd_arrays
 from sdmodels.batch._registry import compiled_model, loaded_model, register
@@ -71,6 +77,7 @@ __all__ = [
     "execute",
     "executor_for",
     "fingerprint",
+    "keep_years",
     "loaded_model",
     "map_chunks",
     "open_result",

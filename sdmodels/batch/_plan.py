@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sdmodels._common import Engine, check_positive_int
+from sdmodels._common import DEFAULT_ENGINE, Engine, check_positive_int, renamed_option
 from sdmodels.batch._compiled import (
     compiled_columns,
     dataset_from_arrays,
@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
     from sdmodels.scenarios import Scenario
 
-__all__ = ["BatchPlan", "default_chunk_size", "fingerprint", "plan_batch"]
+__all__ = ["BatchPlan", "default_chunk_size", "fingerprint", "keep_years", "plan_batch", "time_indices"]
 
 #: Without ``chunk_size``: about this many chunks, so that a cluster's workers share the work ...
 _TARGET_CHUNKS = 64
@@ -146,7 +146,7 @@ def _first_sample(
     return ds, names
 
 
-def _time_indices(saved: np.ndarray, years: Iterable[float] | str | None) -> tuple[int, ...] | None:
+def time_indices(saved: np.ndarray, years: Iterable[float] | str | None) -> tuple[int, ...] | None:
     """Indices of the saved times kept for ``years``: ``None`` or ``"all"`` (every saved time),
     ``"whole"`` (saved times on whole years) or years (the nearest saved time to each).
 
@@ -168,17 +168,32 @@ def _time_indices(saved: np.ndarray, years: Iterable[float] | str | None) -> tup
     return tuple(int(i) for i in select_years(index, years)["i"].values)
 
 
+def keep_years(ds: xr.Dataset, years: Iterable[float] | str | None) -> xr.Dataset:
+    """``ds`` at the saved years kept: ``None``/``"all"`` (every saved time), ``"whole"`` or years
+    (the nearest saved time to each; years outside the saved times are refused).
+
+    Examples
+    --------
+    >>> ds = xr.Dataset({"x": ("time", [1.0, 2.0, 3.0])}, coords={"time": [0.0, 0.5, 1.0]})
+    >>> keep_years(ds, "whole")["time"].values.tolist(), keep_years(ds, [0.4])["x"].values.tolist()
+    ([0.0, 1.0], [2.0])
+    """
+    times = time_indices(ds["time"].values, years)
+    return ds if times is None else ds.isel(time=list(times))
+
+
 def plan_batch(
     model: Model,
     params: Mapping[str, Any],
     *,
     scenario: str | Scenario | None = None,
-    engine: Engine = "compiled",
-    return_columns: Sequence[str] | None = None,
+    engine: Engine = DEFAULT_ENGINE,
+    outputs: Sequence[str] | None = None,
     chunk_size: int | None = None,
     allow_out_of_range: bool | Iterable[str] = False,
     years: Iterable[float] | str | None = None,
     chunk_default: str = "spread",
+    return_columns: Sequence[str] | None = None,
 ) -> BatchPlan:
     """Resolve and validate a batch on the driver and split it into chunks.
 
@@ -203,7 +218,9 @@ def plan_batch(
     sc = model.scenario(scenario)
     base = resolve_params(model, sc, None, allow_out_of_range)
     batch, n = per_sample(model, params, allow_out_of_range)
-    columns = resolve_columns(model, return_columns)
+    outputs = renamed_option(outputs, return_columns, old="return_columns", new="outputs",
+                             where="plan_batch")
+    columns = resolve_columns(model, outputs, context="outputs")
     chosen = choose_engine(model, engine)
     varying = {py: v for py, v in batch.items() if isinstance(v, np.ndarray)
                and v.ndim > np.ndim(model.variables[py].value)}
@@ -212,7 +229,7 @@ def plan_batch(
     first, names = _first_sample(model, chosen, {**shared, **{py: v[0] for py, v in varying.items()}},
                                  columns)
     n_saved = first.sizes["time"]  # what the kernel produces, before any years are cut
-    times = _time_indices(first["time"].values, years)
+    times = time_indices(first["time"].values, years)
     if times is not None:
         first = first.isel(time=list(times))
     scalar_varying = [py for py, v in varying.items() if v.ndim == 1]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
-from sdmodels._common import Engine
+from sdmodels._common import DEFAULT_ENGINE, Engine, renamed_option
 from sdmodels.batch._executors import check_scheduler, executor_for
 from sdmodels.batch._plan import BatchPlan, plan_batch
 from sdmodels.batch._progress import progress_bar
@@ -114,16 +114,18 @@ def run_batch(
     model: Model,
     params: Mapping[str, Any],
     *,
+    scenario: str | Scenario | None = None,
+    outputs: Sequence[str] | None = None,
+    years: Iterable[float] | str | None = None,
+    engine: Engine = DEFAULT_ENGINE,
     scheduler: Any = None,
     out: str | os.PathLike[str] | None = None,
     resume: bool = False,
-    scenario: str | Scenario | None = None,
-    engine: Engine = "compiled",
-    return_columns: Sequence[str] | None = None,
+    progress: bool = False,
     chunk_size: int | None = None,
     allow_out_of_range: bool | Iterable[str] = False,
     retries: int = 2,
-    progress: bool = False,
+    return_columns: Sequence[str] | None = None,
 ) -> xr.Dataset:
     """Run a batch of samples in chunks, on a dask cluster and/or streaming into a result store.
 
@@ -136,9 +138,9 @@ def run_batch(
     params
         As for :meth:`sdmodels.Model.run_batch`: scalars, arrays of length N, time series.
     scheduler
-        ``None`` (run in this process), a scheduler address (``"tcp://host:8786"``),
-        ``"local:N"`` (start N local worker processes for this run) or a
-        :class:`distributed.Client`.
+        ``None`` (run in this process), ``"threads:N"`` (N threads of this process), a dask
+        scheduler address (``"tcp://host:8786"``), ``"local:N"`` (start N local worker
+        processes for this run) or a :class:`distributed.Client`.
     out
         ``None`` (return the result in memory) or a ``.zarr`` / ``.nc`` path: chunks are written
         as they arrive to ``<out>.partial``, which becomes ``out`` when complete. The driver's
@@ -147,10 +149,13 @@ def run_batch(
         With ``out``: continue the interrupted run kept in ``<out>.partial`` (only its missing
         chunks are run). Starts afresh if there is none; returns ``out`` as it is if it already
         holds the complete result of this same run.
-    scenario, engine, return_columns, allow_out_of_range
+    scenario, outputs, years, engine, allow_out_of_range
         As for :meth:`sdmodels.Model.run_batch`.
     chunk_size
-        Samples per task. The default gives about 64 chunks (at least 256 samples each).
+        Samples per chunk. By default, a run in this process into memory uses chunks as large
+        as the compiled engine's working-memory budget allows (all samples at once for small
+        batches); a run on a cluster, in threads or into a store uses about 64 chunks of at
+        least 256 samples (never more than that budget); PySD runs use chunks of 4 samples.
     retries
         Re-runs of a chunk that raised on a worker (a chunk whose worker died is rescheduled by
         dask anyway).
@@ -176,16 +181,18 @@ def run_batch(
     >>> import numpy as np, sdmodels
     >>> from sdmodels.batch import run_batch
     >>> m = sdmodels.load_model("models/tests/ishigami.mdl")
-    >>> ds = run_batch(m, {"x1": np.linspace(-3, 3, 1000)}, return_columns=["y"], chunk_size=300)
+    >>> ds = run_batch(m, {"x1": np.linspace(-3, 3, 1000)}, outputs=["y"], chunk_size=300)
     >>> ds["y"].sizes["sample"]
     1000
     """
     if resume and out is None:
         raise ValueError("resume=True continues a streamed run: give the store's path as out=")
     _check_early(scheduler, out)
+    outputs = renamed_option(outputs, return_columns, old="return_columns", new="outputs",
+                             where="run_batch")
     in_memory_here = scheduler is None and out is None
-    plan = plan_batch(model, params, scenario=scenario, engine=engine,
-                      return_columns=return_columns, chunk_size=chunk_size,
+    plan = plan_batch(model, params, scenario=scenario, engine=engine, outputs=outputs,
+                      years=years, chunk_size=chunk_size,
                       allow_out_of_range=allow_out_of_range,
                       chunk_default="memory" if in_memory_here else "spread")
     ds, _ = execute(plan, scheduler=scheduler, out=out, resume=resume, retries=retries,
@@ -201,7 +208,7 @@ def run_design(
     scenario: str | Scenario | None = None,
     params: Mapping[str, Any] | None = None,
     years: Iterable[float] | str | None = None,
-    engine: Engine = "compiled",
+    engine: Engine = DEFAULT_ENGINE,
     chunk_size: int | None = None,
     advance: Callable[[int], Any] | None = None,
     scheduler: Any = None,
@@ -246,7 +253,7 @@ def run_design(
               **{str(p): values[:, j] for j, p in enumerate(design["parameter"].values)}}
     _check_early(scheduler, out)
     plan = plan_batch(model, params, scenario=scenario, engine=engine,
-                      return_columns=list(outputs), chunk_size=chunk_size, years=years)
+                      outputs=list(outputs), chunk_size=chunk_size, years=years)
     ds, _ = execute(plan, scheduler=scheduler, out=out, resume=resume, retries=retries,
                     advance=advance)
     result = ds[list(outputs)].assign_coords(sample=design["sample"].values)

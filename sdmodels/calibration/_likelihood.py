@@ -214,4 +214,4 @@ class Evaluator:
         if "final_time" in self._base:
             params["final_time"] = self._base["final_time"]
         return self.spec.model.run_batch(params, scenario=self.spec.scenario,
-                                         return_columns=self._columns, allow_out_of_range=True)
+                                         outputs=self._columns, allow_out_of_range=True)

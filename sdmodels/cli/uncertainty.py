@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from sdmodels._common import ENGINES, format_number
+from sdmodels._common import DEFAULT_ENGINE, ENGINES, format_number
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
 from sdmodels.cli._cluster import ResumeOpt, SchedulerOpt
 from sdmodels.cli.run import ProfileOpt
@@ -41,7 +41,9 @@ OutputOpt = Annotated[
 SeedOpt = Annotated[
     int | None, typer.Option(help="Seed of the design (0 is a seed). Default: drawn and recorded.")
 ]
-EngineOpt = Annotated[str, typer.Option(help="compiled (default), auto or pysd.")]
+EngineOpt = Annotated[
+    str, typer.Option(help="auto (default: compiled where supported), compiled or pysd.")
+]
 PlotOpt = Annotated[
     Path | None,
     typer.Option(help="Figure file (.png, .svg or .pdf); one per output, named after it when "
@@ -145,7 +147,7 @@ def mc(
     ] = False,
     output: OutputOpt = None,
     years: Annotated[str, typer.Option(help="Years shown in the summary table.")] = DEFAULT_MC_YEARS,
-    engine: EngineOpt = "compiled",
+    engine: EngineOpt = DEFAULT_ENGINE,
     plot: PlotOpt = None,
     no_plot: NoPlotOpt = False,
     scheduler: SchedulerOpt = None,
@@ -368,7 +370,7 @@ def sobol(
                                   "tables). "
                                   "Default: results/MODEL_NAME_sobol.nc")
     ] = None,
-    engine: EngineOpt = "compiled",
+    engine: EngineOpt = DEFAULT_ENGINE,
     ignore_correlations: IgnoreCorrOpt = False,
     plot: PlotOpt = None,
     no_plot: NoPlotOpt = False,
@@ -421,7 +423,7 @@ def morris(
                                   "tables). "
                                   "Default: results/MODEL_NAME_morris.nc")
     ] = None,
-    engine: EngineOpt = "compiled",
+    engine: EngineOpt = DEFAULT_ENGINE,
     ignore_correlations: IgnoreCorrOpt = False,
     plot: PlotOpt = None,
     no_plot: NoPlotOpt = False,
