@@ -230,7 +230,7 @@ def write_table(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     ResultWriteError
         Unknown format, a result without values over time, or pyarrow missing for Parquet.
     """
-    from sdmodels.results import sibling_temp_path
+    from sdmodels._paths import sibling_temp_path
 
     path = Path(path)
     fmt = TABLE_FORMATS.get(path.suffix.lower())

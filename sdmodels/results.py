@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,7 +24,9 @@ import xarray as xr
 
 from sdmodels._common import package_version
 from sdmodels._lock import lock_output, release_output
+from sdmodels._paths import sibling_temp_path
 from sdmodels.errors import ResultWriteError, SDModelsError, UnknownNameError
+from sdmodels.export import write_table
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
@@ -170,8 +171,6 @@ def write_dataset(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     path = check_writable(path, tables=True)
     fmt = result_format(path, tables=True)
     if fmt in _TABLES.values():
-        from sdmodels.export import write_table
-
         try:
             return write_table(ds, path)
         finally:
@@ -211,15 +210,6 @@ def write_failed(path: Path, exc: BaseException) -> ResultWriteError:
         "and an earlier file there is unchanged: make room (or choose another --out) and run "
         "again"
     )
-
-
-def sibling_temp_path(path: Path, suffix: str = ".tmp") -> Path:
-    """A fresh hidden name beside ``path``, for a file written in full and then renamed onto it.
-
-    Nothing is created (unlike :func:`tempfile.mkstemp`, whose files are private to their owner):
-    the writer creates it, so the result gets the permissions of any file the user creates.
-    """
-    return path.with_name(f".{path.name}.{secrets.token_hex(8)}{suffix}")
 
 
 def replace_dir(new: Path, target: Path) -> None:
