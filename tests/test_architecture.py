@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("compiler", ("sdmodels.compiler",)),
     ("inputs and result conventions", (
         "sdmodels.results", "sdmodels.scenarios", "sdmodels.uncertainty", "sdmodels.profiles",
-        "sdmodels.metadata", "sdmodels.export", "sdmodels.distributed")),
+        "sdmodels.metadata", "sdmodels.export", "sdmodels._html", "sdmodels.distributed")),
     ("batch core", ("sdmodels.batch",)),
     ("engine", ("sdmodels.engine",)),
     ("model", ("sdmodels.model",)),
@@ -61,7 +61,9 @@ def layer_of(module: str) -> int:
     best, rank = -1, -1
     for i, (_, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
-            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
+            # the package itself is the top layer, not a prefix of every module
+            inside = module.startswith(prefix + ".") and prefix != "sdmodels"
+            if (module == prefix or inside) and len(prefix) > best:
                 best, rank = len(prefix), i
     if rank < 0:
         raise LookupError(module)
