@@ -26,7 +26,13 @@ from sdmodels.compiler._translate import (
     as_printed_by_pysd,
 )
 
-__all__ = ["KernelPlan", "ModelBuilder"]
+__all__ = ["KERNEL_LOCALS", "KernelPlan", "ModelBuilder"]
+
+#: Names the generated kernel uses for itself (arguments and loop variables).
+KERNEL_LOCALS = (
+    "c", "i", "j", "k", "nt", "row", "time", "P", "ctl", "times", "saved", "out", "oc",
+    "TS_X", "TS_Y", "TS_M",
+)
 
 
 @dataclass
@@ -62,8 +68,7 @@ class ModelBuilder:
         self.clean_to_py = info.clean_to_py
         self.resolver = SubscriptResolver(info.subscripts, info.mapping)
         self.namer = Namer()
-        for reserved in ("c", "i", "j", "k", "nt", "row", "time", "P", "ctl", "times", "saved", "out", "oc"):
-            self.namer._used.add(reserved)
+        self.namer.reserve(*KERNEL_LOCALS)
         self.visitor = ExpressionVisitor(self)
         self.lookups = LookupRegistry(self)
         self.statefuls = StatefulRegistry(self)
@@ -127,125 +132,136 @@ class ModelBuilder:
 
     # -- build ---------------------------------------------------------------------------
     def build(self) -> KernelPlan:
-        info = self.info
-        run_nodes: dict[str, Node] = {}
-        init_nodes: dict[str, Node] = {}
-        params: dict[str, dict[str, Any]] = {}
-        ts_columns: dict[str, list[int]] = {}
-        columns: dict[str, dict[str, Any]] = {}
-        n_param = 0
-        n_ts = 0
-        outputs: list[tuple[str, str]] = []
+        """Walk every element once per mode and order the resulting nodes."""
+        self._run_nodes: dict[str, Node] = {}
+        self._init_nodes: dict[str, Node] = {}
+        self._params: dict[str, dict[str, Any]] = {}
+        self._ts_columns: dict[str, list[int]] = {}
+        self._columns: dict[str, dict[str, Any]] = {}
+        self._outputs: list[tuple[str, str]] = []
+        self._n_param = 0
+        self._n_ts = 0
         controls = self.control_defaults()
-
-        for el in info.elements.values():
+        for el in self.info.elements.values():
             if el.kind == "lookup":
                 continue
-            cells = self.resolver.element_cells(el.dims)
-            shape = [len(self.info.subscripts[d]) for d in el.dims]
-            columns[el.py_name] = {
-                "start": len(outputs),
-                "shape": shape,
-                "dims": [[d, list(self.info.subscripts[d])] for d in el.dims],
-                "name": el.name,
-                "units": el.units,
-                "doc": el.doc,
-            }
-            for cell in cells:
-                outputs.append((el.py_name, self._cells[(el.py_name, cell)]))
+            cells = self._cells_of(el)
+            self._add_column(el, cells)
             if el.kind == "control":
-                idx = CONTROL_NAMES.index(el.py_name)
-                name = self._cells[(el.py_name, ())]
-                node = Node(name, [f"{name} = ctl[{idx}]"], frozenset(), el.name)
-                run_nodes[name] = init_nodes[name] = node
-                continue
-            if el.kind == "constant":
-                values = self._constant_values(el, cells)
-                is_ts = el.py_name in self.timeseries
-                params[el.py_name] = {
-                    "start": n_param,
-                    "shape": shape,
-                    "default": values,
-                }
-                if is_ts:
-                    ts_columns[el.py_name] = list(range(n_ts, n_ts + len(cells)))
-                for k, cell in enumerate(cells):
-                    name = self._cells[(el.py_name, cell)]
-                    if is_ts:
-                        c = n_ts + k
-                        code = f"f_interp_hold(time, TS_X[{c}], TS_Y[i, {c}], TS_M[{c}])"
-                        deps = frozenset({"time"})
-                    else:
-                        code = f"P[i, {n_param + k}]"
-                        deps = frozenset()
-                    node = Node(name, [f"{name} = {code}"], deps, el.name)
-                    run_nodes[name] = init_nodes[name] = node
-                n_param += len(cells)
-                if is_ts:
-                    n_ts += len(cells)
-                continue
-            # auxiliaries and statefuls
-            defined: set[tuple[str, ...]] = set()
-            for comp in el.components:
-                subs = list(comp.subscripts[0])
-                excepts = [list(e) for e in comp.subscripts[1]]
-                for cell, env, flat in self.resolver.component_cells(subs, excepts):
-                    if cell not in self._cells_of(el):
-                        raise UnsupportedFeature(
-                            f"cell {cell} outside the element's dimensions", el.name, self.file
-                        )
-                    defined.add(cell)
-                    name = self._cells[(el.py_name, cell)]
-                    ast = comp.ast
-                    if isinstance(ast, np.ndarray):
-                        arr = as_printed_by_pysd(ast).ravel()
-                        ast = float(arr[flat] if arr.size > 1 else arr[0])
-                    for mode, target in (("run", run_nodes), ("init", init_nodes)):
-                        ctx = Context(element=el, env=env, mode=mode, cell=cell)
-                        expr = self.visitor.visit(ast, ctx)
-                        target[name] = Node(name, [f"{name} = {expr.as_float()}"], expr.deps, el.name)
-            for cell in self._cells_of(el):
-                if cell not in defined:
-                    name = self._cells[(el.py_name, cell)]
-                    run_nodes[name] = init_nodes[name] = Node(
-                        name, [f"{name} = math.nan"], frozenset(), el.name
-                    )
+                self._add_control(el)
+            elif el.kind == "constant":
+                self._add_constant(el, cells)
+            else:
+                self._add_auxiliary(el, cells)
+        return self._plan(controls)
 
+    def _set(self, node: Node, *, both: bool = True) -> None:
+        self._run_nodes[node.name] = node
+        if both:
+            self._init_nodes[node.name] = node
+
+    def _add_column(self, el: ElementInfo, cells: list[tuple[str, ...]]) -> None:
+        self._columns[el.py_name] = {
+            "start": len(self._outputs),
+            "shape": [len(self.info.subscripts[d]) for d in el.dims],
+            "dims": [[d, list(self.info.subscripts[d])] for d in el.dims],
+            "name": el.name,
+            "units": el.units,
+            "doc": el.doc,
+        }
+        for cell in cells:
+            self._outputs.append((el.py_name, self._cells[(el.py_name, cell)]))
+
+    def _add_control(self, el: ElementInfo) -> None:
+        idx = CONTROL_NAMES.index(el.py_name)
+        name = self._cells[(el.py_name, ())]
+        self._set(Node(name, [f"{name} = ctl[{idx}]"], frozenset(), el.name))
+
+    def _add_constant(self, el: ElementInfo, cells: list[tuple[str, ...]]) -> None:
+        is_ts = el.py_name in self.timeseries
+        self._params[el.py_name] = {
+            "start": self._n_param,
+            "shape": [len(self.info.subscripts[d]) for d in el.dims],
+            "default": self._constant_values(el, cells),
+        }
+        if is_ts:
+            self._ts_columns[el.py_name] = list(range(self._n_ts, self._n_ts + len(cells)))
+        for k, cell in enumerate(cells):
+            name = self._cells[(el.py_name, cell)]
+            if is_ts:
+                c = self._n_ts + k
+                code = f"f_interp_hold(time, TS_X[{c}], TS_Y[i, {c}], TS_M[{c}])"
+                deps = frozenset({"time"})
+            else:
+                code = f"P[i, {self._n_param + k}]"
+                deps = frozenset()
+            self._set(Node(name, [f"{name} = {code}"], deps, el.name))
+        self._n_param += len(cells)
+        if is_ts:
+            self._n_ts += len(cells)
+
+    def _add_auxiliary(self, el: ElementInfo, cells: list[tuple[str, ...]]) -> None:
+        """Auxiliaries and statefuls: one node per cell and mode; undefined cells are NaN."""
+        all_cells = set(cells)
+        defined: set[tuple[str, ...]] = set()
+        for comp in el.components:
+            subs = list(comp.subscripts[0])
+            excepts = [list(e) for e in comp.subscripts[1]]
+            literal = as_printed_by_pysd(comp.ast).ravel() if isinstance(comp.ast, np.ndarray) else None
+            for cell, env, flat in self.resolver.component_cells(subs, excepts):
+                if cell not in all_cells:
+                    raise UnsupportedFeature(
+                        f"cell {cell} outside the element's dimensions", el.name, self.file
+                    )
+                defined.add(cell)
+                name = self._cells[(el.py_name, cell)]
+                ast = comp.ast
+                if literal is not None:
+                    ast = float(literal[flat] if literal.size > 1 else literal[0])
+                for mode, target in (("run", self._run_nodes), ("init", self._init_nodes)):
+                    ctx = Context(element=el, env=env, mode=mode, cell=cell)
+                    expr = self.visitor.visit(ast, ctx)
+                    target[name] = Node(name, [f"{name} = {expr.as_float()}"], expr.deps, el.name)
+        for cell in cells:
+            if cell not in defined:
+                name = self._cells[(el.py_name, cell)]
+                self._set(Node(name, [f"{name} = math.nan"], frozenset(), el.name))
+
+    def _plan(self, controls: dict[str, float]) -> KernelPlan:
+        """Order the nodes; split the time loop into what the stocks need and what is only reported."""
         statefuls = self.statefuls.items
         state_names: set[str] = set()
         for st in statefuls:
             state_names |= st.state_names
-            init_nodes[st.init.name] = st.init
+            self._init_nodes[st.init.name] = st.init
+        run_nodes = self._run_nodes
         run_order = topological_order(run_nodes, None, {"time"} | state_names, self.file)
         dynamic = dynamic_nodes(run_order, {"time"} | state_names)
         init_order = topological_order(
-            init_nodes, [st.init.name for st in statefuls], {"time"}, self.file
+            self._init_nodes, [st.init.name for st in statefuls], {"time"}, self.file
         )
         for st in statefuls:
             missing = [d for d in st.deriv_deps if d not in run_nodes and d not in state_names | {"time"}]
             if missing:  # pragma: no cover - internal consistency
                 raise KeyError(f"internal error: {st.label} reads undefined {missing}")
-
         # dynamic values the stocks need are computed every step; the others only
         # at saved times (they are outputs and nothing else reads them)
-        by_name = {n.name: n for n in run_order}
         needed: set[str] = set()
         stack = [d for st in statefuls for d in st.deriv_deps]
         while stack:
             name = stack.pop()
             if name in dynamic and name not in needed:
                 needed.add(name)
-                stack.extend(by_name[name].deps)
-
+                stack.extend(run_nodes[name].deps)
         metadata = {
             "file": self.file,
             "controls": controls,
-            "params": params,
-            "n_param": n_param,
-            "timeseries": ts_columns,
-            "n_ts": n_ts,
-            "columns": columns,
-            "n_columns": len(outputs),
+            "params": self._params,
+            "n_param": self._n_param,
+            "timeseries": self._ts_columns,
+            "n_ts": self._n_ts,
+            "columns": self._columns,
+            "n_columns": len(self._outputs),
             "statefuls": [st.label for st in statefuls],
         }
         return KernelPlan(
@@ -256,7 +272,7 @@ class ModelBuilder:
             report_nodes=[n for n in run_order if n.name in dynamic and n.name not in needed],
             statefuls=statefuls,
             tables=self.lookups.tables,
-            outputs=outputs,
+            outputs=self._outputs,
             metadata=metadata,
         )
 

@@ -67,6 +67,7 @@ class LookupRegistry:
         self.builder = builder
         self.tables: list[LookupTable] = []
         self._named: dict[tuple[str, tuple[str, ...]], LookupTable] = {}
+        self._structures: dict[str, dict[tuple[str, ...], Any]] = {}
 
     def _make(self, structure: Any, label: str, ctx: Context, inline: bool = False) -> LookupTable:
         # PySD evaluates inline lookups (WITH LOOKUP, XMILE inline gf) with
@@ -100,13 +101,16 @@ class LookupRegistry:
     def table_of(self, element: ElementInfo, cell: tuple[str, ...], ctx: Context) -> LookupTable:
         key = (element.py_name, cell)
         if key not in self._named:
-            structure = None
-            for comp in element.components:
-                for c_cell, _env, _flat in self.builder.resolver.component_cells(
-                    list(comp.subscripts[0]), [list(e) for e in comp.subscripts[1]]
-                ):
-                    if c_cell == cell:
-                        structure = comp.ast
+            if element.py_name not in self._structures:
+                # cell -> table, once per element (the last component defining a cell wins)
+                self._structures[element.py_name] = {
+                    c_cell: comp.ast
+                    for comp in element.components
+                    for c_cell, _env, _flat in self.builder.resolver.component_cells(
+                        list(comp.subscripts[0]), [list(e) for e in comp.subscripts[1]]
+                    )
+                }
+            structure = self._structures[element.py_name].get(cell)
             if structure is None or type(structure).__name__ != "LookupsStructure":
                 raise UnsupportedFeature(
                     f"lookup {element.name!r} (not a table for {cell})",

@@ -42,11 +42,15 @@ def topological_order(
     order: list[Node] = []
     state: dict[str, int] = {}  # 1 visiting, 2 done
     targets = list(nodes) if wanted is None else wanted
+    index = {n: k for k, n in enumerate(nodes)}  # file order, computed once: O(nodes + edges)
+
+    def sorted_deps(name: str) -> list[str]:
+        return _sorted_deps(nodes, index, name, leaves)
 
     for start in targets:
         if state.get(start) == 2:
             continue
-        stack: list[tuple[str, list[str]]] = [(start, sorted_deps(nodes, start, leaves))]
+        stack: list[tuple[str, list[str]]] = [(start, sorted_deps(start))]
         state[start] = 1
         while stack:
             name, pending = stack[-1]
@@ -66,7 +70,7 @@ def topological_order(
                         detail="break the loop with a stock, SMOOTH or DELAY",
                     )
                 state[dep] = 1
-                stack.append((dep, sorted_deps(nodes, dep, leaves)))
+                stack.append((dep, sorted_deps(dep)))
             else:
                 stack.pop()
                 state[name] = 2
@@ -74,7 +78,9 @@ def topological_order(
     return order
 
 
-def sorted_deps(nodes: dict[str, Node], name: str, leaves: set[str]) -> list[str]:
+def _sorted_deps(
+    nodes: dict[str, Node], index: dict[str, int], name: str, leaves: set[str]
+) -> list[str]:
     deps = []
     for d in nodes[name].deps:
         if d in leaves:
@@ -83,7 +89,6 @@ def sorted_deps(nodes: dict[str, Node], name: str, leaves: set[str]) -> list[str
             raise KeyError(f"internal error: {name} reads undefined {d}")
         deps.append(d)
     # reversed file order, so that popping visits in file order
-    index = {n: k for k, n in enumerate(nodes)}
     return sorted(deps, key=lambda d: -index[d])
 
 

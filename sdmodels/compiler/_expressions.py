@@ -70,6 +70,39 @@ def number(x: Any) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+def _negative_literal(ast: Any) -> bool:
+    return (
+        isinstance(ast, (int, float, np.integer, np.floating))
+        and not isinstance(ast, (bool, np.bool_))
+        and float(ast) < 0
+    )
+
+
+def _and_or(ops: list[str], args: list[str]) -> str:
+    """``a :AND: b :OR: c`` with :AND: binding more tightly than :OR:, as Vensim and XMILE define.
+
+    PySD nests a chain of logical operators from the right whatever the
+    operators (``a AND (b OR c)``); the two readings differ only in chains
+    that mix :AND: and :OR: without parentheses (see docs/compiler.md).
+
+    Examples
+    --------
+    >>> _and_or([":AND:", ":OR:"], ["a", "b", "c"])
+    '((a and b) or c)'
+    >>> _and_or([":OR:", ":AND:"], ["a", "b", "c"])
+    '(a or (b and c))'
+    """
+    terms: list[str] = [args[0]]
+    for op, arg in zip(ops, args[1:]):
+        if op == ":AND:":
+            terms[-1] = f"({terms[-1]} and {arg})"
+        else:
+            terms.append(arg)
+    if len(terms) == 1:
+        return terms[0]
+    return "(" + " or ".join(terms) + ")"
+
+
 def _join(*exprs: Expr) -> frozenset[str]:
     out: frozenset[str] = frozenset()
     for e in exprs:
@@ -111,7 +144,33 @@ FUNCTIONS: dict[str, tuple[tuple[int, ...], str, bool]] = {
     "Xpulse_train": ((3,), "f_pulse_magnitude(time, {ts}, {0}, {2}, {1})", True),
 }
 
-_VECTOR = {"sum": " + ", "prod": " * ", "vmin": "min", "vmax": "max"}
+#: SUM, PROD, VMIN, VMAX: jitted step and start value. PySD reduces with xarray, which
+#: skips NaN: a NaN cell counts as 0 in SUM, 1 in PROD and is ignored by VMIN/VMAX
+#: (NaN only when every cell is NaN).
+_VECTOR = {
+    "sum": ("f_nan_add", "0.0"),
+    "prod": ("f_nan_mul", "1.0"),
+    "vmin": ("f_nan_min", "math.nan"),
+    "vmax": ("f_nan_max", "math.nan"),
+}
+
+
+def vector_code(fname: str, terms: list[str]) -> str:
+    """Reduce ``terms`` as PySD's SUM/PROD/VMIN/VMAX do (NaN skipped), left to right.
+
+    Examples
+    --------
+    >>> vector_code("sum", ["a", "b"])
+    'f_nan_add(f_nan_add(0.0, a), b)'
+    >>> vector_code("vmin", ["a"])
+    'f_nan_min(math.nan, a)'
+    """
+    step, start = _VECTOR[fname]
+    code = start
+    for term in terms:
+        code = f"{step}({code}, {term})"
+    return code
+
 _COMPARE = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _ARITH = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
 
@@ -154,10 +213,16 @@ class ExpressionVisitor:
             if op not in _ARITH:
                 self.unsupported(f"operator {op!r}", ctx)
         if all(op == "^" for op in ops):
-            # Python (and so PySD) evaluates a ** b ** c from the right
+            # Python (and so PySD) evaluates a ** b ** c from the right. Unary minus
+            # binds less tightly than ^ (-a^2 = -(a^2)): the translator wraps
+            # references in a negation above the power, but folds the sign into a
+            # literal (-2^2 arrives as (-2)^2), which PySD writes as -2**2 = -(2**2).
             code = args[-1].as_float()
-            for arg in reversed(args[:-1]):
-                code = f"({arg.as_float()} ** {code})"
+            for ast, arg in zip(reversed(node.arguments[:-1]), reversed(args[:-1])):
+                if _negative_literal(ast):
+                    code = f"(-({number(-float(ast))} ** {code}))"
+                else:
+                    code = f"({arg.as_float()} ** {code})"
         else:
             code = args[0].as_float()
             for op, arg in zip(ops, args[1:]):
@@ -180,12 +245,7 @@ class ExpressionVisitor:
             code = parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
             return Expr(code, "b", _join(*args))
         if all(op in (":AND:", ":OR:") for op in ops):
-            # PySD nests logical operators from the right
-            code = args[-1].as_bool()
-            for op, arg in zip(reversed(ops), reversed(args[:-1])):
-                word = "and" if op == ":AND:" else "or"
-                code = f"({arg.as_bool()} {word} {code})"
-            return Expr(code, "b", _join(*args))
+            return Expr(_and_or(ops, [a.as_bool() for a in args]), "b", _join(*args))
         self.unsupported("mixed logical operators " + " ".join(ops), ctx)
         raise AssertionError  # pragma: no cover
 
@@ -213,6 +273,8 @@ class ExpressionVisitor:
                 return self._lookup_call(target, node, ctx)
         if fname in _VECTOR:
             return self._vector(fname, node, ctx)
+        if fname in ("vmin_xmile", "vmax_xmile"):
+            return self._xmile_extremum(fname[:4], node, ctx)
         if fname == "if_then_else":
             cond, yes, no = self._args(node, ctx, 3, fname)
             code = f"({yes.as_float()} if {cond.as_bool()} else {no.as_float()})"
@@ -263,15 +325,23 @@ class ExpressionVisitor:
             env = dict(ctx.env)
             env.update(zip(ranges, coords))
             terms.append(self.visit(arg, replace(ctx, env=env)))
-        floats = [t.as_float() for t in terms]
-        op = _VECTOR[fname]
-        if len(floats) == 1:
-            code = floats[0]
-        elif op in ("min", "max"):
-            code = f"{op}({', '.join(floats)})"
-        else:
-            code = "(" + op.join(floats) + ")"
-        return Expr(code, "f", _join(*terms))
+        return Expr(vector_code(fname, [t.as_float() for t in terms]), "f", _join(*terms))
+
+    def _xmile_extremum(self, fname: str, node: Any, ctx: Context) -> Expr:
+        """XMILE one-argument MIN/MAX: the extremum over every cell of an array (PySD's vmin/vmax)."""
+        from pysd.translators.structures import abstract_expressions as ae
+
+        arg = node.arguments[0] if len(node.arguments) == 1 else None
+        if not isinstance(arg, ae.ReferenceStructure) or arg.reference == "time":
+            self.unsupported(f"one-argument {fname[1:].upper()} of an expression", ctx,
+                             "give it the name of an array variable")
+        target = self.builder.element_of(arg.reference, ctx)
+        subs = None if arg.subscripts is None else list(arg.subscripts.subscripts)
+        if subs is not None and [s.rstrip("!") for s in subs] != list(target.dims):
+            self.unsupported(f"one-argument {fname[1:].upper()} over part of an array", ctx)
+        names = [self.builder.cell_name(target, cell)
+                 for cell in self.builder.resolver.element_cells(target.dims)]
+        return Expr(vector_code(fname, names), "f", frozenset(names))
 
     def _lookup_call(self, target: ElementInfo, node: Any, ctx: Context) -> Expr:
         if len(node.arguments) != 1:

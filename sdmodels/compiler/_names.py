@@ -46,6 +46,21 @@ class Namer:
     def __init__(self) -> None:
         self._used: set[str] = set()
 
+    def reserve(self, *names: str) -> None:
+        """Keep ``names`` (the kernel's own locals) out of the identifiers handed out.
+
+        Examples
+        --------
+        >>> n = Namer()
+        >>> n.reserve("v_time")
+        >>> n.make("v", "time")
+        'v_time_2'
+        """
+        for name in names:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise ValueError(f"invalid reserved identifier {name!r}")
+            self._used.add(name)
+
     def make(self, prefix: str, *parts: str) -> str:
         if not re.fullmatch(r"[a-z][a-z0-9]*", prefix):
             raise ValueError(f"invalid identifier prefix {prefix!r}")

@@ -24,6 +24,10 @@ __all__ = [
     "f_max",
     "f_min",
     "f_modulo",
+    "f_nan_add",
+    "f_nan_max",
+    "f_nan_min",
+    "f_nan_mul",
     "f_pulse",
     "f_pulse_magnitude",
     "f_pulse_train",
@@ -147,6 +151,38 @@ def f_max(a, b):
     if math.isnan(a) or math.isnan(b):
         return math.nan
     return max(a, b)
+
+
+@_jit
+def f_nan_add(acc, x):
+    """One step of SUM over cells as xarray's ``sum`` (NaN skipped)."""
+    return acc if math.isnan(x) else acc + x
+
+
+@_jit
+def f_nan_mul(acc, x):
+    """One step of PROD over cells as xarray's ``prod`` (NaN skipped)."""
+    return acc if math.isnan(x) else acc * x
+
+
+@_jit
+def f_nan_min(acc, x):
+    """One step of VMIN over cells as xarray's ``min``: NaN skipped, NaN if every cell is."""
+    if math.isnan(x):
+        return acc
+    if math.isnan(acc):
+        return x
+    return min(acc, x)
+
+
+@_jit
+def f_nan_max(acc, x):
+    """One step of VMAX over cells as xarray's ``max``: NaN skipped, NaN if every cell is."""
+    if math.isnan(x):
+        return acc
+    if math.isnan(acc):
+        return x
+    return max(acc, x)
 
 
 @_jit
