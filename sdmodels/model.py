@@ -230,8 +230,15 @@ class Model:
     def _cache_folder(self) -> Path:
         import pysd
 
+        from sdmodels.compiler._external import data_file_names
+
+        # a model that reads data files is translated once per folder: its translation links
+        # to the data files beside it (see pysd)
+        where = ""
+        if data_file_names(self.path):
+            where = "-d" + hashlib.sha256(str(self.path.parent).encode()).hexdigest()[:8]
         # "-s1": entries carry checksums (sdmodels._cachefile); older folders are left unused
-        return cache_dir("pysd", f"{self.name}-{self.hash[:16]}-pysd{pysd.__version__}-s1")
+        return cache_dir("pysd", f"{self.name}-{self.hash[:16]}{where}-pysd{pysd.__version__}-s1")
 
     def _parse(self) -> tuple[Any, dict[str, str]]:
         """Translate the file into PySD's abstract model; return it and the sector of each element."""
@@ -254,6 +261,12 @@ class Model:
 
             abstract_for_build, _ = self._translate_or_explain(src)
             check_abstract(abstract_for_build, self.path)
+            # the translation is built in the cache folder, but GET ... SUBSCRIPT files lie
+            # beside the model file: read them from there before PySD's builder looks
+            from sdmodels.compiler._external import resolve_external_subscripts
+
+            for section in abstract_for_build.sections:
+                resolve_external_subscripts(section, self.path.parent)
             # PySD pastes documentation (and a few other texts) into the module unescaped
             prepare_for_builder(abstract_for_build, file=str(self.path))
             # PySD prints literal arrays and tables with numpy's print settings: use the defaults,
@@ -310,6 +323,9 @@ class Model:
         if self._pysd_model is None:
             import pysd
 
+            from sdmodels.compiler._external import link_data_files
+
+            link_data_files(self.path, self._py_file.parent)
             self._pysd_model = pysd.load(str(self._py_file))
         return self._pysd_model
 

@@ -50,7 +50,10 @@ def _origin_hash(model: Any) -> tuple[str, str, Any]:
             from sdmodels.errors import ModelLoadError
 
             raise ModelLoadError(f"model file {str(path)!r} does not exist; check the path")
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        from sdmodels.compiler._external import data_file_digest
+
+        # the data files the model reads are part of its content: editing one compiles afresh
+        digest = hashlib.sha256(path.read_bytes() + data_file_digest(path).encode()).hexdigest()
         return digest, path.name, path
     sections = getattr(model, "sections", None)
     if sections is None:

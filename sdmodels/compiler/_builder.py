@@ -293,6 +293,8 @@ class ModelBuilder:
                 if isinstance(ast, np.ndarray):
                     arr = as_printed_by_pysd(ast).ravel()
                     values[cell] = float(arr[flat] if arr.size > 1 else arr[0])
+                elif type(ast).__name__ == "GetConstantsStructure":
+                    values[cell] = float(el.external.cell(el.dims, cell))
                 else:
                     values[cell] = float(ast)
         if not el.dims:

@@ -30,7 +30,20 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["LookupRegistry", "LookupTable", "Stateful", "StatefulRegistry"]
 
-_LOOKUP_MODES = {"interpolate": 0, "extrapolate": 1, "hold_backward": 2}
+_LOOKUP_MODES = {"interpolate": 0, "extrapolate": 1, "hold_backward": 2, "look_forward": 3,
+                 "raw": 4}
+#: PySD's interpolation of data variables (pysd.py_backend.data.Data.__call__)
+_DATA_MODES = {"interpolate": "interpolate", "hold_backward": "hold_backward",
+               "look_forward": "look_forward", "raw": "raw"}
+
+
+@dataclass(frozen=True)
+class _Table:
+    """x and y of a table read from a data file (not rounded as PySD prints model tables)."""
+
+    x: Any
+    y: Any
+    type: str = "interpolate"
 
 
 # ----------------------------------------------------------------------------------
@@ -69,7 +82,9 @@ class LookupRegistry:
         self._named: dict[tuple[str, tuple[str, ...]], LookupTable] = {}
         self._structures: dict[str, dict[tuple[str, ...], Any]] = {}
 
-    def _make(self, structure: Any, label: str, ctx: Context, inline: bool = False) -> LookupTable:
+    def _make(
+        self, structure: Any, label: str, ctx: Context, inline: bool = False, exact: bool = False
+    ) -> LookupTable:
         # PySD evaluates inline lookups (WITH LOOKUP, XMILE inline gf) with
         # np.interp whatever their declared type: interpolate, hold the ends
         kind = "interpolate" if inline else getattr(structure, "type", "interpolate")
@@ -77,8 +92,13 @@ class LookupRegistry:
             raise UnsupportedFeature(
                 f"lookup interpolation {kind!r}", ctx.element.name, self.builder.file
             )
-        x = as_printed_by_pysd(np.asarray(structure.x, dtype=float))
-        y = as_printed_by_pysd(np.asarray(structure.y, dtype=float))
+        x = np.asarray(structure.x, dtype=float)
+        y = np.asarray(structure.y, dtype=float)
+        if not exact:  # tables written in the model: the numbers PySD prints
+            x, y = as_printed_by_pysd(x), as_printed_by_pysd(y)
+        if exact and np.isnan(y).any():  # missing cells of a data file: PySD drops them
+            keep = ~np.isnan(y)
+            x, y = x[keep], y[keep]
         if x.shape != y.shape or x.ndim != 1 or x.size == 0:
             raise UnsupportedFeature("a lookup table of this shape", ctx.element.name, self.builder.file)
         if len(set(x.tolist())) != x.size:
@@ -111,6 +131,14 @@ class LookupRegistry:
                     )
                 }
             structure = self._structures[element.py_name].get(cell)
+            if type(structure).__name__ == "GetLookupsStructure" and element.external is not None:
+                values = element.external.cell(element.dims, cell)
+                label = element.name + ("[" + ",".join(cell) + "]" if cell else "")
+                self._named[key] = self._make(
+                    _Table(values.coords["lookup_dim"].values, values.values), label, ctx,
+                    exact=True,
+                )
+                return self._named[key]
             if structure is None or type(structure).__name__ != "LookupsStructure":
                 raise UnsupportedFeature(
                     f"lookup {element.name!r} (not a table for {cell})",
@@ -119,6 +147,22 @@ class LookupRegistry:
                 )
             label = element.name + ("[" + ",".join(cell) + "]" if cell else "")
             self._named[key] = self._make(structure, label, ctx)
+        return self._named[key]
+
+    def data(self, ctx: Context) -> LookupTable:
+        """The table over time of a data variable (GET ... DATA) in the cell of ``ctx``."""
+        key = ("\0data", ctx.element.py_name, ctx.cell)
+        if key not in self._named:
+            ext = ctx.element.external
+            values = ext.cell(ctx.element.dims, ctx.cell)
+            interp = ext.interp.replace(" ", "_")
+            if interp not in _DATA_MODES:
+                raise UnsupportedFeature(
+                    f"data interpolation {interp!r}", ctx.element.name, self.builder.file
+                )
+            label = ctx.element.name + ("[" + ",".join(ctx.cell) + "]" if ctx.cell else "")
+            table = _Table(values.coords["time"].values, values.values, _DATA_MODES[interp])
+            self._named[key] = self._make(table, label + " (data)", ctx, exact=True)
         return self._named[key]
 
     def inline(self, structure: Any, ctx: Context) -> LookupTable:

@@ -375,6 +375,13 @@ class ExpressionVisitor:
     visit_ForecastStructure = _stateful
     visit_SampleIfTrueStructure = _stateful
 
+    # -- external data -----------------------------------------------------------------
+    def visit_GetDataStructure(self, node: Any, ctx: Context) -> Expr:
+        if ctx.element.external is None:
+            self.unsupported("GET DATA mixed with other definitions", ctx)
+        table = self.builder.lookups.data(ctx)
+        return Expr(table.call("time"), "f", frozenset({"time"}))
+
 
 _FEATURE_NAMES = {
     "DataStructure": "data variables (:DATA:)",

@@ -197,9 +197,15 @@ def f_lookup(x, xs, ys, mode):
 
     ``mode`` 0 interpolates and holds the end values outside the table,
     1 extrapolates linearly (XMILE ``extrapolate``), 2 holds the last point at
-    or below ``x`` (XMILE ``discrete``).
+    or below ``x`` (XMILE ``discrete``, data ``hold_backward``), 3 takes the next
+    point (data ``look_forward``), 4 is NaN except at the points (data ``raw``).
     """
     n = xs.shape[0]
+    if mode == 4:  # data "raw": only at the times in the file
+        for j in range(n):
+            if xs[j] == x:
+                return ys[j]
+        return math.nan
     if x > xs[n - 1]:
         if mode == 1:
             k = (ys[n - 1] - ys[n - 2]) / (xs[n - 1] - xs[n - 2])
@@ -216,6 +222,8 @@ def f_lookup(x, xs, ys, mode):
         return ys[j]
     if mode == 2:
         return ys[j - 1]
+    if mode == 3:  # data "look_forward": the next value in the file
+        return ys[j]
     slope = (ys[j] - ys[j - 1]) / (xs[j] - xs[j - 1])
     return slope * (x - xs[j - 1]) + ys[j - 1]
 

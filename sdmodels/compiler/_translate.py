@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sdmodels.compiler._errors import UnsupportedFeature
+from sdmodels.compiler._external import read_externals, resolve_external_subscripts
 
 __all__ = ["ElementInfo", "ModelInfo", "as_printed_by_pysd", "collect", "translate_file"]
 
@@ -34,6 +35,7 @@ class ElementInfo:
     doc: str = ""
     control: bool = False
     kind: str = "aux"  # "constant", "lookup", "control", "aux"
+    external: Any = None  # ExternalValues read from a data file (GET ... functions)
 
 
 @dataclass
@@ -141,6 +143,8 @@ def collect(abstract_model: Any) -> ModelInfo:
         raise UnsupportedFeature(
             f"macros ({', '.join(macros)})", user, file, detail="expand the macro in the model"
         )
+    root = Path(file).parent if file else Path.cwd()
+    resolve_external_subscripts(section, root)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -152,6 +156,7 @@ def collect(abstract_model: Any) -> ModelInfo:
     for sub in section.subscripts:
         if not isinstance(sub.subscripts, (list, str)):
             raise UnsupportedFeature("subscript range from an external file", sub.name, file)
+    externals = read_externals(section, builder, root)
     elements: dict[str, ElementInfo] = {}
     for el_builder, element in zip(builder.elements, section.elements):
         builder.namespace.add_to_namespace(element.name)
@@ -161,7 +166,8 @@ def collect(abstract_model: Any) -> ModelInfo:
             kind = "control"
         elif all(isinstance(c, AbstractLookup) for c in comps):
             kind = "lookup"
-        elif all(_is_literal(c.ast) for c in comps):
+        elif all(_is_literal(c.ast) or type(c.ast).__name__ == "GetConstantsStructure"
+                 for c in comps):
             kind = "constant"
         else:
             kind = "aux"
@@ -175,6 +181,7 @@ def collect(abstract_model: Any) -> ModelInfo:
             doc=element.documentation or "",
             control=el_builder.control_var,
             kind=kind,
+            external=externals.get(element.name),
         )
     missing = [c for c in CONTROL_NAMES if c not in elements]
     if missing:

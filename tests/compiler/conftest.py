@@ -16,8 +16,6 @@ _MODEL_SUFFIXES = (".mdl", ".xmile")
 UNSUPPORTED_MODELS: dict[str, tuple[tuple[str, ...], str]] = {
     "unsupported_random.mdl": (("random uniform", "random_uniform"), "noise"),
     "unsupported_macro.mdl": (("expsmooth",), "smoothed signal"),
-    "unsupported_get_data.mdl": (("get direct data", "get_direct_data", "get data", "getdata"),
-                                 "observed demand"),
 }
 
 

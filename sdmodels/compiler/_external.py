@@ -1,0 +1,272 @@
+"""External data: GET XLS/DIRECT CONSTANTS, LOOKUPS, DATA and SUBSCRIPT, read once at load time.
+
+Files are resolved relative to the folder of the model file, as Vensim and PySD do for a model
+run where it lies (never relative to a translation cache). The values are read with PySD's own
+readers (:mod:`pysd.py_backend.external`: the same cells, the same sheets, the same CSV
+handling), then baked into the compiled kernel: constants become parameters with the file's
+values as defaults, lookups and data become tables (data interpolated over time as PySD does).
+The kernel's cache key includes the content of every data file the model names, so editing one
+compiles afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sdmodels.errors import ModelLoadError
+
+__all__ = [
+    "DataFileError",
+    "ExternalValues",
+    "data_file_digest",
+    "data_file_names",
+    "link_data_files",
+    "read_externals",
+    "resolve_external_subscripts",
+]
+
+#: The file argument of every GET function in Vensim text (quoted with single quotes).
+_GET_FILE = re.compile(
+    r"GET\s+(?:XLS|DIRECT|123)\s+(?:CONSTANTS|DATA|LOOKUPS|SUBSCRIPT)\s*\(\s*'([^']*)'",
+    re.IGNORECASE,
+)
+_STRUCTURES = {
+    "GetConstantsStructure": "constant",
+    "GetLookupsStructure": "lookup",
+    "GetDataStructure": "data",
+}
+
+
+class DataFileError(ModelLoadError):
+    """A data file named by a GET function is missing or cannot be read.
+
+    Examples
+    --------
+    >>> print(DataFileError("demand", "inputs.xlsx", Path("/models")))  # doctest: +NORMALIZE_WHITESPACE
+    element 'demand' reads 'inputs.xlsx', which is not in /models (data files are looked for
+    relative to the folder of the model file); put the file there or correct its name in the
+    equation
+    """
+
+    def __init__(self, element: str, file: str, folder: Path, reason: str = "") -> None:
+        self.element, self.file, self.folder, self.reason = element, file, Path(folder), reason
+        if reason:
+            message = f"element {element!r} cannot read {file!r} (in {folder}): {reason}"
+        else:
+            message = (
+                f"element {element!r} reads {file!r}, which is not in {folder} (data files are "
+                "looked for relative to the folder of the model file); put the file there or "
+                "correct its name in the equation"
+            )
+        super().__init__(message)
+
+    def __reduce__(self):
+        return (type(self), (self.element, self.file, self.folder, self.reason))
+
+
+@dataclass(frozen=True)
+class ExternalValues:
+    """The values of one external element, as PySD reads them.
+
+    ``data`` is an :class:`xarray.DataArray` over the element's dimensions (plus
+    ``lookup_dim`` for lookups and ``time`` for data), or a float for a scalar constant.
+    """
+
+    kind: str  # "constant", "lookup" or "data"
+    data: Any
+    interp: str = "interpolate"
+
+    def cell(self, dims: list[str], cell: tuple[str, ...]) -> Any:
+        """The values of one cell (a float for constants, a 1-D DataArray otherwise)."""
+        if not dims or not hasattr(self.data, "sel"):
+            return self.data
+        return self.data.sel(dict(zip(dims, cell)))
+
+
+def data_file_names(model_path: Path) -> list[str]:
+    """File names the GET functions of a Vensim model name (sorted, without repeats).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "m.mdl").write_text("x = GET XLS DATA('in.xlsx', 'a', 'A', 'B2') ~~|")
+    >>> data_file_names(folder / "m.mdl")
+    ['in.xlsx']
+    """
+    try:
+        text = model_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return sorted(set(_GET_FILE.findall(text)))
+
+
+def link_data_files(model_path: Path, folder: Path) -> None:
+    """Make the data files beside ``model_path`` visible from ``folder`` (symbolic links).
+
+    PySD resolves data files relative to its translated Python file; the translation lives
+    in a cache folder, so each data file gets a link there pointing at the file beside the
+    model, which PySD then reads (always the current file: nothing is copied).
+    """
+    root = model_path.parent
+    for name in data_file_names(model_path):
+        if name.startswith("?") or Path(name).is_absolute():
+            continue
+        target = (root / name).resolve()
+        if not target.is_file():
+            raise DataFileError(_element_reading(model_path, name), name, root)
+        link = folder / name
+        if ".." in Path(name).parts or not link.resolve().is_relative_to(folder.resolve()):
+            raise DataFileError(
+                _element_reading(model_path, name), name, root,
+                "data file paths that leave the model's folder ('..') are only supported by "
+                "the compiled engine; move the file into the model's folder or below it",
+            )
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if link.is_symlink() or link.exists():
+            if link.is_symlink() and link.resolve() == target:
+                continue
+            link.unlink()
+        link.symlink_to(target)
+
+
+def _element_reading(model_path: Path, name: str) -> str:
+    """Name of the first element whose equation reads the data file ``name`` (for messages)."""
+    text = model_path.read_text(encoding="utf-8", errors="replace")
+    for equation in text.split("|"):
+        if "'" + name + "'" in equation and "=" in equation:
+            lhs = equation.split("=", 1)[0].replace(":", "").strip()
+            return lhs.splitlines()[-1].strip() if lhs else name
+    return name
+
+
+def data_file_digest(model_path: Path) -> str:
+    """Hash of the content of every data file the model text names ('' if none).
+
+    A missing file hashes as missing, so creating it later changes the digest too.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "m.mdl").write_text("x = GET DIRECT CONSTANTS('in.csv', ',', 'B1') ~~|")
+    >>> before = data_file_digest(folder / "m.mdl")
+    >>> _ = (folder / "in.csv").write_text("x,1")
+    >>> before != data_file_digest(folder / "m.mdl") != ""
+    True
+    """
+    names = data_file_names(model_path)
+    if not names:
+        return ""
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(name.encode())
+        file = model_path.parent / name
+        try:
+            digest.update(hashlib.sha256(file.read_bytes()).digest())
+        except OSError:
+            digest.update(b"<missing>")
+    return digest.hexdigest()
+
+
+def _check_file(element: str, file: str, root: Path) -> None:
+    if file.startswith("?"):
+        raise DataFileError(element, file, root, "indirect file names ('?name') are not supported")
+    if not (root / file).is_file():
+        raise DataFileError(element, file, root)
+
+
+def resolve_external_subscripts(section: Any, root: Path) -> None:
+    """Replace each GET ... SUBSCRIPT range of ``section`` by the coordinates read from its file.
+
+    Afterwards both PySD's builder and the compiler see plain lists, whatever folder the
+    model is built in.
+    """
+    from pysd.py_backend.external import ExtSubscript
+
+    for sub in section.subscripts:
+        spec = sub.subscripts
+        if not isinstance(spec, dict):
+            continue
+        _check_file(sub.name, spec["file"], root)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                values = ExtSubscript(
+                    file_name=spec["file"], tab=spec["tab"], firstcell=spec["firstcell"],
+                    lastcell=spec["lastcell"], prefix=spec["prefix"], root=root,
+                ).subscript
+        except Exception as exc:  # noqa: BLE001 - pandas/openpyxl raise many kinds
+            raise DataFileError(sub.name, spec["file"], root, f"{type(exc).__name__}: {exc}") from exc
+        if not values:
+            raise DataFileError(sub.name, spec["file"], root, "the subscript range read is empty")
+        sub.subscripts = list(values)
+
+
+def _new(kind: str, ast: Any, coords: dict, root: Path, final: dict, name: str, interp: Any) -> Any:
+    from pysd.py_backend import external as ext
+
+    if kind == "constant":
+        return ext.ExtConstant(ast.file, ast.tab, ast.cell, coords, root, final, name)
+    if kind == "lookup":
+        return ext.ExtLookup(ast.file, ast.tab, ast.x_row_or_col, ast.cell, coords, root, final, name)
+    return ext.ExtData(ast.file, ast.tab, ast.time_row_or_col, ast.cell, interp, coords, root,
+                       final, name)
+
+
+def _add(obj: Any, kind: str, ast: Any, coords: dict, interp: Any) -> None:
+    if kind == "constant":
+        obj.add(ast.file, ast.tab, ast.cell, coords)
+    elif kind == "lookup":
+        obj.add(ast.file, ast.tab, ast.x_row_or_col, ast.cell, coords)
+    else:
+        obj.add(ast.file, ast.tab, ast.time_row_or_col, ast.cell, interp, coords)
+
+
+def read_externals(section: Any, section_builder: Any, root: Path) -> dict[str, ExternalValues]:
+    """Read every external element of ``section`` (by element name) with PySD's readers."""
+    from pysd.py_backend.external import Excels
+
+    out: dict[str, ExternalValues] = {}
+    subscripts = section_builder.subscripts
+    if any(type(c.ast).__name__ in _STRUCTURES for e in section.elements for c in e.components):
+        Excels.clean()  # PySD keeps workbooks it has read: read the files as they are now
+    for el_builder, element in zip(section_builder.elements, section.elements):
+        kinds = {_STRUCTURES.get(type(c.ast).__name__) for c in element.components}
+        kinds.discard(None)
+        if not kinds:
+            continue
+        if len(kinds) > 1 or any(type(c.ast).__name__ not in _STRUCTURES for c in element.components):
+            continue  # mixed definitions: the compiler refuses them by name
+        kind = kinds.pop()
+        final = {d: list(subscripts.subscripts[d]) for d in el_builder.subscripts}
+        obj = None
+        interp = None
+        for comp in element.components:
+            ast = comp.ast
+            _check_file(element.name, ast.file, root)
+            coords, _text = subscripts.simplify_subscript_input(
+                subscripts.make_coord_dict(comp.subscripts[0]), el_builder.subscripts)
+            interp = getattr(comp, "keyword", None)
+            interp = interp.replace(" ", "_") if isinstance(interp, str) else None
+            try:
+                if obj is None:
+                    obj = _new(kind, ast, coords, root, final, element.name, interp)
+                else:
+                    _add(obj, kind, ast, coords, interp)
+            except Exception as exc:  # noqa: BLE001
+                raise DataFileError(element.name, ast.file, root, f"{type(exc).__name__}: {exc}") from exc
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                obj.initialize()
+        except Exception as exc:  # noqa: BLE001 - pandas/openpyxl raise many kinds
+            raise DataFileError(element.name, element.components[0].ast.file, root,
+                                f"{type(exc).__name__}: {exc}") from exc
+        out[element.name] = ExternalValues(kind, obj.data, getattr(obj, "interp", None) or "interpolate")
+    return out
