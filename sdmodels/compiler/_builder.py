@@ -50,6 +50,44 @@ class KernelPlan:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def _fold_arithmetic(ops: list[str], args: list[float], element: str, file: str) -> float:
+    """Evaluate an arithmetic chain of numbers as the kernel would (``^`` from the right).
+
+    Examples
+    --------
+    >>> _fold_arithmetic(["/"], [1.0, 4.0], "TIME STEP", "m.mdl")
+    0.25
+    >>> _fold_arithmetic(["^", "^"], [2.0, 3.0, 2.0], "x", "m.mdl")
+    512.0
+    >>> _fold_arithmetic(["negative"], [2.0], "x", "m.mdl")
+    -2.0
+    """
+    if ops == ["negative"]:
+        return -args[0]
+    if len(args) == 1:
+        return args[0]
+    if all(op == "^" for op in ops):
+        value = args[-1]
+        for arg in reversed(args[:-1]):
+            value = arg**value
+        return float(value)
+    value = args[0]
+    for op, arg in zip(ops, args[1:]):
+        if op == "+":
+            value = value + arg
+        elif op == "-":
+            value = value - arg
+        elif op == "*":
+            value = value * arg
+        elif op == "/":
+            if arg == 0:
+                raise UnsupportedFeature("a control variable divided by zero", element, file)
+            value = value / arg
+        else:
+            raise UnsupportedFeature(f"operator {op!r} in a control variable", element, file)
+    return float(value)
+
+
 class ModelBuilder:
     """Turn a :class:`~sdmodels.compiler._translate.ModelInfo` into a :class:`KernelPlan`.
 
@@ -101,34 +139,43 @@ class ModelBuilder:
 
     # -- control variables ---------------------------------------------------------------
     def control_defaults(self) -> dict[str, float]:
-        """INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER: numbers or references to each other."""
-        from pysd.translators.structures import abstract_expressions as ae
-
+        """INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER: numbers, or expressions of numbers and
+        of each other (``TIME STEP = 1/4``, ``SAVEPER = TIME STEP * 4``), folded at compile time."""
         values: dict[str, float] = {}
         pending = {c: self.info.elements[c] for c in CONTROL_NAMES}
         for _ in range(len(pending) + 1):
             for name, el in list(pending.items()):
-                ast = el.components[0].ast
-                if isinstance(ast, (int, float, np.integer, np.floating)):
-                    values[name] = float(ast)
-                elif isinstance(ast, ae.ReferenceStructure) and ast.subscripts is None:
-                    ref = self.clean_to_py.get(ast.reference)
-                    if ref in values:
-                        values[name] = values[ref]
-                    elif ref not in CONTROL_NAMES:
-                        raise UnsupportedFeature(
-                            "a control variable defined from a model variable", el.name, self.file
-                        )
-                    else:
-                        continue
-                else:
-                    raise UnsupportedFeature(
-                        "a control variable defined by an expression", el.name, self.file
-                    )
-                del pending[name]
+                value = self._fold_control(el.components[0].ast, values, el)
+                if value is not None:
+                    values[name] = value
+                    del pending[name]
         if pending:
             raise UnsupportedFeature("circular control variables", ", ".join(pending), self.file)
         return values
+
+    def _fold_control(self, ast: Any, values: dict[str, float], el: ElementInfo) -> float | None:
+        """Value of a control variable's expression; ``None`` while a control it reads is pending."""
+        from pysd.translators.structures import abstract_expressions as ae
+
+        if isinstance(ast, (int, float, np.integer, np.floating)) and not isinstance(ast, bool):
+            return float(ast)
+        if isinstance(ast, ae.ReferenceStructure) and ast.subscripts is None:
+            ref = self.clean_to_py.get(ast.reference)
+            if ref not in CONTROL_NAMES:
+                raise UnsupportedFeature(
+                    "a control variable defined from a model variable", el.name, self.file,
+                    detail="the time grid is shared by the whole batch: write a number",
+                )
+            return values.get(ref)
+        if isinstance(ast, ae.ArithmeticStructure):
+            args = [self._fold_control(a, values, el) for a in ast.arguments]
+            if any(a is None for a in args):
+                return None
+            return _fold_arithmetic(list(ast.operators), args, el.name, self.file)
+        raise UnsupportedFeature(
+            f"a control variable defined by {type(ast).__name__.replace('Structure', '')}",
+            el.name, self.file,
+        )
 
     # -- build ---------------------------------------------------------------------------
     def build(self) -> KernelPlan:

@@ -284,6 +284,10 @@ class ExpressionVisitor:
                 self.unsupported("ACTIVE INITIAL with other than 2 arguments", ctx)
             arg = node.arguments[1] if ctx.mode == "init" else node.arguments[0]
             return self.visit(arg, ctx)
+        if fname == "elmcount":
+            return self._elmcount(node, ctx)
+        if fname == "get_time_value":
+            return self._get_time_value(node, ctx)
         if fname == "pi" and not node.arguments:
             return Expr("np.pi", "f", frozenset())
         if fname in FUNCTIONS:
@@ -326,6 +330,31 @@ class ExpressionVisitor:
             env.update(zip(ranges, coords))
             terms.append(self.visit(arg, replace(ctx, env=env)))
         return Expr(vector_code(fname, [t.as_float() for t in terms]), "f", _join(*terms))
+
+    def _elmcount(self, node: Any, ctx: Context) -> Expr:
+        """ELMCOUNT(range): the number of elements of a subscript range (PySD: ``len``)."""
+        arg = node.arguments[0] if len(node.arguments) == 1 else None
+        name = getattr(arg, "reference", None)
+        ranges = {k.lower().replace(" ", "_"): k for k in self.builder.resolver.subscripts}
+        if name is None or name not in ranges:
+            self.unsupported("ELMCOUNT of something other than a subscript range", ctx)
+        return Expr(number(len(self.builder.resolver.subscripts[ranges[name]])), "f", frozenset())
+
+    def _get_time_value(self, node: Any, ctx: Context) -> Expr:
+        """GET TIME VALUE(0, offset, 0): model time plus offset, as PySD computes it.
+
+        The other forms read the computer's clock (or are not implemented by PySD) and are
+        refused: a batch of samples would not be reproducible.
+        """
+        if len(node.arguments) != 3:
+            self.unsupported("GET TIME VALUE with other than 3 arguments", ctx)
+        relativeto, offset, measure = node.arguments
+        literal = (int, float, np.integer, np.floating)
+        if not (isinstance(relativeto, literal) and isinstance(measure, literal)
+                and float(relativeto) == 0 and float(measure) == 0):
+            self.unsupported("GET TIME VALUE other than (0, offset, 0) (the computer clock)", ctx)
+        off = self.visit(offset, ctx)
+        return Expr(f"(time + {off.as_float()})", "f", off.deps | {"time"})
 
     def _xmile_extremum(self, fname: str, node: Any, ctx: Context) -> Expr:
         """XMILE one-argument MIN/MAX: the extremum over every cell of an array (PySD's vmin/vmax)."""

@@ -1,0 +1,38 @@
+"""Control variables written as expressions (``TIME STEP = 1/4``), ELMCOUNT and GET TIME VALUE.
+
+They are folded to numbers at compile time; the equivalence tests compare the model with PySD.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from .conftest import TEST_MODELS_DIR
+
+
+def test_control_expressions_are_folded(compiled) -> None:
+    cm = compiled(TEST_MODELS_DIR / "control_expressions.mdl")
+    assert cm.controls == {"initial_time": 0.0, "final_time": 4.0, "time_step": 0.25,
+                           "saveper": 0.5}
+    np.testing.assert_array_equal(cm.time, np.arange(0.0, 4.01, 0.5))
+    stock = cm.run({}, 1)["stock"][0]
+    # Euler with a quarter-month step: 8 * (1 - 0.5 / 4) ** (4 t)
+    np.testing.assert_allclose(stock, 8 * (1 - 0.125) ** (4 * cm.time), rtol=1e-12)
+
+
+def test_control_defined_from_a_model_variable_is_refused(tmp_path) -> None:
+    from sdmodels.compiler import UnsupportedFeature, compile_model
+
+    text = (TEST_MODELS_DIR / "control_expressions.mdl").read_text(encoding="utf-8")
+    path = tmp_path / "grid_from_variable.mdl"
+    path.write_text(text.replace("FINAL TIME  = 2 * 2 + INITIAL TIME", "FINAL TIME  = decay rate * 8"),
+                    encoding="utf-8")
+    with pytest.raises(UnsupportedFeature, match="FINAL TIME.*|model variable"):
+        compile_model(path)
+
+
+def test_elmcount_and_get_time_value(compiled) -> None:
+    out = compiled(TEST_MODELS_DIR / "elmcount_time_value.mdl").run({"budget": [100.0, 60.0]}, 2)
+    np.testing.assert_array_equal(out["share_per_region"][:, 0], [25.0, 15.0])  # budget / 4
+    np.testing.assert_array_equal(out["shifted_time"][0], [2.0, 3.0, 4.0, 5.0])  # Time + 2
