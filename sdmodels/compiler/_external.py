@@ -201,7 +201,7 @@ def resolve_external_subscripts(section: Any, root: Path) -> None:
                     file_name=spec["file"], tab=spec["tab"], firstcell=spec["firstcell"],
                     lastcell=spec["lastcell"], prefix=spec["prefix"], root=root,
                 ).subscript
-        except Exception as exc:  # noqa: BLE001 - pandas/openpyxl raise many kinds
+        except Exception as exc:
             raise DataFileError(sub.name, spec["file"], root, f"{type(exc).__name__}: {exc}") from exc
         if not values:
             raise DataFileError(sub.name, spec["file"], root, "the subscript range read is empty")
@@ -259,13 +259,13 @@ def read_externals(section: Any, section_builder: Any, root: Path) -> dict[str, 
                     obj = _new(kind, ast, coords, root, final, element.name, interp)
                 else:
                     _add(obj, kind, ast, coords, interp)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise DataFileError(element.name, ast.file, root, f"{type(exc).__name__}: {exc}") from exc
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 obj.initialize()
-        except Exception as exc:  # noqa: BLE001 - pandas/openpyxl raise many kinds
+        except Exception as exc:
             raise DataFileError(element.name, element.components[0].ast.file, root,
                                 f"{type(exc).__name__}: {exc}") from exc
         out[element.name] = ExternalValues(kind, obj.data, getattr(obj, "interp", None) or "interpolate")
