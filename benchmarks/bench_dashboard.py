@@ -68,7 +68,7 @@ RECORDER = """
       if (b.t0 === null || !e.model) return;
       const text = e.attr === "text" && typeof e.value === "string" ? e.value : "";
       b.events.push({t: stamp(), type: e.model.type, id: e.model.id, attr: e.attr,
-                     kpi: text.includes("kpi-value"), table: text.includes("<table")});
+                     kpi: text.includes("kpi-value"), table: /(<|&lt;)table/.test(text)});
     }, true);
   }
   const start = () => { b.t0 = performance.now(); b.events = []; b.lastPaint = 0;
@@ -301,6 +301,7 @@ def main() -> None:  # noqa: C901 - one linear script
                              after["RecalcStyleDuration"] - before["RecalcStyleDuration"]))
                 t.context.close()
             results["first page (warm kernel cache)"] = navs
+            _say(_row("first page", navs, FIRST_PAGE_TARGET))
 
             tab = Tab(browser, server.url)
             tab.open(charts)
@@ -314,6 +315,7 @@ def main() -> None:  # noqa: C901 - one linear script
                     tab, lambda lv=lever, f=fraction: tab.drag(f"lever-{lv.py_name}", f),
                     charts, kpi=True, table=False, quiet=args.quiet))
             results["lever -> explorer charts + cards"] = moves
+            _say(_row("lever", moves, LEVER_TARGET))
 
             _say("presets")
             chosen = []
@@ -327,6 +329,7 @@ def main() -> None:  # noqa: C901 - one linear script
                 chosen.append(_measure(tab, pick, charts, kpi=True, table=False,
                                        quiet=args.quiet))
             results["preset -> explorer charts + cards"] = chosen
+            _say(_row("preset", chosen, PRESET_TARGET))
 
             tab.tab("Uncertainty")
             tab.page.locator(".prob-table tbody tr").first.wait_for()
