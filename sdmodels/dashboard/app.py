@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import inspect
 import threading
 from pathlib import Path
 from typing import Any
 
 import panel as pn
 
-from sdmodels.dashboard.store import DashboardStore
+from sdmodels.dashboard.store import PAGES, DashboardStore
 from sdmodels.errors import SDModelsError
+from sdmodels.model import Model, load_model
 
 __all__ = ["PAGES", "create_app", "load_shared_model", "serve"]
-
-#: Tab titles, in order.
-PAGES: tuple[str, ...] = ("Scenario explorer", "Uncertainty", "Sensitivity", "Model", "Compare")
 
 _MODELS: dict[str, Any] = {}
 
@@ -26,8 +23,6 @@ def load_shared_model(path: str | Path | None = None) -> Any:
     A :class:`~sdmodels.model.Model` is never modified after loading, so every session can use
     the same one (and its compiled kernel).
     """
-    from sdmodels.model import load_model
-
     key = str(Path(path).resolve()) if path is not None else ""
     if key not in _MODELS:
         _MODELS[key] = load_model(path)
@@ -35,14 +30,8 @@ def load_shared_model(path: str | Path | None = None) -> Any:
 
 
 def _extension() -> None:
-    pn.extension(sizing_mode="stretch_width", notifications=False,
-                 design="bootstrap", throttled=False)
-
-
-async def _call(hook: Any) -> None:
-    result = hook()
-    if inspect.isawaitable(result):
-        await result
+    pn.extension(sizing_mode="stretch_width", notifications=False, design="bootstrap",
+                 throttled=False)
 
 
 def create_app(model: Any = None, *, engine: str = "auto", mc_samples: int = 500,
@@ -52,7 +41,8 @@ def create_app(model: Any = None, *, engine: str = "auto", mc_samples: int = 500
     Parameters
     ----------
     model
-        A :class:`~sdmodels.model.Model`, a model path, or ``None`` for the bundled NHS model.
+        A :class:`~sdmodels.dashboard.store.DashboardStore`, a
+        :class:`~sdmodels.model.Model`, a model path, or ``None`` for the bundled NHS model.
     engine
         Engine of the session's store.
     mc_samples
@@ -63,43 +53,36 @@ def create_app(model: Any = None, *, engine: str = "auto", mc_samples: int = 500
     Returns
     -------
     panel.template.BaseTemplate
-        A new template holding a new :class:`DashboardStore`: sessions never share state.
+        A template around a :class:`DashboardStore` (a new one unless given): sessions never
+        share state. The settings follow the page's URL (``?settings=...``), so a link opens
+        the same settings.
     """
     from sdmodels.dashboard import views
 
     _extension()
-    if model is None or isinstance(model, str | Path):
-        model = load_shared_model(model)
-    store = DashboardStore(model, engine=engine, mc_samples=mc_samples,
-                           sobol_samples=sobol_samples)
-    explorer = views.explorer_page(store)
-    uncertainty, unc_hooks = views.uncertainty_page(store)
-    sensitivity, sens_hooks = views.sensitivity_page(store)
-    model_tab = views.model_page(store)
-    compare, cmp_hooks = views.compare_page(store)
-    tabs = pn.Tabs(
-        (PAGES[0], explorer), (PAGES[1], uncertainty), (PAGES[2], sensitivity),
-        (PAGES[3], model_tab), (PAGES[4], compare),
-        dynamic=False, sizing_mode="stretch_width", css_classes=["pages"],
-    )
-    hooks = {1: unc_hooks, 2: sens_hooks, 4: cmp_hooks}
-
-    async def on_tab(event: Any) -> None:
-        if event.old in hooks:
-            await _call(hooks[event.old][1])
-        if event.new in hooks:
-            await _call(hooks[event.new][0])
-
-    tabs.param.watch(on_tab, "active")
+    if isinstance(model, DashboardStore):
+        store = model
+    else:
+        if not isinstance(model, Model):
+            model = load_shared_model(model)
+        store = DashboardStore(model, engine=engine, mc_samples=mc_samples,
+                               sobol_samples=sobol_samples)
     template = pn.template.BootstrapTemplate(
-        title=f"sdmodels: {model.name.replace('_', ' ')}",
-        sidebar=[views.lever_panel(store)],
-        main=[views.message_pane(store), tabs],
-        sidebar_width=400,
-        header_background="#0b3d6b",
+        title=f"sdmodels: {store.model.name.replace('_', ' ')}",
+        sidebar=[views.sidebar(store)], main=[store], sidebar_width=330,
+        header_background="#0b3d6b", busy_indicator=None,
     )
-    template.store = store  # for tests and notebooks
+    _follow_url(store)
     return template
+
+
+def _follow_url(store: DashboardStore) -> None:
+    """Keep the store's settings in the URL and open the settings of a shared link."""
+    location = pn.state.location
+    if location is None:
+        return
+
+    location.sync(store, {"link": "settings"})
 
 
 def warm_up(model: Any, *, engine: str = "auto", mc_samples: int = 500,
@@ -145,6 +128,11 @@ def serve(model: str | Path | None = None, *, port: int = 5006, show: bool = Tru
     -------
     The Panel server (or server thread when ``threaded``).
     """
+    from bokeh.settings import settings as bokeh_settings
+
+    # stylesheets of objects made after the page loaded come from this server too: the
+    # dashboard never reaches for a CDN (it runs without a network)
+    bokeh_settings.resources.set_value("server")
     shared = load_shared_model(model)
     warm_up(shared, engine=engine, mc_samples=mc_samples, sobol_samples=sobol_samples)
 

@@ -1,38 +1,49 @@
 """The dashboard's data store: one per browser session, it owns the state and does the compute.
 
-Views take a :class:`DashboardStore` and only draw what it holds. Things that never change for a
-model (its baseline run, the Monte Carlo design and the baseline's Monte Carlo, Sobol indices)
-are cached across sessions in :data:`_SHARED`; everything a user sets lives on the store.
+:class:`DashboardStore` is a :class:`panel.viewable.Viewer`: views take it and only draw what it
+holds; ``pn.panel(store)`` shows the whole dashboard. Every action (move a lever, pick a preset,
+set the starting point, open a page, compare, save) is one coroutine: it computes in a worker
+thread and then updates the store's parameters once. Results that every session shares (the
+baseline, the Monte Carlo design, the baseline's Monte Carlo, the Sobol indices) come from
+:mod:`sdmodels.dashboard._shared` (:func:`panel.cache`, bounded).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import io
-import tempfile
-import threading
+import json
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
+import panel as pn
 import param
 import xarray as xr
 
-from sdmodels.dashboard._text import units_label
+from sdmodels.dashboard import _shared
+from sdmodels.dashboard._shared import clear_shared_cache
+from sdmodels.dashboard._text import is_share, units_label
 from sdmodels.dashboard.levers import LeverSpec, find_levers, levers_scenario, scenario_lever_values
-from sdmodels.errors import SDModelsError
+from sdmodels.dashboard.scenario_files import scenario_from_toml, scenario_to_toml
+from sdmodels.errors import SDModelsError, UnknownNameError
 from sdmodels.scenarios import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
 
-__all__ = ["FAN_QUANTILES", "KPI_YEARS", "DashboardStore", "clear_shared_cache"]
+__all__ = [
+    "FAN_QUANTILES", "KPI_YEARS", "PAGES", "START_POINT", "DashboardStore", "Settings",
+    "clear_shared_cache",
+]
 
-#: Years at which the productivity index and the funding gap are shown as KPI cards.
+#: Tab titles, in order.
+PAGES: tuple[str, ...] = ("Scenario explorer", "Uncertainty", "Sensitivity", "Model", "Compare")
+
+#: Years at which the productivity index and the funding gap are shown as KPI cards by default.
 KPI_YEARS: tuple[float, ...] = (2030.0, 2035.0, 2040.0)
 
 #: Monte Carlo quantiles drawn as fans: 5/25/50/75/95 %.
@@ -41,49 +52,33 @@ FAN_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: Most model runs the store asks of the (slow) PySD engine for one Sobol analysis.
 PYSD_RUN_LIMIT = 400
 
-# Immutable results shared by every session, keyed by model hash and settings.
-_SHARED: dict[tuple[Any, ...], Any] = {}
-_SHARED_LOCK = threading.Lock()
-_KEY_LOCKS: dict[tuple[Any, ...], threading.Lock] = {}
-# One simulation at a time: the compiled kernel runs its own threads over samples.
-_COMPUTE_LOCK = threading.Lock()
+#: Starting values a planner can set ("Your starting point"), by Vensim name, as groups.
+START_POINT: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Staff (FTE)", ("Initial Nurses", "Initial Resident Doctors", "Initial Consultants",
+                     "Initial AHPs", "Initial Support Staff")),
+    ("Beds and waiting list", ("Initial Acute Beds", "Initial Waiting List")),
+    ("Demand", ("Initial Elective Referrals", "Initial Emergency Admissions")),
+    ("Finance", ("Initial Provider Financial Balance", "Real Funding Growth")),
+)
 
-
-def clear_shared_cache() -> None:
-    """Forget the results shared between sessions (for tests and model reloads)."""
-    with _SHARED_LOCK:
-        _SHARED.clear()
-        _KEY_LOCKS.clear()
-
-
-def _shared(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-    """The shared value under ``key``, made once; other keys stay available meanwhile."""
-    with _SHARED_LOCK:
-        if key in _SHARED:
-            return _SHARED[key]
-        key_lock = _KEY_LOCKS.setdefault(key, threading.Lock())
-    with key_lock:
-        with _SHARED_LOCK:
-            if key in _SHARED:
-                return _SHARED[key]
-        value = make()
-        with _SHARED_LOCK:
-            _SHARED[key] = value
-        return value
+#: A quick action shows no loading indicator; a slower one shows it after this many seconds.
+BUSY_AFTER = 0.25
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Lever settings: sizes and start years by lever Python name, the preset they came from
-    (``None`` once moved by hand) and the scenario whose other overrides they build on."""
+    """What a planner has chosen: lever sizes and start years (by lever Python name), the
+    preset they came from (``None`` once moved by hand), the scenario whose other overrides
+    they build on, and the starting point (parameter Python name to value)."""
 
     values: dict[str, float]
     starts: dict[str, float]
     preset: str | None
     base: str | None
+    start_point: dict[str, float] = field(default_factory=dict)
 
 
-def _kpi(label: str, var: str, year: float | None, value: float, base: float, units: str,
+def _kpi(label: str, var: str, year: float, value: float, base: float, units: str,
          direction: int | None) -> dict[str, Any]:
     delta = value - base
     better = None if direction is None or abs(delta) < 1e-12 else bool(delta * direction > 0)
@@ -91,7 +86,7 @@ def _kpi(label: str, var: str, year: float | None, value: float, base: float, un
             "delta": delta, "units": units, "better": better}
 
 
-class DashboardStore(param.Parameterized):
+class DashboardStore(pn.viewable.Viewer):
     """State and compute of one dashboard session.
 
     Parameters
@@ -103,9 +98,10 @@ class DashboardStore(param.Parameterized):
 
     Examples
     --------
-    >>> store = DashboardStore(sdmodels.load_model())          # doctest: +SKIP
-    >>> store.set_lever("improvement_investment", value=0.5)   # doctest: +SKIP
-    >>> store.kpis()[0]["value"]                               # doctest: +SKIP
+    >>> import asyncio
+    >>> store = DashboardStore(sdmodels.load_model())                       # doctest: +SKIP
+    >>> asyncio.run(store.set_lever("improvement_investment", value=0.5))   # doctest: +SKIP
+    >>> store.kpis()[0]["value"]                                            # doctest: +SKIP
     """
 
     engine = param.Selector(default="auto", objects=["auto", "compiled", "pysd"])
@@ -113,13 +109,18 @@ class DashboardStore(param.Parameterized):
                             doc="Shipped scenario whose levers were last applied.")
     values = param.Dict(default={}, doc="Lever sizes by Python name.")
     starts = param.Dict(default={}, doc="Lever start years by lever Python name.")
+    start_point = param.Dict(default={}, doc="Starting values set by the planner.")
     current = param.ClassSelector(class_=xr.Dataset, allow_None=True,
                                   doc="Deterministic run of the current settings.")
     baseline = param.ClassSelector(class_=xr.Dataset, allow_None=True,
                                    doc="Deterministic run of the baseline.")
-    busy = param.Boolean(default=False, doc="A computation is running.")
+    busy = param.Boolean(default=False, doc="A slow computation is running.")
     message = param.String(default="", doc="Last error, shown to the user.")
     timings = param.Dict(default={}, doc="Seconds taken by the last computations.")
+    page = param.String(default=PAGES[0], doc="The page shown.")
+    link = param.String(default="", doc="The settings as URL text (levers, preset, start).")
+
+    kpi_cards = param.List(default=[], doc="KPI cards shown: (output, year) pairs.")
 
     mc_samples = param.Integer(default=500, bounds=(2, None))
     mc_seed = param.Integer(default=20240601)
@@ -128,13 +129,21 @@ class DashboardStore(param.Parameterized):
     mc_prob = param.ClassSelector(class_=xr.DataArray, allow_None=True,
                                   doc="P(current beats baseline) by output and time.")
     mc_stale = param.Boolean(default=True)
+    mc_status = param.String(default="")
 
     sobol_samples = param.Integer(default=256, bounds=(2, None),
                                   doc="Base sample size of the Sobol analysis (a power of 2).")
     sobol = param.ClassSelector(class_=xr.Dataset, allow_None=True,
                                 doc="Sobol indices of the key outputs over time.")
+    sobol_status = param.String(default="")
+    tornado = param.ClassSelector(class_=xr.Dataset, allow_None=True,
+                                  doc="Runs with each lever at its range ends (dims lever, "
+                                      "end, time).")
 
     saved = param.Dict(default={}, doc="Scenarios saved in this session, by name.")
+    compared = param.List(default=[], doc="Names of the scenarios on the Compare page.")
+    comparison = param.ClassSelector(class_=xr.Dataset, allow_None=True,
+                                     doc="Runs of the compared scenarios.")
 
     def __init__(self, model: Model, **params: Any) -> None:
         super().__init__(**params)
@@ -146,12 +155,41 @@ class DashboardStore(param.Parameterized):
         self.baseline_name = "baseline" if "baseline" in presets else None
         self._base_name: str | None = self.baseline_name
         self._generation = 0
+        self._stale = {"compare": True, "tornado": True}
+        self.start_fields = [self.model.parameters[self.model.resolve(n, what="parameter")]
+                             for _, names in START_POINT for n in names
+                             if self._has_parameter(n)]
         values, starts = scenario_lever_values(self.levers, self._baseline_scenario())
+        default = [n for n in ("baseline",) if n in model.scenarios] + ["current"]
         with param.discard_events(self):
             self.values, self.starts = values, starts
             self.preset = self.baseline_name
-        self.baseline = self._shared_baseline()
-        self.recompute()
+            self.kpi_cards = self.default_cards()
+            self.compared = default
+        self.baseline = self._baseline_for({})
+        self._shown_link = self.link_text()
+        self.param.update(current=self.compute(self.settings()), link=self._shown_link)
+        self.param.watch(self._link_changed, "link")
+
+    def _link_changed(self, event: Any) -> None:
+        # set from outside (a shared URL): show those settings
+        if event.new != self._shown_link:
+            async def open_it() -> None:
+                await self.open_link(event.new)
+
+            pn.state.execute(open_it)
+
+    def _has_parameter(self, name: str) -> bool:
+        try:
+            self.model.resolve(name, what="parameter")
+        except SDModelsError:
+            return False
+        return True
+
+    def __panel__(self) -> Any:
+        from sdmodels.dashboard.views import dashboard_layout
+
+        return dashboard_layout(self)
 
     # ------------------------------------------------------------------ scenarios
     def _baseline_scenario(self) -> Scenario | None:
@@ -162,24 +200,39 @@ class DashboardStore(param.Parameterized):
         for lv in self.levers:
             if name in (lv.py_name, lv.name):
                 return lv
-        from sdmodels.errors import UnknownNameError
-
         raise UnknownNameError(name, [lv.name for lv in self.levers], what="lever",
                                context=self.model.path.name)
 
     def settings(self) -> Settings:
-        """The lever settings now shown."""
-        return Settings(dict(self.values), dict(self.starts), self.preset, self._base_name)
+        """The settings now shown."""
+        return Settings(dict(self.values), dict(self.starts), self.preset, self._base_name,
+                        dict(self.start_point))
+
+    def baseline_scenario_for(self, start_point: dict[str, float]) -> Scenario:
+        """The baseline scenario from a starting point (its levers as the baseline sets them)."""
+        base = self._baseline_scenario()
+        params = {**(base.parameters if base else {}), **start_point}
+        return Scenario(name="baseline", description=base.description if base else
+                        "The model's own defaults.", parameters=params,
+                        levers=base.levers if base else (),
+                        allow_out_of_range=base.allow_out_of_range if base else frozenset(),
+                        model=base.model if base else None)
 
     def scenario_for(self, settings: Settings, name: str = "current") -> Scenario:
-        """``settings`` as a Scenario (the preset's non-lever overrides kept)."""
+        """``settings`` as a Scenario (the preset's non-lever overrides and the starting
+        point kept)."""
         base = (self.model.scenarios[settings.base] if settings.base
                 else self._baseline_scenario())
-        return levers_scenario(self.levers, settings.values, settings.starts, name=name,
-                               description="Lever settings chosen in the dashboard.", base=base)
+        scenario = levers_scenario(self.levers, settings.values, settings.starts, name=name,
+                                   description="Lever settings chosen in the dashboard.",
+                                   base=base)
+        if settings.start_point:
+            scenario = replace(scenario, parameters={**scenario.parameters,
+                                                     **settings.start_point})
+        return scenario
 
     def current_scenario(self, name: str = "current") -> Scenario:
-        """The current lever settings as a Scenario (the preset's other overrides kept)."""
+        """The current settings as a Scenario."""
         return self.scenario_for(self.settings(), name)
 
     def is_baseline(self) -> bool:
@@ -214,7 +267,7 @@ class DashboardStore(param.Parameterized):
             starts[lv.py_name] = float(start)
         if values == self.values and starts == self.starts:
             return None
-        return Settings(values, starts, None, self._base_name)
+        return Settings(values, starts, None, self._base_name, dict(self.start_point))
 
     def preset_settings(self, name: str) -> Settings:
         """The settings of the shipped scenario ``name`` (lever defaults elsewhere).
@@ -225,58 +278,152 @@ class DashboardStore(param.Parameterized):
             The model has no such scenario.
         """
         if name not in self.model.scenarios:
-            from sdmodels.errors import UnknownNameError
-
             raise UnknownNameError(name, list(self.model.scenarios), what="preset scenario",
                                    context=self.model.path.name)
         values, starts = scenario_lever_values(self.levers, self.model.scenarios[name])
-        return Settings(values, starts, name, name)
+        return Settings(values, starts, name, name, dict(self.start_point))
 
-    def compute(self, settings: Settings) -> xr.Dataset:
-        """Deterministic run of ``settings``; changes no state (safe in a worker thread)."""
-        with _COMPUTE_LOCK:
-            return self.model.run(self.scenario_for(settings), engine=self.engine_name(),
-                                  return_columns=self.outputs)
+    def start_point_settings(self, changes: dict[str, float | None]) -> Settings:
+        """The settings with starting values changed (``None``: back to the model's value).
 
-    def apply(self, settings: Settings, ds: xr.Dataset) -> None:
-        """Show ``settings`` and their run ``ds`` (from :meth:`compute`)."""
-        self._base_name = settings.base
-        self.param.update(values=settings.values, starts=settings.starts,
-                          preset=settings.preset, current=ds, message="", mc_stale=True)
+        Raises
+        ------
+        UnknownNameError
+            Not one of the starting values the dashboard lets planners set.
+        ParameterRangeError
+            A value outside the range the model declares for it.
+        """
+        allowed = {p.py_name: p for p in self.start_fields}
+        by_name = {p.name: p for p in self.start_fields}
+        point = dict(self.start_point)
+        for key, value in changes.items():
+            info = allowed.get(key) or by_name.get(key)
+            if info is None:
+                raise UnknownNameError(key, [p.name for p in self.start_fields],
+                                       what="starting value", context=self.model.path.name)
+            if value is None or float(value) == float(info.value):
+                point.pop(info.py_name, None)
+                continue
+            info.check(value, context="your starting point")
+            point[info.py_name] = float(value)
+        settings = self.settings()
+        return replace(settings, start_point=point)
 
-    def _change(self, settings: Settings | None) -> None:
-        if settings is None:
+    # ------------------------------------------------------------------ the URL
+    def link_text(self, settings: Settings | None = None) -> str:
+        """The settings as compact URL text: ``preset``, changed levers and starting values.
+
+        Levers are written only where they differ from the preset (or baseline) they start
+        from, as ``py_name:value:start``.
+        """
+        s = settings or self.settings()
+        ref_values, ref_starts = scenario_lever_values(
+            self.levers, self.model.scenarios.get(s.base) if s.base else None)
+        levers = [f"{py}:{s.values[py]:.6g}:{s.starts[py]:.0f}" for py in s.values
+                  if s.values[py] != ref_values.get(py) or s.starts[py] != ref_starts.get(py)]
+        parts = {"preset": s.preset or "", "base": "" if s.preset else (s.base or ""),
+                 "levers": ",".join(levers),
+                 "start": ",".join(f"{k}:{v:.6g}" for k, v in s.start_point.items())}
+        return "&".join(f"{k}={v}" for k, v in parts.items() if v)
+
+    def settings_from_link(self, text: str) -> Settings:
+        """Settings from :meth:`link_text` (as found in a shared URL), each value validated.
+
+        Raises
+        ------
+        SDModelsError
+            An unknown preset, lever or starting value, or a value out of range.
+        """
+        fields: dict[str, str] = {}
+        for part in text.lstrip("?").split("&"):
+            if "=" in part:
+                key, _, value = part.partition("=")
+                fields[key] = value
+        preset = fields.get("preset") or None
+        base = preset or fields.get("base") or self.baseline_name
+        if base is not None and base not in self.model.scenarios:
+            raise UnknownNameError(base, list(self.model.scenarios), what="preset scenario",
+                                   context="the link")
+        values, starts = scenario_lever_values(self.levers, self.model.scenarios.get(base)
+                                               if base else None)
+        for item in filter(None, fields.get("levers", "").split(",")):
+            try:
+                py, value, start = item.split(":")
+                size, year = float(value), float(start)
+            except ValueError:
+                raise SDModelsError(f"cannot read the lever setting {item!r} of the link "
+                                    "(expected name:value:start)") from None
+            lv = self.lever(py)
+            self.model.parameters[lv.py_name].check(size, context="the link")
+            self.model.parameters[lv.start_py_name].check(year, context="the link")
+            values[lv.py_name], starts[lv.py_name] = size, year
+        point: dict[str, float] = {}
+        for item in filter(None, fields.get("start", "").split(",")):
+            key, _, value = item.partition(":")
+            try:
+                point[key] = float(value)
+            except ValueError:
+                raise SDModelsError(f"cannot read the starting value {item!r} of the link "
+                                    "(expected name:value)") from None
+        settings = Settings(values, starts, preset, base, {})
+        with param.discard_events(self):
+            old = self.start_point
+            self.start_point = {}
+            try:
+                point_settings = self.start_point_settings(point)
+            finally:
+                self.start_point = old
+        return replace(settings, start_point=point_settings.start_point)
+
+    async def open_link(self, text: str) -> None:
+        """Show the settings of a shared link; errors go to :attr:`message`."""
+        if text == self._shown_link:
             return
-        t0 = time.perf_counter()
         try:
-            self.apply(settings, self.compute(settings))
+            settings = self.settings_from_link(text)
         except SDModelsError as exc:
-            self.message = str(exc)
-        finally:
-            self._timed("deterministic", t0)
+            self.message = f"The link's settings were not applied: {exc}"
+            return
+        await self._act(settings)
 
-    async def _change_async(self, settings: Settings | None) -> None:
+    # ------------------------------------------------------------------ actions
+    async def _act(self, settings: Settings | None) -> None:
+        """The one path of every change of settings: compute in a worker thread, then show."""
         if settings is None:
             return
         self._generation += 1
         generation = self._generation
         t0 = time.perf_counter()
-        self.busy = True
+        task = asyncio.ensure_future(asyncio.to_thread(self._compute_both, settings))
+        done, _ = await asyncio.wait({task}, timeout=BUSY_AFTER)
+        if not done and generation == self._generation:
+            self.busy = True
         try:
-            ds = await asyncio.to_thread(self.compute, settings)
+            base, ds = await task
         except SDModelsError as exc:
-            self.message = str(exc)
-            return
-        finally:
             if generation == self._generation:
-                self.busy = False
-        if generation == self._generation:  # a later change supersedes this one
-            self.apply(settings, ds)
-            self._timed("deterministic", t0)
+                self.param.update(message=str(exc), busy=False)
+            return
+        if generation != self._generation:  # a later change supersedes this one
+            return
+        self._base_name = settings.base
+        self._stale = {"compare": True, "tornado": True}
+        self._shown_link = self.link_text(settings)
+        self.param.update(values=settings.values, starts=settings.starts,
+                          preset=settings.preset, start_point=settings.start_point,
+                          baseline=base, current=ds, message="", mc_stale=True, busy=False,
+                          link=self._shown_link)
+        self.timings = {**self.timings, "deterministic": time.perf_counter() - t0}
+        await self._refresh_page(generation)
 
-    def set_lever(self, name: str, *, value: float | None = None,
-                  start: float | None = None) -> None:
+    def _compute_both(self, settings: Settings) -> tuple[xr.Dataset, xr.Dataset]:
+        return self._baseline_for(settings.start_point), self.compute(settings)
+
+    async def set_lever(self, name: str, *, value: float | None = None,
+                        start: float | None = None) -> None:
         """Move a lever (its size, its start year or both) and recompute.
+
+        Of several quick moves, the last one wins.
 
         Raises
         ------
@@ -285,71 +432,80 @@ class DashboardStore(param.Parameterized):
         ParameterRangeError
             The value lies outside the lever's declared range.
         """
-        self._change(self.lever_settings(name, value=value, start=start))
+        await self._act(self.lever_settings(name, value=value, start=start))
 
-    async def set_lever_async(self, name: str, *, value: float | None = None,
-                              start: float | None = None) -> None:
-        """:meth:`set_lever`, computing in a worker thread (``busy`` meanwhile).
-
-        Of several quick moves, the last one wins.
-        """
-        await self._change_async(self.lever_settings(name, value=value, start=start))
-
-    def apply_preset(self, name: str) -> None:
+    async def apply_preset(self, name: str) -> None:
         """Set every lever as the shipped scenario ``name`` does (defaults elsewhere)."""
-        self._change(self.preset_settings(name))
+        await self._act(self.preset_settings(name))
 
-    async def apply_preset_async(self, name: str) -> None:
-        """:meth:`apply_preset`, computing in a worker thread (``busy`` meanwhile)."""
-        await self._change_async(self.preset_settings(name))
+    async def set_start_point(self, changes: dict[str, float | None]) -> None:
+        """Change starting values (``None``: the model's own) and rerun baseline and current.
+
+        Raises
+        ------
+        UnknownNameError, ParameterRangeError
+            See :meth:`start_point_settings`.
+        """
+        await self._act(self.start_point_settings(changes))
+
+    async def show_page(self, page: str) -> None:
+        """The user opened ``page``: compute what it shows if it is out of date."""
+        if page not in PAGES:
+            raise UnknownNameError(page, list(PAGES), what="page", context="the dashboard")
+        self.page = page
+        await self._refresh_page(self._generation)
+
+    async def _refresh_page(self, generation: int) -> None:
+        try:
+            if self.page == "Uncertainty" and (self.mc_stale or self.mc is None):
+                await self.refresh_uncertainty()
+            elif self.page == "Sensitivity":
+                if self.sobol is None:
+                    await self.load_sobol()
+                if self._stale["tornado"] and generation == self._generation:
+                    await self.refresh_tornado()
+            elif self.page == "Compare" and self._stale["compare"]:
+                await self.refresh_comparison()
+        except SDModelsError as exc:
+            self.message = str(exc)
 
     # ------------------------------------------------------------------ engine
     def engine_name(self) -> str:
         """The engine actually used: ``"compiled"`` or ``"pysd"``."""
-        if self.engine == "pysd":
-            return "pysd"
-
-        def choose() -> str:
-            from sdmodels.engine import choose_engine
-
-            try:
-                return choose_engine(self.model, self.engine)
-            except ImportError:
-                if self.engine == "compiled":
-                    raise
-                return "pysd"
-
-        return _shared(("engine", self.model.hash, self.engine), choose)
-
-    def _timed(self, key: str, start: float) -> None:
-        self.timings = {**self.timings, key: time.perf_counter() - start}
+        return _shared.engine_for(self.model, self.engine)
 
     # ------------------------------------------------------------------ deterministic
-    def _shared_baseline(self) -> xr.Dataset:
-        engine = self.engine_name()
+    def _baseline_for(self, start_point: dict[str, float]) -> xr.Dataset:
+        return _shared.baseline_run(self.model, self.engine_name(),
+                                    scenario_to_toml(self.baseline_scenario_for(start_point)),
+                                    tuple(self.outputs))
 
-        def run() -> xr.Dataset:
-            with _COMPUTE_LOCK:
-                return self.model.run(self._baseline_scenario(), engine=engine,
-                                      return_columns=self.outputs)
+    def compute(self, settings: Settings) -> xr.Dataset:
+        """Deterministic run of ``settings``; changes no state (safe in a worker thread)."""
+        return _shared.run_scenarios(self.model, [self.scenario_for(settings)],
+                                     self.engine_name(), tuple(self.outputs))
 
-        return _shared(("baseline", self.model.hash, engine, self.baseline_name,
-                        tuple(self.outputs)), run)
+    def default_cards(self) -> list[tuple[str, float]]:
+        """The KPI cards shown at first: productivity index and funding gap at 2030, 2035 and
+        2040, vacancy rate and waiting list at the final year (those the model has)."""
+        t0 = float(self.model.controls["initial_time"].value)
+        t1 = float(self.model.controls["final_time"].value)
+        years = [y for y in KPI_YEARS if t0 <= y <= t1] or [t1]
+        cards = []
+        for var, at in (("productivity_index", years), ("funding_gap", years),
+                        ("vacancy_rate", [t1]), ("waiting_list", [t1])):
+            if var in self.outputs:
+                cards += [(var, float(y)) for y in at]
+        return cards
 
-    def recompute(self) -> None:
-        """Run the current settings again (e.g. after the engine changed)."""
-        t0 = time.perf_counter()
-        try:
-            self.param.update(current=self.compute(self.settings()), message="",
-                              mc_stale=True)
-        except SDModelsError as exc:
-            self.message = str(exc)
-        finally:
-            self._timed("deterministic", t0)
+    def years(self) -> list[float]:
+        """The saved years of the runs."""
+        return [float(t) for t in self.current["time"].values] if self.current is not None \
+            else []
 
-    def kpis(self) -> list[dict[str, Any]]:
-        """KPI cards: productivity index and funding gap at 2030/2035/2040, vacancy rate and
-        waiting list at the final year, each with the baseline's value and the change.
+    def kpis(self, cards: Sequence[tuple[str, float]] | None = None) -> list[dict[str, Any]]:
+        """KPI cards: value of the current settings, the baseline's value and the change, for
+        each ``(output, year)`` of ``cards`` (default :attr:`kpi_cards`).
 
         Outputs the model does not have are left out; years outside its horizon too.
         """
@@ -359,19 +515,16 @@ class DashboardStore(param.Parameterized):
         if ds is None or base is None:
             return []
         times = ds["time"].values
-        years = [y for y in KPI_YEARS if times.min() <= y <= times.max()]
-        cards = []
-        for var, at in (("productivity_index", years), ("funding_gap", years),
-                        ("vacancy_rate", [float(times[-1])]), ("waiting_list", [float(times[-1])])):
-            if var not in ds:
+        out = []
+        for var, year in (self.kpi_cards if cards is None else cards):
+            if var not in ds or not times.min() <= year <= times.max():
                 continue
             attrs = ds[var].attrs
-            for year in at:
-                value = float(ds[var].sel(time=year, method="nearest"))
-                ref = float(base[var].sel(time=year, method="nearest"))
-                cards.append(_kpi(attrs.get("name", var), var, year, value, ref,
-                                  attrs.get("units", ""), better_direction(var)))
-        return cards
+            value = float(ds[var].sel(time=year, method="nearest"))
+            ref = float(base[var].sel(time=year, method="nearest"))
+            out.append(_kpi(attrs.get("name", var), var, float(year), value, ref,
+                            attrs.get("units", ""), better_direction(var)))
+        return out
 
     # ------------------------------------------------------------------ Monte Carlo
     def uncertainty_file(self) -> Path:
@@ -379,38 +532,28 @@ class DashboardStore(param.Parameterized):
         return self.model.path.parent / "uncertainty" / f"{self.model.name}.toml"
 
     def output_label(self, var: str) -> str:
-        """``"Name (units)"`` of a model variable."""
+        """``"Name (units)"`` of a model variable (``%`` for rates and shares)."""
         info = self.model.variables[var]
-        return f"{info.name} ({units_label(info.units)})"
+        units = "%" if is_share(info.name, info.units) else units_label(info.units)
+        return f"{info.name} ({units})"
 
     def uncertain_count(self) -> int:
         """Number of uncertain inputs in the model's uncertainty file."""
         return len(self._spec())
 
-    def _spec(self) -> Any:
-        from sdmodels.uncertainty import load_uncertainty
-
+    def _spec_path(self) -> str:
         path = self.uncertainty_file()
         if not path.is_file():
             raise SDModelsError(
                 f"no uncertainty file for {self.model.path.name}: write {path} to see fan charts"
             )
-        return _shared(("spec", self.model.hash, str(path)),
-                       lambda: load_uncertainty(path, self.model))
+        return str(path)
 
-    def _design(self, n: int) -> xr.DataArray:
-        spec = self._spec()
-        return _shared(("design", self.model.hash, n, self.mc_seed),
-                       lambda: spec.sample(n, method="lhs", seed=self.mc_seed))
+    def _spec(self) -> Any:
+        return _shared.uncertainty_spec(self.model, self._spec_path())
 
-    def _run_design(self, design: xr.DataArray, scenario: Scenario | None) -> xr.Dataset:
-        from sdmodels.montecarlo import run_design
-
-        with _COMPUTE_LOCK:
-            return run_design(self.model, design, scenario=scenario, outputs=self.outputs,
-                              engine=self.engine_name(), chunk_size=design.sizes["sample"])
-
-    def compute_monte_carlo(self) -> tuple[xr.Dataset, xr.DataArray]:
+    def compute_monte_carlo(self, settings: Settings | None = None
+                            ) -> tuple[xr.Dataset, xr.DataArray]:
         """Monte Carlo of the current settings against the baseline, common random numbers.
 
         The same ``mc_samples`` parameter sets (a Latin hypercube of the model's uncertainty
@@ -428,12 +571,15 @@ class DashboardStore(param.Parameterized):
         """
         from sdmodels.montecarlo import prob_better, quantiles
 
-        n = int(self.mc_samples)
-        design = self._design(n)
-        base = _shared(("mc-baseline", self.model.hash, self.engine_name(), n, self.mc_seed,
-                        self.baseline_name, tuple(self.outputs)),
-                       lambda: self._run_design(design, self._baseline_scenario()))
-        cur = self._run_design(design, self.current_scenario())
+        settings = settings or self.settings()
+        n, path, outputs = int(self.mc_samples), self._spec_path(), tuple(self.outputs)
+        engine = self.engine_name()
+        base = _shared.mc_baseline(
+            self.model, engine, path, n, self.mc_seed,
+            scenario_to_toml(self.baseline_scenario_for(settings.start_point)), outputs)
+        cur = _shared.run_design_now(self.model,
+                                     _shared.mc_design(self.model, path, n, self.mc_seed),
+                                     self.scenario_for(settings), engine, outputs)
         both = xr.concat([base, cur], dim=pd.Index(["baseline", "current"], name="scenario"),
                          join="exact")
         both.attrs = {**cur.attrs, "reference_scenario": "baseline",
@@ -444,40 +590,41 @@ class DashboardStore(param.Parameterized):
             q[var].attrs = dict(cur[var].attrs)
         return q, prob_better(both, "baseline")
 
-    def apply_monte_carlo(self, result: tuple[xr.Dataset, xr.DataArray]) -> None:
-        """Store a result of :meth:`compute_monte_carlo`."""
-        q, prob = result
-        self.param.update(mc=q, mc_prob=prob, mc_stale=False, message="")
-
-    def run_monte_carlo(self) -> None:
-        """Compute and store the Monte Carlo of the current settings (see
-        :meth:`compute_monte_carlo`); errors go to :attr:`message`."""
+    async def refresh_uncertainty(self, samples: int | None = None) -> None:
+        """Run the Monte Carlo of the current settings (in a worker thread) and show it."""
+        if samples is not None:
+            self.mc_samples = int(samples)
+        generation, settings = self._generation, self.settings()
         t0 = time.perf_counter()
-        self.busy = True
+        self.mc_status = "Running the Monte Carlo ..."
         try:
-            self.apply_monte_carlo(self.compute_monte_carlo())
+            q, prob = await asyncio.to_thread(self.compute_monte_carlo, settings)
         except SDModelsError as exc:
-            self.message = str(exc)
-        finally:
-            self._timed("monte_carlo", t0)
-            self.busy = False
+            self.param.update(message=str(exc), mc_status=f"**Cannot run:** {exc}")
+            return
+        if generation != self._generation:
+            return  # the levers moved meanwhile: their own refresh follows
+        seconds = time.perf_counter() - t0
+        self.timings = {**self.timings, "monte_carlo": seconds}
+        self.param.update(mc=q, mc_prob=prob, mc_stale=False, mc_status=self._describe_mc(
+            seconds))
 
-    def ensure_monte_carlo(self) -> None:
-        """Run the Monte Carlo if the levers moved since the last one."""
-        if self.mc_stale or self.mc is None:
-            self.run_monte_carlo()
+    def _describe_mc(self, seconds: float) -> str:
+        same = (" **The current settings are the baseline's**: move a lever or pick a preset "
+                "to compare." if self.is_baseline() else "")
+        return (f"**{self.mc.attrs.get('n_samples') if self.mc is not None else self.mc_samples}"
+                f" samples** of the uncertain inputs in `{self.uncertainty_file().name}` (Latin "
+                f"hypercube, seed {self.mc_seed}), the same samples for baseline and current "
+                f"settings, in {seconds:.2f} s.{same}")
 
-    # ------------------------------------------------------------------ Sobol
-    def compute_sobol(self, progress: Callable[[float], None] | None = None) -> xr.Dataset:
+    # ------------------------------------------------------------------ Sobol and tornado
+    def compute_sobol(self) -> xr.Dataset:
         """Sobol indices (first order ``S1`` and total ``ST``) of the key outputs over time.
 
         Uses the model's uncertainty file around the baseline. Computed once per model file,
         uncertainty file and settings, kept on disk (the sdmodels cache folder) and shared
         between sessions; changes no state.
         """
-        from sdmodels.dashboard._sobol import sobol_over_time
-        from sdmodels.results import write_dataset
-
         spec = self._spec()
         engine = self.engine_name()
         runs = self.sobol_samples * (len(spec) + 2)
@@ -487,99 +634,193 @@ class DashboardStore(param.Parameterized):
                 f"engine (at most {PYSD_RUN_LIMIT}); use the compiled engine (engine='auto') or "
                 "fewer samples (sobol_samples)"
             )
+        return _shared.sobol_indices(self.model, engine, self._spec_path(), self.sobol_samples,
+                                     self.mc_seed, scenario_to_toml(self.baseline_scenario_for(
+                                         {})), tuple(self.outputs))
 
-        def make() -> xr.Dataset:
-            path = self._sobol_cache_path(engine)
-            if path.is_file():
-                try:
-                    return xr.load_dataset(path)
-                except (OSError, ValueError):
-                    path.unlink(missing_ok=True)  # unreadable: compute again
-            result = sobol_over_time(self.model, spec, outputs=self.outputs,
-                                     n=self.sobol_samples, engine=engine,
-                                     scenario=self._baseline_scenario(), seed=self.mc_seed,
-                                     progress=progress, lock=_COMPUTE_LOCK)
-            try:
-                write_dataset(result, path)
-            except OSError:
-                pass  # a read-only cache only costs a recomputation next time
-            return result
-
-        return _shared(("sobol", self.model.hash, engine, self.sobol_samples, self.mc_seed,
-                        tuple(self.outputs)), make)
-
-    def _sobol_cache_path(self, engine: str) -> Path:
-        """Where the Sobol indices of this model, uncertainty file and settings are kept."""
-        from sdmodels._paths import cache_dir, file_sha256
-
-        key = hashlib.sha256("|".join([
-            self.model.hash, file_sha256(self.uncertainty_file()), engine,
-            str(self.sobol_samples), str(self.mc_seed), ",".join(self.outputs),
-        ]).encode()).hexdigest()[:24]
-        return cache_dir("dashboard") / f"sobol-{self.model.name}-{key}.nc"
-
-    def run_sobol(self) -> None:
-        """Compute and store :attr:`sobol`; errors go to :attr:`message`."""
+    async def load_sobol(self) -> None:
+        """Compute (or read) the Sobol indices in a worker thread and show them."""
+        try:
+            runs = self.sobol_samples * (self.uncertain_count() + 2)
+        except SDModelsError as exc:
+            self.sobol_status = f"**Cannot compute Sobol indices:** {exc}"
+            return
+        self.sobol_status = (f"Computing Sobol indices: {runs} model runs (once per model file, "
+                             "then shared by every session) ...")
         t0 = time.perf_counter()
         try:
-            self.sobol = self.compute_sobol()
+            result = await asyncio.to_thread(self.compute_sobol)
+        except SDModelsError as exc:
+            self.sobol_status = f"**Sobol analysis failed:** {exc}"
+            return
+        self.timings = {**self.timings, "sobol": time.perf_counter() - t0}
+        self.param.update(sobol=result, sobol_status=(
+            f"Sobol indices from {runs} runs around the baseline ({result.attrs.get('method')})."))
+
+    def compute_tornado(self, settings: Settings | None = None) -> xr.Dataset:
+        """Runs with each lever, in turn, at the low and the high end of its range (the other
+        levers as set); dims ``lever``, ``end`` (``low``, ``high``), ``time``."""
+        settings = settings or self.settings()
+        scenarios = []
+        for lv in self.levers:
+            for end, value in (("low", lv.min), ("high", lv.max)):
+                moved = replace(settings, values={**settings.values, lv.py_name: value})
+                scenarios.append(self.scenario_for(moved, name=f"{lv.py_name}|{end}"))
+        if not scenarios:
+            raise SDModelsError(f"{self.model.path.name} has no levers to compare")
+        ds = _shared.run_scenarios(self.model, scenarios, self.engine_name(),
+                                   tuple(self.outputs))
+        if "scenario" not in ds.dims:
+            ds = ds.expand_dims(scenario=[scenarios[0].name])
+        shape = (len(self.levers), 2, ds.sizes["time"])
+        return xr.Dataset(
+            {var: (("lever", "end", "time"),
+                   ds[var].transpose("scenario", "time").values.reshape(shape), ds[var].attrs)
+             for var in self.outputs},
+            coords={"lever": [lv.py_name for lv in self.levers], "end": ["low", "high"],
+                    "time": ds["time"].values})
+
+    async def refresh_tornado(self) -> None:
+        """Recompute the lever tornado for the current settings (worker thread)."""
+        generation, settings = self._generation, self.settings()
+        try:
+            result = await asyncio.to_thread(self.compute_tornado, settings)
         except SDModelsError as exc:
             self.message = str(exc)
-        finally:
-            self._timed("sobol", t0)
+            return
+        if generation == self._generation:
+            self._stale["tornado"] = False
+            self.tornado = result
 
-    # ------------------------------------------------------------------ compare & download
+    def tornado_table(self, output: str, year: float) -> pd.DataFrame:
+        """Each lever's effect on ``output`` at ``year``: the change against the current
+        settings with the lever at the low and at the high end of its range, largest first."""
+        if self.tornado is None or self.current is None:
+            return pd.DataFrame(columns=["lever", "low", "high", "low_value", "high_value"])
+        ref = float(self.current[output].sel(time=year, method="nearest"))
+        at = self.tornado[output].sel(time=year, method="nearest")
+        rows = []
+        for lv in self.levers:
+            low = float(at.sel(lever=lv.py_name, end="low"))
+            high = float(at.sel(lever=lv.py_name, end="high"))
+            rows.append({"lever": lv.name, "low": low - ref, "high": high - ref,
+                         "low_value": lv.min, "high_value": lv.max})
+        frame = pd.DataFrame(rows)
+        span = (frame["high"] - frame["low"]).abs()
+        return frame.iloc[np.argsort(-span.to_numpy(), kind="stable")].reset_index(drop=True)
+
+    # ------------------------------------------------------------------ compare & save
     def save_current(self, name: str) -> Scenario:
         """Keep the current settings under ``name`` for the Compare page."""
         name = name.strip()
         if not name:
             raise SDModelsError("give the saved scenario a name")
-        if name in self.model.scenarios:
+        if len(name) > 80:
+            raise SDModelsError("a saved scenario's name has at most 80 characters")
+        if name in self.model.scenarios or name == "current":
             raise SDModelsError(f"{name!r} is a shipped scenario; choose another name")
-        scenario = self.current_scenario(name)
+        scenario = replace(self.current_scenario(name), model=self.model.path.name,
+                           description=f"Saved in the dashboard from "
+                                       f"{self.preset or 'custom settings'}.")
         self.saved = {**self.saved, name: scenario}
         return scenario
+
+    def import_scenario(self, name: str, text: str) -> Scenario:
+        """Add a scenario from the text of a TOML scenario file (as exported), validated
+        against the model before it is kept.
+
+        Raises
+        ------
+        ScenarioError, UnknownNameError, ParameterRangeError
+            The text is not a valid scenario of this model.
+        """
+        name = name.strip() or "imported"
+        if name in self.model.scenarios or name == "current":
+            name = f"{name} (imported)"
+        scenario = scenario_from_toml(text, name=name[:80])
+        scenario.to_params(self.model)  # every name known, every value in range
+        self.saved = {**self.saved, scenario.name: scenario}
+        return scenario
+
+    def saved_json(self) -> str:
+        """The saved scenarios as JSON (name to TOML text), as kept in the browser."""
+        return json.dumps({n: scenario_to_toml(s) for n, s in self.saved.items()})
+
+    def restore_saved(self, text: str) -> list[str]:
+        """Add the scenarios of :meth:`saved_json` text (from the browser's storage); returns
+        the problems of those that could not be read (they are left out)."""
+        if not text:
+            return []
+        try:
+            entries = json.loads(text)
+        except ValueError:
+            return ["the saved scenarios in this browser are not readable and were ignored"]
+        if not isinstance(entries, dict):
+            return ["the saved scenarios in this browser are not readable and were ignored"]
+        problems, saved = [], dict(self.saved)
+        for name, toml in list(entries.items())[:50]:
+            try:
+                if not isinstance(toml, str):
+                    raise SDModelsError("not a scenario file's text")
+                scenario = scenario_from_toml(toml, name=str(name)[:80])
+                scenario.to_params(self.model)
+            except SDModelsError as exc:
+                problems.append(f"{str(name)[:80]}: {exc}")
+                continue
+            saved[scenario.name] = scenario
+        self.saved = saved
+        return problems
 
     def available_scenarios(self) -> list[str]:
         """Names that can be compared: shipped scenarios, then saved ones, then ``current``."""
         return [*self.model.scenarios, *self.saved, "current"]
 
-    def comparison(self, names: Sequence[str]) -> xr.Dataset:
+    def scenario_named(self, name: str) -> Scenario:
+        """A shipped or saved scenario, or ``current``."""
+        if name == "current":
+            return self.current_scenario()
+        if name in self.saved:
+            return self.saved[name]
+        scenario = self.model.scenario(name)
+        if self.start_point:
+            scenario = replace(scenario, parameters={**scenario.parameters,
+                                                     **self.start_point})
+        return scenario
+
+    def compute_comparison(self, names: Sequence[str]) -> xr.Dataset:
         """Deterministic runs of the named scenarios, with a ``scenario`` dimension."""
         if not names:
             raise SDModelsError("choose at least one scenario to compare")
-        scenarios = []
-        for name in names:
-            if name == "current":
-                scenarios.append(self.current_scenario())
-            elif name in self.saved:
-                scenarios.append(self.saved[name])
-            else:
-                scenarios.append(self.model.scenario(name))
-        with _COMPUTE_LOCK:
-            return self.model.run(scenarios, engine=self.engine_name(),
-                                  return_columns=self.outputs)
+        scenarios = [replace(self.scenario_named(n), name=n) for n in names]
+        ds = _shared.run_scenarios(self.model, scenarios, self.engine_name(),
+                                   tuple(self.outputs))
+        if "scenario" not in ds.dims:
+            ds = ds.expand_dims(scenario=[scenarios[0].name])
+        return ds
 
-    @staticmethod
-    def to_csv_bytes(ds: xr.Dataset) -> bytes:
-        """A tidy CSV: one row per scenario and time, one column per output (with units)."""
-        frame = ds.to_dataframe().reset_index()
-        keep = [c for c in ("scenario", "time") if c in frame.columns]
-        outputs = [v for v in ds.data_vars]
-        frame = frame[keep + outputs]
-        frame.columns = keep + [
-            f"{ds[v].attrs.get('name', v)} [{ds[v].attrs.get('units', '')}]" for v in outputs
-        ]
-        buf = io.StringIO()
-        frame.to_csv(buf, index=False)
-        return buf.getvalue().encode("utf-8")
+    def comparison_now(self) -> xr.Dataset:
+        """The runs of the compared scenarios for the current settings (computed now if the
+        settings changed since :attr:`comparison`)."""
+        if self.comparison is None or self._stale["compare"]:
+            return self.compute_comparison(list(self.compared))
+        return self.comparison
 
-    @staticmethod
-    def to_netcdf_bytes(ds: xr.Dataset) -> bytes:
-        """The Dataset as netCDF bytes, written with :func:`sdmodels.results.write_dataset`."""
-        from sdmodels.results import write_dataset
+    async def compare(self, names: Sequence[str]) -> None:
+        """Compare the named scenarios (worker thread); errors go to :attr:`message`."""
+        self.compared = list(names)
+        await self.refresh_comparison()
 
-        with tempfile.TemporaryDirectory(prefix="sdmodels-dashboard-") as folder:
-            path = write_dataset(ds, Path(folder) / "results.nc")
-            return path.read_bytes()
-
+    async def refresh_comparison(self) -> None:
+        """Recompute :attr:`comparison` for :attr:`compared`."""
+        names = list(self.compared)
+        if not names:
+            self.comparison = None
+            return
+        try:
+            ds = await asyncio.to_thread(self.compute_comparison, names)
+        except SDModelsError as exc:
+            self.message = f"Cannot compare: {exc}"
+            return
+        if names == list(self.compared):
+            self._stale["compare"] = False
+            self.comparison = ds

@@ -9,20 +9,33 @@ import pytest
 from typer.testing import CliRunner
 
 from sdmodels.cli import app as cli_app
-from sdmodels.dashboard import PAGES, create_app
+import panel as pn
+
+from sdmodels.dashboard import PAGES, DashboardStore, create_app
+
+
+def _kpi_text(template) -> str:
+    return next(p for p in template.main[0].select(pn.pane.HTML)
+                if "kpi-value" in str(p.object)).object
 
 
 def test_each_app_has_its_own_store(mini_model):
-    a = create_app(mini_model, engine="pysd", mc_samples=8)
-    b = create_app(mini_model, engine="pysd", mc_samples=8)
-    assert a.store is not b.store
-    assert a.store.model is b.store.model  # the loaded model is shared
-    # as the page does: the lever moves in a worker thread, widgets follow on the event loop
-    asyncio.run(a.store.set_lever_async("Training Places", value=120))
-    assert a.store.values["training_places"] == 120.0
-    assert b.store.values["training_places"] == 0.0
-    tabs = a.main[1]
+    sa = DashboardStore(mini_model, engine="pysd", mc_samples=8)
+    sb = DashboardStore(mini_model, engine="pysd", mc_samples=8)
+    a, b = create_app(sa), create_app(sb)
+    assert sa.model is sb.model  # the loaded model is shared
+    before = _kpi_text(b)
+    assert _kpi_text(a) == before
+    # as the page does: the lever moves in a worker thread, the views follow the store
+    asyncio.run(sa.set_lever("Training Places", value=120))
+    assert sa.values["training_places"] == 120.0
+    assert sb.values["training_places"] == 0.0
+    assert _kpi_text(a) != before and _kpi_text(b) == before
+    tabs = next(iter(a.main[0].select(pn.Tabs)))
     assert list(tabs._names) == list(PAGES)
+    # pages other than the first are built when first opened
+    assert [len(p) for p in tabs.objects][1:] == [0, 0, 0, 0]
+    assert create_app(mini_model, engine="pysd") is not create_app(mini_model, engine="pysd")
 
 
 def test_served_app_answers(server):

@@ -1,14 +1,16 @@
 """What a planner does, in a real Chromium: load the pages, move a lever, pick a preset,
-download results, and use two sessions at once.
+share a link, keep and export scenarios, download results, and use two sessions at once.
 
 Debian's Chromium (``/usr/bin/chromium``) is driven headless by Playwright against the app
-served on a free localhost port. Screenshots go to ``test-artifacts/``.
+served on a free localhost port. Every wait is for a condition in the page (Playwright's
+``expect`` and ``wait_for_function``), never a fixed sleep. Screenshots go to
+``test-artifacts/``.
 """
 
 from __future__ import annotations
 
 import os
-import time
+import re
 from pathlib import Path
 
 import pytest
@@ -17,10 +19,18 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--disable-dev-shm-usage"]
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+               "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 TIMEOUT_MS = 60_000
+
+# True once the Bokeh document has rendered everything it holds.
+IDLE = "() => window.Bokeh && Bokeh.documents.length > 0 && Bokeh.documents[0].is_idle"
+# The data of the explorer's source for one output (JSON), to see a chart change.
+SOURCE = """(name) => { const doc = Bokeh.documents[0];
+  for (const m of doc._all_models.values()) {
+    if (m.type === "ColumnDataSource" && m.name === name) return JSON.stringify(m.data.current)
+  } return null }"""
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +42,11 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
             yield b
         finally:
@@ -45,9 +56,9 @@ def browser():
 class Session:
     """One browser tab on the dashboard, recording console errors."""
 
-    def __init__(self, browser, url: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1440, "height": 900},
-                                           accept_downloads=True)
+    def __init__(self, browser, url: str, *, width: int = 1440, context=None) -> None:
+        self.context = context or browser.new_context(
+            viewport={"width": width, "height": 900}, accept_downloads=True)
         self.page = self.context.new_page()
         self.page.set_default_timeout(TIMEOUT_MS)
         self.errors: list[str] = []
@@ -56,13 +67,17 @@ class Session:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(url)
         self.page.wait_for_selector(".kpi")
+        self.page.wait_for_function(IDLE)
 
     def close(self) -> None:
         self.context.close()
 
-    def kpi(self, variable: str, year: int) -> str:
+    def kpi_locator(self, variable: str, year: int):
         return self.page.locator(
-            f'.kpi[data-variable="{variable}"][data-year="{year}"] .kpi-value').inner_text()
+            f'.kpi[data-variable="{variable}"][data-year="{year}"] .kpi-value')
+
+    def kpi(self, variable: str, year: int) -> str:
+        return self.kpi_locator(variable, year).inner_text()
 
     def tab(self, title: str) -> None:
         self.page.locator(".bk-tab").get_by_text(title, exact=True).click()
@@ -71,6 +86,7 @@ class Session:
         """Drag the handle of the slider with ``css_class`` to ``fraction`` of its track."""
         slider = self.page.locator(f".{css_class} .noUi-target").first
         handle = self.page.locator(f".{css_class} .noUi-handle").first
+        handle.scroll_into_view_if_needed()
         box, hbox = slider.bounding_box(), handle.bounding_box()
         self.page.mouse.move(hbox["x"] + hbox["width"] / 2, hbox["y"] + hbox["height"] / 2)
         self.page.mouse.down()
@@ -78,26 +94,19 @@ class Session:
                              steps=8)
         self.page.mouse.up()
 
+    def changed(self, locator, before: str) -> str:
+        """Wait until ``locator``'s text differs from ``before``; the new text."""
+        from playwright.sync_api import expect
+
+        expect(locator).not_to_have_text(before)
+        return locator.inner_text()
+
     def shot(self, name: str) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"dashboard-{name}.png"
-        self.page.screenshot(path=str(path))  # what a laptop screen shows
-        # and the whole page (the template scrolls inside its main area)
-        self.page.set_viewport_size({"width": 1440, "height": 2600})
-        time.sleep(0.5)
-        self.page.screenshot(path=str(path.with_name(f"dashboard-{name}-full.png")))
-        self.page.set_viewport_size({"width": 1440, "height": 900})
+        self.page.wait_for_function(IDLE)
+        self.page.screenshot(path=str(path))
         return path
-
-
-def _wait_for_change(read, before: str, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        now = read()
-        if now != before:
-            return now
-        time.sleep(0.2)
-    raise AssertionError(f"value stayed {before!r} for {timeout:.0f} s")
 
 
 def test_pages_load_without_console_errors(browser, server):
@@ -111,6 +120,7 @@ def test_pages_load_without_console_errors(browser, server):
         s.tab("Sensitivity")
         s.page.wait_for_selector(".sobol-bars canvas")
         s.page.wait_for_selector(".sobol-areas canvas")
+        s.page.wait_for_selector(".tornado canvas")
         s.shot("sensitivity")
         s.tab("Model")
         s.page.wait_for_selector(".sector-diagram svg .stock")
@@ -130,11 +140,13 @@ def test_moving_a_lever_changes_a_kpi(browser, server):
     try:
         before = s.kpi("productivity_index", 2035)
         s.drag_slider("lever-improvement_investment", 0.7)
-        after = _wait_for_change(lambda: s.kpi("productivity_index", 2035), before)
+        after = s.changed(s.kpi_locator("productivity_index", 2035), before)
         assert float(after) > float(before)
-        delta = s.page.locator('.kpi[data-variable="productivity_index"][data-year="2035"] '
-                               '.kpi-delta').inner_text()
-        assert delta.startswith("▲")
+        card = s.page.locator('.kpi[data-variable="productivity_index"][data-year="2035"]')
+        assert card.locator(".kpi-delta").inner_text().startswith("▲")
+        assert "better than the baseline" in card.locator(".kpi-note").inner_text()
+        # a rate is a percentage
+        assert s.kpi("vacancy_rate", 2040).endswith("%")
         s.shot("lever-moved")
         assert s.errors == []
     finally:
@@ -150,7 +162,7 @@ def test_uncertainty_follows_the_levers(browser, server):
         before = row.inner_text()
         assert "100 %" not in before  # the baseline cannot beat itself
         s.drag_slider("lever-improvement_investment", 0.8)
-        after = _wait_for_change(row.inner_text, before, timeout=60)
+        after = s.changed(row, before)
         # investment raises productivity in every sample from 2030 on
         assert after.count("100 %") == 3
         s.shot("uncertainty-lever-moved")
@@ -162,24 +174,118 @@ def test_uncertainty_follows_the_levers(browser, server):
 def test_a_preset_changes_the_plots(browser, server):
     s = Session(browser, server)
     try:
-        plots = s.page.locator(".explorer-plots")
-        s.page.wait_for_selector(".explorer-plots canvas")
-        time.sleep(1.0)
-        before_img = plots.screenshot()
+        source = "explorer-plots-waiting_list"
+        before_data = s.page.evaluate(SOURCE, source)
         before = s.kpi("waiting_list", 2040)
         s.page.locator(".preset-select select").select_option("agility_first")
-        _wait_for_change(lambda: s.kpi("waiting_list", 2040), before)
+        s.changed(s.kpi_locator("waiting_list", 2040), before)
         s.page.get_by_text("Improvement capability first").first.wait_for()
-        time.sleep(1.0)
-        after_img = plots.screenshot()
-        assert after_img != before_img
+        s.page.wait_for_function(f"(b) => ({SOURCE})({source!r}) !== b", arg=before_data)
         s.shot("preset-agility-first")
         assert s.errors == []
     finally:
         s.close()
 
 
+def test_a_link_opens_the_same_settings(browser, server):
+    s = Session(browser, server)
+    try:
+        s.page.locator(".preset-select select").select_option("supply_push")
+        s.page.wait_for_url(re.compile(r"settings=.*supply_push"))
+        s.drag_slider("lever-improvement_investment", 0.6)
+        s.page.wait_for_url(re.compile(r"improvement_investment"))
+        s.page.wait_for_function(IDLE)
+        link, waiting = s.page.url, s.kpi("waiting_list", 2040)
+        other = Session(browser, link)
+        try:
+            from playwright.sync_api import expect
+
+            expect(other.kpi_locator("waiting_list", 2040)).to_have_text(waiting)
+            assert other.page.locator(".preset-select select").input_value() == "(custom)"
+            assert other.errors == []
+        finally:
+            other.close()
+        assert s.errors == []
+    finally:
+        s.close()
+
+
+def test_a_hostile_scenario_name_runs_no_script(browser, server):
+    """A saved scenario's name is shown as text everywhere, and never runs as HTML."""
+    from playwright.sync_api import expect
+
+    s = Session(browser, server)
+    name = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+    try:
+        s.tab("Compare")
+        s.page.wait_for_selector(".compare-plots canvas")
+        s.page.locator(".save-name input").fill(name)
+        s.page.locator(".save-button button").click()
+        expect(s.page.locator(".compare-legend")).to_contain_text(name)
+        expect(s.page.locator(".compare-note")).to_contain_text(name)
+        s.page.wait_for_function(IDLE)
+        assert s.page.evaluate("window.__xss") is None
+        assert s.page.locator(".compare-legend img").count() == 0
+        # kept in the browser: after a reload the name comes back, still as text
+        s.page.reload()
+        s.page.wait_for_selector(".kpi")
+        s.tab("Compare")
+        s.page.wait_for_selector(".compare-plots canvas")
+        choice = s.page.locator(".compare-choice")
+        choice.click()
+        expect(s.page.locator(".compare-choice .choices__list--dropdown")).to_contain_text(name)
+        assert s.page.evaluate("window.__xss") is None
+        assert s.errors == []
+    finally:
+        s.close()
+
+
+def test_an_exported_scenario_runs_from_the_command_line(browser, server, tmp_path,
+                                                          mini_model_path):
+    import xarray as xr
+
+    s = Session(browser, server)
+    try:
+        s.drag_slider("lever-pay_restraint", 0.6)
+        s.page.wait_for_url(re.compile(r"pay_restraint"))
+        s.tab("Compare")
+        s.page.wait_for_selector(".compare-plots canvas")
+        s.page.locator(".save-name input").fill("my plan")
+        s.page.locator(".save-button button").click()
+        s.page.locator(".compare-legend").get_by_text("my plan").wait_for()
+        s.page.locator(".export-choice select").select_option("my plan")
+        with s.page.expect_download() as info:
+            s.page.locator(".export-scenario").get_by_text("Download scenario file").click()
+        toml = tmp_path / "my_plan.toml"
+        info.value.save_as(toml)
+        with s.page.expect_download() as info:
+            s.page.locator(".download-csv").get_by_text("Download CSV").click()
+        csv = tmp_path / "comparison.csv"
+        info.value.save_as(csv)
+        assert s.errors == []
+    finally:
+        s.close()
+    from typer.testing import CliRunner
+
+    from sdmodels.cli import app as cli_app
+
+    out = tmp_path / "cli.nc"
+    done = CliRunner().invoke(cli_app, ["run", str(mini_model_path), "--scenario", str(toml),
+                                        "--engine", "pysd", "--out", str(out), "--no-plot"])
+    assert done.exit_code == 0, done.output
+    import numpy as np
+    import pandas as pd
+
+    ds = xr.load_dataset(out)
+    frame = pd.read_csv(csv)
+    mine = frame[frame["scenario"] == "my plan"].sort_values("time")
+    np.testing.assert_allclose(mine["Staff Morale [dmnl]"].to_numpy(),
+                               ds["staff_morale"].squeeze().values, rtol=1e-9)
+    assert mine["lever: Pay Restraint [1/Year]"].iloc[0] > 0
+
+
 def test_downloads_are_valid_files(browser, server, tmp_path):
+    import openpyxl
     import pandas as pd
     import xarray as xr
 
@@ -194,6 +300,7 @@ def test_downloads_are_valid_files(browser, server, tmp_path):
         frame = pd.read_csv(csv)
         assert set(frame["scenario"]) == {"baseline", "current"}
         assert "Productivity Index [dmnl]" in frame.columns
+        assert "lever: Training Places [people/Year]" in frame.columns
         assert frame["time"].min() == 2024.0 and frame["time"].max() == 2040.0
         with s.page.expect_download() as info:
             s.page.locator(".download-netcdf").get_by_text("Download netCDF").click()
@@ -202,6 +309,21 @@ def test_downloads_are_valid_files(browser, server, tmp_path):
         ds = xr.load_dataset(nc)
         assert list(ds["scenario"].values) == ["baseline", "current"]
         assert ds["waiting_list"].attrs["units"] == "patients"
+        with s.page.expect_download() as info:
+            s.page.locator(".download-excel").get_by_text("Download Excel").click()
+        xlsx = tmp_path / "comparison.xlsx"
+        info.value.save_as(xlsx)
+        book = openpyxl.load_workbook(xlsx)
+        assert book.sheetnames == ["results", "levers", "metadata"]
+        meta = {r[0].value: r[1].value for r in book["metadata"].iter_rows(min_row=2)}
+        assert meta["model file"] == "mini_nhs.mdl" and len(meta["model checksum (sha256)"]) == 64
+        with s.page.expect_download() as info:
+            s.page.locator(".download-report").get_by_text("Download report (HTML)").click()
+        report = tmp_path / "report.html"
+        info.value.save_as(report)
+        text = report.read_text()
+        assert meta["model checksum (sha256)"] in text and "Lever settings" in text
+        assert "cdn.bokeh.org" not in text  # opens offline
         assert s.errors == []
     finally:
         s.close()
@@ -214,8 +336,8 @@ def test_two_sessions_do_not_share_state(browser, server):
         a_before = a.kpi("funding_gap", 2040)
         assert a_before == b_before
         a.drag_slider("lever-improvement_investment", 0.9)
-        a_after = _wait_for_change(lambda: a.kpi("funding_gap", 2040), a_before)
-        time.sleep(1.0)
+        a_after = a.changed(a.kpi_locator("funding_gap", 2040), a_before)
+        a.page.wait_for_function(IDLE)
         assert b.kpi("funding_gap", 2040) == b_before
         b.page.reload()
         b.page.wait_for_selector(".kpi")
@@ -223,8 +345,8 @@ def test_two_sessions_do_not_share_state(browser, server):
         b_waiting = b.kpi("waiting_list", 2040)
         a_waiting = a.kpi("waiting_list", 2040)
         b.page.locator(".preset-select select").select_option("supply_push")
-        _wait_for_change(lambda: b.kpi("waiting_list", 2040), b_waiting)
-        time.sleep(1.0)
+        b.changed(b.kpi_locator("waiting_list", 2040), b_waiting)
+        b.page.wait_for_function(IDLE)
         assert a.kpi("waiting_list", 2040) == a_waiting
         assert a.kpi("funding_gap", 2040) == a_after
         assert a.page.locator(".preset-select select").input_value() == "(custom)"
@@ -232,4 +354,3 @@ def test_two_sessions_do_not_share_state(browser, server):
     finally:
         a.close()
         b.close()
-

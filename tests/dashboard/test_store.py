@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import numpy as np
@@ -9,8 +10,11 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from sdmodels.dashboard import DashboardStore
+from sdmodels.dashboard import DashboardStore, reports
 from sdmodels.errors import ParameterRangeError, SDModelsError, UnknownNameError
+
+
+run = asyncio.run
 
 
 def _kpi(store, var, year=None):
@@ -36,7 +40,7 @@ def test_kpis_cover_the_key_outputs(store):
 def test_moving_a_lever_changes_outputs_not_baseline(store, mini_model):
     before = _kpi(store, "productivity_index", 2035.0)["value"]
     baseline = store.baseline.copy(deep=True)
-    store.set_lever("Improvement Investment", value=0.6)
+    run(store.set_lever("Improvement Investment", value=0.6))
     card = _kpi(store, "productivity_index", 2035.0)
     assert card["value"] > before
     assert card["better"] is True and card["delta"] > 0
@@ -50,9 +54,9 @@ def test_moving_a_lever_changes_outputs_not_baseline(store, mini_model):
 
 
 def test_start_year_moves_the_effect(store):
-    store.set_lever("improvement_investment", value=0.6, start=2026)
+    run(store.set_lever("improvement_investment", value=0.6, start=2026))
     early = store.current["productivity_index"].sel(time=2030.0).item()
-    store.set_lever("improvement_investment", start=2034)
+    run(store.set_lever("improvement_investment", start=2034))
     late = store.current["productivity_index"].sel(time=2030.0).item()
     base = store.baseline["productivity_index"].sel(time=2030.0).item()
     assert early > late
@@ -61,42 +65,42 @@ def test_start_year_moves_the_effect(store):
 
 def test_bad_lever_input_is_refused_with_the_name(store):
     with pytest.raises(ParameterRangeError, match="Training Places"):
-        store.set_lever("Training Places", value=1e6)
+        run(store.set_lever("Training Places", value=1e6))
     with pytest.raises(UnknownNameError, match="Training Place"):
-        store.set_lever("Training Place", value=1)
+        run(store.set_lever("Training Place", value=1))
 
 
 def test_preset_sets_levers_and_outputs(store, mini_model):
-    store.apply_preset("supply_push")
+    run(store.apply_preset("supply_push"))
     assert store.values["training_places"] == 150.0
     assert store.starts["training_places"] == 2026.0
     direct = mini_model.run("supply_push", engine="pysd", return_columns=["waiting_list"])
     np.testing.assert_allclose(store.current["waiting_list"].values,
                                direct["waiting_list"].values)
-    store.apply_preset("baseline")
+    run(store.apply_preset("baseline"))
     assert store.values["training_places"] == 0.0
     with pytest.raises(UnknownNameError, match="supply_push"):
-        store.apply_preset("supply_pus")
+        run(store.apply_preset("supply_pus"))
 
 
 def test_two_stores_change_independently(mini_model):
     a = DashboardStore(mini_model, engine="pysd")
     b = DashboardStore(mini_model, engine="pysd")
     b_before = b.current.copy(deep=True)
-    a.set_lever("Patient Activation", value=0.9, start=2025)
+    run(a.set_lever("Patient Activation", value=0.9, start=2025))
     a.save_current("plan a")
     assert b.values["patient_activation"] == 0.0
     assert b.saved == {}
     xr.testing.assert_identical(b.current, b_before)
     assert not a.current["avoidable_demand"].equals(b.current["avoidable_demand"])
-    b.apply_preset("agility_first")
+    run(b.apply_preset("agility_first"))
     assert a.values["patient_activation"] == 0.9 and a.starts["patient_activation"] == 2025.0
     assert a.preset is None and b.preset == "agility_first"
 
 
 def test_monte_carlo_of_current_settings(store):
-    store.set_lever("Improvement Investment", value=0.8, start=2025)
-    store.run_monte_carlo()
+    run(store.set_lever("Improvement Investment", value=0.8, start=2025))
+    run(store.refresh_uncertainty())
     q, prob = store.mc, store.mc_prob
     assert q is not None and prob is not None and not store.mc_stale
     assert list(q["scenario"].values) == ["baseline", "current"]
@@ -111,9 +115,9 @@ def test_monte_carlo_of_current_settings(store):
     assert float(prob.sel(scenario="baseline").max()) == 0.0
     # moving a lever makes the Monte Carlo stale, and a new one differs
     before = q["productivity_index"].sel(scenario="current").copy()
-    store.set_lever("Improvement Investment", value=0.1)
+    run(store.set_lever("Improvement Investment", value=0.1))
     assert store.mc_stale
-    store.ensure_monte_carlo()
+    run(store.show_page("Uncertainty"))
     assert not store.mc["productivity_index"].sel(scenario="current").equals(before)
 
 
@@ -126,7 +130,7 @@ def test_monte_carlo_needs_an_uncertainty_file(tmp_path, mini_model):
     shutil.copy(mini_model.path, copy)
     shutil.copytree(mini_model.path.parent / "scenarios", tmp_path / "scenarios")
     s = DashboardStore(sdmodels.load_model(copy), engine="pysd", mc_samples=4)
-    s.run_monte_carlo()
+    run(s.refresh_uncertainty())
     assert "no uncertainty file" in s.message and "uncertainty" in s.message
     assert s.mc is None
 
@@ -152,52 +156,53 @@ def test_sobol_refuses_too_many_pysd_runs(mini_model):
 
 
 def test_compare_and_downloads(store, tmp_path):
-    store.set_lever("Pay Restraint", value=0.03, start=2027)
+    run(store.set_lever("Pay Restraint", value=0.03, start=2027))
     store.save_current("restraint")
     with pytest.raises(SDModelsError, match="shipped"):
         store.save_current("baseline")
     assert store.available_scenarios()[-2:] == ["restraint", "current"]
-    ds = store.comparison(["baseline", "restraint", "supply_push"])
+    ds = store.compute_comparison(["baseline", "restraint", "supply_push"])
     assert list(ds["scenario"].values) == ["baseline", "restraint", "supply_push"]
     assert float(ds["staff_morale"].sel(scenario="restraint", time=2035.0)) < \
         float(ds["staff_morale"].sel(scenario="baseline", time=2035.0))
-    frame = pd.read_csv(io.BytesIO(store.to_csv_bytes(ds)))
+    frame = pd.read_csv(io.BytesIO(
+        reports.comparison_frame(store, ds).to_csv(index=False).encode()))
     assert len(frame) == 3 * ds.sizes["time"]
     assert "Waiting List [patients]" in frame.columns
     got = frame.loc[frame["scenario"] == "restraint", "Staff Morale [dmnl]"].to_numpy()
     np.testing.assert_allclose(got, ds["staff_morale"].sel(scenario="restraint").values)
     path = tmp_path / "download.nc"
-    path.write_bytes(store.to_netcdf_bytes(ds))
+    path.write_bytes(reports.netcdf_bytes(ds))
     back = xr.load_dataset(path)
     np.testing.assert_allclose(back["waiting_list"].values, ds["waiting_list"].values)
     assert back["waiting_list"].attrs["units"] == "patients"
     assert back.attrs["model_file"] == "mini_nhs.mdl"
 
 
-def test_shared_cache_does_not_block_other_keys():
+def test_shared_results_are_computed_once_and_bounded():
     import threading
 
-    from sdmodels.dashboard import store as store_module
+    from sdmodels.dashboard._shared import shared
 
-    started, release = threading.Event(), threading.Event()
+    calls = []
 
-    def slow() -> str:
-        started.set()
-        release.wait(30)
-        return "slow"
+    @shared(max_items=2)
+    def square(x: int) -> int:
+        calls.append(x)
+        return x * x
 
-    key_a, key_b = ("test-slow", object()), ("test-fast", object())
-    worker = threading.Thread(target=store_module._shared, args=(key_a, slow))
-    worker.start()
-    try:
-        assert started.wait(10)
-        # while key_a is being made, key_b is made and returned at once
-        assert store_module._shared(key_b, lambda: "fast") == "fast"
-        assert worker.is_alive()
-    finally:
-        release.set()
-        worker.join(30)
-    assert store_module._shared(key_a, lambda: "again") == "slow"
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(square(3))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results == [9] * 4 and calls == [3]  # sessions asking at once: computed once
+    square(4)
+    square(5)  # a third key drops the least recently used one
+    square(3)
+    assert calls == [3, 4, 5, 3]
+    square.clear()
 
 
 def test_async_changes_compute_in_a_thread_and_the_last_one_wins(store):
@@ -208,18 +213,18 @@ def test_async_changes_compute_in_a_thread_and_the_last_one_wins(store):
 
     async def moves() -> None:
         await asyncio.gather(
-            store.set_lever_async("Training Places", value=50),
-            store.set_lever_async("Training Places", value=150),
+            store.set_lever("Training Places", value=50),
+            store.set_lever("Training Places", value=150),
         )
 
     asyncio.run(moves())
     assert store.values["training_places"] == 150.0
-    assert seen_busy[0] is True and store.busy is False
+    assert store.busy is False
     direct = store.model.run(params={"training_places": 150}, engine="pysd",
                              return_columns=["total_staff"])
     np.testing.assert_allclose(store.current["total_staff"].values,
                                direct["total_staff"].values)
-    asyncio.run(store.apply_preset_async("agility_first"))
+    asyncio.run(store.apply_preset("agility_first"))
     assert store.preset == "agility_first" and store.values["patient_activation"] == 0.6
 
 

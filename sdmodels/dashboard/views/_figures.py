@@ -1,7 +1,9 @@
-"""Bokeh figures of the dashboard, built once per session and updated in place.
+"""Bokeh figures of the dashboard, built once per page and updated in place.
 
 Figures are plain Bokeh (fast to update: a new ``source.data`` redraws a chart without
-re-rendering the page). Every axis carries units; colours come from the Okabe-Ito palette.
+re-rendering the page). Every axis carries units, rates and shares are drawn as percentages,
+tooltips name the series, the year and the value with its units; colours come from the
+Okabe-Ito palette, and each of up to eight scenarios has its own colour *and* line style.
 """
 
 from __future__ import annotations
@@ -11,47 +13,90 @@ from typing import Any
 
 import numpy as np
 
-from sdmodels.dashboard._text import units_label
+from sdmodels.dashboard._text import esc, is_share, number_format, units_label
+from sdmodels.plots import PALETTE
 
 __all__ = [
-    "FIGURE_HEIGHT", "DocumentWriter", "FigureGrid", "finite_or_nan", "legend_html", "line_figure",
+    "FIGURE_HEIGHT", "LINE_STYLES", "DocumentWriter", "FigureGrid", "finite_or_nan",
+    "grid_css", "legend_html", "line_figure", "series_style",
 ]
 
-FIGURE_HEIGHT = 250
+FIGURE_HEIGHT = 240
+
+#: Line styles of compared scenarios: Bokeh dash pattern and the SVG dasharray drawn in legends.
+LINE_STYLES: tuple[tuple[Any, str], ...] = (
+    ("solid", ""), ("dashed", "6 4"), ("dotted", "2 3"), ("dotdash", "2 3 6 3"),
+    ([10, 3], "10 3"), ([2, 2, 8, 2, 2, 6], "2 2 8 2 2 6"), ("dashdot", "6 3 2 3"),
+    ([1, 5], "1 5"),
+)
 
 
-def line_figure(title: str, units: str, *, height: int = FIGURE_HEIGHT) -> Any:
-    """An empty time-series figure: x axis in years, y axis in ``units``."""
+def series_style(i: int) -> tuple[str, Any, str]:
+    """Colour, Bokeh dash and SVG dasharray of the ``i``-th compared scenario (distinct for
+    the first eight)."""
+    dash, svg = LINE_STYLES[i % len(LINE_STYLES)]
+    return PALETTE[i % len(PALETTE)], dash, svg
+
+
+def line_figure(title: str, units: str, *, height: int = FIGURE_HEIGHT,
+                share: bool = False) -> Any:
+    """An empty time-series figure: x axis in years, y axis in ``units`` (or %)."""
     from bokeh.models import NumeralTickFormatter
     from bokeh.plotting import figure
 
-    fig = figure(title=title, height=height, sizing_mode="stretch_width", min_width=260,
-                 x_axis_label="Year", y_axis_label=units_label(units),
-                 tools="pan,box_zoom,wheel_zoom,reset,save,hover", toolbar_location="above")
-    fig.title.text_font_size = "11pt"
+    label = "%" if share else units_label(units)
+    fig = figure(title=title, height=height, sizing_mode="stretch_width", min_width=280,
+                 x_axis_label="Year", y_axis_label=label,
+                 tools="pan,box_zoom,wheel_zoom,reset,save", toolbar_location="above",
+                 min_border_left=64)
+    fig.toolbar.autohide = True
+    fig.title.text_font_size = "12pt"
     for axis in (fig.xaxis, fig.yaxis):
-        axis.axis_label_text_font_size = "10pt"
+        axis.axis_label_text_font_size = "11pt"
         axis.axis_label_text_font_style = "normal"
-        axis.major_label_text_font_size = "9pt"
+        axis.major_label_text_font_size = "11px"
     fig.xaxis.formatter = NumeralTickFormatter(format="0")
-    fig.yaxis.formatter = NumeralTickFormatter(format="0.[000]a")  # 2.1m, 0.725, 12.5k
+    fig.yaxis.formatter = NumeralTickFormatter(format="0.[0]%" if share else "0.[000]a")
     fig.toolbar.logo = None
     return fig
 
 
+def add_hover(fig: Any, renderer: Any, series: str, column: str, name: str,
+              units: str) -> None:
+    """A tooltip on ``renderer``: series name, year, formatted value with units."""
+    from bokeh.models import HoverTool
+
+    share = is_share(name, units)
+    unit_text = "" if share or units_label(units) == "dimensionless" else f" {units}"
+    fig.add_tools(HoverTool(renderers=[renderer], tooltips=[
+        ("", series), ("year", "@time{0}"),
+        (name, f"@{{{column}}}{number_format(name, units)}{unit_text}"),
+    ]))
+
+
 def legend_html(entries: Sequence[tuple[str, str, str]]) -> str:
-    """A one-line legend: ``(label, colour, style)`` with style ``solid``, ``dashed``,
-    ``dotted`` or ``band``."""
+    """A one-line legend: ``(label, colour, style)``; style is an SVG dasharray (``""``:
+    solid) or ``band``. Labels are escaped."""
     items = []
     for label, colour, style in entries:
         if style == "band":
             mark = (f'<span style="display:inline-block;width:26px;height:12px;'
                     f'background:{colour};opacity:0.35;vertical-align:middle"></span>')
         else:
-            mark = (f'<span style="display:inline-block;width:26px;border-top:3px {style} '
-                    f'{colour};vertical-align:middle"></span>')
-        items.append(f'<span style="margin-right:18px;font-size:13px">{mark} {label}</span>')
-    return "<div>" + "".join(items) + "</div>"
+            dash = f' stroke-dasharray="{style}"' if style else ""
+            mark = (f'<svg width="34" height="10" aria-hidden="true" style="vertical-align:'
+                    f'middle"><line x1="0" y1="5" x2="34" y2="5" stroke="{colour}" '
+                    f'stroke-width="3"{dash}/></svg>')
+        items.append(f'<span style="margin-right:18px;font-size:13px;white-space:nowrap">'
+                     f'{mark} {esc(label)}</span>')
+    return '<div class="legend">' + "".join(items) + "</div>"
+
+
+def grid_css(min_width: int = 300) -> list[str]:
+    """Stylesheet of a responsive chart grid: as many columns as fit, none narrower than
+    ``min_width`` pixels."""
+    return [f":host {{ display: grid !important; grid-template-columns: "
+            f"repeat(auto-fill, minmax({min_width}px, 1fr)) !important; gap: 6px; }}"]
 
 
 class DocumentWriter:
@@ -86,6 +131,7 @@ class FigureGrid:
     css_class = ""
 
     def __init__(self, store: Any) -> None:
+        import panel as pn
         from bokeh.models import ColumnDataSource
 
         self.store = store
@@ -94,14 +140,15 @@ class FigureGrid:
         self.figures: list[Any] = []
         for var in store.outputs:
             info = store.model.variables[var]
-            fig = line_figure(info.name, info.units)
-            src = ColumnDataSource({c: [] for c in self.columns})
-            self.draw(fig, src)
+            fig = line_figure(info.name, info.units, share=is_share(info.name, info.units))
+            src = ColumnDataSource({c: [] for c in self.columns}, name=f"{self.css_class}-{var}")
+            self.draw(fig, src, info.name, info.units)
             self.sources[var] = src
             self.figures.append(fig)
+        self.panes = [pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in self.figures]
         self.update()
 
-    def draw(self, fig: Any, src: Any) -> None:
+    def draw(self, fig: Any, src: Any, name: str, units: str) -> None:
         """Add the glyphs of one output's figure."""
         raise NotImplementedError
 
@@ -121,12 +168,17 @@ class FigureGrid:
 
         self.write(write)
 
+    def loading(self, busy: bool) -> None:
+        """One loading indicator per chart: dimmed (with a wait cursor) while computing."""
+        for pane in self.panes:
+            pane.styles = {"opacity": "0.45", "cursor": "progress"} if busy else {}
+
     def panel(self) -> Any:
-        """The figures in a three-column grid."""
+        """The figures in a responsive grid."""
         import panel as pn
 
-        return pn.GridBox(*[pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in self.figures],
-                          ncols=3, sizing_mode="stretch_width", css_classes=[self.css_class])
+        return pn.GridBox(*self.panes, ncols=3, sizing_mode="stretch_width",
+                          css_classes=[self.css_class], stylesheets=grid_css())
 
 
 def finite_or_nan(values: Any) -> np.ndarray:

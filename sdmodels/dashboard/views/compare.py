@@ -1,134 +1,260 @@
-"""Compare: saved and shipped scenarios side by side; downloads as CSV and netCDF."""
+"""Compare: saved and shipped scenarios side by side; saved scenarios kept in the browser,
+exported and imported as scenario files; downloads as CSV, Excel, netCDF and an HTML report.
+
+More views of a comparison (e.g. an attribution waterfall) go in :attr:`ComparePage.sections`.
+"""
 
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import panel as pn
+import param
+from panel.custom import JSComponent
 
-from sdmodels.dashboard.store import DashboardStore
-from sdmodels.dashboard.views._common import in_thread
-from sdmodels.dashboard.views._figures import finite_or_nan, legend_html, line_figure
+from sdmodels.dashboard import reports
+from sdmodels.dashboard._text import esc
+from sdmodels.dashboard.scenario_files import MAX_SCENARIO_BYTES, scenario_to_toml
+from sdmodels.dashboard.views._figures import (
+    FigureGrid,
+    add_hover,
+    finite_or_nan,
+    legend_html,
+    series_style,
+)
 from sdmodels.errors import SDModelsError
-from sdmodels.plots import PALETTE
 
-__all__ = ["compare_page", "comparison_plots"]
+if TYPE_CHECKING:  # pragma: no cover
+    from sdmodels.dashboard.store import DashboardStore
 
-_DASHES = ("solid", "dashed", "dotted", "dotdash")
-_CSS_DASHES = ("solid", "dashed", "dotted", "dashed")
+__all__ = ["MAX_COMPARED", "BrowserStorage", "ComparePage", "ComparisonPlots", "saved_in_browser"]
 
-
-def comparison_plots(store: DashboardStore, ds: Any) -> pn.GridBox:
-    """One figure per key output, one line per scenario (colour and dash both differ)."""
-    names = [str(s) for s in ds["scenario"].values]
-    figures = []
-    for var in store.outputs:
-        info = store.model.variables[var]
-        fig = line_figure(info.name, info.units)
-        for i, name in enumerate(names):
-            fig.line(ds["time"].values, finite_or_nan(ds[var].sel(scenario=name).values),
-                     color=PALETTE[i % len(PALETTE)], line_width=2,
-                     line_dash=_DASHES[i % len(_DASHES)])
-        figures.append(pn.pane.Bokeh(fig, sizing_mode="stretch_width"))
-    return pn.GridBox(*figures, ncols=3, sizing_mode="stretch_width")
+#: Scenarios drawn at once (each with its own colour and line style).
+MAX_COMPARED = 8
 
 
-def _legend(names: list[str]) -> str:
-    return legend_html([(n, PALETTE[i % len(PALETTE)], _CSS_DASHES[i % len(_CSS_DASHES)])
-                        for i, n in enumerate(names)])
+class BrowserStorage(JSComponent):
+    """A value kept in the browser's ``localStorage`` under ``key`` (nothing is drawn).
 
-
-def compare_page(store: DashboardStore) -> tuple[pn.Column, Any]:
-    """The page and functions to call when it is shown and hidden.
-
-    Save the current settings, pick scenarios, compare them and download the results.
+    ``value`` is read from the browser when the page opens (``loaded`` then turns true) and
+    written back whenever it changes on the server.
     """
-    name = pn.widgets.TextInput(label="Save current settings as", placeholder="e.g. my plan",
-                                width=260)
-    save = pn.widgets.Button(label="Save", color="primary", width=100,
-                             align="end", css_classes=["save-button"])
-    default = [n for n in ("baseline",) if n in store.model.scenarios] + ["current"]
-    chosen = pn.widgets.MultiChoice(label="Scenarios to compare",
-                                    options=store.available_scenarios(), value=default,
-                                    sizing_mode="stretch_width", css_classes=["compare-choice"])
-    plots = pn.Column(sizing_mode="stretch_width", css_classes=["compare-plots"])
-    note = pn.pane.Markdown("")
-    state: dict[str, Any] = {"ds": None, "shown": False, "stale": True}
 
-    def result() -> Any:
-        if state["ds"] is None:
-            state["ds"] = store.comparison(list(chosen.value))
-        return state["ds"]
+    key = param.String(default="sdmodels")
+    value = param.String(default="")
+    loaded = param.Boolean(default=False)
 
-    async def redraw(*_: Any) -> None:
-        state["ds"] = None
-        if not state["shown"]:
-            state["stale"] = True
+    _esm = """
+    export function render({ model }) {
+      let stored = null
+      try { stored = window.localStorage.getItem(model.key) } catch (e) { stored = null }
+      model.value = stored === null ? "" : stored
+      model.loaded = true
+      model.on('value', () => {
+        try { window.localStorage.setItem(model.key, model.value) } catch (e) { }
+      })
+      const span = document.createElement('span')
+      span.style.display = 'none'
+      return span
+    }
+    """
+
+
+def _labelled(names: list[str]) -> dict[str, str]:
+    # the choices list renders its labels as HTML: escape them (the values stay the names)
+    return {esc(n): n for n in names}
+
+
+def saved_in_browser(store: DashboardStore) -> BrowserStorage:
+    """A :class:`BrowserStorage` that restores the store's saved scenarios when the page
+    opens and keeps them whenever they change (problems go to the store's message)."""
+    storage = BrowserStorage(key=f"sdmodels-saved-{store.model.name}")
+
+    def restore(event: Any) -> None:
+        if not event.new:
             return
-        state["stale"] = False
-        if not chosen.value:
-            plots.objects = []
-            note.object = "Choose at least one scenario."
-            return
-        plots.loading = True
+        problems = store.restore_saved(storage.value)
+        if problems:
+            store.message = "Some saved scenarios were not restored: " + "; ".join(problems)
+
+    def keep(*_: Any) -> None:
+        if storage.loaded:
+            storage.value = store.saved_json()
+
+    storage.param.watch(restore, "loaded")
+    store.param.watch(keep, "saved")
+    return storage
+
+
+class ComparisonPlots(FigureGrid):
+    """One figure per key output, one line per compared scenario (colour and dash differ)."""
+
+    columns = ("time", *(f"s{i}" for i in range(MAX_COMPARED)))
+    css_class = "compare-plots"
+
+    def draw(self, fig: Any, src: Any, name: str, units: str) -> None:
+        self.renderers = getattr(self, "renderers", {})
+        lines = []
+        for i in range(MAX_COMPARED):
+            colour, dash, _ = series_style(i)
+            line = fig.line("time", f"s{i}", source=src, color=colour, line_dash=dash,
+                            line_width=2, visible=False)
+            lines.append(line)
+        self.renderers[id(fig)] = (fig, lines, name, units)
+
+    def data(self) -> dict[str, dict[str, Any]] | None:
+        ds = self.store.comparison
+        if ds is None:
+            return None
+        names = [str(n) for n in ds["scenario"].values][:MAX_COMPARED]
+        for fig, lines, name, units in self.renderers.values():
+            for i, line in enumerate(lines):
+                line.visible = i < len(names)
+            fig.tools = [t for t in fig.tools if type(t).__name__ != "HoverTool"]
+            for i, series in enumerate(names):
+                add_hover(fig, lines[i], series, f"s{i}", name, units)
+        empty = [float("nan")] * ds.sizes["time"]
+        return {var: {"time": ds["time"].values, **{
+            f"s{i}": finite_or_nan(ds[var].sel(scenario=names[i]).values) if i < len(names)
+            else empty for i in range(MAX_COMPARED)}} for var in self.sources if var in ds}
+
+
+class ComparePage(pn.viewable.Viewer):
+    """Save, export, import and compare scenarios; download the comparison."""
+
+    store = param.Parameter()
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        store = self.store
+        self.save_name = pn.widgets.TextInput(label="Save current settings as",
+                                         placeholder="e.g. my plan", width=260,
+                                         css_classes=["save-name"])
+        self.save = pn.widgets.Button(label="Save", color="primary", width=100,
+                                      align="end", css_classes=["save-button"])
+        self.chosen = pn.widgets.MultiChoice(
+            label=f"Scenarios to compare (up to {MAX_COMPARED})",
+            options=_labelled(store.available_scenarios()), value=list(store.compared),
+            max_items=MAX_COMPARED, sizing_mode="stretch_width", css_classes=["compare-choice"])
+        self.note = pn.pane.HTML("", css_classes=["compare-note"])
+        self.upload = pn.widgets.FileInput(label="Import a scenario file (.toml)",
+                                           accept=".toml", css_classes=["import-scenario"])
+        self.export_choice = pn.widgets.Select(label="Export a saved scenario",
+                                               options=list(store.saved), width=260,
+                                               css_classes=["export-choice"])
+        self.export = pn.widgets.FileDownload(callback=self._export, filename="scenario.toml",
+                                              label="Download scenario file",
+                                              color="light", align="end",
+                                              css_classes=["export-scenario"])
+        self.plots = ComparisonPlots(store)
+        self.legend = pn.pane.HTML("", css_classes=["compare-legend"])
+        #: Further views of the comparison, below the charts.
+        self.sections = pn.Column(sizing_mode="stretch_width")
+        downloads = [
+            pn.widgets.FileDownload(callback=self._csv, filename="sdmodels_comparison.csv",
+                                    label="Download CSV", color="success", width=170,
+                                    css_classes=["download-csv"]),
+            pn.widgets.FileDownload(callback=self._excel, filename="sdmodels_comparison.xlsx",
+                                    label="Download Excel", color="success", width=170,
+                                    css_classes=["download-excel"]),
+            pn.widgets.FileDownload(callback=self._report, filename="sdmodels_report.html",
+                                    label="Download report (HTML)", color="success",
+                                    width=210, css_classes=["download-report"]),
+            pn.widgets.FileDownload(callback=self._netcdf, filename="sdmodels_comparison.nc",
+                                    label="Download netCDF", color="success", width=170,
+                                    css_classes=["download-netcdf"]),
+        ]
+        self.save.on_click(self._save)
+        self.chosen.param.watch(self._choose, "value")
+        self.upload.param.watch(self._import, "value")
+        store.param.watch(self._redraw, "comparison")
+        store.param.watch(self._saved_changed, "saved")
+        self._layout = pn.Column(
+            pn.pane.Markdown("## Compare scenarios\nSave the current lever settings under a "
+                             "name (they stay in this browser), then compare them with the "
+                             "shipped scenarios. A saved scenario downloads as a scenario file "
+                             "that `sdmodels run --scenario FILE` runs; import such a file "
+                             "here. Downloads hold the scenarios shown."),
+            pn.Row(self.save_name, self.save), pn.Row(self.export_choice, self.export),
+            self.upload, self.chosen, pn.FlexBox(*downloads), self.note, self.legend,
+            self.plots.panel(), self.sections, sizing_mode="stretch_width",
+        )
+        self._redraw()
+
+    # -- actions
+    async def _save(self, *_: Any) -> None:
         try:
-            ds = await in_thread(result)
-            plots.objects = [pn.pane.HTML(_legend(list(chosen.value))),
-                             comparison_plots(store, ds)]
-            note.object = ""
+            scenario = self.store.save_current(self.save_name.value)
         except SDModelsError as exc:
-            note.object = f"**Cannot compare:** {exc}"
-        finally:
-            plots.loading = False
+            self.note.object = f"<b>Cannot save:</b> {esc(exc)}"
+            return
+        self.save_name.value = ""
+        self.note.object = f"Saved {esc(scenario.name)} in this browser."
+        await self.store.compare([*self.chosen.value, scenario.name][-MAX_COMPARED:])
 
-    def on_save(*_: Any) -> None:
+    async def _choose(self, event: Any) -> None:
+        if list(event.new) != list(self.store.compared):
+            await self.store.compare(list(event.new))
+
+    async def _import(self, event: Any) -> None:
+        data = event.new
+        if not data:
+            return
+        if len(data) > MAX_SCENARIO_BYTES:
+            self.note.object = (f"<b>Cannot import:</b> the file is larger than "
+                                f"{MAX_SCENARIO_BYTES} bytes")
+            return
+        stem = (self.upload.filename or "imported").rsplit(".", 1)[0]
         try:
-            store.save_current(name.value)
-        except SDModelsError as exc:
-            note.object = f"**Cannot save:** {exc}"
+            text = data.decode("utf-8")
+            scenario = self.store.import_scenario(stem, text)
+        except (UnicodeDecodeError, SDModelsError) as exc:
+            self.note.object = f"<b>Cannot import:</b> {esc(exc)}"
             return
-        chosen.options = store.available_scenarios()
-        chosen.value = [*chosen.value, name.value.strip()]
-        name.value = ""
+        self.note.object = f"Imported {esc(scenario.name)}."
+        await self.store.compare([*self.chosen.value, scenario.name][-MAX_COMPARED:])
 
-    def csv() -> io.BytesIO:
-        return io.BytesIO(store.to_csv_bytes(result()))
+    def _saved_changed(self, *_: Any) -> None:
+        self.chosen.options = _labelled(self.store.available_scenarios())
+        self.export_choice.options = list(self.store.saved)
 
-    def netcdf() -> io.BytesIO:
-        return io.BytesIO(store.to_netcdf_bytes(result()))
-
-    csv_button = pn.widgets.FileDownload(callback=csv, filename="sdmodels_comparison.csv",
-                                         label="Download CSV", color="success",
-                                         width=200, css_classes=["download-csv"])
-    nc_button = pn.widgets.FileDownload(callback=netcdf, filename="sdmodels_comparison.nc",
-                                        label="Download netCDF", color="success",
-                                        width=200, css_classes=["download-netcdf"])
-    save.on_click(on_save)
-    chosen.param.watch(redraw, "value")
-    def on_current(*_: Any) -> None:
-        if "current" not in chosen.value:
+    # -- drawing
+    def _redraw(self, *_: Any) -> None:
+        ds = self.store.comparison
+        if list(self.chosen.value) != list(self.store.compared):
+            self.chosen.value = list(self.store.compared)
+        if ds is None:
+            self.legend.object = "Choose at least one scenario."
             return
-        if state["shown"]:
-            pn.state.execute(redraw)
-        else:
-            state["stale"] = True
+        names = [str(n) for n in ds["scenario"].values]
+        self.legend.object = legend_html([(n, *series_style(i)[::2])
+                                          for i, n in enumerate(names)])
+        self.plots.update()
 
-    store.param.watch(on_current, "current")
+    # -- downloads
+    def _result(self) -> Any:
+        return self.store.comparison_now()
 
-    async def on_shown() -> None:
-        state["shown"] = True
-        if state["stale"]:
-            await redraw()
+    def _csv(self) -> io.BytesIO:
+        frame = reports.comparison_frame(self.store, self._result())
+        return io.BytesIO(frame.to_csv(index=False).encode("utf-8"))
 
-    def on_hidden() -> None:
-        state["shown"] = False
+    def _excel(self) -> io.BytesIO:
+        return io.BytesIO(reports.excel_bytes(self.store, self._result()))
 
-    page = pn.Column(
-        pn.pane.Markdown("## Compare scenarios\nSave the current lever settings under a name, "
-                         "then compare them with the shipped scenarios. Downloads hold the "
-                         "scenarios shown (netCDF keeps units and how the results were made)."),
-        pn.Row(name, save), chosen, pn.Row(csv_button, nc_button), note, plots,
-        sizing_mode="stretch_width",
-    )
-    return page, (on_shown, on_hidden)
+    def _report(self) -> io.BytesIO:
+        return io.BytesIO(reports.html_report(self.store, self._result()).encode("utf-8"))
+
+    def _netcdf(self) -> io.BytesIO:
+        return io.BytesIO(reports.netcdf_bytes(self._result()))
+
+    def _export(self) -> io.BytesIO:
+        name = self.export_choice.value
+        if name is None or name not in self.store.saved:
+            return io.BytesIO(b"# save a scenario first\n")
+        self.export.filename = f"{''.join(c if c.isalnum() else '_' for c in name)}.toml"
+        return io.BytesIO(scenario_to_toml(self.store.saved[name]).encode("utf-8"))
+
+    def __panel__(self) -> Any:
+        return self._layout

@@ -1,113 +1,212 @@
-"""Scenario explorer: lever controls, presets, KPI cards and baseline-vs-current lines."""
+"""Scenario explorer: lever controls, presets, your starting point, KPI cards and
+baseline-vs-current lines."""
 
 from __future__ import annotations
 
-from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import panel as pn
+import param
 
-from sdmodels.dashboard._text import units_label
-from sdmodels.dashboard.store import DashboardStore
-from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR, fmt
-from sdmodels.dashboard.views._figures import (
-    FigureGrid,
-    finite_or_nan,
-    legend_html,
+from sdmodels.dashboard._text import (
+    esc,
+    fmt_value,
+    inline_html,
+    is_share,
+    kpi_sentence,
+    units_label,
 )
+from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR
+from sdmodels.dashboard.views._figures import FigureGrid, add_hover, finite_or_nan, legend_html
 
-__all__ = ["OutputPlots", "explorer_page", "kpi_html", "lever_panel"]
+if TYPE_CHECKING:  # pragma: no cover
+    from sdmodels.dashboard.store import DashboardStore
 
+__all__ = ["ExplorerPage", "LeverPanel", "OutputPlots", "StartPointForm", "kpi_html"]
 
-def _start_label(name: str) -> str:
-    return f"{name}: from year"
-
-
-async def _move(store: DashboardStore, lever: str, what: str, event: Any) -> None:
-    """A slider was released: recompute in a worker thread (the page shows it is busy)."""
-    if what == "value":
-        await store.set_lever_async(lever, value=event.new)
-    else:
-        await store.set_lever_async(lever, start=event.new)
+CUSTOM = "(custom)"
+_DOC_CSS = (".lever-doc{font-size:11px;color:#444;border-bottom:1px solid #ddd;"
+            "padding-bottom:4px}")
 
 
-def lever_panel(store: DashboardStore) -> pn.Column:
+class LeverPanel(pn.viewable.Viewer):
     """Preset selector and one size slider plus one start-year slider per lever.
 
     The sliders call the store when released (``value_throttled``) and follow the store when
-    a preset changes the levers.
+    a preset or a link changes the levers; only the widgets whose value differs are updated.
     """
-    names = [n for n in store.param.preset.objects if n is not None]
-    preset = pn.widgets.Select(label="Preset scenario", options=["(custom)", *names],
-                               value=store.preset or "(custom)", sizing_mode="stretch_width",
-                               css_classes=["preset-select"])
 
-    async def on_preset(event: Any) -> None:
-        # chosen by the user (not the widget following the store): compute in the background
-        if event.new != "(custom)" and event.new != store.preset:
-            await store.apply_preset_async(event.new)
+    store = param.Parameter()
 
-    preset.param.watch(on_preset, "value")
-    widgets: dict[str, tuple[pn.widgets.FloatSlider, pn.widgets.IntSlider]] = {}
-    rows: list[Any] = []
-    for lv in store.levers:
-        size = pn.widgets.FloatSlider(
-            label=lv.label, start=lv.min, end=lv.max, step=lv.step,
-            value=store.values[lv.py_name], sizing_mode="stretch_width",
-            css_classes=["lever", f"lever-{lv.py_name}"],
-        )
-        start = pn.widgets.IntSlider(
-            label=_start_label(lv.name), start=int(lv.start_min), end=int(lv.start_max),
-            step=1, value=round(store.starts[lv.py_name]), sizing_mode="stretch_width",
-            css_classes=["lever-start", f"start-{lv.py_name}"],
-        )
-        size.param.watch(partial(_move, store, lv.py_name, "value"), "value_throttled")
-        start.param.watch(partial(_move, store, lv.py_name, "start"), "value_throttled")
-        widgets[lv.py_name] = (size, start)
-        help_text = pn.pane.Markdown(lv.doc, styles={"font-size": "11px", "color": "#555"},
-                                     margin=(-8, 10, 0, 10)) if lv.doc else None
-        rows.append(pn.Column(size, start, *([help_text] if help_text else []),
-                              styles={"border-bottom": "1px solid #ddd"},
-                              sizing_mode="stretch_width"))
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        store = self.store
+        names = [n for n in store.param.preset.objects if n is not None]
+        self.preset = pn.widgets.Select(label="Preset scenario", options=[CUSTOM, *names],
+                                        value=store.preset or CUSTOM,
+                                        sizing_mode="stretch_width",
+                                        css_classes=["preset-select"])
+        self.preset.param.watch(self._on_preset, "value")
+        self.widgets: dict[str, tuple[Any, Any]] = {}
+        rows: list[Any] = []
+        for lv in store.levers:
+            size = pn.widgets.FloatSlider(
+                label=lv.label, start=lv.min, end=lv.max, step=lv.step,
+                value=store.values[lv.py_name], sizing_mode="stretch_width",
+                css_classes=["lever", f"lever-{lv.py_name}"],
+            )
+            start = pn.widgets.IntSlider(
+                label=f"{lv.name}: from year", start=int(lv.start_min), end=int(lv.start_max),
+                step=1, value=round(store.starts[lv.py_name]), sizing_mode="stretch_width",
+                css_classes=["lever-start", f"start-{lv.py_name}"],
+            )
+            size.param.watch(self._mover(lv.py_name, "value"), "value_throttled")
+            start.param.watch(self._mover(lv.py_name, "start"), "value_throttled")
+            self.widgets[lv.py_name] = (size, start)
+            rows += [size, start]
+            if lv.doc:
+                rows.append(pn.pane.HTML(f'<div class="lever-doc">{esc(lv.doc)}</div>',
+                                         stylesheets=[_DOC_CSS], margin=(-6, 10, 6, 10)))
+        if not store.levers:
+            rows.append(pn.pane.Markdown("This model declares no policy levers (constants `X` "
+                                         "with a companion `X Start Year`)."))
+        store.param.watch(self._follow, ["values", "starts", "preset"])
+        self._layout = pn.Column(pn.pane.Markdown("### Policy levers"), self.preset, *rows,
+                                 sizing_mode="stretch_width", css_classes=["lever-panel"])
 
-    def follow(*_: Any) -> None:
-        for py, (size, start) in widgets.items():
-            size.value = store.values[py]
-            start.value = round(store.starts[py])
-        preset.value = store.preset or "(custom)"
+    def _mover(self, lever: str, what: str) -> Any:
+        async def move(event: Any) -> None:
+            if what == "value":
+                await self.store.set_lever(lever, value=event.new)
+            else:
+                await self.store.set_lever(lever, start=event.new)
+        return move
 
-    store.param.watch(follow, ["values", "starts", "preset"])
-    if not store.levers:
-        rows.append(pn.pane.Markdown("This model declares no policy levers (constants `X` with "
-                                     "a companion `X Start Year`)."))
-    return pn.Column(pn.pane.Markdown("### Policy levers"), preset, *rows,
-                     sizing_mode="stretch_width")
+    async def _on_preset(self, event: Any) -> None:
+        # chosen by the user (not the widget following the store)
+        if event.new != CUSTOM and event.new != self.store.preset:
+            await self.store.apply_preset(event.new)
+
+    def _follow(self, *_: Any) -> None:
+        store = self.store
+        for py, (size, start) in self.widgets.items():
+            if size.value != store.values[py]:
+                size.value = store.values[py]
+            if start.value != round(store.starts[py]):
+                start.value = round(store.starts[py])
+        shown = store.preset or CUSTOM
+        if self.preset.value != shown:
+            self.preset.value = shown
+
+    def __panel__(self) -> Any:
+        return self._layout
+
+
+class StartPointForm(pn.viewable.Viewer):
+    """"Your starting point": the model's starting values a planner can change, each checked
+    against the range the model declares; *Apply* reruns baseline and current from there."""
+
+    store = param.Parameter()
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        store = self.store
+        self.inputs: dict[str, Any] = {}
+        for info in store.start_fields:
+            units = "%" if is_share(info.name, info.units) else units_label(info.units)
+            self.inputs[info.py_name] = pn.widgets.FloatInput(
+                label=f"{info.name} ({units})", value=float(store.start_point.get(
+                    info.py_name, info.value)), start=info.min, end=info.max,
+                description=f"Range {info.min:g} to {info.max:g}. {info.doc}",
+                sizing_mode="stretch_width", css_classes=[f"start-point-{info.py_name}"])
+        self.apply = pn.widgets.Button(label="Apply starting point", color="primary",
+                                       css_classes=["start-point-apply"])
+        self.reset = pn.widgets.Button(label="Model's values", color="light",
+                                       css_classes=["start-point-reset"])
+        self.apply.on_click(self._apply)
+        self.reset.on_click(self._reset)
+        self.download = pn.widgets.FileDownload(
+            callback=self._profile_file, filename="my_starting_point.toml",
+            label="Download as file", color="light", css_classes=["start-point-file"])
+        store.param.watch(self._follow, "start_point")
+        note = ("Set today's values for your system. Population and budget cannot be set yet: "
+                "this model has no such inputs, and its ranges are national (an ICS's own "
+                "values need local profiles of the model).")
+        self._layout = pn.Card(
+            pn.pane.Markdown(note, styles={"font-size": "12px"}), *self.inputs.values(),
+            pn.Row(self.apply, self.reset), self.download, title="Your starting point",
+            collapsed=True, sizing_mode="stretch_width", css_classes=["start-point"])
+
+    async def _apply(self, *_: Any) -> None:
+        changes = {py: w.value for py, w in self.inputs.items()}
+        try:
+            await self.store.set_start_point(changes)
+        except Exception as exc:  # noqa: BLE001 - shown to the user; the server keeps running
+            self.store.message = f"Starting point not applied: {exc}"
+
+    async def _reset(self, *_: Any) -> None:
+        await self.store.set_start_point(dict.fromkeys(self.inputs))
+
+    def _follow(self, *_: Any) -> None:
+        for info in self.store.start_fields:
+            value = float(self.store.start_point.get(info.py_name, info.value))
+            if self.inputs[info.py_name].value != value:
+                self.inputs[info.py_name].value = value
+
+    def _profile_file(self) -> Any:
+        import io
+        import json
+
+        lines = ["# Starting point set in the sdmodels dashboard: the model's starting values",
+                 f"# of {self.store.model.path.name} (a scenario file: sdmodels run --scenario "
+                 "FILE)", 'description = "Starting point set in the dashboard."', "",
+                 "[parameters]"]
+        for info in self.store.start_fields:
+            value = self.store.start_point.get(info.py_name, float(info.value))
+            lines.append(f"{json.dumps(info.name)} = {float(value)!r}")
+        return io.BytesIO(("\n".join(lines) + "\n").encode())
+
+    def __panel__(self) -> Any:
+        return self._layout
 
 
 def kpi_html(store: DashboardStore) -> str:
-    """KPI cards as HTML: value of the current settings, baseline and change."""
+    """KPI cards as HTML: value of the current settings, baseline, change and what it means.
+
+    Every text from the model file is escaped.
+    """
+    from sdmodels.montecarlo import better_direction
+
     cards = []
     for k in store.kpis():
         if k["better"] is None:
-            colour, arrow = "#555", "="
+            colour, arrow = "#444", "="
         else:
-            colour = "#006d4f" if k["better"] else "#b34700"
+            colour = "#006d4f" if k["better"] else "#a33f00"
             arrow = "▲" if k["delta"] > 0 else "▼"
-        when = f" {k['year']:.0f}" if k["year"] is not None else ""
+        info = store.model.variables[k["variable"]]
+        name, units = info.name, info.units
+        sentence = kpi_sentence(name, units, info.doc, value=k["value"], delta=k["delta"],
+                                year=k["year"], better=k["better"],
+                                direction=better_direction(k["variable"]))
+        value = fmt_value(k["value"], name, units)
         cards.append(
-            f'<div class="kpi" data-variable="{k["variable"]}" data-year="{k["year"]:.0f}">'
-            f'<div class="kpi-label">{k["label"]}{when}</div>'
-            f'<div class="kpi-value">{fmt(k["value"])}</div>'
-            f'<div class="kpi-units">{units_label(k["units"])}</div>'
-            f'<div class="kpi-delta" style="color:{colour}">{arrow} {fmt(k["delta"])} '
-            f'vs baseline ({fmt(k["baseline"])})</div></div>'
+            f'<div class="kpi" data-variable="{esc(k["variable"])}" '
+            f'data-year="{k["year"]:.0f}" role="group" aria-label="{esc(name)} '
+            f'{k["year"]:.0f}">'
+            f'<div class="kpi-label">{esc(name)} {k["year"]:.0f}</div>'
+            f'<div class="kpi-value">{esc(value)}</div>'
+            f'<div class="kpi-delta" style="color:{colour}">{arrow} '
+            f'{esc(fmt_value(k["delta"], name, units, signed=True))} vs baseline '
+            f'({esc(fmt_value(k["baseline"], name, units))})</div>'
+            f'<div class="kpi-note">{esc(sentence)}</div></div>'
         )
     style = (
-        "<style>.kpis{display:flex;flex-wrap:wrap;gap:10px}"
-        ".kpi{border:1px solid #ccd;border-radius:6px;padding:8px 12px;min-width:150px;"
-        "background:#fafbfd}.kpi-label{font-size:12px;color:#333;font-weight:600}"
-        ".kpi-value{font-size:24px;font-weight:700;color:#0b3d6b}"
-        ".kpi-units{font-size:11px;color:#666}.kpi-delta{font-size:12px}</style>"
+        "<style>.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));"
+        "gap:8px}.kpi{border:1px solid #ccd;border-radius:6px;padding:6px 10px;"
+        "background:#fafbfd}.kpi-label{font-size:12px;color:#222;font-weight:600}"
+        ".kpi-value{font-size:22px;font-weight:700;color:#0b3d6b}"
+        ".kpi-delta{font-size:12px}.kpi-note{font-size:11px;color:#444;margin-top:2px}</style>"
     )
     return style + '<div class="kpis">' + "".join(cards) + "</div>"
 
@@ -118,10 +217,12 @@ class OutputPlots(FigureGrid):
     columns = ("time", "baseline", "current")
     css_class = "explorer-plots"
 
-    def draw(self, fig: Any, src: Any) -> None:
-        fig.line("time", "baseline", source=src, color=BASELINE_COLOUR, line_width=2,
-                 line_dash="dashed")
-        fig.line("time", "current", source=src, color=CURRENT_COLOUR, line_width=2.5)
+    def draw(self, fig: Any, src: Any, name: str, units: str) -> None:
+        base = fig.line("time", "baseline", source=src, color=BASELINE_COLOUR, line_width=2,
+                        line_dash="dashed")
+        cur = fig.line("time", "current", source=src, color=CURRENT_COLOUR, line_width=2.5)
+        add_hover(fig, cur, "current settings", "current", name, units)
+        add_hover(fig, base, "baseline", "baseline", name, units)
 
     def data(self) -> dict[str, dict[str, Any]] | None:
         ds, base = self.store.current, self.store.baseline
@@ -132,38 +233,65 @@ class OutputPlots(FigureGrid):
                 for var in self.sources if var in ds}
 
 
-def explorer_page(store: DashboardStore) -> pn.Column:
-    """KPI cards and baseline-vs-current lines of the key outputs."""
-    cards = pn.pane.HTML(kpi_html(store), sizing_mode="stretch_width",
-                         css_classes=["kpi-cards"])
-    plots = OutputPlots(store)
-    plots_panel = pn.Column(
-        pn.pane.HTML(legend_html([("current settings", CURRENT_COLOUR, "solid"),
-                                  ("baseline", BASELINE_COLOUR, "dashed")])),
-        plots.panel(), sizing_mode="stretch_width")
-    description = pn.pane.Markdown(sizing_mode="stretch_width")
+def _card_label(store: DashboardStore, var: str, year: float) -> str:
+    return f"{store.model.variables[var].name} {year:.0f}"
 
-    def describe() -> str:
+
+class ExplorerPage(pn.viewable.Viewer):
+    """KPI cards (any output, any year) and baseline-vs-current lines of the key outputs."""
+
+    store = param.Parameter()
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        store = self.store
+        self.cards = pn.pane.HTML(kpi_html(store), sizing_mode="stretch_width",
+                                  css_classes=["kpi-cards"])
+        options = {esc(_card_label(store, v, y)): (v, y) for v in store.outputs
+                   for y in store.years()}
+        self.choose = pn.widgets.MultiChoice(
+            label="KPI cards (output and year)", options=list(options),
+            value=[esc(_card_label(store, v, y)) for v, y in store.kpi_cards],
+            sizing_mode="stretch_width", css_classes=["kpi-choice"],
+            description="Add or remove cards: type an output name and a year.")
+        self._options = options
+        self.choose.param.watch(self._on_choose, "value")
+        self.plots = OutputPlots(store)
+        self.description = pn.pane.HTML(inline_html(self._describe()),
+                                        sizing_mode="stretch_width",
+                                        css_classes=["preset-description"])
+        store.param.watch(self._redraw, ["current", "kpi_cards"])
+        store.param.watch(self._on_preset, "preset")
+        store.param.watch(self._busy, "busy")
+        self._layout = pn.Column(
+            pn.pane.Markdown("## Scenario explorer\nMove a lever in the sidebar: the cards and "
+                             "lines show the current settings against the baseline."),
+            self.description, self.cards, self.choose,
+            pn.pane.HTML(legend_html([("current settings", CURRENT_COLOUR, ""),
+                                      ("baseline", BASELINE_COLOUR, "6 4")])),
+            self.plots.panel(), sizing_mode="stretch_width",
+        )
+
+    def _describe(self) -> str:
+        store = self.store
         if store.preset:
-            return f"**Preset:** {store.preset}: {store.model.scenarios[store.preset].description}"
+            text = store.model.scenarios[store.preset].description
+            return f"**Preset:** {store.preset}: {text}"
         return "**Custom settings** (start from a preset in the sidebar, then move levers)."
 
-    description.object = describe()
+    def _on_choose(self, event: Any) -> None:
+        self.store.kpi_cards = [self._options[label] for label in event.new
+                                if label in self._options]
 
-    def redraw(*_: Any) -> None:
-        cards.object = kpi_html(store)
-        plots.update()
-        description.object = describe()
+    def _redraw(self, *_: Any) -> None:
+        self.cards.object = kpi_html(self.store)
+        self.plots.update()
 
-    store.param.watch(redraw, ["current", "preset"])
-    results = pn.Column(cards, plots_panel, sizing_mode="stretch_width")
+    def _on_preset(self, *_: Any) -> None:
+        self.description.object = inline_html(self._describe())
 
-    def busy(event: Any) -> None:
-        results.loading = event.new
+    def _busy(self, event: Any) -> None:
+        self.plots.loading(event.new)
 
-    store.param.watch(busy, "busy")
-    return pn.Column(
-        pn.pane.Markdown("## Scenario explorer\nMove a lever in the sidebar: the cards and "
-                         "lines show the current settings against the baseline."),
-        description, results, sizing_mode="stretch_width",
-    )
+    def __panel__(self) -> Any:
+        return self._layout

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import panel as pn
 
-from sdmodels.dashboard.diagram import sector_svg
-from sdmodels.dashboard.store import DashboardStore
+import param
 
-__all__ = ["model_page", "parameter_table"]
+from sdmodels.dashboard.diagram import sector_svg
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sdmodels.dashboard.store import DashboardStore
+
+__all__ = ["ModelPage", "model_page", "parameter_table"]
 
 
 def _value(value: Any) -> str:
@@ -47,9 +51,10 @@ def model_page(store: DashboardStore) -> pn.Column:
     sectors = list(model.sectors)
     sector = pn.widgets.Select(label="Sector", options=sectors,
                                value=sectors[0] if sectors else None, width=280)
-    constants = pn.widgets.Checkbox(label="Show constants", value=False, align="end")
+    constants = pn.widgets.Checkbox(label="Show constants", value=False, align="end",
+                                  css_classes=["show-constants"])
     actual = pn.widgets.Checkbox(label="Actual size (scroll to move around)", value=False,
-                                 align="end")
+                               align="end", css_classes=["actual-size"])
     diagram = pn.pane.HTML(sizing_mode="stretch_width", css_classes=["sector-diagram"],
                            styles={"overflow": "auto", "border": "1px solid #ddd",
                                    "background": "white"})
@@ -72,7 +77,7 @@ def model_page(store: DashboardStore) -> pn.Column:
     frame = parameter_table(store)
     search = pn.widgets.TextInput(label="Search parameters",
                                   placeholder="name, sector, units or source ...", width=360)
-    table = pn.pane.DataFrame(frame, index=False, sizing_mode="stretch_width",
+    table = pn.pane.DataFrame(frame, index=False, escape=True, sizing_mode="stretch_width",
                               css_classes=["param-table"], classes=["table", "table-sm"],
                               styles={"max-height": "460px", "overflow": "auto",
                                       "font-size": "13px"})
@@ -97,3 +102,14 @@ def model_page(store: DashboardStore) -> pn.Column:
         pn.pane.Markdown("### Parameters"), pn.Row(search, count), table,
         sizing_mode="stretch_width",
     )
+
+
+class ModelPage(pn.viewable.Viewer):
+    """The Model page as a view of the store."""
+
+    store = param.Parameter()
+
+    def __panel__(self) -> Any:
+        if not hasattr(self, "_layout"):
+            self._layout = model_page(self.store)
+        return self._layout

@@ -1,18 +1,33 @@
-"""Sensitivity: Sobol indices of the key outputs at a chosen year and over time."""
+"""Sensitivity: the levers a planner controls (a tornado) beside the uncertain inputs that
+drive each output (Sobol indices at a chosen year and over time).
+
+Each uncertain input keeps one colour in both Sobol charts (bars: first order solid, total
+pale); the tornado's two colours say which end of a lever's range a bar is.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import panel as pn
+import param
 
-from sdmodels.dashboard.store import DashboardStore
-from sdmodels.dashboard.views._common import in_thread
+from sdmodels.dashboard._text import fmt_value, inline_html, is_share, units_label
 from sdmodels.dashboard.views._figures import line_figure
 from sdmodels.plots import PALETTE
 
-__all__ = ["sensitivity_page", "sobol_areas", "sobol_bars"]
+if TYPE_CHECKING:  # pragma: no cover
+    from sdmodels.dashboard.store import DashboardStore
+
+__all__ = ["SensitivityPage", "input_colours", "lever_tornado", "sobol_areas", "sobol_bars"]
+
+#: Inputs shown in the bar chart.
+TOP = 10
+#: Inputs drawn as separate areas (one colour each); the rest are summed as "others".
+AREAS = 7
+OTHERS = "#BBBBBB"
+LOW_COLOUR, HIGH_COLOUR = "#56B4E9", "#0b3d6b"
 
 
 def _shown(values: Any) -> Any:
@@ -24,46 +39,54 @@ def _names(sobol: Any) -> list[str]:
     return [str(n) for n in sobol["parameter_name"].values]
 
 
-#: Inputs shown in the bar chart.
-TOP = 10
-#: Inputs drawn as separate areas (one Okabe-Ito colour each); the rest are summed as "others".
-AREAS = 7
-
-
 def _ranked(s: Any, output: str) -> list[int]:
     """Indices of the inputs by decreasing total index, averaged over time."""
     mean_st = _shown(s["ST"].sel(output=output).values).mean(axis=-1)
     return [int(i) for i in np.argsort(-mean_st, kind="stable")]
 
 
+def input_colours(s: Any, output: str) -> dict[int, str]:
+    """One colour per uncertain input for ``output``: the :data:`AREAS` most influential get
+    their own colour (by rank over time), the others grey, in both charts."""
+    ranked = _ranked(s, output)
+    colours = {i: OTHERS for i in ranked}
+    for rank, i in enumerate(ranked[:AREAS]):
+        colours[i] = PALETTE[rank % len(PALETTE)]
+    return colours
+
+
 def sobol_bars(store: DashboardStore, output: str, year: float) -> Any:
-    """First-order and total indices of the most influential inputs at ``year``."""
+    """First-order (solid) and total (pale) indices of the most influential inputs at
+    ``year``, each input in its own colour."""
     from bokeh.models import ColumnDataSource, FactorRange
     from bokeh.plotting import figure
     from bokeh.transform import dodge
 
     s = store.sobol
+    colours = input_colours(s, output)
     at = s.sel(output=output).sel(time=year, method="nearest")
     st_now = _shown(at["ST"].values)
     order = [int(i) for i in np.argsort(-st_now, kind="stable")][:TOP]
     names = [_names(s)[i] for i in order]
     src = ColumnDataSource({"input": names, "S1": _shown(at["S1"].values)[order],
-                            "ST": st_now[order]})
-    fig = figure(y_range=FactorRange(*reversed(names)), height=70 + 42 * len(names),
-                 sizing_mode="stretch_width", x_range=(0, 1.05),
-                 title=(f"{store.output_label(output)} in {float(at['time']):.0f}: the "
-                        f"{len(order)} most influential of {len(st_now)} inputs"),
-                 x_axis_label="Sobol index (share of variance, dimensionless)",
-                 y_axis_label="Uncertain input", toolbar_location=None, tools="hover",
+                            "ST": st_now[order], "colour": [colours[i] for i in order]})
+    fig = figure(y_range=FactorRange(*reversed(names)), height=70 + 40 * len(names),
+                 sizing_mode="stretch_width", x_range=(0, 1.05), min_width=300,
+                 title=(f"Uncertain inputs: {store.output_label(output)} in "
+                        f"{float(at['time']):.0f}"),
+                 x_axis_label="Sobol index (share of variance)",
+                 toolbar_location=None, tools="hover",
                  tooltips=[("input", "@input"), ("first order", "@S1{0.00}"),
                            ("total", "@ST{0.00}")])
     fig.hbar(y=dodge("input", 0.18, range=fig.y_range), right="S1", height=0.34, source=src,
-             color=PALETTE[0], legend_label="first order (S1)")
+             color="colour", legend_label="first order (solid)")
     fig.hbar(y=dodge("input", -0.18, range=fig.y_range), right="ST", height=0.34, source=src,
-             color=PALETTE[1], legend_label="total (ST)")
+             fill_color="colour", fill_alpha=0.35, line_color="colour",
+             legend_label="total (pale)")
     fig.legend.location = "bottom_right"
-    fig.title.text_font_size = "11pt"
-    fig.yaxis.major_label_text_font_size = "10pt"
+    fig.title.text_font_size = "12pt"
+    fig.yaxis.major_label_text_font_size = "11px"
+    fig.xaxis.major_label_text_font_size = "11px"
     return fig
 
 
@@ -71,6 +94,7 @@ def sobol_areas(store: DashboardStore, output: str) -> Any:
     """First-order indices over time as stacked areas (what drives the output, year by year)."""
     s = store.sobol
     all_names = _names(s)
+    colours = input_colours(s, output)
     fig = line_figure(f"{store.output_label(output)}: first-order indices over time",
                       "first-order Sobol index (dimensionless)", height=320)
     s1 = _shown(s["S1"].sel(output=output).values)  # (parameter, time)
@@ -86,62 +110,103 @@ def sobol_areas(store: DashboardStore, output: str) -> Any:
         keys.append("others")
         names.append(f"{len(rest)} others")
         data["others"] = s1[rest].sum(axis=0)
-    colours = [*PALETTE[:len(top)], *(["#BBBBBB"] if rest else [])]
-    fig.varea_stack(keys, x="time", source=data, color=colours, legend_label=names)
+    fill = [*(colours[i] for i in top), *([OTHERS] if rest else [])]
+    fig.varea_stack(keys, x="time", source=data, color=fill, legend_label=names)
     fig.legend.location = "top_left"
-    fig.legend.label_text_font_size = "9pt"
+    fig.legend.label_text_font_size = "11px"
     fig.legend.background_fill_alpha = 0.7
     return fig
 
 
-def sensitivity_page(store: DashboardStore) -> tuple[pn.Column, Any]:
-    """The page and functions to call when it is shown and hidden (computes on first show)."""
-    outputs = {store.output_label(o): o for o in store.outputs}
-    output = pn.widgets.Select(label="Output", options=outputs,
-                               value=store.outputs[0] if store.outputs else None, width=300)
-    times = store.current["time"].values if store.current is not None else np.array([0.0])
-    year = pn.widgets.IntSlider(label="Year", start=int(times.min()),
-                                end=int(times.max()), value=int(times.max()), width=300)
-    progress = pn.indicators.Progress(active=False, visible=False, width=260, align="center")
-    status = pn.pane.Markdown("", css_classes=["sobol-status"])
-    bars = pn.pane.Bokeh(sizing_mode="stretch_width", css_classes=["sobol-bars"])
-    areas = pn.pane.Bokeh(sizing_mode="stretch_width", css_classes=["sobol-areas"])
+def lever_tornado(store: DashboardStore, output: str, year: float) -> Any:
+    """Each lever's effect on ``output`` at ``year`` with the lever at the low and the high
+    end of its range (other levers as set), largest span on top."""
+    from bokeh.models import ColumnDataSource, FactorRange, Span
+    from bokeh.plotting import figure
 
-    def redraw(*_: Any) -> None:
-        if store.sobol is None or output.value is None:
+    frame = store.tornado_table(output, year)
+    info = store.model.variables[output]
+    share = is_share(info.name, info.units)
+    labels = list(frame["lever"])
+    src = ColumnDataSource({
+        "lever": labels, "low": frame["low"], "high": frame["high"], "zero": [0.0] * len(frame),
+        "low_text": [fmt_value(v, info.name, info.units, signed=True) for v in frame["low"]],
+        "high_text": [fmt_value(v, info.name, info.units, signed=True) for v in frame["high"]],
+        "low_value": frame["low_value"], "high_value": frame["high_value"],
+    })
+    fig = figure(y_range=FactorRange(*reversed(labels)), height=70 + 30 * max(1, len(labels)),
+                 sizing_mode="stretch_width", min_width=300, toolbar_location=None,
+                 title=f"Policy levers: change in {store.output_label(output)} in {year:.0f}",
+                 x_axis_label="change against the current settings ("
+                              + ("percentage points" if share else units_label(info.units)) + ")",
+                 tools="hover", tooltips=[("lever", "@lever"),
+                                          ("at the low end (@low_value)", "@low_text"),
+                                          ("at the high end (@high_value)", "@high_text")])
+    fig.hbar(y="lever", left="zero", right="low", height=0.6, source=src, color=LOW_COLOUR,
+             legend_label="lever at the low end of its range")
+    fig.hbar(y="lever", left="zero", right="high", height=0.6, source=src, color=HIGH_COLOUR,
+             legend_label="lever at the high end of its range", fill_alpha=0.85)
+    fig.add_layout(Span(location=0, dimension="height", line_color="#333", line_width=1))
+    fig.legend.location = "bottom_right"
+    fig.legend.label_text_font_size = "11px"
+    fig.title.text_font_size = "12pt"
+    fig.yaxis.major_label_text_font_size = "11px"
+    fig.xaxis.major_label_text_font_size = "11px"
+    if share:
+        from bokeh.models import NumeralTickFormatter
+
+        fig.xaxis.formatter = NumeralTickFormatter(format="0.[0]%")
+    return fig
+
+
+class SensitivityPage(pn.viewable.Viewer):
+    """A lever tornado beside the Sobol indices, for a chosen output and year."""
+
+    store = param.Parameter()
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        store = self.store
+        outputs = {store.output_label(o): o for o in store.outputs}
+        self.output = pn.widgets.Select(label="Output", options=outputs,
+                                        value=store.outputs[0] if store.outputs else None,
+                                        width=300, css_classes=["sens-output"])
+        years = store.years() or [0.0]
+        self.year = pn.widgets.IntSlider(label="Year", start=int(min(years)),
+                                         end=int(max(years)), value=int(max(years)),
+                                         width=300, css_classes=["sens-year"])
+        self.status = pn.pane.HTML(inline_html(store.sobol_status), css_classes=["sobol-status"])
+        self.tornado = pn.pane.Bokeh(sizing_mode="stretch_width", css_classes=["tornado"])
+        self.bars = pn.pane.Bokeh(sizing_mode="stretch_width", css_classes=["sobol-bars"])
+        self.areas = pn.pane.Bokeh(sizing_mode="stretch_width", css_classes=["sobol-areas"])
+        self.output.param.watch(self._redraw, "value")
+        self.year.param.watch(self._redraw, "value_throttled")
+        store.param.watch(self._redraw, ["sobol", "tornado"])
+        store.param.watch(lambda e: setattr(self.status, "object", inline_html(e.new)),
+                         "sobol_status")
+        self._layout = pn.Column(
+            pn.pane.Markdown("## Sensitivity\nLeft: how much each **policy lever** moves the "
+                             "output, from the low to the high end of its range. Right: which "
+                             "**uncertain inputs** drive it; a Sobol index is the share of the "
+                             "output's variance due to one input, alone (first order) or with "
+                             "its interactions (total)."),
+            pn.Row(self.output, self.year), self.status,
+            pn.GridBox(self.tornado, self.bars, ncols=2, sizing_mode="stretch_width",
+                       stylesheets=[":host { display: grid !important; grid-template-columns:"
+                                    " repeat(auto-fit, minmax(440px, 1fr)) !important; }"]),
+            self.areas, sizing_mode="stretch_width")
+        self._redraw()
+
+    def _redraw(self, *_: Any) -> None:
+        store, output = self.store, self.output.value
+        if output is None:
             return
-        bars.object = sobol_bars(store, output.value, year.value)
-        areas.object = sobol_areas(store, output.value)
-
-    output.param.watch(redraw, "value")
-    year.param.watch(redraw, "value_throttled")
-
-    async def on_shown() -> None:
+        year = float(self.year.value)
+        if store.tornado is not None:
+            self.tornado.object = lever_tornado(store, output, year)
         if store.sobol is not None:
-            redraw()
-            return
-        try:
-            runs = store.sobol_samples * (store.uncertain_count() + 2)
-        except Exception as exc:  # noqa: BLE001 - no uncertainty file: say so
-            status.object = f"**Cannot compute Sobol indices:** {exc}"
-            return
-        progress.visible = progress.active = True
-        status.object = (f"Computing Sobol indices: {runs} model runs (once per model file, "
-                         "then shared by every session) ...")
-        try:
-            store.sobol = await in_thread(store.compute_sobol)
-            status.object = (f"Sobol indices from {runs} runs around the baseline "
-                             f"({store.sobol.attrs.get('method')}).")
-        except Exception as exc:  # noqa: BLE001 - shown to the user; the server keeps running
-            status.object = f"**Sobol analysis failed:** {exc}"
-        finally:
-            progress.visible = progress.active = False
-        redraw()
+            self.bars.object = sobol_bars(store, output, year)
+            self.areas.object = sobol_areas(store, output)
 
-    page = pn.Column(
-        pn.pane.Markdown("## Sensitivity\nWhich uncertain inputs drive each output? A Sobol "
-                         "index is the share of the output's variance due to one input: alone "
-                         "(first order) or with its interactions (total)."),
-        pn.Row(output, year, progress), status, bars, areas, sizing_mode="stretch_width",
-    )
-    return page, (on_shown, lambda: None)
+    def __panel__(self) -> Any:
+        return self._layout

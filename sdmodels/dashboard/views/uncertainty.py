@@ -1,22 +1,27 @@
-"""Uncertainty: fan charts from a Monte Carlo of the current settings, P(beating baseline)."""
+"""Uncertainty: fan charts from a Monte Carlo of the current settings, P(beating baseline).
+
+The page only draws: the store runs the Monte Carlo when the page is opened and whenever the
+levers move while it is open. More panels (e.g. "when does this fail?") go in
+:attr:`UncertaintyPage.sections`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import panel as pn
+import param
 
-from sdmodels.dashboard._text import units_label
-from sdmodels.dashboard.store import KPI_YEARS, DashboardStore
-from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR, in_thread
-from sdmodels.dashboard.views._figures import (
-    FigureGrid,
-    finite_or_nan,
-    legend_html,
-)
+from sdmodels.dashboard._text import inline_html
+from sdmodels.dashboard.store import KPI_YEARS
+from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR
+from sdmodels.dashboard.views._figures import FigureGrid, add_hover, finite_or_nan, legend_html
 
-__all__ = ["FanPlots", "probability_table", "uncertainty_page"]
+if TYPE_CHECKING:  # pragma: no cover
+    from sdmodels.dashboard.store import DashboardStore
+
+__all__ = ["FanPlots", "UncertaintyPage", "probability_table"]
 
 
 class FanPlots(FigureGrid):
@@ -26,15 +31,17 @@ class FanPlots(FigureGrid):
     columns = ("time", "lo", "q25", "med", "q75", "hi", "b_lo", "b_med", "b_hi")
     css_class = "fan-plots"
 
-    def draw(self, fig: Any, src: Any) -> None:
+    def draw(self, fig: Any, src: Any, name: str, units: str) -> None:
         fig.varea("time", "lo", "hi", source=src, color=CURRENT_COLOUR, alpha=0.18)
         fig.varea("time", "q25", "q75", source=src, color=CURRENT_COLOUR, alpha=0.35)
-        fig.line("time", "med", source=src, color=CURRENT_COLOUR, line_width=2.5)
-        fig.line("time", "b_med", source=src, color=BASELINE_COLOUR, line_width=2,
-                 line_dash="dashed")
+        med = fig.line("time", "med", source=src, color=CURRENT_COLOUR, line_width=2.5)
+        base = fig.line("time", "b_med", source=src, color=BASELINE_COLOUR, line_width=2,
+                        line_dash="dashed")
         for col in ("b_lo", "b_hi"):
             fig.line("time", col, source=src, color=BASELINE_COLOUR, line_width=1,
                      line_dash="dotted")
+        add_hover(fig, med, "current settings: median", "med", name, units)
+        add_hover(fig, base, "baseline: median", "b_med", name, units)
 
     def data(self) -> dict[str, dict[str, Any]] | None:
         q = self.store.mc
@@ -64,8 +71,8 @@ def probability_table(store: DashboardStore) -> pd.DataFrame:
     rows = []
     for out in prob["output"].values:
         info = store.model.variables.get(str(out))
-        row: dict[str, Any] = {"output": f"{info.name} ({units_label(info.units)})"
-                               if info is not None else str(out)}
+        row: dict[str, Any] = {"output": store.output_label(str(out)) if info is not None
+                               else str(out)}
         for year in years:
             value = float(prob.sel(output=out, scenario="current").sel(time=year,
                                                                       method="nearest"))
@@ -74,83 +81,59 @@ def probability_table(store: DashboardStore) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def uncertainty_page(store: DashboardStore) -> tuple[pn.Column, Any]:
-    """The page and a function to call when the page becomes visible.
+class UncertaintyPage(pn.viewable.Viewer):
+    """Fan charts and the probability table of the store's Monte Carlo."""
 
-    The Monte Carlo runs in a worker thread when the page is shown and again whenever a lever
-    moves while it is shown.
-    """
-    status = pn.pane.Markdown("", css_classes=["mc-status"])
-    fans: dict[str, FanPlots] = {}  # built on first show (18 figures take a moment)
-    table = pn.pane.DataFrame(probability_table(store), index=False,
-                              sizing_mode="stretch_width", css_classes=["prob-table"],
-                              classes=["table", "table-sm"])
-    samples = pn.widgets.IntInput(label="Samples", value=store.mc_samples, start=50, step=50,
-                                  width=120)
-    rerun = pn.widgets.Button(label="Recompute", color="primary", width=120)
-    visible = {"shown": False}
-    legend = pn.pane.HTML(legend_html([
-        ("current: median", CURRENT_COLOUR, "solid"), ("current: 25-75 %", CURRENT_COLOUR, "band"),
-        ("current: 5-95 %", "#9cc3e0", "band"), ("baseline: median", BASELINE_COLOUR, "dashed"),
-        ("baseline: 5-95 %", BASELINE_COLOUR, "dotted")]))
-    body = pn.Column(legend, sizing_mode="stretch_width")
+    store = param.Parameter()
 
-    def describe() -> str:
-        if store.mc is None:
-            return "Monte Carlo not run yet."
-        seconds = store.timings.get("monte_carlo")
-        took = f" in {seconds:.2f} s" if seconds is not None else ""
-        same = (" **The current settings are the baseline's**: move a lever or pick a preset "
-                "to compare." if store.is_baseline() else "")
-        return (f"**{store.mc.attrs.get('n_samples')} samples** of the uncertain inputs in "
-                f"`{store.uncertainty_file().name}` (Latin hypercube, seed "
-                f"{store.mc.attrs.get('seed')}), the same samples for baseline and current "
-                f"settings{took}.{same}")
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        store = self.store
+        self.status = pn.pane.HTML(inline_html(store.mc_status), css_classes=["mc-status"])
+        self.table = pn.pane.DataFrame(probability_table(store), index=False, escape=True,
+                                       sizing_mode="stretch_width", css_classes=["prob-table"],
+                                       classes=["table", "table-sm"])
+        self.samples = pn.widgets.IntInput(label="Samples", value=store.mc_samples, start=50,
+                                           step=50, width=120, css_classes=["mc-samples"])
+        self.rerun = pn.widgets.Button(label="Recompute", color="primary", width=120,
+                                       css_classes=["mc-rerun"])
+        self.rerun.on_click(self._rerun)
+        self.fans: FanPlots | None = None  # built when the first result arrives
+        self.body = pn.Column(pn.pane.HTML(legend_html([
+            ("current: median", CURRENT_COLOUR, ""), ("current: 25-75 %", CURRENT_COLOUR, "band"),
+            ("current: 5-95 %", "#9cc3e0", "band"), ("baseline: median", BASELINE_COLOUR, "6 4"),
+            ("baseline: 5-95 %", BASELINE_COLOUR, "2 3")])), sizing_mode="stretch_width")
+        #: Further panels of the page, below the probability table.
+        self.sections = pn.Column(sizing_mode="stretch_width")
+        store.param.watch(self._redraw, ["mc"])
+        store.param.watch(self._on_status, ["mc_status"])
+        self._layout = pn.Column(
+            pn.pane.Markdown("## Uncertainty\nHow certain are the results of the current "
+                             "settings? Shaded bands: 5-95 % and 25-75 % of the Monte Carlo "
+                             "runs; dashed: the baseline's median (dotted: its 5-95 % range)."),
+            pn.Row(self.samples, self.rerun, self.status), self.body,
+            pn.pane.Markdown("### Probability that the current settings beat the baseline\n"
+                             "Share of samples in which the output is better (higher "
+                             "productivity, lower waiting list, ...)."),
+            self.table, self.sections, sizing_mode="stretch_width",
+        )
+        self._redraw()
 
-    async def run(*_: Any) -> None:
-        if not visible["shown"]:
+    async def _rerun(self, *_: Any) -> None:
+        await self.store.refresh_uncertainty(samples=int(self.samples.value))
+
+    def _on_status(self, event: Any) -> None:
+        self.status.object = inline_html(event.new)
+
+    def _redraw(self, *_: Any) -> None:
+        if self.store.mc is None:
             return
-        store.mc_samples = int(samples.value)
-        body.loading = True
-        status.object = "Running the Monte Carlo ..."
-        try:
-            result = await in_thread(store.compute_monte_carlo)
-            store.apply_monte_carlo(result)
-        except Exception as exc:  # noqa: BLE001 - shown to the user; the server keeps running
-            store.message = f"Monte Carlo failed: {exc}"
-        finally:
-            body.loading = False
-        if "plots" not in fans:
-            fans["plots"] = FanPlots(store)
-            body.append(fans["plots"].panel())
+        if self.fans is None:
+            self.fans = FanPlots(self.store)
+            self.body.append(self.fans.panel())
         else:
-            fans["plots"].update()
-        table.object = probability_table(store)
-        status.object = describe()
+            self.fans.update()
+        self.table.object = probability_table(self.store)
 
-    def on_levers(*_: Any) -> None:
-        if visible["shown"]:
-            pn.state.execute(run)
-
-    async def on_shown() -> None:
-        visible["shown"] = True
-        if store.mc_stale or store.mc is None:
-            await run()
-
-    def on_hidden() -> None:
-        visible["shown"] = False
-
-    store.param.watch(on_levers, ["current"])
-    rerun.on_click(run)
-    page = pn.Column(
-        pn.pane.Markdown("## Uncertainty\nHow certain are the results of the current settings? "
-                         "Shaded bands: 5-95 % and 25-75 % of the Monte Carlo runs; dashed: "
-                         "the baseline's median (dotted: its 5-95 % range)."),
-        pn.Row(samples, rerun, status), body,
-        pn.pane.Markdown("### Probability that the current settings beat the baseline\n"
-                         "Share of samples in which the output is better (higher productivity, "
-                         "lower waiting list, ...)."),
-        table, sizing_mode="stretch_width",
-    )
-    return page, (on_shown, on_hidden)
-
+    def __panel__(self) -> Any:
+        return self._layout
