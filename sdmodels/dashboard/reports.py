@@ -73,8 +73,12 @@ def comparison_frame(store: DashboardStore, ds: xr.Dataset) -> pd.DataFrame:
 
 def metadata(store: DashboardStore, names: list[str]) -> dict[str, str]:
     """How the results were made: model file and checksum, engine, versions, when."""
-    from sdmodels import __version__
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        __version__ = version("sdmodels")
+    except PackageNotFoundError:  # running from a source tree without install
+        __version__ = "unknown"
     return {
         "model file": store.model.path.name,
         "model checksum (sha256)": store.model.hash,
@@ -90,8 +94,8 @@ def metadata(store: DashboardStore, names: list[str]) -> dict[str, str]:
 
 
 def netcdf_bytes(ds: xr.Dataset) -> bytes:
-    """The Dataset as netCDF bytes, written with :func:`sdmodels.write_dataset`."""
-    from sdmodels import write_dataset
+    """The Dataset as netCDF bytes, written with :func:`sdmodels.results.write_dataset`."""
+    from sdmodels.results import write_dataset
 
     with tempfile.TemporaryDirectory(prefix="sdmodels-dashboard-") as folder:
         path = write_dataset(ds, Path(folder) / "results.nc")

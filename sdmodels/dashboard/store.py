@@ -25,6 +25,7 @@ import param
 import xarray as xr
 
 from sdmodels.dashboard import _shared
+from sdmodels.dashboard._constants import FAN_QUANTILES, KPI_YEARS, PAGES, START_POINT
 from sdmodels.dashboard._shared import clear_shared_cache
 from sdmodels.dashboard._text import is_share, units_label
 from sdmodels.dashboard.levers import LeverSpec, find_levers, levers_scenario, scenario_lever_values
@@ -40,26 +41,8 @@ __all__ = [
     "clear_shared_cache",
 ]
 
-#: Tab titles, in order.
-PAGES: tuple[str, ...] = ("Scenario explorer", "Uncertainty", "Sensitivity", "Model", "Compare")
-
-#: Years at which the productivity index and the funding gap are shown as KPI cards by default.
-KPI_YEARS: tuple[float, ...] = (2030.0, 2035.0, 2040.0)
-
-#: Monte Carlo quantiles drawn as fans: 5/25/50/75/95 %.
-FAN_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
-
 #: Most model runs the store asks of the (slow) PySD engine for one Sobol analysis.
 PYSD_RUN_LIMIT = 400
-
-#: Starting values a planner can set ("Your starting point"), by Vensim name, as groups.
-START_POINT: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Staff (FTE)", ("Initial Nurses", "Initial Resident Doctors", "Initial Consultants",
-                     "Initial AHPs", "Initial Support Staff")),
-    ("Beds and waiting list", ("Initial Acute Beds", "Initial Waiting List")),
-    ("Demand", ("Initial Elective Referrals", "Initial Emergency Admissions")),
-    ("Finance", ("Initial Provider Financial Balance", "Real Funding Growth")),
-)
 
 #: A quick action shows no loading indicator; a slower one shows it after this many seconds.
 BUSY_AFTER = 0.25
@@ -509,8 +492,6 @@ class DashboardStore(pn.viewable.Viewer):
 
         Outputs the model does not have are left out; years outside its horizon too.
         """
-        from sdmodels.montecarlo import better_direction
-
         ds, base = self.current, self.baseline
         if ds is None or base is None:
             return []
@@ -523,7 +504,7 @@ class DashboardStore(pn.viewable.Viewer):
             value = float(ds[var].sel(time=year, method="nearest"))
             ref = float(base[var].sel(time=year, method="nearest"))
             out.append(_kpi(attrs.get("name", var), var, float(year), value, ref,
-                            attrs.get("units", ""), better_direction(var)))
+                            attrs.get("units", ""), self.model.better_direction(var)))
         return out
 
     # ------------------------------------------------------------------ Monte Carlo

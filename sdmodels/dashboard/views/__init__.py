@@ -8,6 +8,7 @@ from typing import Any
 
 import panel as pn
 
+from sdmodels.dashboard._constants import PAGES
 from sdmodels.dashboard.views._common import message_pane
 from sdmodels.dashboard.views.compare import ComparePage, saved_in_browser
 from sdmodels.dashboard.views.explorer import ExplorerPage, LeverPanel, StartPointForm
@@ -45,8 +46,6 @@ def sidebar(store: Any) -> pn.Column:
 def dashboard_layout(store: Any) -> pn.Column:
     """The error message, the pages as tabs (built and rendered on first opening) and the
     browser storage of saved scenarios."""
-    from sdmodels.dashboard.store import PAGES
-
     # pages start empty and are built when first opened (a hidden page costs nothing); Tabs'
     # own ``dynamic`` rendering is not used: it loses the server's resource paths on updates
     holders = [pn.Column(sizing_mode="stretch_width", css_classes=[f"page-{i}"])

@@ -175,8 +175,6 @@ def kpi_html(store: DashboardStore) -> str:
 
     Every text from the model file is escaped.
     """
-    from sdmodels.montecarlo import better_direction
-
     cards = []
     for k in store.kpis():
         if k["better"] is None:
@@ -188,7 +186,7 @@ def kpi_html(store: DashboardStore) -> str:
         name, units = info.name, info.units
         sentence = kpi_sentence(name, units, info.doc, value=k["value"], delta=k["delta"],
                                 year=k["year"], better=k["better"],
-                                direction=better_direction(k["variable"]))
+                                direction=store.model.better_direction(k["variable"]))
         value = fmt_value(k["value"], name, units)
         cards.append(
             f'<div class="kpi" data-variable="{esc(k["variable"])}" '

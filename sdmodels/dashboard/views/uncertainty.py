@@ -14,7 +14,7 @@ import panel as pn
 import param
 
 from sdmodels.dashboard._text import inline_html
-from sdmodels.dashboard.store import KPI_YEARS
+from sdmodels.dashboard._constants import KPI_YEARS
 from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR
 from sdmodels.dashboard.views._figures import FigureGrid, add_hover, finite_or_nan, legend_html
 
