@@ -36,6 +36,11 @@ import time
 from pathlib import Path
 from typing import Self
 
+import sdmodels
+from sdmodels import batch as sdd
+from sdmodels.distributed import connect
+from sdmodels.uncertainty import UncertaintySpec, load_uncertainty
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "models" / "uncertainty" / "nhs_productivity.toml"
 
@@ -44,7 +49,7 @@ class PeakRSS:
     """Sample this process's RSS every 50 ms in a thread; keep the peak."""
 
     def __init__(self) -> None:
-        import psutil
+        import psutil  # noqa: PLC0415 - optional dependency
 
         self._proc = psutil.Process()
         self.peak = self._proc.memory_info().rss
@@ -67,8 +72,6 @@ class PeakRSS:
 
 def _spec(model, n_params: int):
     """The model's uncertainty file if there is one, else uniform draws over declared ranges."""
-    from sdmodels.uncertainty import UncertaintySpec, load_uncertainty
-
     if SPEC.is_file():
         return load_uncertainty(SPEC, model)
     tables = {}
@@ -83,7 +86,6 @@ def _spec(model, n_params: int):
 
 def _run_mc(model, spec, n: int, scenarios: list[str], outputs: list[str], chunk: int | None,
             out: Path, client=None):
-    import sdmodels
 
     years = [float(y) for y in range(2024, 2041)]
     return sdmodels.run_mc(model, spec, n=n, scenarios=scenarios, seed=20261123, outputs=outputs,
@@ -93,11 +95,8 @@ def _run_mc(model, spec, n: int, scenarios: list[str], outputs: list[str], chunk
 def child(mode: str, n: int, workers: int, chunk: int | None, n_params: int,
           scenarios: list[str]) -> dict:
     """Run one mode in this process and return its figures."""
-    import psutil
+    import psutil  # noqa: PLC0415 - optional dependency
 
-    import sdmodels
-    from sdmodels import batch as sdd
-    from sdmodels.distributed import connect
 
     model = sdmodels.load_model()
     spec = _spec(model, n_params)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import platformdirs
 
-__all__ = ["MODELS_DIR", "DEFAULT_MODEL", "cache_dir", "file_sha256", "sibling_temp_path"]
+__all__ = ["DEFAULT_MODEL", "MODELS_DIR", "cache_dir", "file_sha256", "sibling_temp_path"]
 
 #: The ``models/`` folder of the source tree (the package is installed editable from it).
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import xarray as xr
 
+from sdmodels._html import result_html
 from sdmodels.montecarlo import DEFAULT_QUANTILES, prob_better, quantiles, summary_table
 from sdmodels.plots import fan_chart
 
@@ -40,8 +41,6 @@ class SDAccessor:
 
     def _repr_html_(self) -> str:
         """Jupyter (``ds.sd``): how the result was made, its scenarios and first outputs."""
-        from sdmodels._html import result_html
-
         return result_html(self._ds)
 
     def html(self) -> str:

@@ -20,6 +20,7 @@ import pandas as pd
 import xarray as xr
 
 from sdmodels._common import DEFAULT_ENGINE, Engine, renamed_option
+from sdmodels._diagnose import non_finite_report
 from sdmodels.batch import (
     choose_engine,
     keep_years,
@@ -78,8 +79,6 @@ def run_scenarios(
         ds = ds.assign_coords(scenario=np.array(names, dtype=str))
     else:
         ds = results[0].assign_coords(scenario=names[0])
-    from sdmodels._diagnose import non_finite_report
-
     report = non_finite_report(ds, {py: v.name for py, v in model.variables.items()})
     if report is not None:
         warnings.warn(

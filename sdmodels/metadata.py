@@ -19,7 +19,8 @@ reports no probabilities of being better, and the dashboard shows changes withou
 >>> from pathlib import Path
 >>> metadata_path(Path("models/nhs_productivity.mdl")).name
 'nhs_productivity.sdmodels.toml'
->>> raw = read_metadata(Path("models/nhs_productivity.mdl"))
+>>> from sdmodels.model import python_name
+>>> raw = read_metadata(Path("models/nhs_productivity.mdl"), lambda name, where: python_name(name))
 >>> raw.better["waiting_list"], raw.key_outputs[0]
 (-1, 'productivity_index')
 """

@@ -45,7 +45,7 @@ def _label(da: xr.DataArray) -> str:
 
 def _time_axis(ax, ds: xr.Dataset) -> None:
     """Whole years on the time axis, large values as 1.5M / 20k rather than an offset."""
-    from matplotlib.ticker import EngFormatter, MaxNLocator
+    from matplotlib.ticker import EngFormatter, MaxNLocator  # noqa: PLC0415 - heavy dependency, imported when used
 
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     ax.set_xlabel(f"time ({ds['time'].attrs.get('units', 'Year')})", fontsize=8)
@@ -67,7 +67,7 @@ def scenario_lines(ds: xr.Dataset, variables: Sequence[str], *, ncols: int = 3) 
     ncols
         Panels per row.
     """
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy dependency, imported when used
 
     nrows = int(np.ceil(len(variables) / ncols))
     fig = Figure(figsize=(4.2 * ncols, 3.0 * nrows), layout="constrained")
@@ -119,7 +119,7 @@ def fan_chart(
     ncols
         Panels per row.
     """
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy dependency, imported when used
 
     if variable not in ds:
         raise UnknownNameError(variable, [str(v) for v in ds.data_vars], what="result variable")
@@ -190,7 +190,7 @@ def ranked_bar(
     top
         Show at most this many parameters.
     """
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy dependency, imported when used
 
     index = _index_name(ds, index)
     frame = ranking(ds, output, year=year, index=index)
@@ -249,7 +249,7 @@ def stacked_areas(
     top
         Draw this many parameters (largest over time) separately; the rest as "other".
     """
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy dependency, imported when used
 
     if "S1" not in ds and index == "S1":
         index = "mu_star"
@@ -308,7 +308,7 @@ def waterfall(ds: xr.Dataset, output: str, *, year: float | None = None,
     top
         Draw at most this many factors; the rest are summed into one bar.
     """
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy dependency, imported when used
 
     frame = attribution_table(ds, output, year=year)
     info = frame.attrs
@@ -316,8 +316,8 @@ def waterfall(ds: xr.Dataset, output: str, *, year: float | None = None,
         rest = frame.iloc[top:]
         frame = frame.iloc[:top].copy()
         frame.loc[len(frame)] = {"factor": f"{len(rest)} others", "shapley": rest["shapley"].sum()}
-    labels = [f"{ds.attrs.get('against', 'against')}"] + frame["factor"].astype(str).tolist() \
-        + [f"{ds.attrs.get('scenario', 'scenario')}"]
+    labels = [f"{ds.attrs.get('against', 'against')}", *frame["factor"].astype(str).tolist(),
+              f"{ds.attrs.get('scenario', 'scenario')}"]
     fig = Figure(figsize=(max(6.0, 0.75 * len(labels) + 2), 4.2), layout="constrained")
     ax = fig.subplots()
     level = info["value_against"]
@@ -361,7 +361,7 @@ def peeling_trajectory(discovery: Any) -> Figure:
     discovery
         A result of :func:`sdmodels.discovery.discover`.
     """
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy dependency, imported when used
 
     traj = discovery.prim.trajectory
     fig = Figure(figsize=(6.0, 4.2), layout="constrained")

@@ -32,17 +32,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
 
 __all__ = [
+    "annotate",
     "check_writable",
-    "write_dataset",
+    "netcdf_safe",
     "open_dataset",
     "provenance",
-    "annotate",
-    "summary_table",
-    "select_years",
-    "sibling_temp_path",
-    "netcdf_safe",
     "replace_dir",
     "result_format",
+    "select_years",
+    "sibling_temp_path",
+    "summary_table",
+    "write_dataset",
 ]
 
 _FORMATS = {".nc": "netcdf", ".nc4": "netcdf", ".netcdf": "netcdf", ".zarr": "zarr"}
@@ -243,8 +243,8 @@ def open_dataset(path: str | os.PathLike[str]) -> xr.Dataset:
 
 def provenance(model: Model, *, engine: str, **extra: Any) -> dict[str, Any]:
     """Dataset attrs that say how a result was made."""
-    import numba
-    import pysd
+    import numba  # noqa: PLC0415 - heavy dependency, imported when used
+    import pysd  # noqa: PLC0415 - heavy dependency, imported when used
 
     attrs: dict[str, Any] = {
         "title": f"sdmodels results of {model.path.name}",

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
 from sdmodels._toml import parse_toml
@@ -36,14 +37,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
 
 __all__ = [
-    "Lever",
-    "Scenario",
-    "load_scenario",
-    "find_scenarios",
-    "resolve_scenario",
     "DEFAULT_SCENARIO",
     "START_YEAR_SUFFIX",
+    "Lever",
+    "Scenario",
     "common_horizon",
+    "find_scenarios",
+    "load_scenario",
+    "resolve_scenario",
 ]
 
 #: A lever named ``X`` starts at the constant named ``X`` + this suffix.
@@ -224,8 +225,6 @@ def _jsonable(value: Any) -> Any:
 
 def _plain(value: Any) -> Any:
     """numpy scalars as Python numbers (so that provenance stays JSON); arrays unchanged."""
-    import numpy as np
-
     if isinstance(value, np.generic):
         return value.item()
     return value

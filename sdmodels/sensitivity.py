@@ -36,7 +36,7 @@ from scipy.stats import qmc
 
 from sdmodels._common import DEFAULT_ENGINE
 from sdmodels.batch import progress_bar, resolve_outputs, run_design, session
-from sdmodels.errors import SDModelsError
+from sdmodels.errors import SDModelsError, UnknownNameError
 from sdmodels.results import check_writable, write_dataset
 from sdmodels.uncertainty import Seed, UncertaintyError, UncertaintySpec, resolve_seed
 
@@ -570,7 +570,7 @@ def morris_design(
         The design in parameter values, the same design on the unit hypercube (the analysis
         measures elementary effects in quantile steps), and the generator for the bootstrap.
     """
-    from SALib.sample import morris as salib_morris
+    from SALib.sample import morris as salib_morris  # noqa: PLC0415 - heavy dependency, imported when used
 
     if isinstance(trajectories, bool) or not isinstance(trajectories, (int, np.integer)) or trajectories < 2:
         raise SDModelsError(f"Morris needs at least 2 trajectories, got {trajectories!r}")
@@ -640,7 +640,7 @@ def morris(
         ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma`` with dims ``output``,
         ``parameter``, ``time``; the ``design``; attrs as for :func:`sobol`.
     """
-    from SALib.analyze import morris as salib_morris
+    from SALib.analyze import morris as salib_morris  # noqa: PLC0415 - heavy dependency, imported when used
 
     _check_independent(spec, ignore_correlations)
     _check_bootstrap(num_resamples, conf_level)
@@ -711,8 +711,6 @@ def ranking(
         raise SDModelsError(f"no index {index!r} in this result; it has {list(ds.data_vars)}")
     outputs = [str(o) for o in ds["output"].values]
     if output not in outputs:
-        from sdmodels.errors import UnknownNameError
-
         raise UnknownNameError(output, outputs, what="output", context="the sensitivity result")
     t = float(ds["time"].values[-1]) if year is None else float(year)
     at = ds.sel(output=output).sel(time=t, method="nearest")

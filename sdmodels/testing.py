@@ -106,7 +106,7 @@ def _params_key(params: Mapping[str, Any] | None) -> str:
 
 def _reference_key(path: Path, params: Mapping[str, Any] | None,
                    return_columns: Sequence[str] | None) -> str:
-    import pysd
+    import pysd  # noqa: PLC0415 - heavy dependency, imported when used
 
     text = json.dumps([
         _CACHE_VERSION,
@@ -216,7 +216,7 @@ def declared_ranges(path: str | os.PathLike[str]) -> dict[str, tuple[float, floa
     model = _model(path)
     doc = model.pysd.doc
     out: dict[str, tuple[float, float, float | None]] = {}
-    for py, limits in zip(doc["Py Name"], doc["Limits"]):
+    for py, limits in zip(doc["Py Name"], doc["Limits"], strict=True):
         if py not in model.parameters or py in CONTROL_NAMES:
             continue
         values = [np.nan if v is None else float(v) for v in tuple(limits or ())]
@@ -355,7 +355,7 @@ def assert_outputs_close(
                 order = [ref_names.index(d) for d in names]
                 want = np.transpose(want, (0, 1, *[2 + k for k in order]))
                 ref_dims = tuple(ref_dims[k] for k in order)
-            for (d, coords), (cd, ccoords) in zip(ref_dims, compiled_dims[py]):
+            for (d, coords), (cd, ccoords) in zip(ref_dims, compiled_dims[py], strict=False):
                 if [str(c) for c in ccoords] != list(coords):
                     raise AssertionError(
                         f"{prefix}{_describe(py, model)}: subscript {d!r} has coordinates "

@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from sdmodels._common import CONTROL_NAMES, ENGINES, Engine
+from sdmodels._diagnose import algebraic_loop_error
 from sdmodels.compiler import UnsupportedFeature
 from sdmodels.errors import EngineFallbackWarning, SDModelsError
 
@@ -53,7 +54,6 @@ def choose_engine(model: Model, engine: Engine) -> str:
     try:
         model.compiled()
     except UnsupportedFeature as exc:
-        from sdmodels._diagnose import algebraic_loop_error
 
         loop = algebraic_loop_error(exc, model.path)
         if loop is not None:  # PySD cannot run it either: no fallback

@@ -23,6 +23,7 @@ import pandas as pd
 import xarray as xr
 
 from sdmodels._common import CONTROL_NAMES
+from sdmodels._diagnose import pysd_run_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
@@ -139,7 +140,6 @@ def run_pysd_arrays(
                         return_columns=None if columns is None else list(columns),
                         reload=True, flatten_output=False, **run_kwargs)
         except (RecursionError, ZeroDivisionError, FloatingPointError) as exc:
-            from sdmodels._diagnose import pysd_run_error
 
             err = pysd_run_error(exc, model)
             if err is None:  # pragma: no cover - pysd_run_error knows all three

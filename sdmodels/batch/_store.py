@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
+import netCDF4
 import numpy as np
 import xarray as xr
 
@@ -229,12 +230,10 @@ class ResultStore:
     # ------------------------------------------------------------------ lifecycle
     def _open(self) -> None:
         if self.format == "zarr":
-            import zarr
+            import zarr  # noqa: PLC0415 - optional dependency
 
             self._handle = zarr.open_group(self.path, mode="r+")
         else:
-            import netCDF4
-
             self._handle = netCDF4.Dataset(self.path, mode="a")
 
     def close(self) -> None:
@@ -286,7 +285,7 @@ class ResultStore:
                         run_fingerprint=fingerprint)
         safe = netcdf_safe(ds)
         if fmt == "zarr":
-            import zarr
+            import zarr  # noqa: PLC0415 - optional dependency
 
             safe.attrs["complete"] = False  # a JSON boolean in zarr
             safe.to_zarr(path, mode="w", consolidated=True, zarr_format=_ZARR_FORMAT)
@@ -299,8 +298,6 @@ class ResultStore:
                 )
             zarr.consolidate_metadata(path)
         else:
-            import netCDF4
-
             safe.to_netcdf(path, engine="netcdf4")
             with netCDF4.Dataset(path, mode="a") as nc:
                 for name, spec in outputs.items():
@@ -366,7 +363,7 @@ class ResultStore:
                 f"{str(self.path)!r}: {len(self.missing)} chunk(s) are not written yet"
             )
         if self.format == "zarr":
-            import zarr
+            import zarr  # noqa: PLC0415 - optional dependency
 
             self._handle.attrs["complete"] = True
             zarr.consolidate_metadata(self.path)

@@ -11,7 +11,11 @@ from rich.table import Table
 
 from sdmodels._common import format_number
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
-from sdmodels.errors import SDModelsError
+from sdmodels.compiler import UnsupportedFeature
+from sdmodels.errors import ResultWriteError, SDModelsError
+from sdmodels.plots import save_figure, scenario_lines
+from sdmodels.profiles import find_profiles, with_profile
+from sdmodels.results import check_writable, summary_table, write_dataset
 from sdmodels.scenarios import common_horizon
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,9 +81,6 @@ def run(
 
         sdmodels run --profile models/profiles/illustrative_ics.toml
     """
-    from sdmodels.plots import save_figure, scenario_lines
-    from sdmodels.results import check_writable, summary_table, write_dataset
-
     if engine not in ("auto", "compiled", "pysd"):
         fail(f"--engine must be auto, compiled or pysd, got {engine!r}")
     m = load(model)
@@ -101,8 +102,6 @@ def run(
         # validate every scenario, and the years against their horizon, before the first run
         chosen = [m.scenario(s) for s in scenarios]
         if profile is not None:
-            from sdmodels.profiles import with_profile
-
             chosen = with_profile(m, chosen, profile)
         resolved = [s.to_params(m) for s in chosen]
         span = common_horizon(m, chosen, resolved)
@@ -143,8 +142,6 @@ def _check_years(span: tuple[float, float], years: list[float] | None) -> list[f
 
 def _compile_with_status(model) -> None:  # noqa: ANN001 - sdmodels.Model
     """Compile (or load the cached kernel) with a spinner: a cold compile takes a while."""
-    from sdmodels.compiler import UnsupportedFeature
-
     with console.status(f"compiling {model.path.name} (first run only; the kernel is cached)"):
         try:
             model.compiled()
@@ -153,8 +150,6 @@ def _compile_with_status(model) -> None:  # noqa: ANN001 - sdmodels.Model
 
 
 def _check_plot_path(path: Path) -> None:
-    from sdmodels.errors import ResultWriteError
-
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise ResultWriteError(f"--plot {str(path)!r}: use a .png, .svg or .pdf file name")
     if not (path.parent if str(path.parent) else Path(".")).is_dir():
@@ -235,8 +230,8 @@ def params(
         if sector and (info.sector or "").lower() != sector.lower():
             continue
         value = info.value
-        shown_value = f"{value:g}" if isinstance(value, float) else str(getattr(value, "tolist",
-                                                                                  lambda: value)())
+        shown_value = (f"{value:g}" if isinstance(value, float)
+                       else str(value.tolist() if hasattr(value, "tolist") else value))
         rng = f"[{'?' if info.min is None else f'{info.min:g}'}, " \
               f"{'?' if info.max is None else f'{info.max:g}'}]"
         table.add_row(info.name, shown_value, info.units, rng, info.sector or "", info.doc)
@@ -250,8 +245,6 @@ def profiles(
     model: Annotated[Path | None, typer.Argument(help=MODEL_ARG_HELP, show_default=False)] = None,
 ) -> None:
     """List the profiles (starting points) shipped for a model, with what each describes."""
-    from sdmodels.profiles import find_profiles
-
     m = load(model)
     found = guarded(lambda: find_profiles(m))
     if not found:

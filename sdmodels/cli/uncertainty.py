@@ -8,15 +8,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 
 from sdmodels._common import DEFAULT_ENGINE, ENGINES, format_number
+from sdmodels._paths import MODELS_DIR
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
 from sdmodels.cli._cluster import ResumeOpt, SchedulerOpt
 from sdmodels.cli.run import ProfileOpt
 from sdmodels.errors import SDModelsError
+from sdmodels.export import TABLE_FORMATS
+from sdmodels.montecarlo import output_variables, run_mc
+from sdmodels.plots import ranked_bar, save_figure, stacked_areas
 from sdmodels.profiles import with_profile
+from sdmodels.results import check_writable, write_dataset
+from sdmodels.sensitivity import morris as run_morris
+from sdmodels.sensitivity import ranking
+from sdmodels.sensitivity import sobol as run_sobol
+from sdmodels.uncertainty import load_uncertainty
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -53,8 +63,6 @@ NoPlotOpt = Annotated[bool, typer.Option("--no-plot", help="Do not draw figures.
 
 
 def _spec_path(m: Model, uncertainty: Path | None) -> Path:
-    from sdmodels._paths import MODELS_DIR
-
     if uncertainty is not None:
         return uncertainty
     for folder in (m.path.parent / "uncertainty", MODELS_DIR / "uncertainty"):
@@ -68,14 +76,11 @@ def _spec_path(m: Model, uncertainty: Path | None) -> Path:
 
 
 def load_spec(m: Model, uncertainty: Path | None) -> UncertaintySpec:
-    from sdmodels.uncertainty import load_uncertainty
-
     return load_uncertainty(_spec_path(m, uncertainty), m)
 
 
 def _paths(m: Model, out: Path | None, plot: Path | None, no_plot: bool,
            kind: str) -> tuple[Path, Path | None]:
-    from sdmodels.results import check_writable
 
     if out is None:
         Path("results").mkdir(exist_ok=True)
@@ -178,11 +183,6 @@ def mc(
 
         sdmodels mc --n 1000000 --out mc.zarr --scheduler tcp://host:8786 --resume
     """
-    from sdmodels.export import TABLE_FORMATS
-    from sdmodels.montecarlo import output_variables, run_mc
-    from sdmodels.plots import save_figure
-    from sdmodels.results import write_dataset
-
     _check_engine(engine)
     m = load(model)
     chosen_years = parse_years(years)
@@ -249,8 +249,6 @@ def mc(
 # ---------------------------------------------------------------------------- sobol / morris
 def _report_sensitivity(ds: xr.Dataset, m: Model, out_path: Path, plot_path: Path | None,
                         year: float | None, elapsed: float, index: str) -> None:
-    from sdmodels.plots import ranked_bar, save_figure, stacked_areas
-    from sdmodels.sensitivity import ranking
 
     outputs = [str(o) for o in ds["output"].values]
     for o in outputs:
@@ -278,8 +276,6 @@ def _report_sensitivity(ds: xr.Dataset, m: Model, out_path: Path, plot_path: Pat
 
 def _top_pairs(ds: xr.Dataset, output: str, year: float, top: int = 5) -> pd.DataFrame:
     """The parameter pairs with the largest second-order indices at one year."""
-    import pandas as pd
-
     at = ds.sel(output=output).sel(time=year, method="nearest")
     frame = at[["S2", "S2_conf"]].to_dataframe()[["S2", "S2_conf"]].dropna()
     frame = frame.sort_values("S2", ascending=False).head(top).reset_index()
@@ -306,8 +302,6 @@ def _sensitivity_command(
 ) -> None:
     """What ``sobol`` and ``morris`` share: check the options, run ``analyse`` on the model and
     its uncertainty file, write the indices, then print the ranking by ``index`` and draw."""
-    from sdmodels.results import write_dataset
-
     _check_engine(engine)
     m = load(model)
     chosen_years, at_year = parse_years(years), _year(year)
@@ -391,8 +385,6 @@ def sobol(
 
         sdmodels sobol models/tests/ishigami.mdl -u models/uncertainty/ishigami.toml -o Y
     """
-    from sdmodels.sensitivity import sobol as run_sobol
-
     def analyse(m: Model, spec: UncertaintySpec, chosen_years: list[float] | None) -> xr.Dataset:
         return run_sobol(m, spec, n=n, outputs=output, years=chosen_years,
                          second_order=second_order, seed=seed, num_resamples=resamples,
@@ -439,8 +431,6 @@ def morris(
 
         sdmodels morris --trajectories 20 --seed 0
     """
-    from sdmodels.sensitivity import morris as run_morris
-
     def analyse(m: Model, spec: UncertaintySpec, chosen_years: list[float] | None) -> xr.Dataset:
         return run_morris(m, spec, trajectories=trajectories, levels=levels, outputs=output,
                           years=chosen_years, seed=seed,

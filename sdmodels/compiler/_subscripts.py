@@ -35,7 +35,7 @@ class SubscriptResolver:
     Examples
     --------
     >>> r = SubscriptResolver({"dim": ["a", "b", "c"], "sub": ["a", "b"]}, {})
-    >>> [cell for cell, env in r.component_cells(["sub"], [])]
+    >>> [cell for cell, env, _ in r.component_cells(["sub"], [])]
     [('a',), ('b',)]
     >>> r.resolve(["dim"], ["dim"], {"sub": "b"})
     ('b',)

@@ -124,7 +124,7 @@ def parse_scheduler(scheduler: Scheduler) -> SchedulerSpec:
 
 def _import_distributed() -> Any:
     try:
-        import distributed
+        import distributed  # noqa: PLC0415 - optional dependency
     except ImportError as exc:  # pragma: no cover - the test environment has dask
         raise SchedulerError(f"scheduler= needs dask.distributed; {_INSTALL_HINT}") from exc
     return distributed

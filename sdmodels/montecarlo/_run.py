@@ -13,6 +13,7 @@ import pandas as pd
 import xarray as xr
 
 from sdmodels._common import DEFAULT_ENGINE, Engine, check_positive_int
+from sdmodels._diagnose import check_memory
 from sdmodels.batch import (
     STORE_ATTRS,
     open_result,
@@ -83,8 +84,6 @@ def _setup(model: Model, spec: UncertaintySpec | None, n: Any, *, scenarios: Any
 def _check_size(model: Model, spec: UncertaintySpec | None, n: int, *, n_scenarios: int,
                 n_outputs: int, in_memory: bool) -> None:
     """Refuse an ``n`` whose design (or in-memory samples) cannot fit, before drawing anything."""
-    from sdmodels._diagnose import check_memory
-
     k = max(len(spec.parameters) if spec is not None else 1, 1)
     # the sampler holds the unit design and the scaled one at once
     needed = 2.0 * n * k * 8

@@ -149,7 +149,6 @@ def prob_better_than(ds: xr.Dataset, ref: xr.Dataset, signs: Mapping[str, int]) 
     better than ``ref``, sample by sample, block by block of saved times."""
     out = {}
     for var, sign in signs.items():
-
         def share(a: xr.DataArray, r: xr.DataArray, sign: int | None = sign) -> xr.DataArray:
             return (((a - r) * sign) > 0).mean("sample")
 
