@@ -170,6 +170,13 @@ def translation_error(exc: BaseException, path: Path) -> ModelLoadError:
             "parentheses, the '~ units ~ comment |' parts); the file must open in Vensim "
             "without errors"
         )
+    if path.suffix.lower() != ".mdl" and isinstance(exc, KeyError | AttributeError | TypeError
+                                                    | IndexError):
+        return ModelLoadError(
+            f"{path}: not a complete XMILE model ({type(exc).__name__}: {exc}); an XMILE file "
+            "needs <sim_specs> (start, stop, dt) and <model><variables> with named elements; "
+            "export it again from the modelling tool"
+        )
     if isinstance(exc, KeyError):
         name = str(exc.args[0]) if exc.args else "?"
         line = line_of(path, name.replace("_", " "), encoding=encoding)

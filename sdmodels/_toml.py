@@ -28,3 +28,26 @@ def parse_toml(text: str, path: str | os.PathLike[str], error: type[Exception]) 
         m = _LINE.search(str(exc))
         line = f":{m.group(1)}" if m else ""
         raise error(f"{path}{line}: malformed TOML: {exc}") from None
+
+
+def decode_utf8(data: bytes, path: str | os.PathLike[str], error: type[Exception]) -> str:
+    r"""``data`` as UTF-8 text; otherwise ``error`` naming the file, line and column.
+
+    Examples
+    --------
+    >>> decode_utf8("a = 'é'".encode(), "s.toml", ValueError)
+    "a = 'é'"
+    >>> decode_utf8(b"a = 1\nb = '\xe9'", "s.toml", ValueError)
+    Traceback (most recent call last):
+    ...
+    ValueError: s.toml:2: byte 0xe9 at column 6 is not UTF-8; save the file as UTF-8 (TOML files are always UTF-8)
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise error(
+            f"{path}:{line}: byte 0x{data[exc.start]:02x} at column {col} is not UTF-8; save the "
+            "file as UTF-8 (TOML files are always UTF-8)"
+        ) from None

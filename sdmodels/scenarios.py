@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
-from sdmodels._toml import parse_toml
+from sdmodels._toml import decode_utf8, parse_toml
 from sdmodels.errors import ScenarioError, UnknownNameError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -260,7 +260,7 @@ def load_scenario(path: str | Path, *, name: str | None = None) -> Scenario:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode_utf8(path.read_bytes(), path, ScenarioError)
     except OSError as exc:
         raise ScenarioError(f"cannot read scenario file {str(path)!r}: {exc.strerror}") from None
     raw = parse_toml(text, path, ScenarioError)

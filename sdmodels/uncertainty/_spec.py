@@ -33,7 +33,7 @@ import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
 from sdmodels._common import format_number
-from sdmodels._toml import parse_toml
+from sdmodels._toml import decode_utf8, parse_toml
 from sdmodels.errors import UncertaintyError, UnknownNameError
 from sdmodels.uncertainty._distributions import Distribution, distribution_from_dict
 from sdmodels.uncertainty._sampling import (
@@ -466,7 +466,7 @@ def load_uncertainty(path: str | Path, model: Model) -> UncertaintySpec:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode_utf8(path.read_bytes(), path, UncertaintyError)
     except FileNotFoundError:
         raise UncertaintyError(
             f"uncertainty file {str(path)!r} does not exist; give the path of a .toml file "
