@@ -128,10 +128,19 @@ def compile_model(
         return _MEMORY[key]
     directory = cache_dir() if cache else Path(tempfile.mkdtemp(prefix="sdmodels_kernel_"))
     path = module_path(key, directory)
-    hit = cache and path.is_file()
+    what = f"compiled kernel of {_display}"
+    hit = False
+    if cache and path.is_file():
+        from sdmodels._cachefile import verify
+
+        hit = verify(path, what=what)  # a truncated or edited kernel is rebuilt (one warning)
     if not hit:
         source = generate_source(origin, timeseries=timeseries)
         write_module(path, source)
+    else:
+        from sdmodels.compiler._cache import check_numba_cache
+
+        check_numba_cache(path, what=what)
     module = import_module(path)
     cm = CompiledModel(
         module,

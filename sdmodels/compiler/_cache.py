@@ -21,7 +21,15 @@ from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["ENV_VAR", "cache_dir", "cache_key", "import_module", "module_path", "write_module"]
+__all__ = [
+    "ENV_VAR",
+    "cache_dir",
+    "cache_key",
+    "check_numba_cache",
+    "import_module",
+    "module_path",
+    "write_module",
+]
 
 ENV_VAR = "SDMODELS_CACHE_DIR"
 
@@ -74,6 +82,9 @@ def write_module(path: Path, source: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(source)
         os.replace(tmp, path)
+        from sdmodels._cachefile import seal
+
+        seal(path)  # checked on every cached load
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -96,3 +107,37 @@ def import_module(path: Path) -> ModuleType:
         del sys.modules[name]
         raise
     return module
+
+
+def check_numba_cache(path: Path, *, what: str) -> None:
+    """Delete numba's cached machine code of the kernel at ``path`` if its index is damaged.
+
+    numba reads ``__pycache__/<kernel>.*.nbi`` (two pickles: a version stamp, then the
+    index) at the first call; a truncated file would raise ``UnpicklingError`` there and
+    on every later run. A damaged index is removed with its ``.nbc`` files (numba compiles
+    again) and reported in one line.
+    """
+    import pickle
+    import warnings
+
+    from sdmodels.errors import CacheRepairWarning
+
+    folder = path.parent / "__pycache__"
+    damaged = []
+    for index in folder.glob(f"{path.stem}.*.nbi"):
+        try:
+            with index.open("rb") as fh:
+                pickle.load(fh)
+                pickle.loads(fh.read())
+        except Exception:  # noqa: BLE001 - any failure to read it means numba would fail too
+            damaged.append(index)
+    for index in damaged:
+        stem = index.name[: -len(".nbi")]
+        for f in [index, *folder.glob(f"{stem}.*.nbc")]:
+            f.unlink(missing_ok=True)
+    if damaged:
+        warnings.warn(
+            f"damaged cache entry ({what}: numba index {damaged[0].name}): removed; numba "
+            "compiles the kernel again",
+            CacheRepairWarning, stacklevel=3,
+        )
