@@ -9,6 +9,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 from scipy.stats import qmc
 
+from sdmodels._common import check_positive_int
 from sdmodels.errors import UncertaintyError
 
 __all__ = [
@@ -101,8 +102,7 @@ def unit_sample(
         of 2 for ``"sobol"``.
     """
     _check_method(method)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise UncertaintyError(f"number of samples must be a positive integer, got {n!r}")
+    check_positive_int(n, "number of samples", error=UncertaintyError)
     if d < 1:
         raise UncertaintyError("nothing to sample: the specification has no parameters")
     if method == "random":
