@@ -15,7 +15,14 @@ import numpy as np
 import pytest
 import xarray as xr
 
-SCENARIOS = ("baseline", "supply_push", "agility_first", "combined", "national_levers")
+SCENARIOS = (
+    "baseline",
+    "supply_push",
+    "agility_first",
+    "combined",
+    "national_levers",
+    "flow_and_activation",
+)
 
 #: The outputs every script, dashboard and test relies on, by Vensim name.
 REQUIRED_OUTPUTS = (

@@ -69,7 +69,7 @@ def test_spending_is_not_funding_divided_by_pay(simulate):
     """Posts follow plans and demand: zero real funding growth opens a deficit instead of cutting posts at once."""
     base = simulate("baseline")
     flat = simulate("baseline", **{"Real Funding Growth": 0.0})
-    assert at(flat, "financial_balance", 2027) < at(base, "financial_balance", 2027) - 2
+    assert at(flat, "financial_balance", 2027) < at(base, "financial_balance", 2027) - 1
     assert at(flat, "provider_financial_balance", 2030) < 0
     # a deficit feeds back through recovery plans on posts (a balancing loop), with a lag
     assert at(flat, "total_staff", 2026) > 0.98 * at(base, "total_staff", 2026)
