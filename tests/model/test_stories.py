@@ -1,0 +1,82 @@
+"""Stories as probabilities: each reference behaviour's share over 512 draws of every behavioural
+assumption in models/uncertainty/nhs_productivity.toml (compiled batch engine, common draws for
+every scenario), with the referral elasticity as sampled and at 0.
+
+Shares below the issue's thresholds are reported, not tuned away: those checks are strict xfails
+whose reason gives the measured share (see docs/model/index.md, "Stories under uncertainty").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sdmodels.uncertainty import load_uncertainty
+
+N = 512
+SCENARIOS = ("baseline", "supply_push", "agility_first", "combined", "national_levers")
+
+
+@pytest.fixture(scope="module")
+def runs(nhs):
+    spec = load_uncertainty(nhs.path.parent / "uncertainty" / "nhs_productivity.toml", nhs)
+    assert len(spec) >= 150  # every behavioural assumption, not only the first twenty
+    design = spec.sample(N, method="lhs", seed=20251)
+    params = {str(p): design.sel(parameter=p).values for p in design.parameter.values}
+    out = {}
+    for label, extra in (("sampled", {}),
+                         ("elasticity 0", {"Referral Elasticity to Waiting Time": np.zeros(N)})):
+        for s in SCENARIOS:
+            ds = nhs.run_batch({**params, **extra}, scenario=s,
+                               return_columns=["Productivity Index"])
+            out[label, s] = ds.productivity_index
+    return out
+
+
+def share(runs, label, better, worse, year):
+    a = runs[label, better].sel(time=year).values
+    b = runs[label, worse].sel(time=year).values
+    assert np.isfinite(a).all() and np.isfinite(b).all()
+    value = float(np.mean(a > b))
+    print(f"[{label}] P({better} > {worse} at {year}) = {value:.3f}")
+    return value
+
+
+@pytest.mark.parametrize("label", ["sampled", "elasticity 0"])
+def test_agility_first_beats_supply_push_by_2035(runs, label):
+    assert share(runs, label, "agility_first", "supply_push", 2035) >= 0.75
+
+
+@pytest.mark.xfail(strict=True, reason="measured 0.79 at 2040 (threshold 0.90): in about a fifth of "
+                   "the draws the protected time and investment of combined cost more output "
+                   "than its higher agility returns by 2040")
+def test_combined_beats_supply_push(runs):
+    assert share(runs, "sampled", "combined", "supply_push", 2040) >= 0.90
+
+
+def test_combined_beats_supply_push_more_often_than_not(runs):
+    assert share(runs, "sampled", "combined", "supply_push", 2040) > 0.5
+
+
+@pytest.mark.xfail(strict=True, reason="measured 0.46 with the referral elasticity at 0: "
+                   "without induced referrals the extra capacity of combined mostly clears the "
+                   "list and the direction is a coin toss")
+def test_combined_beats_supply_push_without_induced_referrals(runs):
+    assert share(runs, "elasticity 0", "combined", "supply_push", 2040) > 0.5
+
+
+@pytest.mark.xfail(strict=True, reason="measured 0.63 (threshold 0.80): under many draws the "
+                   "baseline itself is trapped by 2035, so national levers cannot do much worse")
+def test_national_levers_below_baseline_by_2035(runs):
+    assert share(runs, "sampled", "baseline", "national_levers", 2035) >= 0.80
+
+
+def test_national_levers_below_baseline_more_often_than_not(runs):
+    assert share(runs, "sampled", "baseline", "national_levers", 2035) > 0.5
+
+
+@pytest.mark.xfail(strict=True, reason="measured 0.32 with the referral elasticity at 0: "
+                   "without suppressed referrals returning, pay restraint's lower spending "
+                   "raises measured productivity more than the lost staff lower it")
+def test_national_levers_below_baseline_without_induced_referrals(runs):
+    assert share(runs, "elasticity 0", "baseline", "national_levers", 2035) > 0.5
