@@ -47,3 +47,18 @@ def test_sector_page_lists_its_stocks_and_constants(nhs, sector):
         and f"| {nhs.variables[py].name} |" not in text
     ]
     assert not missing, f"docs/model page for {sector} lacks {missing}"
+
+
+def test_sources_page_lists_every_constant_with_its_source_type(nhs):
+    text = (DOCS / "sources.md").read_text()
+    assert "## Every constant" in text
+    table = text.split("## Every constant", 1)[1]
+    missing = [
+        p.name for p in nhs.parameters.values()
+        if not p.name.endswith(" Start Year") and f"| {p.name} |" not in table
+    ]
+    assert not missing
+    for line in table.splitlines():
+        if line.startswith("| ") and not line.startswith(("| constant", "| ---")):
+            assert line.rstrip().rsplit("|", 2)[-2].strip() in {
+                "primary", "notes", "assumption", "calibrated", "definition", "lever"}, line

@@ -85,3 +85,38 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def source_type(doc: str) -> str:
+    """Classify a constant's source comment: primary, assumption, calibrated, definition, lever, notes."""
+    src = doc.split("Source:", 1)[-1].strip() if "Source:" in doc else ""
+    if doc.startswith("Policy lever") or src.startswith("scenario input"):
+        return "lever"
+    if src.startswith("Definition"):
+        return "definition"
+    if src.startswith("Calibrated") or src.startswith("England 2024 profile"):
+        return "calibrated"
+    if src.startswith("Assumption") or not src:
+        return "assumption"
+    if src.startswith("parameter anchors") or src.startswith("reference figures"):
+        return "notes"
+    return "primary"
+
+
+def constants_table(model: ModelText) -> tuple[list[str], dict[str, int]]:
+    """The table of every constant of the model with its source type, and counts by type."""
+    rows = ["| constant | sector | value | range | units | source type |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    counts: dict[str, int] = {}
+    for sector, _, elements in model.sectors:
+        if sector == "Control":
+            continue
+        for el in sorted(elements, key=lambda e: e.name.lower()):
+            if not _NUMBER.match(el.equation.strip()) or el.name.endswith(" Start Year"):
+                continue
+            units, rng = _split_units(el.units)
+            kind = source_type(el.doc)
+            counts[kind] = counts.get(kind, 0) + 1
+            rows.append(f"| {el.name} | {sector} | {float(el.equation):g} | {rng} | {units} | "
+                        f"{kind} |")
+    return rows, counts
