@@ -9,6 +9,7 @@ model file and SHA-256, sdmodels/PySD/numba versions, engine, scenario definitio
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -114,6 +115,23 @@ def check_writable(path: str | os.PathLike[str], *, tables: bool = False) -> Pat
     return path
 
 
+def file_provenance(key: str, path: str | os.PathLike[str] | None) -> dict[str, str]:
+    """``{key: file name, key_sha256: checksum}``: an input file named without local folders.
+
+    Examples
+    --------
+    >>> file_provenance("uncertainty_file", None)
+    {'uncertainty_file': ''}
+    """
+    if not path:
+        return {key: ""}
+    p = Path(path)
+    out = {key: p.name}
+    with contextlib.suppress(OSError):
+        out[f"{key.removesuffix('_file')}_sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
 def netcdf_safe(ds: xr.Dataset) -> xr.Dataset:
     """netCDF attrs must be strings, numbers or arrays of them: encode the rest as JSON."""
 
@@ -134,6 +152,9 @@ def netcdf_safe(ds: xr.Dataset) -> xr.Dataset:
     ds.attrs = clean(ds.attrs)
     for name in ds.variables:
         ds[name].attrs = clean(ds[name].attrs)
+    for name in ds.coords:  # coordinates have no missing values: no NaN _FillValue on them
+        if ds[name].dtype.kind == "f":
+            ds[name].encoding["_FillValue"] = None
     return ds
 
 
@@ -258,7 +279,8 @@ def provenance(model: Model, *, engine: str, **extra: Any) -> dict[str, Any]:
         "time_units": model.variables.get("initial_time").units
         if "initial_time" in model.variables
         else "",
-        "Conventions": "CF-1.8",
+        # no "Conventions: CF-1.8" claim: model time in years (units "Year") is not a CF time
+        # coordinate ("<unit> since <date>"), so the file would not be CF-valid
     }
     attrs.update({k: v for k, v in extra.items() if v is not None})
     return attrs

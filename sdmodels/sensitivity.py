@@ -38,6 +38,7 @@ from sdmodels._common import DEFAULT_ENGINE
 from sdmodels.batch import progress_bar, resolve_outputs, run_design, session
 from sdmodels.errors import SDModelsError, UnknownNameError
 from sdmodels.results import check_writable, write_dataset
+from sdmodels.results import file_provenance as _file_provenance
 from sdmodels.uncertainty import Seed, UncertaintyError, UncertaintySpec, resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -371,7 +372,7 @@ def _attrs(
         sampler=design.attrs["sampler"],
         seed=design.attrs["seed"],
         uncertainty=spec.to_json(),
-        uncertainty_file=spec.path or "",
+        **_file_provenance("uncertainty_file", spec.path),
         **extra,
     )
     return attrs

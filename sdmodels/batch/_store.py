@@ -198,6 +198,11 @@ def store_status(path: str | os.PathLike[str]) -> StoreStatus:
     except (OSError, ValueError, KeyError) as exc:
         raise ResultWriteError(f"{str(path)!r} is not a readable result store ({exc})") from None
     with ds:
+        if _DONE not in ds and "run_fingerprint" not in ds.attrs and ds.attrs.get("analysis") \
+                and not path.name.endswith(".partial"):
+            # a finished Monte Carlo result: its bookkeeping was removed when it was completed
+            return StoreStatus(path=path, complete=True, done=np.ones(0, dtype=np.uint8),
+                               chunk_size=0, fingerprint="")
         if _DONE not in ds or "run_fingerprint" not in ds.attrs:
             raise ResultWriteError(
                 f"{str(path)!r} was not written chunk by chunk (no {_DONE!r} mask); it cannot be "

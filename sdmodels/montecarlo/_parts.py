@@ -18,10 +18,10 @@ from typing import Any
 import xarray as xr
 
 from sdmodels._lock import release_output
-from sdmodels.batch import ChunkLayout, OutputSpec, ResultStore, fingerprint
+from sdmodels.batch import STORE_ATTRS, ChunkLayout, OutputSpec, ResultStore, fingerprint
 from sdmodels.errors import SDModelsError
 from sdmodels.montecarlo._summaries import output_variables
-from sdmodels.results import check_writable
+from sdmodels.results import check_writable, sibling_temp_path
 from sdmodels.uncertainty import Seed
 
 __all__ = ["Parts"]
@@ -119,9 +119,37 @@ class Parts:
             path = store.finalize()
         finally:
             store.close()
+        strip_bookkeeping(path)
         self.remove()
         return path
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
         release_output(self.out)  # the result is complete: another writer may go ahead
+
+
+def strip_bookkeeping(path: Path) -> None:
+    """Remove what only resuming needs (``chunk_done``, the ``chunk`` dimension and the
+    store attrs) from a finished result, so that the final file holds results only."""
+    if path.suffix.lower() == ".zarr":
+        import zarr  # noqa: PLC0415 - optional dependency (zarr results only)
+
+        group = zarr.open_group(str(path), mode="r+")
+        if "chunk_done" in group:
+            del group["chunk_done"]
+        for key in STORE_ATTRS:
+            group.attrs.pop(key, None)
+        zarr.consolidate_metadata(str(path))
+        return
+    tmp = sibling_temp_path(path)
+    try:
+        with xr.open_dataset(path, chunks={}) as ds:  # streamed chunk by chunk by dask
+            clean = ds.drop_vars([v for v in ("chunk_done",) if v in ds.variables])
+            clean.attrs = {k: v for k, v in ds.attrs.items() if k not in STORE_ATTRS}
+            for name in clean.coords:  # coordinates have no missing values
+                if clean[name].dtype.kind == "f":
+                    clean[name].encoding["_FillValue"] = None
+            clean.to_netcdf(tmp, engine="netcdf4")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -31,6 +31,7 @@ from sdmodels.montecarlo._summaries import (
     prob_better_than,
     quantiles_over_samples,
 )
+from sdmodels.results import file_provenance as _file_provenance
 from sdmodels.results import write_dataset
 from sdmodels.uncertainty import SamplingMethod, Seed, UncertaintySpec, resolve_seed
 
@@ -123,7 +124,7 @@ def _attrs(first: Mapping[str, Any], setup: _Setup, spec: UncertaintySpec | None
         sampler=design.attrs.get("sampler", method),
         seed=design.attrs["seed"],
         uncertainty=spec.to_json() if spec is not None else "",
-        uncertainty_file=(spec.path or "") if spec is not None else "",
+        **_file_provenance("uncertainty_file", spec.path if spec is not None else None),
         common_random_numbers=1,
         quantiles_only=int(bool(quantiles_only)),
     )
