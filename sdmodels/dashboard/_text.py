@@ -117,8 +117,10 @@ def kpi_sentence(name: str, units: str | None, doc: str, *, value: float, delta:
     ...              delta=-1.0, year=2035, better=True, direction=-1)  # doctest: +ELLIPSIS
     'Funding needed a year. Below zero: ... Lower is better: ... 2035.'
     """
-    first = doc.split(". ")[0].strip().rstrip(".") + "." if doc else f"{name}."
-    parts = [first]
+    first = doc.split(". ")[0].strip().rstrip(".") if doc else name
+    if len(first) > 90:
+        first = first[:90].rsplit(" ", 1)[0] + " …"
+    parts = [first + ("" if first.endswith("…") else ".")]
     if value < 0 and "gap" in name.lower():
         parts.append("Below zero: funding exceeds what is needed (a surplus, not a gap).")
     if direction is not None:

@@ -354,3 +354,52 @@ def test_two_sessions_do_not_share_state(browser, server):
     finally:
         a.close()
         b.close()
+
+
+def test_every_control_has_an_accessible_name(browser, server):
+    """Chromium's accessibility tree: every control on every page has a name."""
+    s = Session(browser, server)
+    roles = {"button", "checkbox", "combobox", "listbox", "slider", "spinbutton", "textbox",
+             "switch", "searchbox", "radio", "tab"}
+    try:
+        cdp = s.context.new_cdp_session(s.page)
+        unnamed: list[str] = []
+        for title, ready in (("Scenario explorer", ".kpi"), ("Uncertainty", ".prob-table tr"),
+                             ("Sensitivity", ".tornado canvas"), ("Model", ".param-table tr"),
+                             ("Compare", ".compare-plots canvas")):
+            s.tab(title)
+            s.page.wait_for_selector(ready)
+            s.page.wait_for_function(IDLE)
+            # the page names controls on an idle moment after each change: wait for a run
+            runs = s.page.evaluate("window.__sdmodelsNamingRuns || 0")
+            s.page.evaluate("document.body.click()")
+            s.page.wait_for_function("(n) => (window.__sdmodelsNamingRuns || 0) > n", arg=runs)
+            nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+            for node in nodes:
+                role = node.get("role", {}).get("value")
+                if node.get("ignored") or role not in roles:
+                    continue
+                if not str(node.get("name", {}).get("value", "")).strip():
+                    unnamed.append(f"{title}: {role}")
+        assert unnamed == []
+        assert s.errors == []
+    finally:
+        s.close()
+
+
+def test_the_page_fits_1024_pixels(browser, server):
+    s = Session(browser, server, width=1024)
+    try:
+        for title, ready in (("Scenario explorer", ".explorer-plots canvas"),
+                             ("Compare", ".compare-plots canvas")):
+            s.tab(title)
+            s.page.wait_for_selector(ready)
+            s.page.wait_for_function(IDLE)
+            right = s.page.locator(f"{ready}").evaluate_all(
+                "(els) => Math.max(...els.map((e) => e.getBoundingClientRect().right))")
+            assert 0 < right <= 1024, f"{title}: a chart ends at {right} px"
+            assert s.page.evaluate("document.documentElement.scrollWidth") <= 1024
+        s.shot("explorer-1024")
+        assert s.errors == []
+    finally:
+        s.close()

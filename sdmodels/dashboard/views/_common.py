@@ -7,7 +7,7 @@ from typing import Any
 from sdmodels.dashboard._text import esc, fmt
 from sdmodels.plots import PALETTE
 
-__all__ = ["BASELINE_COLOUR", "CURRENT_COLOUR", "esc", "fmt", "message_pane"]
+__all__ = ["BASELINE_COLOUR", "CURRENT_COLOUR", "accessible_names", "esc", "fmt", "message_pane"]
 
 BASELINE_COLOUR = PALETTE[7]
 CURRENT_COLOUR = PALETTE[0]
@@ -28,3 +28,77 @@ def message_pane(store: Any) -> Any:
 
     store.param.watch(update, "message")
     return alert
+
+
+def _accessible_names_class() -> type:
+    import param
+    from panel.custom import JSComponent
+
+    class AccessibleNames(JSComponent):
+        """Gives every control drawn inside the widgets' shadow roots an accessible name: a
+        slider handle, a multiple-choice box, a checkbox or a spin button takes the text of its
+        widget's label (the widgets draw their label beside, not on, the focusable element).
+        Runs when the page opens and after each change of the page (on an idle moment)."""
+
+        done = param.Integer(default=0, doc="Controls named so far (for tests).")
+
+        _esm = """
+        function labelText(root) {
+          const title = root.querySelector('.bk-slider-title, label, .bk-input-group > label');
+          if (!title) return '';
+          let text = '';
+          for (const node of title.childNodes) {
+            if (node.nodeType === 3) text += node.textContent;
+            else if (!node.classList || !node.classList.contains('bk-slider-value'))
+              text += node.textContent;
+          }
+          return text.replace(/[:\\s]+$/, '').trim();
+        }
+        function nameAll(root, count) {
+          const controls = root.querySelectorAll(
+            '.noUi-handle, .choices[role="combobox"], input[type="checkbox"], ' +
+            'button.bk-spin-btn-up, button.bk-spin-btn-down');
+          for (const el of controls) {
+            if (el.getAttribute('aria-label')) continue;
+            let name = labelText(root);
+            if (el.classList.contains('bk-spin-btn-up')) name = (name ? name + ': ' : '') + 'increase';
+            if (el.classList.contains('bk-spin-btn-down')) name = (name ? name + ': ' : '') + 'decrease';
+            if (el.type === 'checkbox') {
+              const next = el.nextElementSibling;
+              const own = next ? next.textContent.trim() : '';
+              if (own) name = own;
+            }
+            if (name) { el.setAttribute('aria-label', name); count += 1 }
+          }
+          for (const el of root.querySelectorAll('*')) {
+            if (el.shadowRoot) count = nameAll(el.shadowRoot, count);
+          }
+          return count;
+        }
+        export function render({ model }) {
+          let pending = false;
+          const run = () => {
+            pending = false;
+            model.done = nameAll(document, 0) + model.done;
+            window.__sdmodelsNamingRuns = (window.__sdmodelsNamingRuns || 0) + 1;
+          };
+          const schedule = () => {
+            if (pending) return;
+            pending = true;
+            (window.requestIdleCallback || window.setTimeout)(run, {timeout: 500});
+          };
+          for (const doc of window.Bokeh.documents) doc.on_change(schedule, true);
+          document.addEventListener('click', schedule, true);
+          schedule();
+          const span = document.createElement('span');
+          span.style.display = 'none';
+          return span;
+        }
+        """
+
+    return AccessibleNames
+
+
+def accessible_names() -> Any:
+    """A (hidden) component naming the controls inside the widgets' shadow roots."""
+    return _accessible_names_class()(sizing_mode="fixed", width=0, height=0, margin=0)

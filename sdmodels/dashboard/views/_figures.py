@@ -18,7 +18,7 @@ from sdmodels.plots import PALETTE
 
 __all__ = [
     "FIGURE_HEIGHT", "LINE_STYLES", "DocumentWriter", "FigureGrid", "finite_or_nan",
-    "grid_css", "legend_html", "line_figure", "series_style",
+    "legend_html", "line_figure", "series_style",
 ]
 
 FIGURE_HEIGHT = 240
@@ -92,13 +92,6 @@ def legend_html(entries: Sequence[tuple[str, str, str]]) -> str:
     return '<div class="legend">' + "".join(items) + "</div>"
 
 
-def grid_css(min_width: int = 300) -> list[str]:
-    """Stylesheet of a responsive chart grid: as many columns as fit, none narrower than
-    ``min_width`` pixels."""
-    return [f":host {{ display: grid !important; grid-template-columns: "
-            f"repeat(auto-fill, minmax({min_width}px, 1fr)) !important; gap: 6px; }}"]
-
-
 class DocumentWriter:
     """Writes to plain Bokeh models of one session, holding its document lock.
 
@@ -145,7 +138,8 @@ class FigureGrid:
             self.draw(fig, src, info.name, info.units)
             self.sources[var] = src
             self.figures.append(fig)
-        self.panes = [pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in self.figures]
+        self.panes = [pn.pane.Bokeh(f, sizing_mode="stretch_width", min_width=280,
+                                    styles={"flex": "1 1 330px"}) for f in self.figures]
         self.update()
 
     def draw(self, fig: Any, src: Any, name: str, units: str) -> None:
@@ -174,11 +168,12 @@ class FigureGrid:
             pane.styles = {"opacity": "0.45", "cursor": "progress"} if busy else {}
 
     def panel(self) -> Any:
-        """The figures in a responsive grid."""
+        """The figures in a responsive grid: as many columns as fit (three at 1440 px, two at
+        1024 px)."""
         import panel as pn
 
-        return pn.GridBox(*self.panes, ncols=3, sizing_mode="stretch_width",
-                          css_classes=[self.css_class], stylesheets=grid_css())
+        return pn.FlexBox(*self.panes, flex_wrap="wrap", sizing_mode="stretch_width",
+                          css_classes=[self.css_class])
 
 
 def finite_or_nan(values: Any) -> np.ndarray:

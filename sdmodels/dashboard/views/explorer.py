@@ -188,12 +188,14 @@ def kpi_html(store: DashboardStore) -> str:
                                 year=k["year"], better=k["better"],
                                 direction=store.model.better_direction(k["variable"]))
         value = fmt_value(k["value"], name, units)
+        number, _, unit = value.partition(" ")
         cards.append(
             f'<div class="kpi" data-variable="{esc(k["variable"])}" '
             f'data-year="{k["year"]:.0f}" role="group" aria-label="{esc(name)} '
-            f'{k["year"]:.0f}">'
+            f'{k["year"]:.0f}" title="{esc(info.doc)}">'
             f'<div class="kpi-label">{esc(name)} {k["year"]:.0f}</div>'
-            f'<div class="kpi-value">{esc(value)}</div>'
+            f'<div class="kpi-value">{esc(number)}<span class="kpi-unit"> {esc(unit)}</span>'
+            f'</div>'
             f'<div class="kpi-delta" style="color:{colour}">{arrow} '
             f'{esc(fmt_value(k["delta"], name, units, signed=True))} vs baseline '
             f'({esc(fmt_value(k["baseline"], name, units))})</div>'
@@ -204,6 +206,7 @@ def kpi_html(store: DashboardStore) -> str:
         "gap:8px}.kpi{border:1px solid #ccd;border-radius:6px;padding:6px 10px;"
         "background:#fafbfd}.kpi-label{font-size:12px;color:#222;font-weight:600}"
         ".kpi-value{font-size:22px;font-weight:700;color:#0b3d6b}"
+        ".kpi-unit{font-size:12px;font-weight:400;color:#333}"
         ".kpi-delta{font-size:12px}.kpi-note{font-size:11px;color:#444;margin-top:2px}</style>"
     )
     return style + '<div class="kpis">' + "".join(cards) + "</div>"

@@ -176,8 +176,11 @@ class SensitivityPage(pn.viewable.Viewer):
                                          end=int(max(years)), value=int(max(years)),
                                          width=300, css_classes=["sens-year"])
         self.status = pn.pane.HTML(inline_html(store.sobol_status), css_classes=["sobol-status"])
-        self.tornado = pn.pane.Bokeh(sizing_mode="stretch_width", css_classes=["tornado"])
-        self.bars = pn.pane.Bokeh(sizing_mode="stretch_width", css_classes=["sobol-bars"])
+        side = {"flex": "1 1 420px"}
+        self.tornado = pn.pane.Bokeh(sizing_mode="stretch_width", css_classes=["tornado"],
+                                     min_width=300, styles=side)
+        self.bars = pn.pane.Bokeh(sizing_mode="stretch_width", css_classes=["sobol-bars"],
+                                  min_width=300, styles=side)
         self.areas = pn.pane.Bokeh(sizing_mode="stretch_width", css_classes=["sobol-areas"])
         self.output.param.watch(self._redraw, "value")
         self.year.param.watch(self._redraw, "value_throttled")
@@ -191,9 +194,7 @@ class SensitivityPage(pn.viewable.Viewer):
                              "output's variance due to one input, alone (first order) or with "
                              "its interactions (total)."),
             pn.Row(self.output, self.year), self.status,
-            pn.GridBox(self.tornado, self.bars, ncols=2, sizing_mode="stretch_width",
-                       stylesheets=[":host { display: grid !important; grid-template-columns:"
-                                    " repeat(auto-fit, minmax(440px, 1fr)) !important; }"]),
+            pn.FlexBox(self.tornado, self.bars, flex_wrap="wrap", sizing_mode="stretch_width"),
             self.areas, sizing_mode="stretch_width")
         self._redraw()
 
