@@ -8,6 +8,7 @@ from sdmodels.cli import compare as _compare  # noqa: F401  (registers compare)
 from sdmodels.cli import compile as _compile  # noqa: F401  (registers compile)
 from sdmodels.cli import dashboard as _dashboard  # noqa: F401  (registers dashboard)
 from sdmodels.cli import discover as _discover  # noqa: F401  (registers discover)
+from sdmodels.cli import rerun as _rerun  # noqa: F401  (registers rerun)
 from sdmodels.cli import run as _run  # noqa: F401  (registers run, scenarios, params)
 from sdmodels.cli import uncertainty as _uncertainty  # noqa: F401  (registers mc, sobol, morris)
 from sdmodels.cli._app import app, main

@@ -1,0 +1,156 @@
+"""``sdmodels rerun``: repeat a run exactly from what its result file records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+
+from sdmodels._paths import MODELS_DIR, file_sha256
+from sdmodels.cli._app import app, console, fail, guarded
+from sdmodels.errors import SDModelsError
+from sdmodels.model import load_model
+from sdmodels.montecarlo import output_variables, run_mc
+from sdmodels.results import open_dataset, write_dataset
+from sdmodels.scenarios import Lever, Scenario
+from sdmodels.uncertainty import UncertaintySpec
+
+__all__ = ["rerun", "rerun_dataset"]
+
+
+def _scenarios(attrs: dict[str, Any]) -> list[Any]:
+    raw = attrs.get("scenarios")
+    definitions = json.loads(raw) if isinstance(raw, str) else (raw or {})
+    out = []
+    for name, d in definitions.items():
+        out.append(Scenario(
+            name=name,
+            description=d.get("description", ""),
+            parameters=dict(d.get("parameters", {})),
+            levers=tuple(Lever(k, v["value"], v["start"]) for k, v in d.get("levers", {}).items()),
+            allow_out_of_range=frozenset(d.get("allow_out_of_range", [])),
+        ))
+    return out
+
+
+def _params(attrs: dict[str, Any]) -> dict[str, Any]:
+    raw = attrs.get("params")
+    params = json.loads(raw) if isinstance(raw, str) and raw else (raw or {})
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, dict) and "time_series" in value:
+            ts = value["time_series"]
+            out[key] = pd.Series(ts["value"], index=ts["time"], dtype=float)
+        elif isinstance(value, str):
+            raise SDModelsError(
+                f"parameter {key!r} is recorded only as {value!r}; a result file written before "
+                "time series were stored whole cannot be repeated exactly"
+            )
+        else:
+            out[key] = np.asarray(value) if isinstance(value, list) else value
+    return out
+
+
+def find_model(result: Path, attrs: dict[str, Any], model: Path | None) -> Path:
+    """The model file that made ``result``: ``model``, or ``model_file`` beside the result, in
+    the current folder or in the bundled models; its SHA-256 must match the recorded one."""
+    name = str(attrs.get("model_file") or "")
+    if not name:
+        raise SDModelsError(f"{result}: the file does not record its model (no model_file attr)")
+    candidates = [model] if model is not None else [
+        result.parent / name, Path.cwd() / name, MODELS_DIR / name]
+    want = str(attrs.get("model_sha256") or "")
+    for path in candidates:
+        if path is not None and path.is_file():
+            if want and file_sha256(path) != want:
+                raise SDModelsError(
+                    f"{path} is not the model that made {result.name}: its SHA-256 differs from "
+                    f"the recorded {want[:12]}…; give the original model file with --model"
+                )
+            return path
+    raise SDModelsError(
+        f"{result}: cannot find its model {name!r} (looked beside the result, in the current "
+        "folder and in the bundled models); give it with --model"
+    )
+
+
+def rerun_dataset(result: Path, *, model: Path | None = None) -> tuple[Any, Any]:
+    """Run again what ``result`` records; return (original, repeated) Datasets."""
+    original = open_dataset(result)
+    attrs = dict(original.attrs)
+    m = load_model(find_model(result, attrs, model))
+    analysis = attrs.get("analysis")
+    scenarios = _scenarios(attrs)
+    if "scenario" in original.coords and original["scenario"].ndim == 1:  # the original order
+        by_name = {s.name: s for s in scenarios}
+        scenarios = [by_name[str(n)] for n in original["scenario"].values if str(n) in by_name]
+    if analysis in (None, "", "scenarios"):
+        outputs = [str(v) for v in original.data_vars]
+        repeated = m.run(scenarios if "scenario" in original.dims else scenarios[0],
+                         params=_params(attrs) or None, engine=attrs.get("engine", "auto"),
+                         return_columns=outputs)
+        return original, repeated
+    if analysis == "monte_carlo":
+        raw = attrs.get("uncertainty")
+        spec = UncertaintySpec.from_dict(json.loads(raw) if isinstance(raw, str) else raw, m)
+        repeated = run_mc(
+            m, spec, n=int(attrs["n_samples"]), scenarios=scenarios, seed=int(attrs["seed"]),
+            method=str(attrs.get("sampler", "lhs")), outputs=output_variables(original),
+            quantiles_only=bool(int(attrs.get("quantiles_only", 0))),
+            engine=attrs.get("engine", "compiled"), reference=attrs.get("reference_scenario"),
+        )
+        return original, repeated
+    raise SDModelsError(
+        f"{result}: rerun repeats scenario runs and Monte Carlo; this file is a {analysis!r} "
+        "result (run its command again with the options its attrs record)"
+    )
+
+
+def _max_difference(a: Any, b: Any) -> tuple[float, str]:
+    worst, where = 0.0, ""
+    for name in a.data_vars:
+        if name not in b.data_vars or a[name].dtype.kind != "f":
+            continue
+        x, y = a[name].values, b[name].transpose(*a[name].dims).values
+        if x.shape != y.shape:
+            return float("inf"), str(name)
+        diff = np.abs(x - y)
+        both_nan = np.isnan(x) & np.isnan(y)
+        d = float(np.nanmax(np.where(both_nan, 0.0, diff))) if diff.size else 0.0
+        if d > worst:
+            worst, where = d, str(name)
+    return worst, where
+
+
+@app.command()
+def rerun(
+    result: Annotated[Path, typer.Argument(help="A result file (.nc or .zarr) of sdmodels run or mc.")],
+    model: Annotated[Path | None, typer.Option(help="The model file, if not found by its recorded name.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Where to write the repeated run. Default: not written.")] = None,
+) -> None:
+    """Repeat a run exactly from its result file and check that the results are the same.
+
+    The model is found by the file name recorded in the result (beside it, in the current
+    folder or in the bundled models) and must have the recorded SHA-256; scenarios,
+    parameter overrides (time series included), seed and sampler come from the file's
+    attributes. Exit 0 if every value is repeated exactly, 1 if not.
+
+    Examples:
+
+        sdmodels rerun results/nhs_productivity.nc
+    """
+    if not result.exists():
+        fail(f"result file {str(result)!r} does not exist")
+    original, repeated = guarded(lambda: rerun_dataset(result, model=model))
+    if out is not None:
+        guarded(lambda: write_dataset(repeated, out))
+    worst, where = _max_difference(original, repeated)
+    if worst == 0.0:
+        console.print(f"{result.name}: repeated exactly ({len(original.data_vars)} variables)")
+        return
+    console.print(f"{result.name}: NOT repeated exactly: largest difference {worst:g} in {where}")
+    raise typer.Exit(1)
