@@ -276,7 +276,7 @@ class StatefulRegistry:
         return self._smooth(node, ctx, "SMOOTH N")
 
     def _smooth(self, node: Any, ctx: Context, what: str) -> Stateful:
-        a, da, n, x, t, j = self._names("smooth", ctx, "a", "da", "n", "x", "t", "j")
+        a, da, n, x, t = self._names("smooth", ctx, "a", "da", "n", "x", "t")
         order = self._arg(node.order, ctx, "init")
         init = self._arg(node.initial, ctx, "init")
         inp = self._arg(node.input, ctx, "run")
@@ -296,15 +296,8 @@ class StatefulRegistry:
             out_init=Expr(f"{a}[{n} - 1]", "f", frozenset({iname})),
             deriv=[f"{x} = {inp.as_float()}", f"{t} = {stime.as_float()}"],
             deriv_deps=inp.deps | stime.deps,
-            compute=[
-                f"for {j} in range({n} - 1, 0, -1):",
-                f"    {da}[{j}] = ({a}[{j} - 1] - {a}[{j}]) * {n} / {t}",
-                f"{da}[0] = ({x} - {a}[0]) * {n} / {t}",
-            ],
-            update=[
-                f"for {j} in range({n}):",
-                f"    {a}[{j}] = {a}[{j}] + {da}[{j}] * {ts}",
-            ],
+            compute=[f"f_smooth_ddt({a}, {da}, {n}, {x}, {t})"],
+            update=[f"f_stage_update({a}, {da}, {n}, {ts})"],
             state_names=frozenset({a}),
         )
 
@@ -317,7 +310,7 @@ class StatefulRegistry:
 
     def _delay(self, node: Any, ctx: Context, variable_time: bool) -> Stateful:
         what = "DELAY N" if variable_time else "DELAY"
-        a, da, n, x, t, tm, j = self._names("delay", ctx, "a", "da", "n", "x", "t", "tm", "j")
+        a, da, n, x, t, tm = self._names("delay", ctx, "a", "da", "n", "x", "t", "tm")
         order = self._arg(node.order, ctx, "init")
         init = self._arg(node.initial, ctx, "init")
         dt_init = self._arg(node.delay_time, ctx, "init")
@@ -337,25 +330,14 @@ class StatefulRegistry:
             out_code = f"({a}[{n} - 1] / {tm}[0])"
             out_run = Expr(out_code, "f", frozenset({a, tm}))
             out_init = Expr(out_code, "f", frozenset({iname}))
-            compute = [
-                f"for {j} in range({n} - 1, 0, -1):",
-                f"    {tm}[{j}] = {tm}[{j} - 1]",
-                f"{tm}[0] = {t}",
-                f"for {j} in range({n} - 1, 0, -1):",
-                f"    {da}[{j}] = ({a}[{j} - 1] / {tm}[{j} - 1] - {a}[{j}] / {tm}[{j}]) * {n}",
-                f"{da}[0] = ({x} - {a}[0] / {tm}[0]) * {n}",
-            ]
+            compute = [f"f_delayn_ddt({a}, {da}, {tm}, {n}, {x}, {t})"]
             states = frozenset({a, tm})
         else:
             out_run = Expr(f"({a}[{n} - 1] / {dt_run.as_float()})", "f", frozenset({a}) | dt_run.deps)
             out_init = Expr(
                 f"({a}[{n} - 1] / {dt_init.as_float()})", "f", frozenset({iname}) | dt_init.deps
             )
-            compute = [
-                f"for {j} in range({n} - 1, 0, -1):",
-                f"    {da}[{j}] = ({a}[{j} - 1] / {t} - {a}[{j}] / {t}) * {n}",
-                f"{da}[0] = ({x} - {a}[0] / {t}) * {n}",
-            ]
+            compute = [f"f_delay_ddt({a}, {da}, {n}, {x}, {t})"]
             states = frozenset({a})
         return Stateful(
             label=self._label(what, ctx),
@@ -368,10 +350,7 @@ class StatefulRegistry:
             deriv=[f"{x} = {inp.as_float()}", f"{t} = {dt_run.as_float()}"],
             deriv_deps=inp.deps | dt_run.deps,
             compute=compute,
-            update=[
-                f"for {j} in range({n}):",
-                f"    {a}[{j}] = {a}[{j}] + {da}[{j}] * {ts}",
-            ],
+            update=[f"f_stage_update({a}, {da}, {n}, {ts})"],
             state_names=states,
         )
 

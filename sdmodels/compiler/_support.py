@@ -15,7 +15,9 @@ import numpy as np
 __all__ = [
     "JIT_OPTIONS",
     "SMALL_VENSIM",
+    "f_delay_ddt",
     "f_delay_order",
+    "f_delayn_ddt",
     "f_fixed_delay_order",
     "f_integer",
     "f_interp_hold",
@@ -34,6 +36,8 @@ __all__ = [
     "f_quantum",
     "f_ramp",
     "f_ramp_open",
+    "f_smooth_ddt",
+    "f_stage_update",
     "f_step",
     "f_xidz",
     "f_zidz",
@@ -232,6 +236,43 @@ def f_lookup(x, xs, ys, mode):
 def f_interp_hold(x, xs, ys, m):
     """``np.interp(x, xs[:m], ys[:m])``: a time-series parameter (holds at the ends)."""
     return np.interp(x, xs[:m], ys[:m])
+
+
+# Stage chains of SMOOTH N / DELAY N as helpers: one call per cell in the kernel instead of
+# two loops, which keeps numba's and LLVM's work per cell small (the arithmetic, and its
+# order, is exactly PySD's).
+@_jit
+def f_smooth_ddt(a, da, n, x, t):
+    """Derivatives of an order-``n`` SMOOTH's stages ``a`` (input ``x``, smooth time ``t``)."""
+    for j in range(n - 1, 0, -1):
+        da[j] = (a[j - 1] - a[j]) * n / t
+    da[0] = (x - a[0]) * n / t
+
+
+@_jit
+def f_delay_ddt(a, da, n, x, t):
+    """Derivatives of an order-``n`` DELAY's stages ``a`` (input ``x``, delay time ``t``)."""
+    for j in range(n - 1, 0, -1):
+        da[j] = (a[j - 1] / t - a[j] / t) * n
+    da[0] = (x - a[0] / t) * n
+
+
+@_jit
+def f_delayn_ddt(a, da, tm, n, x, t):
+    """Derivatives of a DELAY N with a variable delay time (stage times ``tm`` shift along)."""
+    for j in range(n - 1, 0, -1):
+        tm[j] = tm[j - 1]
+    tm[0] = t
+    for j in range(n - 1, 0, -1):
+        da[j] = (a[j - 1] / tm[j - 1] - a[j] / tm[j]) * n
+    da[0] = (x - a[0] / tm[0]) * n
+
+
+@_jit
+def f_stage_update(a, da, n, time_step):
+    """Euler step of the stages of a SMOOTH or DELAY: ``a + da * TIME STEP``."""
+    for j in range(n):
+        a[j] = a[j] + da[j] * time_step
 
 
 @_jit
