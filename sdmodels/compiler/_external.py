@@ -121,7 +121,7 @@ def link_data_files(model_path: Path, folder: Path) -> None:
         if not target.is_file():
             raise DataFileError(_element_reading(model_path, name), name, root)
         link = folder / name
-        if ".." in Path(name).parts or not link.resolve().is_relative_to(folder.resolve()):
+        if ".." in Path(name).parts:
             raise DataFileError(
                 _element_reading(model_path, name), name, root,
                 "data file paths that leave the model's folder ('..') are only supported by "
