@@ -34,14 +34,17 @@ def test_control_defined_from_a_model_variable_is_refused(tmp_path) -> None:
         compile_model(path)
 
 
-def test_elmcount_and_get_time_value(compiled) -> None:
+def test_elmcount_and_get_time_value(compiled, tmp_path) -> None:
     """Hand-checked and equal to PySD (run directly: the model loader refuses ELMCOUNT's range
     argument as an undefined name, so this model is kept out of ``models/``)."""
     import warnings
 
     import pysd
 
-    path = Path(__file__).parent / "elmcount_time_value.mdl"
+    import shutil
+
+    # a copy: PySD writes its translation beside the model file
+    path = Path(shutil.copy(Path(__file__).parent / "elmcount_time_value.mdl", tmp_path))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = pysd.read_vensim(str(path)).run()
