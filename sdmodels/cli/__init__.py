@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sdmodels.cli import attribute as _attribute  # noqa: F401  (registers attribute)
 from sdmodels.cli import calibrate as _calibrate  # noqa: F401  (registers calibrate)
+from sdmodels.cli import check as _check  # noqa: F401  (registers check)
 from sdmodels.cli import compare as _compare  # noqa: F401  (registers compare)
 from sdmodels.cli import compile as _compile  # noqa: F401  (registers compile)
 from sdmodels.cli import dashboard as _dashboard  # noqa: F401  (registers dashboard)
