@@ -251,7 +251,9 @@ def check_abstract(abstract: object, path: Path) -> None:
         defined[ns.namespace[e.name]] = e.name
     for sub in section.subscripts:
         for n in [sub.name, *(sub.subscripts if isinstance(sub.subscripts, list) else [])]:
-            defined[NamespaceManager().make_python_identifier(n)[0]] = n
+            ident = NamespaceManager().make_python_identifier(n)
+            defined[ident[0] if isinstance(ident, tuple) else ident] = n
+            defined[" ".join(n.split()).lower().replace(" ", "_")] = n
     # references in the AST are "clean" names (lower case, underscores), mapped by cleanspace
     defined.update({clean: clean for clean in ns.cleanspace})
     builtin = set(ns.namespace.values()) | {"time"}
