@@ -82,7 +82,7 @@ def run_scenarios(model: Model, scenarios: list[Any], engine: str,
     """Deterministic runs (not cached: the settings are one user's)."""
     with COMPUTE_LOCK:
         return model.run(scenarios if len(scenarios) > 1 else scenarios[0], engine=engine,
-                         return_columns=list(outputs))
+                         outputs=list(outputs))
 
 
 @shared(max_items=32)

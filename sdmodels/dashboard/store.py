@@ -31,6 +31,7 @@ from sdmodels.dashboard._text import is_share, units_label
 from sdmodels.dashboard.levers import LeverSpec, find_levers, levers_scenario, scenario_lever_values
 from sdmodels.dashboard.scenario_files import scenario_from_toml, scenario_to_toml
 from sdmodels.errors import SDModelsError, UnknownNameError
+from sdmodels.profiles import find_profiles
 from sdmodels.scenarios import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,7 +46,7 @@ __all__ = [
 PYSD_RUN_LIMIT = 400
 
 #: A quick action shows no loading indicator; a slower one shows it after this many seconds.
-BUSY_AFTER = 0.25
+BUSY_AFTER = 0.5
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Settings:
     preset: str | None
     base: str | None
     start_point: dict[str, float] = field(default_factory=dict)
+    profile: str = ""
 
 
 def _kpi(label: str, var: str, year: float, value: float, base: float, units: str,
@@ -93,6 +95,8 @@ class DashboardStore(pn.viewable.Viewer):
     values = param.Dict(default={}, doc="Lever sizes by Python name.")
     starts = param.Dict(default={}, doc="Lever start years by lever Python name.")
     start_point = param.Dict(default={}, doc="Starting values set by the planner.")
+    profile = param.String(default="", doc="Shipped starting-point profile ('': the model "
+                                          "file's own values).")
     current = param.ClassSelector(class_=xr.Dataset, allow_None=True,
                                   doc="Deterministic run of the current settings.")
     baseline = param.ClassSelector(class_=xr.Dataset, allow_None=True,
@@ -139,6 +143,10 @@ class DashboardStore(pn.viewable.Viewer):
         self._base_name: str | None = self.baseline_name
         self._generation = 0
         self._stale = {"compare": True, "tornado": True}
+        try:
+            self.profiles = find_profiles(model)
+        except SDModelsError:
+            self.profiles = {}
         self.start_fields = [self.model.parameters[self.model.resolve(n, what="parameter")]
                              for _, names in START_POINT for n in names
                              if self._has_parameter(n)]
@@ -189,7 +197,7 @@ class DashboardStore(pn.viewable.Viewer):
     def settings(self) -> Settings:
         """The settings now shown."""
         return Settings(dict(self.values), dict(self.starts), self.preset, self._base_name,
-                        dict(self.start_point))
+                        dict(self.start_point), self.profile)
 
     def baseline_scenario_for(self, start_point: dict[str, float]) -> Scenario:
         """The baseline scenario from a starting point (its levers as the baseline sets them)."""
@@ -250,7 +258,7 @@ class DashboardStore(pn.viewable.Viewer):
             starts[lv.py_name] = float(start)
         if values == self.values and starts == self.starts:
             return None
-        return Settings(values, starts, None, self._base_name, dict(self.start_point))
+        return replace(self.settings(), values=values, starts=starts, preset=None)
 
     def preset_settings(self, name: str) -> Settings:
         """The settings of the shipped scenario ``name`` (lever defaults elsewhere).
@@ -264,7 +272,7 @@ class DashboardStore(pn.viewable.Viewer):
             raise UnknownNameError(name, list(self.model.scenarios), what="preset scenario",
                                    context=self.model.path.name)
         values, starts = scenario_lever_values(self.levers, self.model.scenarios[name])
-        return Settings(values, starts, name, name, dict(self.start_point))
+        return replace(self.settings(), values=values, starts=starts, preset=name, base=name)
 
     def start_point_settings(self, changes: dict[str, float | None]) -> Settings:
         """The settings with starting values changed (``None``: back to the model's value).
@@ -292,6 +300,32 @@ class DashboardStore(pn.viewable.Viewer):
         settings = self.settings()
         return replace(settings, start_point=point)
 
+    def profile_values(self, name: str) -> dict[str, float]:
+        """The starting values of the shipped profile ``name`` (by Python name); ``{}`` for
+        ``""`` (the model file's own values).
+
+        Raises
+        ------
+        UnknownNameError
+            No such profile is shipped with the model.
+        """
+        if not name:
+            return {}
+        if name not in self.profiles:
+            raise UnknownNameError(name, list(self.profiles), what="profile",
+                                   context=self.model.path.name)
+        return {k: float(v) for k, v in self.profiles[name].to_params(self.model).items()
+                if np.ndim(v) == 0}
+
+    def profile_settings(self, name: str) -> Settings:
+        """The settings with the starting point of the shipped profile ``name``."""
+        return replace(self.settings(), profile=name, start_point=self.profile_values(name))
+
+    async def set_profile(self, name: str) -> None:
+        """Start from the shipped profile ``name`` (``""``: the model file's values) and rerun
+        baseline and current settings."""
+        await self._act(self.profile_settings(name))
+
     # ------------------------------------------------------------------ the URL
     def link_text(self, settings: Settings | None = None) -> str:
         """The settings as compact URL text: ``preset``, changed levers and starting values.
@@ -304,9 +338,11 @@ class DashboardStore(pn.viewable.Viewer):
             self.levers, self.model.scenarios.get(s.base) if s.base else None)
         levers = [f"{py}:{s.values[py]:.6g}:{s.starts[py]:.0f}" for py in s.values
                   if s.values[py] != ref_values.get(py) or s.starts[py] != ref_starts.get(py)]
+        base_point = self.profile_values(s.profile)
         parts = {"preset": s.preset or "", "base": "" if s.preset else (s.base or ""),
-                 "levers": ",".join(levers),
-                 "start": ",".join(f"{k}:{v:.6g}" for k, v in s.start_point.items())}
+                 "profile": s.profile, "levers": ",".join(levers),
+                 "start": ",".join(f"{k}:{v:.6g}" for k, v in s.start_point.items()
+                                   if base_point.get(k) != v)}
         return "&".join(f"{k}={v}" for k, v in parts.items() if v)
 
     def settings_from_link(self, text: str) -> Settings:
@@ -348,10 +384,12 @@ class DashboardStore(pn.viewable.Viewer):
             except ValueError:
                 raise SDModelsError(f"cannot read the starting value {item!r} of the link "
                                     "(expected name:value)") from None
-        settings = Settings(values, starts, preset, base, {})
+        profile = fields.get("profile", "")
+        base_point = self.profile_values(profile)
+        settings = Settings(values, starts, preset, base, {}, profile)
         with param.discard_events(self):
             old = self.start_point
-            self.start_point = {}
+            self.start_point = base_point
             try:
                 point_settings = self.start_point_settings(point)
             finally:
@@ -394,6 +432,7 @@ class DashboardStore(pn.viewable.Viewer):
         self._shown_link = self.link_text(settings)
         self.param.update(values=settings.values, starts=settings.starts,
                           preset=settings.preset, start_point=settings.start_point,
+                          profile=settings.profile,
                           baseline=base, current=ds, message="", mc_stale=True, busy=False,
                           link=self._shown_link)
         self.timings = {**self.timings, "deterministic": time.perf_counter() - t0}

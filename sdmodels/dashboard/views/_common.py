@@ -87,7 +87,10 @@ def _accessible_names_class() -> type:
             pending = true;
             (window.requestIdleCallback || window.setTimeout)(run, {timeout: 500});
           };
-          for (const doc of window.Bokeh.documents) doc.on_change(schedule, true);
+          // only changes that add widgets need naming (new pages, new options), not data
+          const adds = (e) => { if (!e.attr || ['objects', 'children', 'tabs', 'options']
+                                   .includes(e.attr)) schedule(); };
+          for (const doc of window.Bokeh.documents) doc.on_change(adds, true);
           document.addEventListener('click', schedule, true);
           schedule();
           const span = document.createElement('span');

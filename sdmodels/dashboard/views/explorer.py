@@ -119,6 +119,12 @@ class StartPointForm(pn.viewable.Viewer):
                     info.py_name, info.value)), start=info.min, end=info.max,
                 description=f"Range {info.min:g} to {info.max:g}. {info.doc}",
                 sizing_mode="stretch_width", css_classes=[f"start-point-{info.py_name}"])
+        options = {"The model file's own values": "",
+                   **{p.title: name for name, p in store.profiles.items()}}
+        self.profile = pn.widgets.Select(label="Profile", options=options, value=store.profile,
+                                         sizing_mode="stretch_width",
+                                         css_classes=["profile-select"])
+        self.profile.param.watch(self._on_profile, "value")
         self.apply = pn.widgets.Button(label="Apply starting point", color="primary",
                                        css_classes=["start-point-apply"])
         self.reset = pn.widgets.Button(label="Model's values", color="light",
@@ -128,12 +134,14 @@ class StartPointForm(pn.viewable.Viewer):
         self.download = pn.widgets.FileDownload(
             callback=self._profile_file, filename="my_starting_point.toml",
             label="Download as file", color="light", css_classes=["start-point-file"])
-        store.param.watch(self._follow, "start_point")
-        note = ("Set today's values for your system. Population and budget cannot be set yet: "
-                "this model has no such inputs, and its ranges are national (an ICS's own "
-                "values need local profiles of the model).")
+        store.param.watch(self._follow, ["start_point", "profile"])
+        note = ("Start from a profile (England, or a shipped ICS profile), then set today's "
+                "values for your system; each is checked against the model's range. Population "
+                "and a budget level are not inputs of this model: a profile scales the "
+                "starting values to its population.")
         self._layout = pn.Card(
-            pn.pane.Markdown(note, styles={"font-size": "12px"}), *self.inputs.values(),
+            pn.pane.HTML(esc(note), styles={"font-size": "12px"}), self.profile,
+            *self.inputs.values(),
             pn.Row(self.apply, self.reset), self.download, title="Your starting point",
             collapsed=True, sizing_mode="stretch_width", css_classes=["start-point"])
 
@@ -144,10 +152,16 @@ class StartPointForm(pn.viewable.Viewer):
         except Exception as exc:  # noqa: BLE001 - shown to the user; the server keeps running
             self.store.message = f"Starting point not applied: {exc}"
 
+    async def _on_profile(self, event: Any) -> None:
+        if event.new != self.store.profile:
+            await self.store.set_profile(event.new)
+
     async def _reset(self, *_: Any) -> None:
         await self.store.set_start_point(dict.fromkeys(self.inputs))
 
     def _follow(self, *_: Any) -> None:
+        if self.profile.value != self.store.profile:
+            self.profile.value = self.store.profile
         for info in self.store.start_fields:
             value = float(self.store.start_point.get(info.py_name, info.value))
             if self.inputs[info.py_name].value != value:
