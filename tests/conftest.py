@@ -10,6 +10,10 @@ import pytest
 
 DATA = Path(__file__).parent / "data"
 
+# PySD writes its Python translation beside a model file it reads: never collect those (with
+# --doctest-modules every .py file below tests/ would otherwise be imported)
+collect_ignore_glob = ["**/models/*.py", "data/**/*.py"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # keep the caches of a test run out of the user's cache unless told otherwise
