@@ -176,11 +176,8 @@ class SensitivityPage(pn.viewable.Viewer):
                                          end=int(max(years)), value=int(max(years)),
                                          width=300, css_classes=["sens-year"])
         self.status = pn.pane.HTML(inline_html(store.sobol_status), css_classes=["sobol-status"])
-        side = {"flex": "1 1 420px"}
-        self.tornado = pn.pane.Bokeh(sizing_mode="stretch_width", css_classes=["tornado"],
-                                     min_width=300, styles=side)
-        self.bars = pn.pane.Bokeh(sizing_mode="stretch_width", css_classes=["sobol-bars"],
-                                  min_width=300, styles=side)
+        self.tornado = pn.pane.Bokeh(sizing_mode="stretch_width", css_classes=["tornado"])
+        self.bars = pn.pane.Bokeh(sizing_mode="stretch_width", css_classes=["sobol-bars"])
         self.areas = pn.pane.Bokeh(sizing_mode="stretch_width", css_classes=["sobol-areas"])
         self.output.param.watch(self._redraw, "value")
         self.year.param.watch(self._redraw, "value_throttled")
@@ -188,13 +185,13 @@ class SensitivityPage(pn.viewable.Viewer):
         store.param.watch(lambda e: setattr(self.status, "object", inline_html(e.new)),
                          "sobol_status")
         self._layout = pn.Column(
-            pn.pane.Markdown("## Sensitivity\nLeft: how much each **policy lever** moves the "
-                             "output, from the low to the high end of its range. Right: which "
+            pn.pane.Markdown("## Sensitivity\nFirst: how much each **policy lever** moves the "
+                             "output, from the low to the high end of its range. Then: which "
                              "**uncertain inputs** drive it; a Sobol index is the share of the "
                              "output's variance due to one input, alone (first order) or with "
                              "its interactions (total)."),
             pn.Row(self.output, self.year), self.status,
-            pn.FlexBox(self.tornado, self.bars, flex_wrap="wrap", sizing_mode="stretch_width"),
+            self.tornado, self.bars,
             self.areas, sizing_mode="stretch_width")
         self._redraw()
 
