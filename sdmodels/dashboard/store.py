@@ -117,6 +117,16 @@ class DashboardStore(pn.viewable.Viewer):
                                   doc="P(current beats baseline) by output and time.")
     mc_stale = param.Boolean(default=True)
     mc_status = param.String(default="")
+    mc_runs = param.ClassSelector(class_=xr.Dataset, allow_None=True,
+                                  doc="Every Monte Carlo run (dims scenario, sample, time) with "
+                                      "its design.")
+    discovery = param.List(default=[], doc="Where the current settings fail to beat the "
+                                           "baseline: one entry per key output with a direction.")
+
+    attribution = param.ClassSelector(class_=xr.Dataset, allow_None=True,
+                                      doc="Shapley attribution of current minus baseline "
+                                          "(dims output, factor, time).")
+    attribution_status = param.String(default="")
 
     sobol_samples = param.Integer(default=256, bounds=(2, None),
                                   doc="Base sample size of the Sobol analysis (a power of 2).")
@@ -142,7 +152,7 @@ class DashboardStore(pn.viewable.Viewer):
         self.baseline_name = "baseline" if "baseline" in presets else None
         self._base_name: str | None = self.baseline_name
         self._generation = 0
-        self._stale = {"compare": True, "tornado": True}
+        self._stale = {"compare": True, "tornado": True, "attribution": True}
         try:
             self.profiles = find_profiles(model)
         except SDModelsError:
@@ -428,7 +438,7 @@ class DashboardStore(pn.viewable.Viewer):
         if generation != self._generation:  # a later change supersedes this one
             return
         self._base_name = settings.base
-        self._stale = {"compare": True, "tornado": True}
+        self._stale = {"compare": True, "tornado": True, "attribution": True}
         self._shown_link = self.link_text(settings)
         self.param.update(values=settings.values, starts=settings.starts,
                           preset=settings.preset, start_point=settings.start_point,
@@ -486,8 +496,11 @@ class DashboardStore(pn.viewable.Viewer):
                     await self.load_sobol()
                 if self._stale["tornado"] and generation == self._generation:
                     await self.refresh_tornado()
-            elif self.page == "Compare" and self._stale["compare"]:
-                await self.refresh_comparison()
+            elif self.page == "Compare":
+                if self._stale["compare"]:
+                    await self.refresh_comparison()
+                if self._stale["attribution"] and generation == self._generation:
+                    await self.refresh_attribution()
         except SDModelsError as exc:
             self.message = str(exc)
 
@@ -589,9 +602,12 @@ class DashboardStore(pn.viewable.Viewer):
             Probability that the current settings beat the baseline, dims ``output``,
             ``scenario``, ``time``.
         """
+        q, prob, _ = self._monte_carlo(settings or self.settings())
+        return q, prob
+
+    def _monte_carlo(self, settings: Settings) -> tuple[xr.Dataset, xr.DataArray, xr.Dataset]:
         from sdmodels.montecarlo import prob_better, quantiles
 
-        settings = settings or self.settings()
         n, path, outputs = int(self.mc_samples), self._spec_path(), tuple(self.outputs)
         engine = self.engine_name()
         base = _shared.mc_baseline(
@@ -608,7 +624,8 @@ class DashboardStore(pn.viewable.Viewer):
         q.attrs = dict(both.attrs)
         for var in self.outputs:
             q[var].attrs = dict(cur[var].attrs)
-        return q, prob_better(both, "baseline")
+        runs = both.assign(design=_shared.mc_design(self.model, path, n, self.mc_seed))
+        return q, prob_better(both, "baseline"), runs
 
     async def refresh_uncertainty(self, samples: int | None = None) -> None:
         """Run the Monte Carlo of the current settings (in a worker thread) and show it."""
@@ -618,7 +635,7 @@ class DashboardStore(pn.viewable.Viewer):
         t0 = time.perf_counter()
         self.mc_status = "Running the Monte Carlo ..."
         try:
-            q, prob = await asyncio.to_thread(self.compute_monte_carlo, settings)
+            q, prob, runs = await asyncio.to_thread(self._monte_carlo, settings)
         except SDModelsError as exc:
             self.param.update(message=str(exc), mc_status=f"**Cannot run:** {exc}")
             return
@@ -626,8 +643,66 @@ class DashboardStore(pn.viewable.Viewer):
             return  # the levers moved meanwhile: their own refresh follows
         seconds = time.perf_counter() - t0
         self.timings = {**self.timings, "monte_carlo": seconds}
-        self.param.update(mc=q, mc_prob=prob, mc_stale=False, mc_status=self._describe_mc(
-            seconds))
+        self.param.update(mc=q, mc_prob=prob, mc_runs=runs, mc_stale=False,
+                          mc_status=self._describe_mc(seconds))
+        t1 = time.perf_counter()
+        found = await asyncio.to_thread(self.compute_discovery, runs)
+        if generation == self._generation and runs is self.mc_runs:
+            self.timings = {**self.timings, "discovery": time.perf_counter() - t1}
+            self.discovery = found
+
+    def discovery_year(self, runs: xr.Dataset | None = None) -> float:
+        """The year the "when does this fail?" panel looks at: the last KPI year within the
+        runs (their final time otherwise)."""
+        times = (runs if runs is not None else self.mc_runs)["time"].values
+        years = [y for y in KPI_YEARS if times.min() <= y <= times.max()]
+        return float(years[-1]) if years else float(times[-1])
+
+    def compute_discovery(self, runs: xr.Dataset | None = None) -> list[dict[str, Any]]:
+        """Scenario discovery on the Monte Carlo runs: for each key output whose better
+        direction the model states, where the current settings fail to beat the baseline.
+
+        Each entry has ``output`` (Python name), ``name``, ``year``, ``fail_share`` (share of
+        runs where the current settings do not beat the baseline), ``discovery`` (the
+        :class:`sdmodels.discovery.Discovery`, or ``None`` when the settings fail in every run
+        or in none) and ``sentence`` (plain text). Changes no state (safe in a worker thread).
+        """
+        from sdmodels.discovery import discover, failure_cases
+
+        runs = runs if runs is not None else self.mc_runs
+        if runs is None:
+            return []
+        year = self.discovery_year(runs)
+        found: list[dict[str, Any]] = []
+        for var in self.outputs:
+            sign = self.model.better_direction(var)
+            if sign is None or var not in runs:
+                continue
+            direction = "higher" if sign > 0 else "lower"
+            name = str(runs[var].attrs.get("name", var))
+            entry: dict[str, Any] = {"output": var, "name": name, "year": year,
+                                     "discovery": None}
+            try:
+                _, fails, _ = failure_cases(runs, scenario="current", against="baseline",
+                                            output=var, year=year, direction=direction)
+                entry["fail_share"] = float(fails.mean())
+                if not fails.any():
+                    entry["sentence"] = (f"The current scenario beats the baseline on {name} in "
+                                         f"{year:g} in every run.")
+                elif fails.all():
+                    entry["sentence"] = (f"The current scenario fails to beat the baseline on "
+                                         f"{name} in {year:g} in every run.")
+                else:
+                    result = replace(discover(runs, scenario="current", against="baseline",
+                                              output=var, year=year, direction=direction),
+                                     scenario="The current scenario", against="the baseline")
+                    entry["discovery"] = result
+                    entry["sentence"] = result.sentence()
+            except SDModelsError as exc:
+                entry["fail_share"] = float("nan")
+                entry["sentence"] = f"No scenario discovery for {name}: {exc}"
+            found.append(entry)
+        return found
 
     def _describe_mc(self, seconds: float) -> str:
         same = (" **The current settings are the baseline's**: move a lever or pick a preset "
@@ -728,6 +803,55 @@ class DashboardStore(pn.viewable.Viewer):
         frame = pd.DataFrame(rows)
         span = (frame["high"] - frame["low"]).abs()
         return frame.iloc[np.argsort(-span.to_numpy(), kind="stable")].reset_index(drop=True)
+
+    # ------------------------------------------------------------------ attribution
+    def compute_attribution(self, settings: Settings | None = None) -> xr.Dataset | None:
+        """Shapley attribution of the current settings' difference from the baseline (same
+        starting point) among the levers and overrides that differ, every key output over
+        time (:func:`sdmodels.attribute`); ``None`` when nothing differs. Changes no state."""
+        from sdmodels.attribution import attribute, attribution_factors
+
+        settings = settings or self.settings()
+        scenario = self.scenario_for(settings)
+        against = self.baseline_scenario_for(settings.start_point)
+        if not attribution_factors(self.model, scenario, against):
+            return None
+        with _shared.COMPUTE_LOCK:
+            return attribute(self.model, scenario=scenario, against=against,
+                             outputs=list(self.outputs), engine=self.engine_name(), seed=0)
+
+    async def refresh_attribution(self) -> None:
+        """Recompute :attr:`attribution` for the current settings (worker thread)."""
+        generation, settings = self._generation, self.settings()
+        self.attribution_status = "Splitting the difference among the levers ..."
+        t0 = time.perf_counter()
+        try:
+            result = await asyncio.to_thread(self.compute_attribution, settings)
+        except SDModelsError as exc:
+            if generation == self._generation:
+                self.param.update(attribution=None,
+                                  attribution_status=f"**Cannot attribute:** {exc}")
+            return
+        if generation != self._generation:
+            return
+        self._stale["attribution"] = False
+        seconds = time.perf_counter() - t0
+        self.timings = {**self.timings, "attribution": seconds}
+        status = ("The current settings are the baseline's: move a lever or pick a preset to "
+                  "see which lever produces which part of the difference." if result is None
+                  else f"Shapley values from {result.attrs.get('n_runs')} runs in "
+                       f"{seconds:.2f} s.")
+        self.param.update(attribution=result, attribution_status=status)
+
+    def attribution_table(self, output: str, year: float) -> pd.DataFrame:
+        """Each factor's share of the difference in ``output`` at ``year``, largest first
+        (:func:`sdmodels.attribution.attribution_table`); empty without an attribution."""
+        from sdmodels.attribution import attribution_table
+
+        if self.attribution is None:
+            return pd.DataFrame(columns=["factor", "kind", "change", "shapley", "share",
+                                         "alone"])
+        return attribution_table(self.attribution, output, year=year)
 
     # ------------------------------------------------------------------ compare & save
     def save_current(self, name: str) -> Scenario:

@@ -1,5 +1,6 @@
 """Compare: saved and shipped scenarios side by side; saved scenarios kept in the browser,
-exported and imported as scenario files; downloads as CSV, Excel, netCDF and an HTML report.
+exported and imported as scenario files; downloads as CSV, Excel, netCDF and an HTML report;
+the attribution waterfall of the current settings against the baseline.
 
 More views of a comparison (e.g. an attribution waterfall) go in :attr:`ComparePage.sections`.
 """
@@ -9,14 +10,18 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import panel as pn
 import param
 from panel.custom import JSComponent
 
 from sdmodels.dashboard import reports
-from sdmodels.dashboard._text import esc
+from sdmodels.dashboard._constants import KPI_YEARS
+from sdmodels.dashboard._text import esc, inline_html, is_share, units_label
 from sdmodels.dashboard.scenario_files import MAX_SCENARIO_BYTES, scenario_to_toml
 from sdmodels.dashboard.views._figures import (
+    FIGURE_HEIGHT,
+    DocumentWriter,
     FigureGrid,
     add_hover,
     finite_or_nan,
@@ -28,7 +33,10 @@ from sdmodels.errors import SDModelsError
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.dashboard.store import DashboardStore
 
-__all__ = ["MAX_COMPARED", "BrowserStorage", "ComparePage", "ComparisonPlots", "saved_in_browser"]
+__all__ = [
+    "MAX_COMPARED", "AttributionWaterfall", "BrowserStorage", "ComparePage", "ComparisonPlots",
+    "saved_in_browser", "waterfall_data",
+]
 
 #: Scenarios drawn at once (each with its own colour and line style).
 MAX_COMPARED = 8
@@ -120,6 +128,149 @@ class ComparisonPlots(FigureGrid):
             else empty for i in range(MAX_COMPARED)}} for var in self.sources if var in ds}
 
 
+def _signed(value: float, name: str, units: str) -> str:
+    """A change with its units: ``+0.0123 dmnl``, ``-1.2 percentage points``, ``+1,234 Person``."""
+    if is_share(name, units):
+        return f"{100 * value:+,.3g} percentage points"
+    label = units_label(units)
+    unit_text = "" if label == "dimensionless" else f" {label}"
+    return f"{value:+,.4g}{unit_text}"
+
+
+def _level(value: float, name: str, units: str) -> str:
+    if is_share(name, units):
+        return f"{100 * value:,.3g} %"
+    label = units_label(units)
+    return f"{value:,.4g}" + ("" if label == "dimensionless" else f" {label}")
+
+
+def waterfall_data(store: DashboardStore, output: str, year: float) -> dict[str, Any] | None:
+    """The waterfall's bars for ``output`` at ``year``: the baseline, each lever's Shapley
+    value (largest first, floating from the level the bars before it reach), the current
+    settings; with tooltip texts. ``None`` without an attribution."""
+    frame = store.attribution_table(output, year)
+    if store.attribution is None or frame.empty:
+        return None
+    info = frame.attrs
+    name, units = info["output_name"], info["units"]
+    against, scenario = info["value_against"], info["value_scenario"]
+    levels = against + np.concatenate([[0.0], np.cumsum(frame["shapley"].to_numpy())])
+    span = [against, scenario, *levels]
+    low, high = float(min(span)), float(max(span))
+    pad = 0.15 * ((high - low) or abs(high) or 1.0)
+    floor = low - pad
+    labels = ["Baseline", *frame["factor"].astype(str), "Current settings"]
+    bottoms = [floor, *levels[:-1], floor]
+    tops = [against, *levels[1:], scenario]
+    kinds = ["level", *("gain" if v >= 0 else "loss" for v in frame["shapley"]), "level"]
+    colours = {"level": "#999999", "gain": "#009E73", "loss": "#D55E00"}
+    shares = [float("nan"), *frame["share"].to_numpy(), float("nan")]
+    return {
+        "factor": labels, "bottom": bottoms, "top": tops,
+        "colour": [colours[k] for k in kinds],
+        "change": ["", *frame["change"].astype(str), ""],
+        "value_text": [_level(against, name, units),
+                       *(_signed(float(v), name, units) for v in frame["shapley"]),
+                       _level(scenario, name, units)],
+        "share_text": ["" if np.isnan(x) else f"{100 * x:.0f} % of the difference"
+                       for x in shares],
+        "range": (floor, high + pad),
+        "title": (f"{name}, {info['year']:g}: current settings minus baseline "
+                  f"{_signed(info['total'], name, units)}"
+                  + ("" if np.isnan(info["interaction_share"]) else
+                     f"; interactions {100 * info['interaction_share']:.0f} % of it")),
+    }
+
+
+class AttributionWaterfall(pn.viewable.Viewer):
+    """Which lever produced which part of the difference between the current settings and
+    the baseline: a Bokeh waterfall of Shapley values, one output and year at a time."""
+
+    store = param.Parameter()
+
+    def __init__(self, **params: Any) -> None:
+        from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Range1d
+        from bokeh.plotting import figure
+
+        super().__init__(**params)
+        store = self.store
+        self.write = DocumentWriter()
+        times = store.current["time"].values if store.current is not None else []
+        years = [y for y in KPI_YEARS if len(times) and times.min() <= y <= times.max()]
+        years = years or ([float(times[-1])] if len(times) else [])
+        self.output = pn.widgets.Select(
+            label="Output", options={store.output_label(v): v for v in store.outputs},
+            value=store.outputs[0] if store.outputs else None, width=260,
+            css_classes=["attribution-output"])
+        self.year = pn.widgets.Select(label="Year", options={f"{y:g}": float(y) for y in years},
+                                      value=float(years[-1]) if years else None, width=120,
+                                      css_classes=["attribution-year"])
+        self.status = pn.pane.HTML(inline_html(store.attribution_status),
+                                   css_classes=["attribution-status"])
+        self.source = ColumnDataSource({c: [] for c in (
+            "factor", "bottom", "top", "colour", "change", "value_text", "share_text")},
+            name="attribution-waterfall")
+        fig = figure(x_range=FactorRange(factors=[]), y_range=Range1d(0, 1), height=FIGURE_HEIGHT + 80,
+                     sizing_mode="stretch_width", min_width=280, toolbar_location="above",
+                     tools="save,reset", title="", min_border_left=64)
+        fig.toolbar.logo = None
+        fig.toolbar.autohide = True
+        fig.title.text_font_size = "12pt"
+        fig.xaxis.major_label_orientation = 0.6
+        fig.xaxis.major_label_text_font_size = "11px"
+        fig.yaxis.major_label_text_font_size = "11px"
+        bars = fig.vbar(x="factor", bottom="bottom", top="top", width=0.6, color="colour",
+                        source=self.source)
+        # Bokeh escapes @field values in tooltips: model text is shown as text, never HTML
+        fig.add_tools(HoverTool(renderers=[bars], tooltips=[
+            ("lever", "@factor"), ("change", "@change"), ("effect", "@value_text"),
+            ("", "@share_text")]))
+        self.figure = fig
+        self.pane = pn.pane.Bokeh(fig, sizing_mode="stretch_width", min_width=280,
+                                  css_classes=["attribution-waterfall"])
+        self.output.param.watch(self.update, "value")
+        self.year.param.watch(self.update, "value")
+        store.param.watch(self.update, "attribution")
+        store.param.watch(self._on_status, "attribution_status")
+        self._layout = pn.Column(
+            pn.pane.Markdown("### Which lever produced the difference?\nThe difference between "
+                             "the current settings and the baseline, split among the levers "
+                             "that differ by Shapley values (exact: every combination of the "
+                             "levers is run; the bars add up to the difference). Green bars "
+                             "add to the output, orange ones take away."),
+            pn.Row(self.output, self.year, self.status), self.pane,
+            sizing_mode="stretch_width", css_classes=["attribution-section"])
+        self.update()
+
+    def _on_status(self, event: Any) -> None:
+        self.status.object = inline_html(event.new)
+
+    def update(self, *_: Any) -> None:
+        """Redraw the bars from the store's attribution."""
+        if self.output.value is None or self.year.value is None:
+            return
+        data = None if self.store.attribution is None else waterfall_data(
+            self.store, self.output.value, self.year.value)
+        if data is None:
+            data = {"factor": [], "bottom": [], "top": [], "colour": [], "change": [],
+                    "value_text": [], "share_text": [], "range": None, "title": ""}
+        fig, source = self.figure, self.source
+
+        def write() -> None:
+            span = data.pop("range")
+            title = data.pop("title")
+            fig.x_range.factors = list(data["factor"])
+            if span is not None:
+                fig.y_range.start, fig.y_range.end = span
+            fig.title.text = title
+            source.data = data
+
+        self.write(write)
+
+    def __panel__(self) -> Any:
+        return self._layout
+
+
 class ComparePage(pn.viewable.Viewer):
     """Save, export, import and compare scenarios; download the comparison."""
 
@@ -151,6 +302,8 @@ class ComparePage(pn.viewable.Viewer):
         self.legend = pn.pane.HTML("", css_classes=["compare-legend"])
         #: Further views of the comparison, below the charts.
         self.sections = pn.Column(sizing_mode="stretch_width")
+        self.waterfall = AttributionWaterfall(store=store)
+        self.sections.append(self.waterfall)
         downloads = [
             pn.widgets.FileDownload(callback=self._csv, filename="sdmodels_comparison.csv",
                                     label="Download CSV", color="success", width=170,

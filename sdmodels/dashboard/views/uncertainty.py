@@ -1,4 +1,5 @@
-"""Uncertainty: fan charts from a Monte Carlo of the current settings, P(beating baseline).
+"""Uncertainty: fan charts from a Monte Carlo of the current settings, P(beating baseline),
+and "when does this fail?": scenario discovery on the same runs.
 
 The page only draws: the store runs the Monte Carlo when the page is opened and whenever the
 levers move while it is open. More panels (e.g. "when does this fail?") go in
@@ -13,7 +14,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from sdmodels.dashboard._text import inline_html
+from sdmodels.dashboard._text import esc, inline_html
 from sdmodels.dashboard._constants import KPI_YEARS
 from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR
 from sdmodels.dashboard.views._figures import FigureGrid, add_hover, finite_or_nan, legend_html
@@ -21,7 +22,7 @@ from sdmodels.dashboard.views._figures import FigureGrid, add_hover, finite_or_n
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.dashboard.store import DashboardStore
 
-__all__ = ["FanPlots", "UncertaintyPage", "probability_table"]
+__all__ = ["FanPlots", "UncertaintyPage", "discovery_html", "probability_table"]
 
 
 class FanPlots(FigureGrid):
@@ -81,6 +82,27 @@ def probability_table(store: DashboardStore) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def discovery_html(store: DashboardStore) -> str:
+    """The "when does this fail?" list: per output, the PRIM box sentence of
+    :mod:`sdmodels.discovery` on the store's Monte Carlo runs (every text escaped)."""
+    entries = store.discovery
+    if not entries:
+        return ("<p>Scenario discovery runs on the Monte Carlo samples once they are "
+                "computed.</p>")
+    items = []
+    for entry in entries:
+        found = entry["discovery"]
+        detail = ""
+        if found is not None:
+            box = found.prim.box
+            detail = (f'<br><span class="discovery-stats">PRIM box: density {box.density:.0%}, '
+                      f"coverage {box.coverage:.0%}, mass {box.mass:.0%} of {found.n} runs"
+                      "</span>")
+        items.append(f'<li data-output="{esc(entry["output"])}">{esc(entry["sentence"])}'
+                     f"{detail}</li>")
+    return '<ul class="discovery-list">' + "".join(items) + "</ul>"
+
+
 class UncertaintyPage(pn.viewable.Viewer):
     """Fan charts and the probability table of the store's Monte Carlo."""
 
@@ -105,6 +127,14 @@ class UncertaintyPage(pn.viewable.Viewer):
             ("baseline: 5-95 %", BASELINE_COLOUR, "2 3")])), sizing_mode="stretch_width")
         #: Further panels of the page, below the probability table.
         self.sections = pn.Column(sizing_mode="stretch_width")
+        self.failures = pn.pane.HTML(discovery_html(store), sizing_mode="stretch_width",
+                                     css_classes=["discovery-panel"])
+        self.sections.append(pn.Column(
+            pn.pane.Markdown("### When does this fail?\nScenario discovery (PRIM) on the same "
+                             "Monte Carlo runs: for each output, the region of the uncertain "
+                             "inputs in which the current settings do not beat the baseline."),
+            self.failures, sizing_mode="stretch_width"))
+        store.param.watch(self._on_discovery, ["discovery"])
         store.param.watch(self._redraw, ["mc"])
         store.param.watch(self._on_status, ["mc_status"])
         self._layout = pn.Column(
@@ -121,6 +151,9 @@ class UncertaintyPage(pn.viewable.Viewer):
 
     async def _rerun(self, *_: Any) -> None:
         await self.store.refresh_uncertainty(samples=int(self.samples.value))
+
+    def _on_discovery(self, *_: Any) -> None:
+        self.failures.object = discovery_html(self.store)
 
     def _on_status(self, event: Any) -> None:
         self.status.object = inline_html(event.new)

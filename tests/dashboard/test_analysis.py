@@ -1,0 +1,102 @@
+"""The attribution waterfall (Compare page) and the "when does this fail?" panel (Uncertainty
+page), on the store and on the views, without a browser."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+
+import numpy as np
+import pytest
+
+from sdmodels.discovery import discover
+
+run = asyncio.run
+
+
+def test_attribution_sums_to_current_minus_baseline(store):
+    run(store.set_lever("improvement_investment", value=0.6, start=2026))
+    run(store.set_lever("training_places", value=150))
+    run(store.show_page("Compare"))
+    ds = store.attribution
+    assert ds is not None
+    assert set(ds["factor"].values) == {"improvement_investment", "training_places"}
+    for var in store.outputs:
+        total = ds["shapley"].sel(output=var).sum("factor")
+        diff = store.current[var] - store.baseline[var]
+        np.testing.assert_allclose(total.values, diff.sel(time=ds["time"]).values,
+                                   rtol=1e-9, atol=1e-9)
+    frame = store.attribution_table("productivity_index", 2035.0)
+    expected = float((store.current - store.baseline)["productivity_index"].sel(time=2035.0))
+    assert frame["shapley"].sum() == pytest.approx(expected, abs=1e-12)
+    assert frame.attrs["total"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_attribution_of_the_baseline_is_empty_and_follows_the_levers(store):
+    run(store.show_page("Compare"))
+    assert store.attribution is None and "baseline" in store.attribution_status
+    run(store.apply_preset("supply_push"))  # while on the Compare page: recomputed
+    assert store.attribution is not None
+    assert list(store.attribution["factor"].values) == ["training_places"]
+
+
+def test_waterfall_bars_end_at_the_current_value(store):
+    from sdmodels.dashboard.views.compare import ComparePage, waterfall_data
+
+    run(store.apply_preset("agility_first"))
+    run(store.show_page("Compare"))
+    page = ComparePage(store=store)
+    data = waterfall_data(store, "productivity_index", 2035.0)
+    cur = float(store.current["productivity_index"].sel(time=2035.0))
+    base = float(store.baseline["productivity_index"].sel(time=2035.0))
+    assert data["factor"][0] == "Baseline" and data["factor"][-1] == "Current settings"
+    assert data["top"][0] == pytest.approx(base) and data["top"][-1] == pytest.approx(cur)
+    assert data["top"][-2] == pytest.approx(cur)  # the last lever's bar reaches the current value
+    assert "Improvement Investment" in data["factor"]
+    assert all(t.endswith("dmnl") or "dimensionless" not in t for t in data["value_text"])
+    src = page.waterfall.source.data
+    assert list(src["factor"]) == data["factor"]
+    assert list(page.waterfall.figure.x_range.factors) == data["factor"]
+
+
+def test_discovery_sentences_come_from_the_store_samples(mini_model):
+    from sdmodels.dashboard import DashboardStore
+
+    store = DashboardStore(mini_model, engine="pysd", mc_samples=48)
+    run(store.apply_preset("supply_push"))
+    run(store.show_page("Uncertainty"))
+    runs = store.mc_runs
+    assert runs is not None and runs.sizes["sample"] == 48
+    assert "design" in runs and runs["design"].sizes["sample"] == 48
+    year = store.discovery_year()
+    boxes = [e for e in store.discovery if e["discovery"] is not None]
+    assert boxes, "supply_push should fail to beat the baseline in some runs only"
+    for entry in boxes:
+        direction = "higher" if mini_model.better_direction(entry["output"]) > 0 else "lower"
+        ref = discover(runs, scenario="current", against="baseline", output=entry["output"],
+                       year=year, direction=direction)
+        assert entry["discovery"].prim.box == ref.prim.box
+        assert entry["sentence"] == ref.sentence().replace(
+            "current fails to beat baseline", "The current scenario fails to beat the baseline")
+        assert 0 < entry["fail_share"] < 1
+    # new samples: recomputed from them
+    before = store.mc_runs
+    run(store.refresh_uncertainty(samples=32))
+    assert store.mc_runs is not before and store.mc_runs.sizes["sample"] == 32
+    assert all(e["discovery"] is None or e["discovery"].n == 32 for e in store.discovery)
+
+
+def test_discovery_panel_escapes_model_text(store, mini_model):
+    from sdmodels.dashboard.views.uncertainty import UncertaintyPage, discovery_html
+
+    run(store.apply_preset("supply_push"))
+    run(store.show_page("Uncertainty"))
+    page = UncertaintyPage(store=store)
+    assert page.failures.object == discovery_html(store)
+    for entry in store.discovery:
+        assert html.escape(entry["sentence"]) in page.failures.object
+    hostile = [{**store.discovery[0], "discovery": None,
+                "sentence": '<img src=x onerror="alert(1)">'}]
+    store.discovery = hostile
+    assert "<img" not in page.failures.object
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page.failures.object
