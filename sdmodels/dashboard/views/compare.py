@@ -111,17 +111,31 @@ class ComparisonPlots(FigureGrid):
             lines.append(line)
         self.renderers[id(fig)] = (fig, lines, name, units)
 
+    def update(self) -> None:
+        """New lines, their visibility and tooltips, written under the document lock."""
+        new = self.data()
+        ds = self.store.comparison
+        if new is None or ds is None:
+            return
+        names = [str(n) for n in ds["scenario"].values][:MAX_COMPARED]
+
+        def write() -> None:
+            for fig, lines, name, units in self.renderers.values():
+                for i, line in enumerate(lines):
+                    line.visible = i < len(names)
+                fig.tools = [t for t in fig.tools if type(t).__name__ != "HoverTool"]
+                for i, series in enumerate(names):
+                    add_hover(fig, lines[i], series, f"s{i}", name, units)
+            for var, values in new.items():
+                self.sources[var].data = values
+
+        self.write(write)
+
     def data(self) -> dict[str, dict[str, Any]] | None:
         ds = self.store.comparison
         if ds is None:
             return None
         names = [str(n) for n in ds["scenario"].values][:MAX_COMPARED]
-        for fig, lines, name, units in self.renderers.values():
-            for i, line in enumerate(lines):
-                line.visible = i < len(names)
-            fig.tools = [t for t in fig.tools if type(t).__name__ != "HoverTool"]
-            for i, series in enumerate(names):
-                add_hover(fig, lines[i], series, f"s{i}", name, units)
         empty = [float("nan")] * ds.sizes["time"]
         return {var: {"time": ds["time"].values, **{
             f"s{i}": finite_or_nan(ds[var].sel(scenario=names[i]).values) if i < len(names)
