@@ -6,7 +6,7 @@ import xarray as xr
 from typer.testing import CliRunner
 
 from sdmodels.cli import app
-from tests.calibration.conftest import HERE
+from .conftest import HERE
 
 runner = CliRunner()
 

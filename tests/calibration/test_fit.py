@@ -26,7 +26,7 @@ from sdmodels.uncertainty import (
     TruncatedNormal,
     Uniform,
 )
-from tests.calibration.conftest import HARVEST_SD, HERE, TRUTH, write_case
+from .conftest import HARVEST_SD, HERE, TRUTH, write_case
 
 pytestmark = pytest.mark.filterwarnings("ignore::sdmodels.calibration.CalibrationWarning")
 

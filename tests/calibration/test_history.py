@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from sdmodels.calibration import CalibrationError, calibrate, run_history
 from sdmodels.cli import app
-from tests.calibration.conftest import HERE, write_case
+from .conftest import HERE, write_case
 
 pytestmark = pytest.mark.filterwarnings("ignore::sdmodels.calibration.CalibrationWarning")
 

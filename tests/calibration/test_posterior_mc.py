@@ -7,7 +7,7 @@ import pytest
 
 from sdmodels.calibration import CalibrationError, calibrate, posterior_design
 from sdmodels.uncertainty import UncertaintySpec, Uniform
-from tests.calibration.conftest import write_case
+from .conftest import write_case
 
 pytestmark = pytest.mark.filterwarnings("ignore::sdmodels.calibration.CalibrationWarning")
 
@@ -78,7 +78,7 @@ def test_mc_command_with_posterior_and_uncertainty_file(posterior_file, tmp_path
     from typer.testing import CliRunner
 
     from sdmodels.cli import app
-    from tests.calibration.conftest import LOGISTIC
+    from .conftest import LOGISTIC
 
     unc = tmp_path / "unc.toml"
     unc.write_text('[parameters."Harvest Share"]\ndist = "uniform"\nmin = 0.1\nmax = 0.3\n')

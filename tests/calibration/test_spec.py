@@ -7,7 +7,7 @@ import pytest
 
 from sdmodels.calibration import CalibrationError, load_calibration
 from sdmodels.errors import SDModelsError, UnknownNameError
-from tests.calibration.conftest import HERE, write_case
+from .conftest import HERE, write_case
 
 
 def test_shipped_example_loads():
