@@ -167,11 +167,15 @@ class FigureGrid:
         for pane in self.panes:
             pane.styles = {"opacity": "0.45", "cursor": "progress"} if busy else {}
 
-    def panel(self) -> Any:
+    def panel(self, *, stacked: bool = False) -> Any:
         """The figures in a responsive grid: as many columns as fit (three at 1440 px, two at
-        1024 px)."""
+        1024 px), or one above the other with ``stacked=True`` (for a page built after the
+        first load, where a flex row gives Bokeh no width)."""
         import panel as pn
 
+        if stacked:
+            return pn.Column(*self.panes, sizing_mode="stretch_width",
+                             css_classes=[self.css_class])
         return pn.FlexBox(*self.panes, flex_wrap="wrap", sizing_mode="stretch_width",
                           css_classes=[self.css_class])
 
