@@ -12,7 +12,6 @@ from rich.table import Table
 from rich.text import Text
 
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
-from sdmodels.errors import SDModelsError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -135,7 +134,7 @@ def attribute(
     from sdmodels.attribution import attribute as run_attribution
     from sdmodels.attribution import attribution_table
     from sdmodels.plots import save_figure, waterfall
-    from sdmodels.results import check_writable, write_dataset
+    from sdmodels.results import write_dataset
 
     if engine not in _ENGINES:
         fail(f"--engine must be one of {', '.join(_ENGINES)}, got {engine!r}")
@@ -148,21 +147,9 @@ def attribute(
     m = load(model)
 
     def paths() -> tuple[Path, Path | None]:
-        stem = Path(scenario).stem
-        path = out
-        if path is None:
-            Path("results").mkdir(exist_ok=True)
-            path = Path("results") / f"{m.name}_attribution_{stem}.nc"
-        check_writable(path, tables=True)
-        if no_plot:
-            return path, None
-        figure = plot or path.with_name(f"{path.stem}.png")
-        if figure.suffix.lower() not in (".png", ".svg", ".pdf"):
-            raise SDModelsError(f"--plot {str(figure)!r}: use a .png, .svg or .pdf file name")
-        if not (figure.parent if str(figure.parent) else Path(".")).is_dir():
-            raise SDModelsError(
-                f"--plot {str(figure)!r}: folder {str(figure.parent)!r} does not exist")
-        return path, figure
+        from sdmodels.cli.uncertainty import output_paths
+
+        return output_paths(m, out, plot, no_plot, f"attribution_{Path(scenario).stem}")
 
     out_path, plot_path = guarded(paths)
 

@@ -79,8 +79,8 @@ def load_spec(m: Model, uncertainty: Path | None) -> UncertaintySpec:
     return load_uncertainty(_spec_path(m, uncertainty), m)
 
 
-def _paths(m: Model, out: Path | None, plot: Path | None, no_plot: bool,
-           kind: str) -> tuple[Path, Path | None]:
+def output_paths(m: Model, out: Path | None, plot: Path | None, no_plot: bool,
+                 kind: str) -> tuple[Path, Path | None]:
 
     if out is None:
         Path("results").mkdir(exist_ok=True)
@@ -189,7 +189,7 @@ def mc(
     if years != DEFAULT_MC_YEARS:  # the default adapts to the horizon; given years must fit it
         _check_horizon(m, chosen_years, "--years")
 
-    out_path, plot_path = guarded(lambda: _paths(m, out, plot, no_plot, "mc"))
+    out_path, plot_path = guarded(lambda: output_paths(m, out, plot, no_plot, "mc"))
 
     def work() -> tuple[xr.Dataset, float]:
         spec = load_spec(m, uncertainty) if posterior is None or uncertainty else None
@@ -309,7 +309,7 @@ def _sensitivity_command(
     _check_horizon(m, None if at_year is None else [at_year], "--year")
 
     def work() -> tuple[xr.Dataset, Path, Path | None, float]:
-        out_path, plot_path = _paths(m, out, plot, no_plot, kind)
+        out_path, plot_path = output_paths(m, out, plot, no_plot, kind)
         spec = load_spec(m, uncertainty)
         start = time.perf_counter()
         ds = analyse(m, spec, chosen_years)
