@@ -41,9 +41,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 #: Cycles known and left to their owners, each with the reason; the test fails on any other cycle,
 #: and on one of these once it is gone (so that the entry is removed).
 KNOWN_CYCLES: dict[frozenset[str], str] = {
-    frozenset({"sdmodels.compiler", "sdmodels.compiler.runtime"}):
-        "CompiledModel._variant recompiles through sdmodels.compiler.compile_model "
-        "(compiler internals, being restructured with issue 13)",
 }
 
 

@@ -148,6 +148,7 @@ def compile_model(
         origin=origin,
         cache_hit=hit,
         build_seconds=_time.perf_counter() - t0,
+        recompile=compile_model,
     )
     if cache:
         _MEMORY[key] = cm

@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sdmodels._common import CONTROL_NAMES as _CONTROL_NAMES
 from sdmodels.compiler._errors import UnsupportedFeature
 from sdmodels.compiler._external import read_externals, resolve_external_subscripts
 
 __all__ = ["ElementInfo", "ModelInfo", "as_printed_by_pysd", "collect", "translate_file"]
 
-#: PySD names of the control variables, in the order the kernel receives them.
-CONTROL_NAMES = ("initial_time", "final_time", "time_step", "saveper")
+#: PySD names of the control variables, in the order the kernel receives them (the package's one
+#: list, :data:`sdmodels._common.CONTROL_NAMES`, as a tuple for positions).
+CONTROL_NAMES = tuple(_CONTROL_NAMES)
 
 
 @dataclass

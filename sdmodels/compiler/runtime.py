@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time as _time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -78,8 +78,12 @@ class CompiledModel:
         origin: Any,
         cache_hit: bool,
         build_seconds: float,
+        recompile: Callable[..., CompiledModel] | None = None,
     ) -> None:
         self._module = module
+        # compiles a kernel variant (time-series parameters) of the same model: given by
+        # sdmodels.compiler.compile_model, so that this module never imports the package
+        self._recompile = recompile
         self.module_path = Path(module_path)
         self._origin = origin
         self.cache_hit = cache_hit
@@ -322,14 +326,12 @@ class CompiledModel:
 
     def _variant(self, names: frozenset[str]) -> CompiledModel:
         if names not in self._variants:
-            from sdmodels.compiler import compile_model
-
             origin = self._origin
-            if origin is None:
+            if origin is None or self._recompile is None:
                 raise ParameterValueError(
                     "time-series parameters need the model file; compile from a path"
                 )
-            self._variants[names] = compile_model(origin, timeseries=names)
+            self._variants[names] = self._recompile(origin, timeseries=names)
         return self._variants[names]
 
     def _timeseries_arrays(self, series: dict[str, Any], n: int):
