@@ -80,12 +80,14 @@ def check_positive_int(
     return int(value)
 
 
-def format_number(value: Any, *, compact: bool = True) -> str:
+def format_number(value: Any, *, compact: bool = True, digits: int = 4) -> str:
     """A number as tables and messages show it.
 
-    ``compact`` (tables): four significant figures, large magnitudes as ``18.74M`` or ``992.3k``,
-    ``"-"`` for NaN. Otherwise (declared ranges in messages) every digit the value has (``g``).
-    ``None`` (an open range bound) is ``"?"``; anything but a float is ``str(value)``.
+    ``compact`` (tables): ``digits`` significant figures, large magnitudes as ``18.74M`` or ``992.3k``,
+    ``"-"`` for NaN. Otherwise (declared ranges and changed values in messages) every digit the
+    value has (``g``). ``None`` (an open range bound) is ``"?"``; an array (a subscripted or
+    time-series value) is its flattened elements in brackets; anything else but a float is
+    ``str(value)``.
 
     Examples
     --------
@@ -93,19 +95,27 @@ def format_number(value: Any, *, compact: bool = True) -> str:
     ('992.3k', '2.5G', '-', '7')
     >>> format_number(50_000.0, compact=False), format_number(0.123456, compact=False)
     ('50000', '0.123456')
+    >>> format_number(np.array([[1.0, 2.5]]), compact=False), format_number([1e6, 3.0])
+    ('[1, 2.5]', '[1M, 3]')
+    >>> format_number(0.123456, digits=3), format_number(123_456.0, digits=3)
+    ('0.123', '123k')
     """
     if value is None:
         return "?"
+    if np.ndim(value):
+        return "[" + ", ".join(format_number(x, compact=compact, digits=digits)
+                          for x in np.ravel(value)) + "]"
+    if isinstance(value, np.generic):
+        value = value.item()
     if not compact:
         return f"{value:g}"
-    if isinstance(value, float | np.floating):
-        value = float(value)
+    if isinstance(value, float):
         if np.isnan(value):
             return "-"
         for above, unit, suffix in ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
             if abs(value) >= above:
-                return f"{value / unit:.4g}{suffix}"
-        return f"{value:.4g}"
+                return f"{value / unit:.{digits}g}{suffix}"
+        return f"{value:.{digits}g}"
     return str(value)
 
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sdmodels._common import format_number
+
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
@@ -36,7 +38,7 @@ def _num(value: Any) -> str:
         x = float(value)
     except (TypeError, ValueError):
         return _e(value)
-    return "" if np.isnan(x) else f"{x:.4g}"
+    return _e(format_number(x))
 
 
 def _table(header: list[str], rows: list[list[Any]], numeric: set[int] | None = None) -> str:

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sdmodels._common import format_number
 from sdmodels.errors import ScenarioError, SDModelsError
 from sdmodels.results import select_years
 from sdmodels.uncertainty import SamplingMethod, Seed, UncertaintySpec, resolve_seed
@@ -96,20 +97,13 @@ class Factor:
 
     def describe(self) -> str:
         """The change in words: ``"0 -> 0.2 from 2025"`` for a lever, ``"1 -> 2"`` otherwise."""
-        old, new = (_fmt(v) for v in (self.against_values[0], self.scenario_values[0]))
+        old, new = (format_number(v, compact=False) for v in (self.against_values[0], self.scenario_values[0]))
         text = f"{old} -> {new}"
         if self.kind == "lever" and len(self.constants) > 1:
             s_old, s_new = self.against_values[1], self.scenario_values[1]
-            text += f" from {_fmt(s_new)}" if s_old == s_new or old == "0" else \
-                f" from {_fmt(s_new)} (was {_fmt(s_old)})"
+            text += f" from {format_number(s_new, compact=False)}" if s_old == s_new or old == "0" else \
+                f" from {format_number(s_new, compact=False)} (was {format_number(s_old, compact=False)})"
         return text
-
-
-def _fmt(value: Any) -> str:
-    arr = np.asarray(value, dtype=float)
-    if arr.ndim:
-        return "[" + ", ".join(f"{x:g}" for x in arr.ravel()) + "]"
-    return f"{float(arr):g}"
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sdmodels._common import format_number
 from sdmodels.errors import SDModelsError
 
 __all__ = [
@@ -374,7 +375,7 @@ class Comparison:
                 for c in cols:
                     v = getattr(row, c)
                     if isinstance(v, float):
-                        v = "" if math.isnan(v) else f"{v:.4g}"
+                        v = format_number(v)
                     cells.append(f"<td class='{'l' if c in cols[:3] else ''}'>{e(str(v))}</td>")
                 parts.append(f"<tr class='{'' if row.ok else 'bad'}'>" + "".join(cells)
                              + "</tr>")

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from sdmodels._common import format_number
 from sdmodels.errors import SDModelsError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -92,11 +93,11 @@ class Box:
             name = self.names.get(k, k)
             blo, bhi = self.bounds[k]
             if lo > blo and hi < bhi:
-                parts.append(f"{_g(lo)} < {name} < {_g(hi)}")
+                parts.append(f"{format_number(lo, digits=3)} < {name} < {format_number(hi, digits=3)}")
             elif lo > blo:
-                parts.append(f"{name} > {_g(lo)}")
+                parts.append(f"{name} > {format_number(lo, digits=3)}")
             else:
-                parts.append(f"{name} < {_g(hi)}")
+                parts.append(f"{name} < {format_number(hi, digits=3)}")
         return parts
 
     def contains(self, x: pd.DataFrame) -> np.ndarray:
@@ -106,10 +107,6 @@ class Box:
             v = x[k].to_numpy()
             inside &= (v >= lo) & (v <= hi)
         return inside
-
-
-def _g(x: float) -> str:
-    return f"{x:.3g}"
 
 
 def _stats(inside: np.ndarray, y: np.ndarray) -> tuple[float, float, float, int]:

@@ -79,7 +79,7 @@ def _same(a: Any, b: Any) -> bool:
     return (a / b).to_reduced_units().dimensionless and (a / b).units == _REG.Quantity(1).units
 
 
-def _fmt(q: Any) -> str:
+def _unit_text(q: Any) -> str:
     if q is ANY:
         return "number"
     return "dimensionless" if q.dimensionless else f"{q.units:~}"
@@ -96,7 +96,7 @@ class _Checker:
         self.var = ""
 
     def issue(self, message: str, left: Any, right: Any) -> None:
-        self.issues.append(UnitIssue(self.var, message, _fmt(left), _fmt(right)))
+        self.issues.append(UnitIssue(self.var, message, _unit_text(left), _unit_text(right)))
 
     def need(self, a: Any, b: Any, message: str) -> Any:
         if not _same(a, b):

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from sdmodels._common import format_number
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -19,12 +20,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _ENGINES = ("auto", "compiled", "pysd")
 _SHAPLEY = ("auto", "exact", "permutation")
-
-
-def _fmt(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return f"{value:.4g}"
 
 
 def _print_attribution(frame: pd.DataFrame, ds: xr.Dataset) -> None:
@@ -44,22 +39,22 @@ def _print_attribution(frame: pd.DataFrame, ds: xr.Dataset) -> None:
         table.add_column("5%", justify="right")
         table.add_column("95%", justify="right")
     for row in frame.itertuples(index=False):
-        cells = [row.factor, row.change, _fmt(row.shapley),
-                 "-" if math.isnan(row.share) else f"{100 * row.share:.0f}%", _fmt(row.alone)]
+        cells = [row.factor, row.change, format_number(row.shapley),
+                 "-" if math.isnan(row.share) else f"{100 * row.share:.0f}%", format_number(row.alone)]
         if "se" in frame:
-            cells.append(_fmt(row.se))
+            cells.append(format_number(row.se))
         if sampled:
-            cells += [_fmt(row.p5), _fmt(row.p95)]
+            cells += [format_number(row.p5), format_number(row.p95)]
         table.add_row(*cells)
     console.print(table)
     share = info["interaction_share"]
-    text = (f"difference {_fmt(info['total'])} ({_fmt(info['value_against'])} -> "
-            f"{_fmt(info['value_scenario'])})")
+    text = (f"difference {format_number(info['total'])} ({format_number(info['value_against'])} -> "
+            f"{format_number(info['value_scenario'])})")
     if sampled:
-        text += f", 5-95% range {_fmt(info['total_p5'])} to {_fmt(info['total_p95'])}"
+        text += f", 5-95% range {format_number(info['total_p5'])} to {format_number(info['total_p95'])}"
     if not math.isnan(share):
         text += (f"; interactions (the levers together beyond their separate effects) "
-                 f"{_fmt(info['interaction'])}, {100 * share:.0f}% of the difference")
+                 f"{format_number(info['interaction'])}, {100 * share:.0f}% of the difference")
     console.print(text)
 
 
@@ -76,8 +71,8 @@ def _print_over_time(ds: xr.Dataset, output: str, years: list[float]) -> None:
         table.add_column(f"{t:g}", justify="right")
     for f in ds["factor"].values:
         table.add_row(str(ds["factor_name"].sel(factor=f).values),
-                      *(_fmt(float(x)) for x in phi.sel(factor=f).values))
-    table.add_row(Text("total", style="bold"), *(_fmt(float(x)) for x in total.values))
+                      *(format_number(float(x)) for x in phi.sel(factor=f).values))
+    table.add_row(Text("total", style="bold"), *(format_number(float(x)) for x in total.values))
     console.print(table)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 import warnings
 from pathlib import Path
@@ -11,21 +10,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from sdmodels._common import format_number
 from sdmodels.cli._app import app, console, err_console, fail, guarded
 from sdmodels.errors import SDModelsError
 
 _METHODS = ("optimize", "mcmc")
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "-"
-        for size, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
-            if abs(value) >= size:
-                return f"{value / size:.4g}{suffix}"
-        return f"{value:.4g}"
-    return str(value)
 
 
 def _table(df: Any, *, title: str, index: str) -> Table:
@@ -34,7 +23,7 @@ def _table(df: Any, *, title: str, index: str) -> Table:
     for col in df.columns:
         table.add_column(str(col), justify="right")
     for name, row in df.iterrows():
-        table.add_row(str(name), *(_fmt(float(v)) for v in row.to_numpy()))
+        table.add_row(str(name), *(format_number(float(v)) for v in row.to_numpy()))
     return table
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Annotated
@@ -11,13 +10,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from sdmodels._common import format_number
 from sdmodels.cli._app import app, console, fail, guarded
 from sdmodels.compare import DEFAULT_ATOL, DEFAULT_RTOL
 from sdmodels.errors import ResultWriteError
-
-
-def _fmt(value: float) -> str:
-    return "-" if isinstance(value, float) and math.isnan(value) else f"{value:.4g}"
 
 
 def _write_report(path: Path, text: str) -> None:
@@ -85,8 +81,8 @@ def compare(
         table.add_column(col, justify="left" if col in ("variable", "scenario") else "right")
     for row in result.table.head(top).itertuples(index=False):
         label = row.name + (f"[{row.subscript}]" if row.subscript else "")
-        table.add_row(Text(label, style="" if row.ok else "red"), str(row.scenario), _fmt(row.max_abs_diff),
-                      _fmt(row.max_rel_diff), _fmt(row.at_time), _fmt(row.first_outside),
+        table.add_row(Text(label, style="" if row.ok else "red"), str(row.scenario), format_number(row.max_abs_diff),
+                      format_number(row.max_rel_diff), format_number(row.at_time), format_number(row.first_outside),
                       str(row.n_outside))
     console.print(table, highlight=False)
     for label, names in (("only in A", result.only_in_a), ("only in B", result.only_in_b)):

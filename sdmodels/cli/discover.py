@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from sdmodels._common import format_number
 from sdmodels.cli._app import app, console, fail, guarded
 
 
@@ -73,8 +74,8 @@ def discover(
         limits.add_column(col, justify="left" if col == "input" else "right")
     for key, (lo, hi) in box.restricted().items():
         blo, bhi = box.bounds[key]
-        limits.add_row(box.names.get(key, key), f"{lo:.4g}", f"{hi:.4g}",
-                       f"{blo:.4g} to {bhi:.4g}")
+        limits.add_row(box.names.get(key, key), format_number(lo), format_number(hi),
+                       f"{format_number(blo)} to {format_number(bhi)}")
     console.print(limits)
     traj = found.prim.trajectory
     steps = sorted(set(range(0, len(traj), max(1, len(traj) // 10))) | {found.prim.chosen,
