@@ -41,7 +41,7 @@ __all__ = ["DIRECTIONS", "Direction", "ModelMetadata", "metadata_path", "read_me
 Direction = Literal[1, -1]
 #: The words of the file and the direction each stands for.
 DIRECTIONS: dict[str, Direction] = {"higher": 1, "lower": -1}
-_KEYS = ("key_outputs", "better")
+_KEYS = ("key_outputs", "better", "loops")  # loops: read by sdmodels.loops
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("model", ("sdmodels.model",)),
     ("analyses", (
         "sdmodels.montecarlo", "sdmodels.sensitivity", "sdmodels.calibration",
-        "sdmodels.attribution", "sdmodels.discovery", "sdmodels.compare", "sdmodels.testing")),
+        "sdmodels.attribution", "sdmodels.discovery", "sdmodels.compare", "sdmodels.testing",
+        "sdmodels.loops")),
     ("figures", ("sdmodels.plots",)),
     ("result accessor", ("sdmodels.accessor",)),
     ("front ends", ("sdmodels.cli", "sdmodels.dashboard")),
