@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "sdmodels.montecarlo", "sdmodels.sensitivity", "sdmodels.calibration",
         "sdmodels.attribution", "sdmodels.discovery", "sdmodels.compare", "sdmodels.testing",
         "sdmodels.loops")),
-    ("figures", ("sdmodels.plots",)),
+    ("figures", ("sdmodels.plots", "sdmodels.loop_diagrams")),
     ("result accessor", ("sdmodels.accessor",)),
     ("front ends", ("sdmodels.cli", "sdmodels.dashboard")),
     ("public API", ("sdmodels",)),

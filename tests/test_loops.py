@@ -124,3 +124,30 @@ def test_the_nhs_models_declared_loops_hold() -> None:
     assert {c.loop.polarity for c in checks} == {"R", "B"}
     problems = {c.loop.name: c.problems for c in checks if not c.ok}
     assert not problems, problems
+
+
+def test_loop_figures_and_table_are_current() -> None:
+    """docs/model/loops.md and its figures are what docs/model/tools/loop_figures.py draws now."""
+    import importlib.util
+    import re
+
+    spec = importlib.util.spec_from_file_location(
+        "loop_figures", REPO / "docs" / "model" / "tools" / "loop_figures.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    files, section = tool.render()
+    rerun = "out of date: run python docs/model/tools/loop_figures.py"
+    page = (REPO / "docs" / "model" / "loops.md").read_text(encoding="utf-8")
+    assert page.split(tool.BEGIN, 1)[1].split(tool.END, 1)[0].strip() == section.strip(), rerun
+    on_disk = sorted(p.name for p in (REPO / "docs" / "model" / "loops").glob("*.svg"))
+    assert on_disk == sorted(Path(rel).name for rel in files), rerun
+    for rel, svg in files.items():
+        stamp = re.search(r'data-fingerprint="(\w+)"', svg).group(1)
+        text = (REPO / "docs" / "model" / rel).read_text(encoding="utf-8")
+        assert f'data-fingerprint="{stamp}"' in text, f"{rel} {rerun}"
+        # every variable of the figure links to its sector page, which exists
+        for href in re.findall(r'href="\.\./([\w-]+\.md)"', text):
+            assert (REPO / "docs" / "model" / href).is_file(), href
+    overview = files["loops/overview.svg"]
+    assert overview.count('class="cld-loop"') == len(files) - 1
+    assert 'class="cld-node"' in overview and "<a " in overview
