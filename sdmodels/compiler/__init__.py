@@ -28,15 +28,20 @@ from pathlib import Path
 from typing import Any
 
 from sdmodels.compiler._errors import UnsupportedFeature
+from sdmodels.compiler._random import NOISE_KEY, noise_keys, pysd_seed, uses_random
 from sdmodels.compiler.runtime import CompiledModel, ParameterValueError, time_grid
 
 __all__ = [
+    "NOISE_KEY",
     "CompiledModel",
     "ParameterValueError",
     "UnsupportedFeature",
     "compile_model",
     "generate_source",
+    "noise_keys",
+    "pysd_seed",
     "time_grid",
+    "uses_random",
 ]
 
 _MEMORY: dict[str, CompiledModel] = {}

@@ -25,7 +25,9 @@ __all__ = [
     "f_lookup",
     "f_max",
     "f_min",
+    "f_mix64",
     "f_modulo",
+    "f_ndtri",
     "f_nan_add",
     "f_nan_max",
     "f_nan_min",
@@ -35,6 +37,9 @@ __all__ = [
     "f_pulse_train",
     "f_quantum",
     "f_ramp",
+    "f_random_exponential",
+    "f_random_normal",
+    "f_random_uniform",
     "f_ramp_open",
     "f_smooth_ddt",
     "f_stage_update",
@@ -290,3 +295,134 @@ def f_fixed_delay_order(delay_time, time_step):
     order = delay_time / time_step
     order = max(order, 1.0)
     return round(order + SMALL_VENSIM)
+
+
+# ----------------------------------------------------------------------------------
+# random functions
+# ----------------------------------------------------------------------------------
+# A counter-based generator: the draw of one call site (a compile-time constant per element,
+# cell and occurrence) at integration step ``k`` of the sample with stream key ``key`` is a
+# hash of the three, so it does not depend on the order in which samples, threads, chunks or
+# other call sites are evaluated (and a branch of IF THEN ELSE that is not taken does not shift
+# the stream of anything else). The hash is SplitMix64's finaliser (Steele, Lea and Flood,
+# "Fast splittable pseudorandom number generators", OOPSLA 2014), applied in a chain.
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_TWO_M53 = 2.0**-53
+
+
+@_jit
+def f_mix64(x):
+    """SplitMix64 step of a ``uint64``: a bijective 64-bit hash."""
+    z = x + _GOLDEN
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+@_jit
+def f_uniform01(key, site, k, j):
+    """Uniform in the open interval (0, 1) for stream ``key``, call site ``site``, step ``k``
+    and draw ``j`` of that call (53 random bits, never exactly 0 or 1)."""
+    h = f_mix64(np.uint64(key))
+    h = f_mix64(h ^ np.uint64(site))
+    h = f_mix64(h ^ np.uint64(k))
+    h = f_mix64(h ^ np.uint64(j))
+    return (float(h >> _S11) + 0.5) * _TWO_M53
+
+
+# Inverse of the standard normal distribution function: Acklam's rational approximation
+# (P. J. Acklam, "An algorithm for computing the inverse normal cumulative distribution
+# function", 2003; relative error below 1.15e-9), refined by one step of Halley's method
+# against math.erfc, which brings it to double precision.
+_A = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02,
+      1.383577518672690e02, -3.066479806614716e01, 2.506628277459239e00)
+_B = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02,
+      6.680131188771972e01, -1.328068155288572e01)
+_C = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00,
+      -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e00)
+_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00,
+      3.754408661907416e00)
+_P_LOW = 0.02425
+_SQRT2 = math.sqrt(2.0)
+_SQRT2PI = math.sqrt(2.0 * math.pi)
+
+
+@_jit
+def _ndtri_lower(p):
+    """f_ndtri for ``0 < p <= 0.5``."""
+    if p < _P_LOW:
+        q = math.sqrt(-2.0 * math.log(p))
+        x = ((((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5])
+             / ((((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1.0))
+    else:
+        q = p - 0.5
+        r = q * q
+        x = (((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5]) * q / (
+            ((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1.0)
+    # one Halley step on Phi(x) - p (Phi from erfc, accurate in the lower tail)
+    e = 0.5 * math.erfc(-x / _SQRT2) - p
+    u = e * _SQRT2PI * math.exp(0.5 * x * x)
+    return x - u / (1.0 + 0.5 * x * u)
+
+
+@_jit
+def f_ndtri(p):
+    """``x`` with ``P(Z <= x) = p`` for a standard normal ``Z`` (``scipy.special.ndtri``);
+    above 0.5 by symmetry from ``1 - p``, which is exact there."""
+    if p <= 0.0:
+        return -math.inf
+    if p >= 1.0:
+        return math.inf
+    if p > 0.5:
+        return -_ndtri_lower(1.0 - p)
+    return _ndtri_lower(p)
+
+
+@_jit
+def f_random_uniform(key, site, k, lo, hi):
+    """RANDOM UNIFORM(min, max, seed): uniform on [min, max) (PySD: ``np.random.uniform``)."""
+    return lo + (hi - lo) * f_uniform01(key, site, k, 0)
+
+
+@_jit
+def f_random_normal(key, site, k, lo, hi, mean, sd):
+    """RANDOM NORMAL(min, max, mean, sd, seed): a normal distribution truncated to [min, max].
+
+    PySD draws ``scipy.stats.truncnorm(xidz(min - mean, sd, -inf), xidz(max - mean, sd, inf),
+    loc=mean, scale=sd)``; here by inversion of the truncated distribution function, from the
+    upper tail when the interval lies above the mean (so that far tails keep their precision).
+    """
+    a = f_xidz(lo - mean, sd, -math.inf)
+    b = f_xidz(hi - mean, sd, math.inf)
+    u = f_uniform01(key, site, k, 0)
+    if a >= 0.0:  # upper tail: survival function Q(z) = erfc(z / sqrt 2) / 2
+        qa = 0.5 * math.erfc(a / _SQRT2)
+        qb = 0.5 * math.erfc(b / _SQRT2)
+        z = -f_ndtri(qb + u * (qa - qb))
+    else:
+        pa = 0.5 * math.erfc(-a / _SQRT2)
+        pb = 0.5 * math.erfc(-b / _SQRT2)
+        z = f_ndtri(pa + u * (pb - pa))
+    z = min(max(z, a), b)  # rounding at the bounds
+    return mean + sd * z
+
+
+@_jit
+def f_random_exponential(key, site, k, lo, hi, shift, stretch):
+    """RANDOM EXPONENTIAL(min, max, shift, stretch, seed): ``shift + stretch * E`` (E exponential
+    with mean 1) truncated to [min, max].
+
+    PySD draws ``scipy.stats.truncexpon(xidz(max - loc, stretch, inf), loc=loc, scale=stretch)``
+    with ``loc = max(min, shift)`` (an exponential truncated below is an exponential shifted);
+    here by inversion.
+    """
+    loc = max(lo, shift)
+    b = f_xidz(hi - loc, stretch, math.inf)
+    u = f_uniform01(key, site, k, 0)
+    return loc - stretch * math.log1p(u * math.expm1(-b))

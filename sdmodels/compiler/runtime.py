@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from sdmodels.compiler._random import NOISE_KEY, noise_keys
 from sdmodels.errors import SDModelsError, UnknownNameError
 
 __all__ = ["CompiledModel", "ParameterValueError", "time_grid"]
@@ -158,6 +159,8 @@ class CompiledModel:
         *,
         return_columns: Iterable[str] | None = None,
         parallel: bool | None = None,
+        noise_seed: int = 0,
+        first_sample: int = 0,
     ) -> dict[str, np.ndarray]:
         """Integrate ``n`` samples.
 
@@ -180,6 +183,12 @@ class CompiledModel:
             Run samples in parallel (``prange``) or serially; by default in
             parallel from ``PARALLEL_MIN_SAMPLES`` samples on (a single run
             does not pay for starting threads or compiling the parallel kernel).
+        noise_seed, first_sample
+            The random functions' streams: sample ``j`` of this call is sample
+            ``first_sample + j`` of the run seeded ``noise_seed`` (a batch run in chunks
+            passes each sample's stream key instead, as the reserved parameter
+            ``sdmodels.compiler._random.NOISE_KEY``). A sample's draws depend on nothing
+            else: not on the chunk, the thread or the scenario.
 
         Returns
         -------
@@ -191,6 +200,7 @@ class CompiledModel:
         if n < 0:
             raise ParameterValueError(f"the number of samples must be >= 0, got {n}")
         params = dict(params or {})
+        keys = self._noise_keys(params.pop(NOISE_KEY, None), n, noise_seed, first_sample)
         controls = dict(self.controls)
         constant: dict[str, Any] = {}
         series: dict[str, Any] = {}
@@ -206,7 +216,9 @@ class CompiledModel:
 
         variant = self._variant(frozenset(series))
         times, saved, _labels = time_grid(**controls)
-        P = np.empty((n, variant._meta["n_param"]), dtype=np.float64)
+        # the last column is each sample's random stream key (read only by random functions)
+        P = np.empty((n, variant._meta["n_param"] + 1), dtype=np.float64)
+        P[:, -1] = keys
         for py, p in self._params.items():
             cols = slice(p["start"], p["start"] + int(np.prod(p["shape"], dtype=int)))
             value = constant.get(py, self.defaults[py])
@@ -263,6 +275,19 @@ class CompiledModel:
         return _time.perf_counter() - t0
 
     # -- helpers -----------------------------------------------------------------------
+    @staticmethod
+    def _noise_keys(given: Any, n: int, seed: int, first: int) -> np.ndarray:
+        if given is None:
+            return noise_keys(seed, np.arange(first, first + n))
+        keys = np.asarray(given, dtype=np.float64)
+        if keys.ndim == 0:
+            keys = np.full(n, float(keys))
+        if keys.shape != (n,):
+            raise ParameterValueError(
+                f"{NOISE_KEY} holds one stream key per sample: expected shape ({n},), got {keys.shape}"
+            )
+        return keys
+
     def _control_value(self, py: str, value: Any) -> float:
         arr = np.asarray(value, dtype=float) if not _is_timeseries(value) else None
         if arr is None or arr.ndim != 0:
