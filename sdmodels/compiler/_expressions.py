@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sdmodels.compiler._errors import UnsupportedFeature
+from sdmodels.compiler._random import RANDOM_FUNCTIONS, RandomSites, random_code
 from sdmodels.compiler._subscripts import SubscriptError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -180,6 +181,7 @@ class ExpressionVisitor:
 
     def __init__(self, builder: ModelBuilder) -> None:
         self.builder = builder
+        self.random_sites = RandomSites()
 
     # -- entry point ---------------------------------------------------------------
     def visit(self, node: Any, ctx: Context) -> Expr:
@@ -288,6 +290,8 @@ class ExpressionVisitor:
             return self._elmcount(node, ctx)
         if fname == "get_time_value":
             return self._get_time_value(node, ctx)
+        if fname in RANDOM_FUNCTIONS:
+            return self._random(fname, node, ctx)
         if fname == "pi" and not node.arguments:
             return Expr("np.pi", "f", frozenset())
         if fname in FUNCTIONS:
@@ -330,6 +334,18 @@ class ExpressionVisitor:
             env.update(zip(ranges, coords))
             terms.append(self.visit(arg, replace(ctx, env=env)))
         return Expr(vector_code(fname, [t.as_float() for t in terms]), "f", _join(*terms))
+
+    def _random(self, fname: str, node: Any, ctx: Context) -> Expr:
+        """A random function: a counter-based draw (see :mod:`sdmodels.compiler._random`)."""
+        counts = RANDOM_FUNCTIONS[fname][0]
+        if len(node.arguments) not in counts:
+            self.unsupported(f"{fname.upper().replace('_', ' ')} with {len(node.arguments)} arguments",
+                             ctx, f"expected {' or '.join(map(str, counts))}")
+        args = [self.visit(a, ctx) for a in node.arguments]
+        site = self.random_sites.site(ctx.element.py_name, ctx.cell, node)
+        code = random_code(fname, site, ctx.mode, [a.as_float() for a in args])
+        # a fresh draw at every step, as PySD's random calls depend on time
+        return Expr(code, "f", _join(*args) | {"time"})
 
     def _elmcount(self, node: Any, ctx: Context) -> Expr:
         """ELMCOUNT(range): the number of elements of a subscript range (PySD: ``len``)."""
