@@ -31,6 +31,7 @@ from sdmodels.batch._pysd import run_pysd
 from sdmodels.batch._registry import register
 from sdmodels.batch._store import ChunkLayout
 from sdmodels.batch._task import BatchTask
+from sdmodels.compiler import NOISE_KEY, noise_keys, uses_random
 from sdmodels.errors import SDModelsError
 from sdmodels.results import annotate, provenance, select_years
 
@@ -194,6 +195,7 @@ def plan_batch(
     years: Iterable[float] | str | None = None,
     chunk_default: str = "spread",
     return_columns: Sequence[str] | None = None,
+    noise_seed: int = 0,
 ) -> BatchPlan:
     """Resolve and validate a batch on the driver and split it into chunks.
 
@@ -207,6 +209,9 @@ def plan_batch(
         Without ``chunk_size``: ``"spread"`` (about 64 chunks, for a cluster's workers, progress
         bars and stores) or ``"memory"`` (as large as the engine's memory budget allows, for an
         in-memory run in this process).
+    noise_seed
+        Seed of the model's random functions (RANDOM UNIFORM, ...): sample ``i`` draws from the
+        stream of ``(noise_seed, i)`` in either engine, whatever chunk runs it.
 
     Raises
     ------
@@ -246,6 +251,8 @@ def plan_batch(
         scenario=sc.name, n_samples=n,
     )
     template = annotate(first, model)
+    if uses_random(model.path):  # each sample's random stream travels with its chunk
+        varying[NOISE_KEY] = noise_keys(noise_seed, np.arange(n))
     if chunk_size:
         size = int(chunk_size)
     elif chosen == "pysd":

@@ -24,6 +24,7 @@ import xarray as xr
 
 from sdmodels._common import CONTROL_NAMES
 from sdmodels._diagnose import pysd_run_error
+from sdmodels.compiler import NOISE_KEY, noise_keys, pysd_seed
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
@@ -121,8 +122,15 @@ def run_pysd_arrays(
         Silence PySD's warning on every lookup call past the ends of its table (test models
         sweep lookups past their ends on purpose; PySD then holds or extrapolates as documented).
     """
-    pysd_params, run_kwargs = pysd_arguments(model, params or {})
+    params = dict(params or {})
+    # PySD's random functions draw from numpy's global generator: seeded from the sample's
+    # stream key (sample 0 of seed 0 for a single run), so that runs are reproducible
+    key = params.pop(NOISE_KEY, None)
+    seed = pysd_seed(noise_keys(0, [0])[0] if key is None else float(key))
+    pysd_params, run_kwargs = pysd_arguments(model, params)
     pm = model.pysd
+    state = np.random.get_state()
+    np.random.seed(seed)
     with warnings.catch_warnings():
         warnings.filterwarnings(
             "ignore", message="Replacing a constant value with a time-dependent value",
@@ -145,6 +153,8 @@ def run_pysd_arrays(
             if err is None:  # pragma: no cover - pysd_run_error knows all three
                 raise
             raise err from None
+        finally:
+            np.random.set_state(state)
     names = dict(zip(pm.doc["Real Name"], pm.doc["Py Name"], strict=False))
     arrays: dict[str, np.ndarray] = {}
     dims: dict[str, Dims] = {}

@@ -252,8 +252,10 @@ def run_design(
     params = {**(params or {}),
               **{str(p): values[:, j] for j, p in enumerate(design["parameter"].values)}}
     _check_early(scheduler, out)
+    seed = design.attrs.get("seed")  # the design's seed also seeds the random functions
     plan = plan_batch(model, params, scenario=scenario, engine=engine,
-                      outputs=list(outputs), chunk_size=chunk_size, years=years)
+                      outputs=list(outputs), chunk_size=chunk_size, years=years,
+                      noise_seed=seed if isinstance(seed, int | np.integer) else 0)
     ds, _ = execute(plan, scheduler=scheduler, out=out, resume=resume, retries=retries,
                     advance=advance)
     result = ds[list(outputs)].assign_coords(sample=design["sample"].values)
