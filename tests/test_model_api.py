@@ -181,20 +181,21 @@ def test_auto_falls_back_to_pysd_with_one_warning(tmp_path):
 
     from sdmodels.compiler import UnsupportedFeature
 
-    src = Path(__file__).parent / "compiler" / "models" / "unsupported_random.mdl"
+    src = Path(__file__).parent / "compiler" / "models" / "unsupported_macro.mdl"
     shutil.copy(src, tmp_path / src.name)
     model = sdmodels.load_model(tmp_path / src.name)
-    with pytest.warns(sdmodels.EngineFallbackWarning, match="RANDOM UNIFORM.*'noise'.*PySD"):
-        first = model.run(return_columns=["noisy stock"])
+    with pytest.warns(sdmodels.EngineFallbackWarning,
+                      match="(?i)EXPSMOOTH.*'smoothed signal'.*PySD"):
+        first = model.run(return_columns=["smoothed signal"])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model.run(return_columns=["noisy stock"])
+        model.run(return_columns=["smoothed signal"])
     assert not [w for w in caught if issubclass(w.category, sdmodels.EngineFallbackWarning)]
     assert first.attrs["engine"] == "pysd"
-    with pytest.raises(UnsupportedFeature, match="RANDOM UNIFORM"):
+    with pytest.raises(UnsupportedFeature, match="(?i)EXPSMOOTH"):
         model.run(engine="compiled")
     with pytest.raises(UnsupportedFeature):
-        model.run_batch({"noise seed": [1, 2]}, engine="compiled")
+        model.run_batch({"average time": [1, 2]}, engine="compiled")
 
 
 @pytest.mark.parametrize("engine", ["pysd", "compiled"])

@@ -14,7 +14,6 @@ _MODEL_SUFFIXES = (".mdl", ".xmile")
 
 #: Models the compiler must refuse, with the function (in any spelling) and element to be named.
 UNSUPPORTED_MODELS: dict[str, tuple[tuple[str, ...], str]] = {
-    "unsupported_random.mdl": (("random uniform", "random_uniform"), "noise"),
     "unsupported_macro.mdl": (("expsmooth",), "smoothed signal"),
 }
 

@@ -29,10 +29,10 @@ def test_compile_shows_the_generated_source(runner: CliRunner) -> None:
 def test_compile_reports_unsupported_features(runner: CliRunner) -> None:
     from sdmodels.cli import app
 
-    result = runner.invoke(app, ["compile", str(MODELS / "unsupported_random.mdl")])
+    result = runner.invoke(app, ["compile", str(MODELS / "unsupported_macro.mdl")])
     assert result.exit_code == 3
     text = " ".join(result.output.split())  # the console wraps long lines
-    assert "RANDOM UNIFORM" in text and "noise" in text
+    assert "EXPSMOOTH" in text.upper() and "smoothed signal" in text
 
 
 def test_compile_rejects_a_missing_file(runner: CliRunner, tmp_path: Path) -> None:

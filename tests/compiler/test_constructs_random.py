@@ -1,0 +1,200 @@
+"""RANDOM 0 1, RANDOM UNIFORM, RANDOM NORMAL and RANDOM EXPONENTIAL in the compiled engine.
+
+The compiled engine draws its own numbers (a counter-based generator, see
+``sdmodels.compiler._random``), so it cannot equal PySD value for value: these tests check the
+distributions (Kolmogorov-Smirnov against the exact distribution and against PySD's draws, with
+fixed seeds), the bounds, the documented hash, and the seeding contract in both engines:
+reproducible, independent of chunks and threads, common random numbers across scenarios.
+PySD's XMILE translator has no random functions, so there is no XMILE twin of the model.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+from scipy import stats
+
+import sdmodels
+from sdmodels.batch import run_design
+from sdmodels.compiler import NOISE_KEY, compile_model, noise_keys
+
+MODEL = """{UTF-8}
+scale=
+	1
+	~	dmnl
+	~	Multiplies the uniform draw (a scenario lever).
+	|
+unit=
+	RANDOM 0 1()
+	~	dmnl
+	~		|
+scaled=
+	scale * RANDOM 0 1()
+	~	dmnl
+	~		|
+uniform=
+	RANDOM UNIFORM(2, 5, 0)
+	~	dmnl
+	~		|
+normal=
+	RANDOM NORMAL(-1, 3, 1, 2, 0)
+	~	dmnl
+	~	Normal with mean 1 and sd 2 truncated to [-1, 3].
+	|
+tail normal=
+	RANDOM NORMAL(4, 1e+09, 0, 1, 0)
+	~	dmnl
+	~	The far upper tail of a standard normal, above 4.
+	|
+exponential=
+	RANDOM EXPONENTIAL(0.5, 4, 0, 1.5, 0)
+	~	dmnl
+	~	1.5 times an exponential of mean 1, truncated to [0.5, 4].
+	|
+noise stock= INTEG (
+	uniform, RANDOM UNIFORM(0, 1, 0))
+	~	dmnl
+	~		|
+FINAL TIME  = 10
+	~	Month
+	~		|
+INITIAL TIME  = 0
+	~	Month
+	~		|
+SAVEPER  = TIME STEP
+	~	Month
+	~		|
+TIME STEP  = 0.25
+	~	Month
+	~		|
+"""
+
+#: The exact distribution of each variable (scipy's, as PySD draws them).
+EXACT = {
+    "unit": stats.uniform(0, 1),
+    "uniform": stats.uniform(2, 3),
+    "normal": stats.truncnorm((-1 - 1) / 2, (3 - 1) / 2, loc=1, scale=2),
+    "tail_normal": stats.truncnorm(4, np.inf),
+    "exponential": stats.truncexpon((4 - 0.5) / 1.5, loc=0.5, scale=1.5),
+}
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("random") / "random_functions.mdl"
+    path.write_text(MODEL, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def cm(model_file):
+    return compile_model(model_file)
+
+
+@pytest.fixture(scope="module")
+def draws(cm):
+    return cm.run({}, 2000, return_columns=list(EXACT))
+
+
+@pytest.mark.parametrize("name", list(EXACT))
+def test_draws_follow_the_exact_distribution(draws, name):
+    values = draws[name].ravel()  # 2000 samples x 41 steps, independent draws
+    assert stats.kstest(values, EXACT[name].cdf).pvalue > 0.001
+    lo, hi = EXACT[name].support()
+    assert values.min() >= lo and values.max() <= hi
+
+
+def test_tail_normal_keeps_its_precision(draws):
+    # a standard normal above 4: mean 1/Mills ratio = phi(4)/Q(4) = 4.2256 (to 4 decimals)
+    values = draws["tail_normal"].ravel()
+    assert values.min() >= 4.0
+    assert values.mean() == pytest.approx(EXACT["tail_normal"].mean(), abs=0.005)
+
+
+def test_the_draw_is_the_documented_hash(cm, model_file):
+    # RANDOM 0 1 at step k of the sample with stream key K and call site S is
+    # (mix(mix(mix(mix(K) ^ S) ^ k) ^ 0) >> 11 + 0.5) / 2**53, mix being SplitMix64's finaliser
+    from sdmodels.compiler._random import _mix64
+
+    line = next(x for x in cm.source.splitlines() if x.strip().startswith("v_unit ="))
+    site = int(line.split(",")[2])  # f_random_uniform(P[i, -1], SITE, k, 0.0, 1.0)
+    key = float(noise_keys(0, [3])[0])
+    out = cm.run({}, 4, return_columns=["unit"])["unit"][3]
+    for k in (0, 1, 40):
+        h = _mix64(_mix64(_mix64(_mix64(int(key)) ^ site) ^ k) ^ 0)
+        assert out[k] == ((h >> 11) + 0.5) * 2.0**-53
+
+
+def test_same_distribution_as_pysd(model_file, draws):
+    model = sdmodels.load_model(model_file)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pysd = model.run_batch({"scale": np.ones(8)}, engine="pysd", outputs=list(EXACT))
+    for name in EXACT:
+        theirs = pysd[name].values.ravel()  # 8 runs x 41 steps
+        assert stats.ks_2samp(draws[name].ravel(), theirs).pvalue > 0.001, name
+        lo, hi = EXACT[name].support()
+        assert theirs.min() >= lo and theirs.max() <= hi
+
+
+def test_reproducible_and_independent_of_chunks_and_threads(cm):
+    whole = cm.run({}, 100, return_columns=["uniform", "noise_stock"], parallel=True)
+    again = cm.run({}, 100, return_columns=["uniform", "noise_stock"], parallel=False)
+    first = cm.run({}, 37, return_columns=["uniform", "noise_stock"])
+    rest = cm.run({}, 63, return_columns=["uniform", "noise_stock"], first_sample=37)
+    for name in ("uniform", "noise_stock"):
+        np.testing.assert_array_equal(whole[name], again[name])
+        np.testing.assert_array_equal(whole[name], np.concatenate([first[name], rest[name]]))
+    # samples differ from each other, and another noise seed gives other numbers
+    assert len(np.unique(whole["uniform"][:, 0])) == 100
+    other = cm.run({}, 100, return_columns=["uniform"], noise_seed=1)["uniform"]
+    assert not np.array_equal(other, whole["uniform"])
+    # the initial value of the stock is a draw of its own (in [0, 1)), made once
+    assert 0.0 <= whole["noise_stock"][:, 0].min() and whole["noise_stock"][:, 0].max() < 1.0
+
+
+def test_batches_in_chunks_and_common_random_numbers_across_scenarios(model_file):
+    model = sdmodels.load_model(model_file)
+    one = model.run_batch({"scale": np.ones(30)}, engine="compiled", outputs=["scaled"])
+    chunked = model.run_batch({"scale": np.ones(30)}, engine="compiled", outputs=["scaled"],
+                              chunk_size=7)
+    np.testing.assert_array_equal(one["scaled"].values, chunked["scaled"].values)
+    # a scenario with another scale: sample i draws the same numbers (common random numbers)
+    doubled = model.run_batch({"scale": np.full(30, 2.0)}, engine="compiled", outputs=["scaled"])
+    np.testing.assert_array_equal(doubled["scaled"].values, 2.0 * one["scaled"].values)
+    single = [model.run(params={"scale": s}, engine="compiled", outputs=["scaled"])["scaled"]
+              for s in (1.0, 3.0)]
+    np.testing.assert_array_equal(single[1].values, 3.0 * single[0].values)
+
+
+def _design(seed: int, n: int = 4) -> xr.DataArray:
+    return xr.DataArray(np.ones((n, 1)), dims=("sample", "parameter"),
+                        coords={"sample": np.arange(n), "parameter": ["scale"]},
+                        attrs={"seed": seed})
+
+
+@pytest.mark.parametrize("engine", ["pysd", "compiled"])
+def test_the_run_seed_seeds_both_engines(model_file, engine):
+    model = sdmodels.load_model(model_file)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        runs = {seed: [run_design(model, _design(seed), outputs=["uniform"], engine=engine,
+                                  chunk_size=2)["uniform"].values for _ in range(2)]
+                for seed in (1, 2)}
+    np.testing.assert_array_equal(runs[1][0], runs[1][1])  # the same seed twice: the same run
+    assert not np.array_equal(runs[1][0], runs[2][0])  # another seed: other numbers
+    assert not np.array_equal(runs[1][0][0], runs[1][0][1])  # samples draw their own numbers
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        single = [model.run(engine=engine, outputs=["uniform"])["uniform"].values
+                  for _ in range(2)]
+    np.testing.assert_array_equal(single[0], single[1])
+
+
+def test_a_stream_key_per_sample_is_checked(cm):
+    with pytest.raises(sdmodels.compiler.ParameterValueError, match=NOISE_KEY):
+        cm.run({NOISE_KEY: [1.0, 2.0]}, 3)
