@@ -28,7 +28,13 @@ import time
 import warnings
 from pathlib import Path
 
+import numba
 import numpy as np
+import pysd
+
+import sdmodels
+from sdmodels.compiler import compile_model
+from sdmodels.compiler._translate import collect, translate_file
 
 ROOT = Path(__file__).resolve().parents[1]
 NHS_MODEL = ROOT / "models" / "nhs_productivity.mdl"
@@ -70,7 +76,13 @@ print(json.dumps({"import": t1 - t0, "compile_model": t2 - t1, "first_run": t3 -
 # otherwise the kernel is called chunk by chunk, as the engine layer does.
 _MEMORY = r"""
 import json, resource, sys, time
+import numba
 import numpy as np
+import pysd
+
+import sdmodels
+from sdmodels.compiler import compile_model
+from sdmodels.compiler._translate import collect, translate_file
 from sdmodels.compiler import compile_model
 path, n, chunk = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 ranges = json.loads(sys.argv[4])
@@ -126,8 +138,6 @@ def _fresh_process(code: str, *args: str, env: dict[str, str]) -> dict:
 
 def _ranges(path: Path) -> dict[str, tuple[float, float]]:
     """Scalar parameters with a declared range (controls excluded)."""
-    from sdmodels.compiler._translate import collect, translate_file
-
     info = collect(translate_file(path))
     out = {}
     for py, el in info.elements.items():
@@ -138,8 +148,6 @@ def _ranges(path: Path) -> dict[str, tuple[float, float]]:
 
 
 def _pysd_runs_per_second(path: Path, draws: list[dict], outputs: list[str]) -> tuple[float, float]:
-    import pysd
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = pysd.read_vensim(str(path)) if path.suffix == ".mdl" else pysd.read_xmile(str(path))
@@ -153,10 +161,6 @@ def _pysd_runs_per_second(path: Path, draws: list[dict], outputs: list[str]) -> 
 
 
 def bench_model(label: str, path: Path, args: argparse.Namespace, cache: Path) -> dict:
-    import numba
-
-    from sdmodels.compiler import compile_model
-
     print(f"\n== {label}: {path.name}", flush=True)
     env = dict(os.environ, SDMODELS_CACHE_DIR=str(cache))
     cold = _fresh_process(_STARTUP, str(path), env=env)
@@ -175,8 +179,6 @@ def bench_model(label: str, path: Path, args: argparse.Namespace, cache: Path) -
     ranges = _ranges(path)
     outputs = [py for py in cm.outputs if py not in cm.controls][: args.outputs]
     if label == "NHS":
-        import sdmodels
-
         keys = [k for k in sdmodels.load_model(path).key_outputs if k in cm.outputs]
         outputs = (keys + [o for o in outputs if o not in keys])[: args.outputs]
     rng = np.random.default_rng(42)
@@ -235,9 +237,6 @@ def main() -> None:
                         help="parameters varied in the memory test (inputs take memory too)")
     parser.add_argument("--model", type=Path, default=NHS_MODEL, help="the large model")
     args = parser.parse_args()
-
-    import numba
-
     print(f"machine: {os.cpu_count()} CPUs, numba {numba.__version__} "
           f"({numba.config.NUMBA_NUM_THREADS} threads)")
     results = []

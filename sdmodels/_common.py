@@ -11,9 +11,11 @@ of sdmodels but :mod:`sdmodels.errors`).
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
+from types import ModuleType
 from typing import Any, Literal
 
 import numpy as np
@@ -26,7 +28,9 @@ __all__ = [
     "ENGINES",
     "PALETTE",
     "Engine",
+    "LazyModule",
     "check_positive_int",
+    "dependency_version",
     "format_number",
     "package_version",
     "renamed_option",
@@ -54,6 +58,57 @@ PALETTE: tuple[str, ...] = (
 )
 
 
+class LazyModule:
+    """A module imported on first use: ``pysd = LazyModule("pysd")`` at the top of a module.
+
+    A heavy required dependency (PySD, numba, matplotlib, SALib) is named at module level like any
+    import, but only loaded when one of its attributes is first read, so that ``import sdmodels``
+    and ``sdmodels --help`` do not pay for what a command never uses. Only for third-party
+    modules: a module of sdmodels is imported normally, so that the import graph (and the
+    architecture test that walks it) shows every edge.
+
+    Built on :func:`importlib.import_module` rather than :class:`importlib.util.LazyLoader`: the
+    latter puts a not-yet-executed module into ``sys.modules`` for every other importer, and
+    before Python 3.12 a second thread could see it half loaded (CPython issue gh-114763; the
+    dashboard computes in threads).
+
+    Examples
+    --------
+    >>> json = LazyModule("json")
+    >>> json
+    <lazy module 'json'>
+    >>> json.dumps([1]), json
+    ('[1]', <module 'json'>)
+    """
+
+    __slots__ = ("_lazy_module", "_lazy_name")
+
+    def __init__(self, name: str) -> None:
+        self._lazy_name = name
+        self._lazy_module: ModuleType | None = None
+
+    def _load(self) -> ModuleType:
+        module = self._lazy_module
+        if module is None:
+            # the import lock makes a first use from two threads safe
+            module = self._lazy_module = importlib.import_module(self._lazy_name)
+        return module
+
+    def __getattr__(self, attr: str) -> Any:
+        # called only for names the stand-in itself lacks, i.e. the module's own
+        return getattr(self._load(), attr)
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        if attr in LazyModule.__slots__:
+            object.__setattr__(self, attr, value)
+        else:  # setting a module attribute sets it on the module
+            setattr(self._load(), attr, value)
+
+    def __repr__(self) -> str:
+        state = "lazy module" if self._lazy_module is None else "module"
+        return f"<{state} {self._lazy_name!r}>"
+
+
 @lru_cache(maxsize=1)
 def package_version() -> str:
     """The installed version of sdmodels (``"0+unknown"`` in a source tree without install)."""
@@ -61,6 +116,17 @@ def package_version() -> str:
         return version("sdmodels")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
         return "0+unknown"
+
+
+@lru_cache(maxsize=None)
+def dependency_version(name: str) -> str:
+    """The installed version of the distribution ``name`` (``pysd``, ``numba``...), read from its
+    metadata: recording it in a result or a cache key does not import the package.
+
+    >>> dependency_version("numpy") == np.__version__
+    True
+    """
+    return version(name)
 
 
 def check_positive_int(

@@ -10,10 +10,18 @@ element, with the fix.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import os
 import re
 from pathlib import Path
 
-from sdmodels.errors import ModelLoadError
+import numpy as np
+
+from sdmodels._common import LazyModule
+from sdmodels.errors import ModelLoadError, SDModelsError, closest_names
+
+# PySD is loaded when a model is first checked, not when sdmodels is imported
+_pysd_namespace = LazyModule("pysd.builders.python.namespace")
 
 __all__ = ["check_abstract", "line_of", "model_encoding", "translation_error"]
 
@@ -204,8 +212,6 @@ def translation_error(exc: BaseException, path: Path) -> ModelLoadError:
 
 def _references(node: object):
     """Names referenced anywhere in an abstract-syntax tree."""
-    import dataclasses
-
     if type(node).__name__ == "ReferenceStructure":
         yield node.reference
     if dataclasses.is_dataclass(node) and not isinstance(node, type):
@@ -230,10 +236,6 @@ def check_abstract(abstract: object, path: Path) -> None:
         Naming the missing control variables, or the undefined name, the element that uses
         it, its line and the closest defined names.
     """
-    from pysd.builders.python.namespace import NamespaceManager
-
-    from sdmodels.errors import closest_names
-
     section = abstract.sections[0]
     names = {e.name.upper() for e in section.elements}
     missing = [c for c in _CONTROLS if c not in names]
@@ -244,14 +246,14 @@ def check_abstract(abstract: object, path: Path) -> None:
             "writes it at the end of every model" + (" (is the file truncated?)" if
                                                       len(missing) == len(_CONTROLS) else "")
         )
-    ns = NamespaceManager()
+    ns = _pysd_namespace.NamespaceManager()
     defined: dict[str, str] = {}
     for e in section.elements:
         ns.add_to_namespace(e.name)
         defined[ns.namespace[e.name]] = e.name
     for sub in section.subscripts:
         for n in [sub.name, *(sub.subscripts if isinstance(sub.subscripts, list) else [])]:
-            ident = NamespaceManager().make_python_identifier(n)
+            ident = _pysd_namespace.NamespaceManager().make_python_identifier(n)
             defined[ident[0] if isinstance(ident, tuple) else ident] = n
             defined[" ".join(n.split()).lower().replace(" ", "_")] = n
     # references in the AST are "clean" names (lower case, underscores), mapped by cleanspace
@@ -344,8 +346,6 @@ def non_finite_report(ds: object, names: dict[str, str] | None = None) -> str | 
     >>> non_finite_report(ds)
     "time 1: 'a' (later also 'b')"
     """
-    import numpy as np
-
     first: dict[str, float] = {}
     for name, da in ds.data_vars.items():  # type: ignore[attr-defined]
         if "time" not in da.dims or da.dtype.kind != "f":
@@ -354,7 +354,7 @@ def non_finite_report(ds: object, names: dict[str, str] | None = None) -> str | 
         if not bad.any():
             continue
         axis = da.dims.index("time")
-        per_time = bad.reshape(bad.shape[: axis + 1] + (-1,)).any(axis=-1) if bad.ndim > axis + 1 \
+        per_time = bad.reshape((*bad.shape[: axis + 1], -1)).any(axis=-1) if bad.ndim > axis + 1 \
             else bad
         other = tuple(i for i in range(per_time.ndim) if i != axis)
         any_t = per_time.any(axis=other) if other else per_time
@@ -376,12 +376,10 @@ def non_finite_report(ds: object, names: dict[str, str] | None = None) -> str | 
 def available_memory() -> int:
     """Bytes of memory available to this process now (physical memory if unknown)."""
     try:
-        import psutil
+        import psutil  # noqa: PLC0415 - optional dependency (comes with dask); sysconf otherwise
 
         return int(psutil.virtual_memory().available)
     except ImportError:  # pragma: no cover - psutil comes with dask/distributed
-        import os
-
         return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
 
 
@@ -406,8 +404,6 @@ def check_memory(needed: float, *, what: str, fix: str) -> None:
     --------
     >>> check_memory(1024, what="a tiny array", fix="none needed")
     """
-    from sdmodels.errors import SDModelsError
-
     free = available_memory()
     if needed > 0.8 * free:
         raise SDModelsError(

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sdmodels._common import format_number
+from sdmodels.errors import SDModelsError
+from sdmodels.export import metadata_rows, wide_tables
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -75,8 +77,6 @@ def model_html(model: Model) -> str:
         rows.append([p.name, value, p.units, rng, p.sector or "", p.doc])
     parameters = _table(["parameter", "value", "units", "range", "sector", "documentation"],
                         rows, {1})
-    from sdmodels.errors import SDModelsError
-
     scenarios: dict[str, Any] = {}
     try:
         scenarios = model.scenarios
@@ -113,8 +113,6 @@ def _is_number(text: Any) -> bool:
 
 def result_html(ds: xr.Dataset, *, outputs: int = 6) -> str:
     """An HTML card of a result: how it was made, its scenarios, and its first outputs."""
-    from sdmodels.export import metadata_rows, wide_tables
-
     analysis = str(ds.attrs.get("analysis", "scenario runs")).replace("_", " ")
     dims = ", ".join(f"{_e(d)}: {n}" for d, n in ds.sizes.items())
     head = (f"<b>sdmodels result</b> &mdash; {_e(analysis)} of "

@@ -11,10 +11,17 @@ exist (Windows) the lock is skipped.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from pathlib import Path
 
+from sdmodels._paths import cache_dir
 from sdmodels.errors import ResultWriteError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["lock_output", "release_all", "release_output"]
 
@@ -22,10 +29,6 @@ _HELD: dict[Path, int] = {}
 
 
 def _lock_file(path: Path) -> Path:
-    import hashlib
-
-    from sdmodels._paths import cache_dir
-
     digest = hashlib.sha256(str(path.resolve()).encode("utf-8", "surrogateescape")).hexdigest()
     return cache_dir("locks") / f"{digest[:32]}.lock"
 
@@ -38,9 +41,7 @@ def lock_output(path: str | os.PathLike[str]) -> None:
     ResultWriteError
         Another process holds it.
     """
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
+    if fcntl is None:  # pragma: no cover - Windows
         return
     target = Path(path).absolute()
     if target in _HELD:

@@ -27,7 +27,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from sdmodels._common import LazyModule
 from sdmodels.errors import ModelLoadError
+
+# PySD is loaded when a model is first translated, not when sdmodels is imported
+_vensim_element = LazyModule("pysd.translators.vensim.vensim_element")
+_xmile_element = LazyModule("pysd.translators.xmile.xmile_element")
 
 __all__ = ["check_translation", "literal_eval_in_translators", "prepare_for_builder", "safe_file_stem"]
 
@@ -62,10 +67,7 @@ def _literal_eval(text: object, *_args: object) -> object:
 
 def literal_eval_in_translators() -> None:
     """Make PySD's Vensim and XMILE translators evaluate literals only (idempotent)."""
-    from pysd.translators.vensim import vensim_element
-    from pysd.translators.xmile import xmile_element
-
-    for module in (vensim_element, xmile_element):
+    for module in (_vensim_element, _xmile_element):
         module.eval = _literal_eval  # shadows the builtin for that module only
 
 

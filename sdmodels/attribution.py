@@ -157,7 +157,7 @@ def attribution_factors(
             groups.setdefault(py, (model.parameters[py].name if py in model.parameters
                                    else lever.name, "lever", (py, start_py)))
     claimed = {c for _, _, consts in groups.values() for c in consts}
-    for sc, params in ((a, a_params), (b, b_params)):
+    for params in (a_params, b_params):
         for py in params:
             if py not in claimed:
                 info = model.parameters.get(py) or model.controls[py]
@@ -206,7 +206,7 @@ def shapley_exact(values: np.ndarray, k: int) -> np.ndarray:
     coalitions = np.arange(2**k)
     sizes = np.array([int(c).bit_count() for c in coalitions])
     w = _weights(k)
-    out = np.empty(values.shape[:-1] + (k,))
+    out = np.empty((*values.shape[:-1], k))
     for i in range(k):
         without = coalitions[(coalitions >> i) & 1 == 0]
         marginal = values[..., without | (1 << i)] - values[..., without]

@@ -42,8 +42,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sdmodels._common import format_number
+from sdmodels._common import LazyModule, format_number
 from sdmodels.errors import SDModelsError
+from sdmodels.model import python_name
+from sdmodels.results import open_dataset
+
+# matplotlib is loaded when a report draws its first chart, not when sdmodels is imported
+_mpl_figure = LazyModule("matplotlib.figure")
 
 __all__ = [
     "DEFAULT_ATOL",
@@ -84,8 +89,6 @@ def normalise_name(name: str) -> str:
     >>> normalise_name('"Beds (G&A)"')
     'beds_ga'
     """
-    from sdmodels.model import python_name
-
     return python_name(" ".join(name.strip().replace("_", " ").split()))
 
 
@@ -144,8 +147,6 @@ def _read(source: str | os.PathLike[str] | xr.Dataset, *, scenario: str | None =
         raise SDModelsError(f"cannot compare {str(path)!r}: the file does not exist")
     suffix = path.suffix.lower()
     if suffix in (".nc", ".nc4", ".netcdf", ".zarr"):
-        from sdmodels.results import open_dataset
-
         try:
             ds = open_dataset(path)
         except (OSError, ValueError) as exc:
@@ -309,7 +310,6 @@ class Comparison:
     scenario_pairs
         The scenarios compared, as (A's name, B's name).
     """
-
     table: pd.DataFrame
     only_in_a: tuple[str, ...]
     only_in_b: tuple[str, ...]
@@ -393,11 +393,9 @@ class Comparison:
         return "\n".join(parts)
 
     def _svg(self, row: Any) -> str:
-        from matplotlib.figure import Figure
-
         key = (row.variable, row.subscript, row.scenario)
         a, b = self.series[key]
-        fig = Figure(figsize=(6, 2.6), layout="constrained")
+        fig = _mpl_figure.Figure(figsize=(6, 2.6), layout="constrained")
         ax = fig.subplots()
         ax.plot(self.times, a, label="A", color="#0072B2")
         ax.plot(self.times, b, label="B", color="#D55E00", linestyle="--")

@@ -42,7 +42,9 @@ import numpy as np
 import pandas as pd
 
 from sdmodels._common import format_number
+from sdmodels.compare import normalise_name
 from sdmodels.errors import SDModelsError
+from sdmodels.results import select_years
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -68,7 +70,6 @@ class Box:
     names
         Display names of the inputs (Vensim names).
     """
-
     limits: Mapping[str, tuple[float, float]]
     bounds: Mapping[str, tuple[float, float]]
     density: float
@@ -134,7 +135,6 @@ class PrimResult:
     pasted
         The box after pasting, with every restriction.
     """
-
     box: Box
     trajectory: pd.DataFrame
     chosen: int
@@ -212,27 +212,10 @@ def prim(
     record()
     n_min = max(1, math.ceil(mass_min * len(y)))
     while True:
-        best = None
-        y_in = y[inside]
-        for j, c in enumerate(cols):
-            v = values[inside, j]
-            if v.min() == v.max():
-                continue
-            for side in ("low", "high"):
-                cut = np.quantile(v, peel_alpha if side == "low" else 1 - peel_alpha,
-                                  method="lower" if side == "low" else "higher")
-                keep = v > cut if side == "low" else v < cut
-                if keep.all() or not keep.any():  # ties: remove the tied value itself
-                    keep = v != cut
-                if keep.sum() < n_min or keep.all():
-                    continue
-                density = y_in[keep].mean()
-                if best is None or density > best[0] + 1e-12 or (
-                        abs(density - best[0]) <= 1e-12 and keep.sum() > best[4].sum()):
-                    best = (density, j, side, cut, keep)
+        best = _best_peel(values, y, inside, peel_alpha, n_min)
         if best is None:
             break
-        _, j, side, cut, keep = best
+        _, j, side, _cut, keep = best
         idx = np.flatnonzero(inside)
         inside[idx[~keep]] = False
         kept = values[inside, j]
@@ -255,6 +238,34 @@ def prim(
     pasted = _box(x, y, box_limits, bounds, names)
     box = _box(x, y, _simplify(values, y, cols, box_limits, bounds, min_gain), bounds, names)
     return PrimResult(box, trajectory, chosen, pasted)
+
+
+def _best_peel(values: np.ndarray, y: np.ndarray, inside: np.ndarray, peel_alpha: float,
+               n_min: int) -> tuple[float, int, str, float, np.ndarray] | None:
+    """The peel of one side of one input that leaves the densest box (ties: the larger box).
+
+    Returns ``(density, input column, "low" or "high", cut, which points inside are kept)``, or
+    ``None`` when no peel leaves at least ``n_min`` points.
+    """
+    best = None
+    y_in = y[inside]
+    for j in range(values.shape[1]):
+        v = values[inside, j]
+        if v.min() == v.max():
+            continue
+        for side in ("low", "high"):
+            cut = np.quantile(v, peel_alpha if side == "low" else 1 - peel_alpha,
+                              method="lower" if side == "low" else "higher")
+            keep = v > cut if side == "low" else v < cut
+            if keep.all() or not keep.any():  # ties: remove the tied value itself
+                keep = v != cut
+            if keep.sum() < n_min or keep.all():
+                continue
+            density = y_in[keep].mean()
+            if best is None or density > best[0] + 1e-12 or (
+                    abs(density - best[0]) <= 1e-12 and keep.sum() > best[4].sum()):
+                best = (density, j, side, cut, keep)
+    return best
 
 
 def _simplify(values: np.ndarray, y: np.ndarray, cols: Sequence[str],
@@ -362,7 +373,7 @@ def cart_boxes(x: pd.DataFrame, y: np.ndarray, *, max_depth: int = 3,
         Failure leaves, densest first.
     """
     try:
-        from sklearn.tree import DecisionTreeClassifier
+        from sklearn.tree import DecisionTreeClassifier  # noqa: PLC0415 - optional dependency
     except ImportError:
         raise SDModelsError(
             "the CART comparison needs scikit-learn: pip install 'sdmodels[discovery]'"
@@ -423,8 +434,6 @@ def failure_cases(
         Not a Monte Carlo result with samples, unknown scenario or output, a year outside the
         result, or no known direction.
     """
-    from sdmodels.results import select_years
-
     sampled = [v for v in ds.data_vars if v != "design" and "sample" in ds[v].dims]
     if "design" not in ds or not sampled:
         raise SDModelsError(
@@ -465,8 +474,6 @@ def failure_cases(
 
 def _resolve_output(ds: xr.Dataset, output: str) -> tuple[str, str]:
     """The Python name and display name of a sampled output, by either name."""
-    from sdmodels.compare import normalise_name
-
     variables = {str(v): str(ds[v].attrs.get("name", v)) for v in ds.data_vars
                  if "sample" in ds[v].dims and "time" in ds[v].dims}
     for key, name in variables.items():

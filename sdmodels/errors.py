@@ -9,16 +9,16 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
-    "SDModelsError",
+    "CacheRepairWarning",
+    "EngineFallbackWarning",
     "ModelLoadError",
-    "UnknownNameError",
+    "NumericalWarning",
     "ParameterRangeError",
+    "ResultWriteError",
+    "SDModelsError",
     "ScenarioError",
     "UncertaintyError",
-    "ResultWriteError",
-    "EngineFallbackWarning",
-    "CacheRepairWarning",
-    "NumericalWarning",
+    "UnknownNameError",
     "closest_names",
 ]
 

@@ -47,7 +47,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sdmodels._common import LazyModule
+from sdmodels._paths import sibling_temp_path
 from sdmodels.errors import ResultWriteError
+
+# openpyxl is loaded when a first .xlsx is written, not when sdmodels is imported
+_openpyxl = LazyModule("openpyxl")
 
 __all__ = ["TABLE_FORMATS", "metadata_rows", "wide_tables", "write_table"]
 
@@ -230,8 +235,6 @@ def write_table(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     ResultWriteError
         Unknown format, a result without values over time, or pyarrow missing for Parquet.
     """
-    from sdmodels._paths import sibling_temp_path
-
     path = Path(path)
     fmt = TABLE_FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -284,8 +287,8 @@ def _write_csv(ds: xr.Dataset, tables: list[tuple[str, str, str, pd.DataFrame]],
 def _write_parquet(ds: xr.Dataset, tables: list[tuple[str, str, str, pd.DataFrame]],
                    tmp: Path) -> None:
     try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        import pyarrow as pa  # noqa: PLC0415 - optional dependency
+        import pyarrow.parquet as pq  # noqa: PLC0415 - optional dependency
     except ImportError:
         raise ResultWriteError(
             "writing .parquet needs pyarrow: pip install 'sdmodels[parquet]' (or write .nc, "
@@ -342,12 +345,8 @@ def _sheet_names(tables: list[tuple[str, str, str, pd.DataFrame]]) -> list[str]:
 
 def _write_xlsx(ds: xr.Dataset, tables: list[tuple[str, str, str, pd.DataFrame]],
                 tmp: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
+    wb = _openpyxl.Workbook(write_only=True)
+    bold = _openpyxl.styles.Font(bold=True)
 
     def cell(ws: Any, value: Any, *, header: bool = False) -> Any:
         if isinstance(value, np.generic):
@@ -356,7 +355,7 @@ def _write_xlsx(ds: xr.Dataset, tables: list[tuple[str, str, str, pd.DataFrame]]
             value = None
         if isinstance(value, str):
             value = value[:_EXCEL_CELL_MAX]
-        c = WriteOnlyCell(ws, value=value)
+        c = _openpyxl.cell.WriteOnlyCell(ws, value=value)
         if isinstance(value, str):
             c.data_type = "s"  # text stays text: never a formula
         if header:
@@ -364,7 +363,7 @@ def _write_xlsx(ds: xr.Dataset, tables: list[tuple[str, str, str, pd.DataFrame]]
         return c
 
     sheets = _sheet_names(tables)
-    for sheet, (key, name, units, frame) in zip(sheets, tables, strict=True):
+    for sheet, (_key, name, units, frame) in zip(sheets, tables, strict=True):
         ws = wb.create_sheet(sheet)
         ws.append([cell(ws, f"{name} ({units})" if units else name, header=True)])
         ws.append([cell(ws, _year_or_text(c), header=True) for c in frame.columns])

@@ -29,9 +29,13 @@ from sdmodels._common import (
     CONTROL_NAMES,
     DEFAULT_ENGINE,
     Engine,
+    LazyModule,
+    dependency_version,
     format_number,
     renamed_option,
 )
+from sdmodels._diagnose import check_abstract, model_encoding, translation_error
+from sdmodels._html import model_html
 from sdmodels._paths import DEFAULT_MODEL, MODELS_DIR, cache_dir, file_sha256
 from sdmodels._pysd_build import (
     check_translation,
@@ -40,10 +44,22 @@ from sdmodels._pysd_build import (
     safe_file_stem,
 )
 from sdmodels.compiler import compile_model
+from sdmodels.compiler._external import (
+    data_file_names,
+    link_data_files,
+    resolve_external_subscripts,
+)
 from sdmodels.errors import ModelLoadError, ParameterRangeError, UnknownNameError
 from sdmodels.metadata import ModelMetadata, read_metadata
 from sdmodels.profiles import with_profile
 from sdmodels.scenarios import find_scenarios, resolve_scenario
+
+# PySD is loaded when a model is first read, not when sdmodels is imported
+_pysd = LazyModule("pysd")
+_pysd_namespace = LazyModule("pysd.builders.python.namespace")
+_pysd_builder = LazyModule("pysd.builders.python.python_model_builder")
+_vensim_file = LazyModule("pysd.translators.vensim.vensim_file")
+_xmile_file = LazyModule("pysd.translators.xmile.xmile_file")
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -51,13 +67,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.scenarios import Scenario
 
 __all__ = [
+    "CONTROL_NAMES",
+    "Engine",
     "Model",
     "ParameterInfo",
     "VariableInfo",
     "load_model",
     "python_name",
-    "CONTROL_NAMES",
-    "Engine",
 ]
 
 
@@ -84,9 +100,7 @@ def python_name(name: str) -> str:
     >>> python_name("Productivity Index")
     'productivity_index'
     """
-    from pysd.builders.python.namespace import NamespaceManager
-
-    return NamespaceManager().make_python_identifier(name)
+    return _pysd_namespace.NamespaceManager().make_python_identifier(name)
 
 
 def _name_key(name: str) -> str:
@@ -222,23 +236,17 @@ class Model:
 
     def _repr_html_(self) -> str:
         """Jupyter: parameters, sectors and scenarios (model text HTML-escaped)."""
-        from sdmodels._html import model_html
-
         return model_html(self)
 
     # ------------------------------------------------------------------ translation
     def _cache_folder(self) -> Path:
-        import pysd
-
-        from sdmodels.compiler._external import data_file_names
-
         # a model that reads data files is translated once per folder: its translation links
         # to the data files beside it (see pysd)
         where = ""
         if data_file_names(self.path):
             where = "-d" + hashlib.sha256(str(self.path.parent).encode()).hexdigest()[:8]
         # "-s1": entries carry checksums (sdmodels._cachefile); older folders are left unused
-        return cache_dir("pysd", f"{self.name}-{self.hash[:16]}{where}-pysd{pysd.__version__}-s1")
+        return cache_dir("pysd", f"{self.name}-{self.hash[:16]}{where}-pysd{dependency_version('pysd')}-s1")
 
     def _parse(self) -> tuple[Any, dict[str, str]]:
         """Translate the file into PySD's abstract model; return it and the sector of each element."""
@@ -255,16 +263,10 @@ class Model:
         abstract, views = parsed
         self._py_file = src.with_suffix(".py")
         if not _cachefile.verify(self._py_file, what=f"PySD translation of {self.path.name}"):
-            from pysd.builders.python.python_model_builder import ModelBuilder
-
-            from sdmodels._diagnose import check_abstract, translation_error
-
             abstract_for_build, _ = self._translate_or_explain(src)
             check_abstract(abstract_for_build, self.path)
             # the translation is built in the cache folder, but GET ... SUBSCRIPT files lie
             # beside the model file: read them from there before PySD's builder looks
-            from sdmodels.compiler._external import resolve_external_subscripts
-
             for section in abstract_for_build.sections:
                 resolve_external_subscripts(section, self.path.parent)
             # PySD pastes documentation (and a few other texts) into the module unescaped
@@ -273,7 +275,7 @@ class Model:
             # so the cached translation never depends on what the calling process has set
             try:
                 with np.printoptions(**_NUMPY_PRINT_DEFAULTS):
-                    ModelBuilder(abstract_for_build).build_model()
+                    _pysd_builder.ModelBuilder(abstract_for_build).build_model()
             except Exception as exc:  # noqa: BLE001 - PySD's builder raises many kinds
                 _cachefile.discard(self._py_file)
                 raise translation_error(exc, self.path) from None
@@ -284,8 +286,6 @@ class Model:
         return abstract, views
 
     def _translate_or_explain(self, src: Path) -> tuple[Any, dict[str, str]]:
-        from sdmodels._diagnose import translation_error
-
         try:
             return self._translate(src, display=self.path)
         except Exception as exc:  # noqa: BLE001 - parsimonious and PySD raise many kinds
@@ -297,18 +297,12 @@ class Model:
         literal_eval_in_translators()  # PySD's translator would eval() pieces of model text
         views: dict[str, str] = {}
         if src.suffix.lower() in _VENSIM_SUFFIXES:
-            from pysd.translators.vensim.vensim_file import VensimFile
-
-            from sdmodels._diagnose import model_encoding
-
             # the encoding is checked first: PySD would drop undecodable characters silently
-            vf = VensimFile(src, encoding=model_encoding(src, display=display))
+            vf = _vensim_file.VensimFile(src, encoding=model_encoding(src, display=display))
             vf.parse()
             views = _sketch_views(vf.sketch or "")
             return vf.get_abstract_model(), views
-        from pysd.translators.xmile.xmile_file import XmileFile
-
-        xf = XmileFile(src)
+        xf = _xmile_file.XmileFile(src)
         xf.parse()
         return xf.get_abstract_model(), views
 
@@ -321,12 +315,8 @@ class Model:
     def pysd(self) -> Any:
         """The PySD model (loaded lazily from the cached translation)."""
         if self._pysd_model is None:
-            import pysd
-
-            from sdmodels.compiler._external import link_data_files
-
             link_data_files(self.path, self._py_file.parent)
-            self._pysd_model = pysd.load(str(self._py_file))
+            self._pysd_model = _pysd.load(str(self._py_file))
         return self._pysd_model
 
     # ------------------------------------------------------------------ description

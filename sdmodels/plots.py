@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sdmodels._common import PALETTE
+from sdmodels._common import PALETTE, LazyModule
 from sdmodels.attribution import attribution_table
 from sdmodels.errors import UnknownNameError
 from sdmodels.montecarlo import quantiles
@@ -19,6 +19,10 @@ from sdmodels.sensitivity import ranking
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
     from matplotlib.figure import Figure
+
+# matplotlib is loaded when the first figure is drawn, not when sdmodels is imported
+_mpl_figure = LazyModule("matplotlib.figure")
+_mpl_ticker = LazyModule("matplotlib.ticker")
 
 __all__ = [
     "PALETTE",
@@ -45,13 +49,12 @@ def _label(da: xr.DataArray) -> str:
 
 def _time_axis(ax, ds: xr.Dataset) -> None:
     """Whole years on the time axis, large values as 1.5M / 20k rather than an offset."""
-    from matplotlib.ticker import EngFormatter, MaxNLocator  # noqa: PLC0415 - heavy dependency, imported when used
 
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    ax.xaxis.set_major_locator(_mpl_ticker.MaxNLocator(nbins=5, integer=True))
     ax.set_xlabel(f"time ({ds['time'].attrs.get('units', 'Year')})", fontsize=8)
     low, high = ax.get_ylim()
     if max(abs(low), abs(high)) >= 1e4:
-        ax.yaxis.set_major_formatter(EngFormatter(sep=""))
+        ax.yaxis.set_major_formatter(_mpl_ticker.EngFormatter(sep=""))
     ax.grid(alpha=0.3)
 
 
@@ -67,10 +70,8 @@ def scenario_lines(ds: xr.Dataset, variables: Sequence[str], *, ncols: int = 3) 
     ncols
         Panels per row.
     """
-    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy dependency, imported when used
-
     nrows = int(np.ceil(len(variables) / ncols))
-    fig = Figure(figsize=(4.2 * ncols, 3.0 * nrows), layout="constrained")
+    fig = _mpl_figure.Figure(figsize=(4.2 * ncols, 3.0 * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     scenarios = list(ds["scenario"].values) if "scenario" in ds.dims else [None]
     for ax, var in zip(axes, variables, strict=False):
@@ -119,8 +120,6 @@ def fan_chart(
     ncols
         Panels per row.
     """
-    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy dependency, imported when used
-
     if variable not in ds:
         raise UnknownNameError(variable, [str(v) for v in ds.data_vars], what="result variable")
     levels = sorted({0.5, *(q for band in bands for q in band)})
@@ -131,7 +130,7 @@ def fan_chart(
     ref = ds.attrs.get("reference_scenario")
     ncols = max(1, min(ncols, len(names)))
     nrows = int(np.ceil(len(names) / ncols))
-    fig = Figure(figsize=(4.2 * ncols, 3.0 * nrows), layout="constrained")
+    fig = _mpl_figure.Figure(figsize=(4.2 * ncols, 3.0 * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True).ravel()
     time = ds["time"].values
     da = ds[variable]
@@ -190,8 +189,6 @@ def ranked_bar(
     top
         Show at most this many parameters.
     """
-    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy dependency, imported when used
-
     index = _index_name(ds, index)
     frame = ranking(ds, output, year=year, index=index)
     if top is not None:
@@ -199,7 +196,7 @@ def ranked_bar(
     frame = frame.iloc[::-1]  # largest at the top
     drawn = [c for c in ("S1", "ST") if c in frame] if index in ("S1", "ST") else [index]
     at = ds.sel(output=output).sel(time=frame.attrs["year"], method="nearest")
-    fig = Figure(figsize=(7.0, 0.8 + 0.32 * len(frame) * max(1, len(drawn) / 1.5)),
+    fig = _mpl_figure.Figure(figsize=(7.0, 0.8 + 0.32 * len(frame) * max(1, len(drawn) / 1.5)),
                  layout="constrained")
     ax = fig.subplots()
     pos = np.arange(len(frame))
@@ -249,8 +246,6 @@ def stacked_areas(
     top
         Draw this many parameters (largest over time) separately; the rest as "other".
     """
-    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy dependency, imported when used
-
     if "S1" not in ds and index == "S1":
         index = "mu_star"
     index = _index_name(ds, index)
@@ -272,7 +267,7 @@ def stacked_areas(
         labels.append("interactions")
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(keep))]
     colours += ["#BBBBBB"] * len(rest[:1]) + ["#666666"] * (index == "S1")
-    fig = Figure(figsize=(7.5, 4.0), layout="constrained")
+    fig = _mpl_figure.Figure(figsize=(7.5, 4.0), layout="constrained")
     ax = fig.subplots()
     time = ds["time"].values
     ax.stackplot(time, *layers, labels=labels, colors=colours, alpha=0.85)
@@ -308,8 +303,6 @@ def waterfall(ds: xr.Dataset, output: str, *, year: float | None = None,
     top
         Draw at most this many factors; the rest are summed into one bar.
     """
-    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy dependency, imported when used
-
     frame = attribution_table(ds, output, year=year)
     info = frame.attrs
     if top is not None and len(frame) > top:
@@ -318,7 +311,7 @@ def waterfall(ds: xr.Dataset, output: str, *, year: float | None = None,
         frame.loc[len(frame)] = {"factor": f"{len(rest)} others", "shapley": rest["shapley"].sum()}
     labels = [f"{ds.attrs.get('against', 'against')}", *frame["factor"].astype(str).tolist(),
               f"{ds.attrs.get('scenario', 'scenario')}"]
-    fig = Figure(figsize=(max(6.0, 0.75 * len(labels) + 2), 4.2), layout="constrained")
+    fig = _mpl_figure.Figure(figsize=(max(6.0, 0.75 * len(labels) + 2), 4.2), layout="constrained")
     ax = fig.subplots()
     level = info["value_against"]
     ax.bar(0, level, color="#999999", width=0.6)
@@ -361,10 +354,8 @@ def peeling_trajectory(discovery: Any) -> Figure:
     discovery
         A result of :func:`sdmodels.discovery.discover`.
     """
-    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy dependency, imported when used
-
     traj = discovery.prim.trajectory
-    fig = Figure(figsize=(6.0, 4.2), layout="constrained")
+    fig = _mpl_figure.Figure(figsize=(6.0, 4.2), layout="constrained")
     ax = fig.subplots()
     points = ax.scatter(traj["coverage"], traj["density"], c=traj["restricted"], cmap="viridis",
                         s=18)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sdmodels._common import package_version
+from sdmodels._common import dependency_version, package_version
 from sdmodels._lock import lock_output, release_output
 from sdmodels._paths import sibling_temp_path
 from sdmodels.errors import ResultWriteError, SDModelsError, UnknownNameError
@@ -264,16 +264,13 @@ def open_dataset(path: str | os.PathLike[str]) -> xr.Dataset:
 
 def provenance(model: Model, *, engine: str, **extra: Any) -> dict[str, Any]:
     """Dataset attrs that say how a result was made."""
-    import numba  # noqa: PLC0415 - heavy dependency, imported when used
-    import pysd  # noqa: PLC0415 - heavy dependency, imported when used
-
     attrs: dict[str, Any] = {
         "title": f"sdmodels results of {model.path.name}",
         "model_file": model.path.name,
         "model_sha256": model.hash,
         "sdmodels_version": package_version(),
-        "pysd_version": pysd.__version__,
-        "numba_version": numba.__version__,
+        "pysd_version": dependency_version("pysd"),
+        "numba_version": dependency_version("numba"),
         "engine": engine,
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "time_units": model.variables.get("initial_time").units

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sdmodels._common import CONTROL_NAMES
+from sdmodels._common import CONTROL_NAMES, dependency_version
 from sdmodels._paths import cache_dir, file_sha256
 from sdmodels.batch import loaded_model, pysd_value, run_pysd_arrays
 from sdmodels.compiler import compile_model
@@ -106,11 +106,9 @@ def _params_key(params: Mapping[str, Any] | None) -> str:
 
 def _reference_key(path: Path, params: Mapping[str, Any] | None,
                    return_columns: Sequence[str] | None) -> str:
-    import pysd  # noqa: PLC0415 - heavy dependency, imported when used
-
     text = json.dumps([
         _CACHE_VERSION,
-        pysd.__version__,
+        dependency_version("pysd"),
         file_sha256(path),
         _params_key(params),
         None if return_columns is None else list(return_columns),

@@ -14,7 +14,9 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from sdmodels._lock import release_all
 from sdmodels.errors import SDModelsError
+from sdmodels.model import load_model
 
 __all__ = [
     "MODEL_ARG_HELP",
@@ -81,8 +83,6 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def load(model: Path | None):
     """Load a model, turning load errors into a clean CLI error."""
-    from sdmodels.model import load_model
-
     try:
         return load_model(model)
     except SDModelsError as exc:
@@ -135,8 +135,6 @@ def guarded(work: Callable[[], T], kept: Path | None = None) -> T:
 
     def kept_now() -> str | None:
         return str(kept) if kept is not None and kept.exists() else None
-
-    from sdmodels._lock import release_all
 
     try:
         return work()

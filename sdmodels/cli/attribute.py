@@ -12,7 +12,12 @@ from rich.table import Table
 from rich.text import Text
 
 from sdmodels._common import format_number
+from sdmodels.attribution import attribute as run_attribution
+from sdmodels.attribution import attribution_table
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
+from sdmodels.cli.uncertainty import load_spec, output_paths
+from sdmodels.plots import save_figure, waterfall
+from sdmodels.results import select_years, write_dataset
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -59,8 +64,6 @@ def _print_attribution(frame: pd.DataFrame, ds: xr.Dataset) -> None:
 
 
 def _print_over_time(ds: xr.Dataset, output: str, years: list[float]) -> None:
-    from sdmodels.results import select_years
-
     at = select_years(ds.sel(output=output), years)
     phi = at["shapley"].mean("sample") if "sample" in at.dims else at["shapley"]
     total = at["total"].mean("sample") if "sample" in at.dims else at["total"]
@@ -126,11 +129,6 @@ def attribute(
 
         sdmodels attribute combined -o "Productivity Index" --n 200 --seed 1
     """
-    from sdmodels.attribution import attribute as run_attribution
-    from sdmodels.attribution import attribution_table
-    from sdmodels.plots import save_figure, waterfall
-    from sdmodels.results import write_dataset
-
     if engine not in _ENGINES:
         fail(f"--engine must be one of {', '.join(_ENGINES)}, got {engine!r}")
     if shapley not in _SHAPLEY:
@@ -142,8 +140,6 @@ def attribute(
     m = load(model)
 
     def paths() -> tuple[Path, Path | None]:
-        from sdmodels.cli.uncertainty import output_paths
-
         return output_paths(m, out, plot, no_plot, f"attribution_{Path(scenario).stem}")
 
     out_path, plot_path = guarded(paths)
@@ -151,8 +147,6 @@ def attribute(
     def work() -> tuple[xr.Dataset, float]:
         spec = None
         if n is not None:
-            from sdmodels.cli.uncertainty import load_spec
-
             spec = load_spec(m, uncertainty)
         start = time.perf_counter()
         ds = run_attribution(m, scenario=scenario, against=against, outputs=output, spec=spec,

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, guarded, load
+from sdmodels.units import check_units
 
 
 @app.command()
@@ -27,8 +28,6 @@ def check(
 
         sdmodels check my_model.mdl
     """
-    from sdmodels.units import check_units
-
     m = load(model)
     issues = guarded(lambda: check_units(m))
     if not issues:

@@ -13,12 +13,12 @@ from rich.text import Text
 from sdmodels._common import format_number
 from sdmodels.cli._app import app, console, fail, guarded
 from sdmodels.compare import DEFAULT_ATOL, DEFAULT_RTOL
+from sdmodels.compare import compare as run_compare
 from sdmodels.errors import ResultWriteError
+from sdmodels.results import sibling_temp_path
 
 
 def _write_report(path: Path, text: str) -> None:
-    from sdmodels.results import sibling_temp_path
-
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise ResultWriteError(f"cannot write the report to {str(path)!r}: folder "
@@ -68,8 +68,6 @@ def compare(
 
         sdmodels compare a.nc b.nc --rtol 1e-3 --report diff.html
     """
-    from sdmodels.compare import compare as run_compare
-
     if report is not None and report.suffix.lower() not in (".html", ".htm"):
         fail(f"--report {str(report)!r}: use an .html file name")
     result = guarded(lambda: run_compare(a, b, rtol=rtol, atol=atol, scenarios=scenario,

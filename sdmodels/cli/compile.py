@@ -8,7 +8,10 @@ from typing import Annotated
 
 import typer
 
+from sdmodels._paths import DEFAULT_MODEL
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail
+from sdmodels.compiler import UnsupportedFeature, compile_model
+from sdmodels.errors import SDModelsError
 
 
 @app.command("compile")
@@ -27,10 +30,6 @@ def compile_command(
 
         sdmodels compile models/nhs_productivity.mdl --show
     """
-    from sdmodels._paths import DEFAULT_MODEL
-    from sdmodels.compiler import UnsupportedFeature, compile_model
-    from sdmodels.errors import SDModelsError
-
     path = Path(model) if model is not None else DEFAULT_MODEL
     if not path.is_file():
         fail(f"model file {str(path)!r} does not exist; check the path")

@@ -44,7 +44,7 @@ def dashboard(
     if not 0 <= port <= 65535:
         fail(f"--port must be between 0 and 65535, got {port}")
     m = load(model)
-    from sdmodels.dashboard import serve
+    from sdmodels.dashboard import serve  # noqa: PLC0415 - needs panel, an optional dependency
 
     console.print(f"serving the dashboard of {m.path.name} at "
                   f"http://localhost:{port}/ (Ctrl-C to stop)")

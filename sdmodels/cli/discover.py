@@ -11,6 +11,9 @@ from rich.table import Table
 
 from sdmodels._common import format_number
 from sdmodels.cli._app import app, console, fail, guarded
+from sdmodels.discovery import discover as run_discover
+from sdmodels.plots import peeling_trajectory, save_figure
+from sdmodels.results import open_dataset
 
 
 @app.command()
@@ -47,10 +50,6 @@ def discover(
 
         sdmodels discover mc.nc --scenario agility_first --against supply_push --output "Productivity Index" --year 2035
     """
-    from sdmodels.discovery import discover as run_discover
-    from sdmodels.plots import peeling_trajectory, save_figure
-    from sdmodels.results import open_dataset
-
     if direction is not None and direction not in ("higher", "lower"):
         fail(f"--direction must be higher or lower, got {direction!r}")
     if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
