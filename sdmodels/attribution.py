@@ -308,14 +308,7 @@ def attribute(
     >>> ds["shapley"].sel(output="triple_output").squeeze().round(4).values.tolist()
     [0.3333, 0.3333, 0.3333, 0.0]
     """
-    if shapley not in ("auto", "exact", "permutation"):
-        raise SDModelsError(f"shapley must be 'auto', 'exact' or 'permutation', got {shapley!r}")
-    if (spec is None) != (n is None):
-        raise SDModelsError("attribution under uncertainty needs both spec= and n=")
-    if n is not None and n < 2:
-        raise SDModelsError(f"n must be at least 2 samples, got {n}")
-    if permutations < 2:
-        raise SDModelsError(f"permutations must be at least 2, got {permutations}")
+    _check_options(shapley, spec, n, permutations)
     a, b = model.scenario(scenario), model.scenario(against)
     factors = attribution_factors(model, a, b)
     if not factors:
@@ -324,14 +317,7 @@ def attribute(
             "to attribute"
         )
     k = len(factors)
-    exact = shapley == "exact" or (shapley == "auto" and k <= EXACT_MAX_FACTORS)
-    if exact and k > 20:
-        raise SDModelsError(
-            f"{k} factors make 2**{k} coalitions: too many to run exactly; use "
-            "shapley='permutation'"
-        )
-    if k > 62:
-        raise SDModelsError(f"{k} factors: attribution handles at most 62")
+    exact = _use_exact(shapley, k)
     out_names = _outputs(model, outputs)
     rng, recorded_seed = resolve_seed(seed)
 
@@ -352,39 +338,12 @@ def attribute(
                              seed=recorded_seed if recorded_seed is not None else rng)
     n_samples = 1 if design is None else design.sizes["sample"]
 
-    batch: dict[str, Any] = {}
-    for f_i, factor in enumerate(factors):
-        for const, new, old in zip(factor.constants, factor.scenario_values,
-                                   factor.against_values, strict=True):
-            new_a, old_a = np.asarray(new, dtype=float), np.asarray(old, dtype=float)
-            col = on[:, f_i].reshape((-1,) + (1,) * new_a.ndim)
-            batch[const] = np.tile(np.where(col, new_a, old_a), (n_samples,) + (1,) * new_a.ndim)
-    fixed: list[str] = []
-    if design is not None:
-        for j, p in enumerate(design["parameter"].values):
-            if str(p) in batch:
-                fixed.append(str(p))
-                continue
-            batch[str(p)] = np.repeat(design.values[:, j], n_masks)
-    for name, value in (params or {}).items():
-        py = model.resolve_parameter(name, context="params")
-        if py in batch:
-            raise SDModelsError(
-                f"params sets {name!r}, which differs between the scenarios compared: change it "
-                "in a scenario instead"
-            )
-        batch[py] = value
+    batch, fixed = _coalition_batch(model, factors, on, design, params)
     allowed = sorted(set(a.allow_out_of_range) | set(b.allow_out_of_range))
     runs = model.run_batch(batch, scenario=b, engine=engine, outputs=out_names,
                            chunk_size=chunk_size, allow_out_of_range=allowed or False,
                            progress=progress, scheduler=scheduler)
-    for o in out_names:
-        extra = [d for d in runs[o].dims if d not in ("sample", "time")]
-        if extra:
-            raise SDModelsError(
-                f"output {o!r} has subscript dimension(s) {extra}; attribution needs one value "
-                "per time: choose a scalar output"
-            )
+    _check_scalar(runs, out_names)
     runs = select_years(runs, years)
     times = runs["time"].values
     # values: output x sample x coalition x time
@@ -394,21 +353,10 @@ def attribute(
     index = {int(m): i for i, m in enumerate(masks)}
     empty, full = index[0], index[2**k - 1]
     alone = np.stack([v[..., index[1 << i]] - v[..., empty] for i in range(k)], axis=-1)
-    se = None
     if exact:
-        phi = shapley_exact(v, k)
+        phi, se = shapley_exact(v, k), None
     else:
-        rows = np.vectorize(index.__getitem__)(bits)  # ordering x step -> coalition row
-        steps = v[..., rows]  # ... x ordering x (k+1)
-        marginal = np.diff(steps, axis=-1)  # ... x ordering x step
-        per_factor = np.empty_like(marginal)
-        np.put_along_axis(per_factor, np.broadcast_to(orders, marginal.shape), marginal,
-                          axis=-1)
-        # antithetic pairs are averaged before the standard error (they are not independent)
-        pairs = per_factor.shape[-2] // 2
-        paired = 0.5 * (per_factor[..., :pairs, :] + per_factor[..., pairs:2 * pairs, :])
-        phi = per_factor.mean(axis=-2)
-        se = paired.std(axis=-2, ddof=1) / math.sqrt(pairs)
+        phi, se = _shapley_sampled(v, index, orders, bits)  # type: ignore[arg-type]
     total = v[..., full] - v[..., empty]
     interaction = total - alone.sum(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -469,6 +417,89 @@ def attribute(
                      uncertainty_file=spec.path or "")  # type: ignore[union-attr]
     ds.attrs = {k_: v_ for k_, v_ in attrs.items() if v_ is not None}
     return ds
+
+
+def _check_options(shapley: str, spec: UncertaintySpec | None, n: int | None,
+                   permutations: int) -> None:
+    if shapley not in ("auto", "exact", "permutation"):
+        raise SDModelsError(f"shapley must be 'auto', 'exact' or 'permutation', got {shapley!r}")
+    if (spec is None) != (n is None):
+        raise SDModelsError("attribution under uncertainty needs both spec= and n=")
+    if n is not None and n < 2:
+        raise SDModelsError(f"n must be at least 2 samples, got {n}")
+    if permutations < 2:
+        raise SDModelsError(f"permutations must be at least 2, got {permutations}")
+
+
+def _use_exact(shapley: str, k: int) -> bool:
+    """Whether ``k`` factors are attributed over all coalitions (else over sampled orderings)."""
+    exact = shapley == "exact" or (shapley == "auto" and k <= EXACT_MAX_FACTORS)
+    if exact and k > 20:
+        raise SDModelsError(
+            f"{k} factors make 2**{k} coalitions: too many to run exactly; use "
+            "shapley='permutation'"
+        )
+    if k > 62:
+        raise SDModelsError(f"{k} factors: attribution handles at most 62")
+    return exact
+
+
+def _coalition_batch(model: Model, factors: Sequence[Factor], on: np.ndarray,
+                     design: xr.DataArray | None, params: Mapping[str, Any] | None,
+                     ) -> tuple[dict[str, Any], list[str]]:
+    """The batch of every coalition (row ``c`` of ``on``: which factors are switched on) for
+    every sample of ``design``, samples outermost; and the uncertain parameters that the
+    scenarios fix (they keep the scenarios' values)."""
+    n_masks = len(on)
+    n_samples = 1 if design is None else design.sizes["sample"]
+    batch: dict[str, Any] = {}
+    for f_i, factor in enumerate(factors):
+        for const, new, old in zip(factor.constants, factor.scenario_values,
+                                   factor.against_values, strict=True):
+            new_a, old_a = np.asarray(new, dtype=float), np.asarray(old, dtype=float)
+            col = on[:, f_i].reshape((-1,) + (1,) * new_a.ndim)
+            batch[const] = np.tile(np.where(col, new_a, old_a), (n_samples,) + (1,) * new_a.ndim)
+    fixed: list[str] = []
+    if design is not None:
+        for j, p in enumerate(design["parameter"].values):
+            if str(p) in batch:
+                fixed.append(str(p))
+                continue
+            batch[str(p)] = np.repeat(design.values[:, j], n_masks)
+    for name, value in (params or {}).items():
+        py = model.resolve_parameter(name, context="params")
+        if py in batch:
+            raise SDModelsError(
+                f"params sets {name!r}, which differs between the scenarios compared: change it "
+                "in a scenario instead"
+            )
+        batch[py] = value
+    return batch, fixed
+
+
+def _check_scalar(runs: xr.Dataset, out_names: Sequence[str]) -> None:
+    for o in out_names:
+        extra = [d for d in runs[o].dims if d not in ("sample", "time")]
+        if extra:
+            raise SDModelsError(
+                f"output {o!r} has subscript dimension(s) {extra}; attribution needs one value "
+                "per time: choose a scalar output"
+            )
+
+
+def _shapley_sampled(v: np.ndarray, index: Mapping[int, int], orders: np.ndarray,
+                     bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shapley values over sampled orderings (coalitions on the last axis of ``v``, row
+    ``index[mask]``) and their standard errors."""
+    rows = np.vectorize(index.__getitem__)(bits)  # ordering x step -> coalition row
+    steps = v[..., rows]  # ... x ordering x (k+1)
+    marginal = np.diff(steps, axis=-1)  # ... x ordering x step
+    per_factor = np.empty_like(marginal)
+    np.put_along_axis(per_factor, np.broadcast_to(orders, marginal.shape), marginal, axis=-1)
+    # antithetic pairs are averaged before the standard error (they are not independent)
+    pairs = per_factor.shape[-2] // 2
+    paired = 0.5 * (per_factor[..., :pairs, :] + per_factor[..., pairs:2 * pairs, :])
+    return per_factor.mean(axis=-2), paired.std(axis=-2, ddof=1) / math.sqrt(pairs)
 
 
 def _outputs(model: Model, outputs: Sequence[str] | None) -> list[str]:
