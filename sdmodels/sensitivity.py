@@ -34,7 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 from scipy.stats import qmc
 
-from sdmodels._common import DEFAULT_ENGINE
+from sdmodels._common import DEFAULT_ENGINE, LazyModule
 from sdmodels.batch import progress_bar, resolve_outputs, run_design, session
 from sdmodels.errors import SDModelsError, UnknownNameError
 from sdmodels.results import check_writable, write_dataset
@@ -44,6 +44,10 @@ from sdmodels.uncertainty import Seed, UncertaintyError, UncertaintySpec, resolv
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Engine, Model
     from sdmodels.scenarios import Scenario
+
+# SALib is loaded by the first Morris design or analysis, not when sdmodels is imported
+_salib_morris_sample = LazyModule("SALib.sample.morris")
+_salib_morris_analyze = LazyModule("SALib.analyze.morris")
 
 __all__ = [
     "morris",
@@ -571,7 +575,6 @@ def morris_design(
         The design in parameter values, the same design on the unit hypercube (the analysis
         measures elementary effects in quantile steps), and the generator for the bootstrap.
     """
-    from SALib.sample import morris as salib_morris  # noqa: PLC0415 - heavy dependency, imported when used
 
     if isinstance(trajectories, bool) or not isinstance(trajectories, (int, np.integer)) or trajectories < 2:
         raise SDModelsError(f"Morris needs at least 2 trajectories, got {trajectories!r}")
@@ -583,7 +586,7 @@ def morris_design(
             f"got {optimal_trajectories}"
         )
     rng, recorded = resolve_seed(seed)
-    unit = salib_morris.sample(
+    unit = _salib_morris_sample.sample(
         _problem(spec), int(trajectories), num_levels=int(levels),
         optimal_trajectories=optimal_trajectories, seed=rng,
     )
@@ -641,7 +644,6 @@ def morris(
         ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma`` with dims ``output``,
         ``parameter``, ``time``; the ``design``; attrs as for :func:`sobol`.
     """
-    from SALib.analyze import morris as salib_morris  # noqa: PLC0415 - heavy dependency, imported when used
 
     _check_independent(spec, ignore_correlations)
     _check_bootstrap(num_resamples, conf_level)
@@ -662,7 +664,7 @@ def morris(
         for i, out in enumerate(out_names):
             y = runs[out].transpose("sample", "time").values
             for t in range(n_time):
-                res = salib_morris.analyze(
+                res = _salib_morris_analyze.analyze(
                     problem, unit, np.ascontiguousarray(y[:, t]), num_resamples=num_resamples,
                     conf_level=conf_level, num_levels=levels, seed=rng,
                 )
