@@ -162,3 +162,21 @@ def sobol_indices(model: Model, engine: str, path: str, n: int, seed: int,
     except OSError:
         pass  # a read-only cache only costs a recomputation next time
     return result
+
+
+@shared(max_items=4)
+def loop_checks(model: Model) -> list[Any]:
+    """The model's declared feedback loops, checked against its equations (sdmodels.loops)."""
+    from sdmodels.loops import check_loops
+
+    with COMPUTE_LOCK:
+        return check_loops(model)
+
+
+@shared(max_items=4)
+def reference_folder(model: Model) -> Path:
+    """The model's reference pages (sdmodels.dashboard.reference), written once per model file."""
+    from sdmodels._paths import cache_dir
+    from sdmodels.dashboard.reference import write_reference
+
+    return write_reference(model, cache_dir("dashboard", f"docs-{model.name}-{model.hash[:16]}"))

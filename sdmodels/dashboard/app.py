@@ -8,6 +8,7 @@ from typing import Any
 
 import panel as pn
 
+from sdmodels.dashboard import _shared
 from sdmodels.dashboard.store import PAGES, DashboardStore
 from sdmodels.errors import SDModelsError
 from sdmodels.model import Model, load_model
@@ -94,6 +95,10 @@ def warm_up(model: Any, *, engine: str = "auto", mc_samples: int = 500,
         store = DashboardStore(model, engine=engine, mc_samples=mc_samples,
                                sobol_samples=sobol_samples)
         try:
+            _shared.loop_checks(model)
+        except SDModelsError:
+            pass  # a bad [[loops]] declaration: the Model page says so
+        try:
             store.compute_monte_carlo()
             store.compute_sobol()
         except SDModelsError:
@@ -134,6 +139,8 @@ def serve(model: str | Path | None = None, *, port: int = 5006, show: bool = Tru
     # dashboard never reaches for a CDN (it runs without a network)
     bokeh_settings.resources.set_value("server")
     shared = load_shared_model(model)
+    # the model reference that every diagram element links to (model-docs/<sector>.html#name)
+    static = {"model-docs": str(_shared.reference_folder(shared))}
     warm_up(shared, engine=engine, mc_samples=mc_samples, sobol_samples=sobol_samples)
 
     def session() -> pn.template.BaseTemplate:
@@ -141,6 +148,7 @@ def serve(model: str | Path | None = None, *, port: int = 5006, show: bool = Tru
                           sobol_samples=sobol_samples)
 
     return pn.serve(session, port=port, address=address, show=show,
-                    threaded=threaded, title="sdmodels dashboard", websocket_origin=[
+                    threaded=threaded, title="sdmodels dashboard", static_dirs=static,
+                    websocket_origin=[
                         f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"],
                     start=True, verbose=False)

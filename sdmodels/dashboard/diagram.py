@@ -12,7 +12,8 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -217,7 +218,7 @@ def _stock_order(s: SectorStructure) -> list[str]:
     return order
 
 
-def _stock_rows(s: SectorStructure, per_row: int = 5) -> list[list[str]]:
+def _stock_rows(s: SectorStructure, per_row: int = 3) -> list[list[str]]:
     """Stocks linked by flows share a row (in flow order); unlinked stocks fill the last rows."""
     parent = {st: st for st in s.stocks}
 
@@ -252,7 +253,7 @@ def _layout(s: SectorStructure, *, show_constants: bool) -> dict[str, tuple[floa
     fixed: dict[str, tuple[float, float]] = {}
     for row, chain in enumerate(_stock_rows(s)):
         for i, st in enumerate(chain):
-            fixed[st] = (7.0 * i, -6.0 * row)
+            fixed[st] = (6.0 * i, -6.0 * row)
     internal_in = {f.target for f in s.flows if f.source in fixed and f.target in fixed}
     internal_out = {f.source for f in s.flows if f.source in fixed and f.target in fixed}
     pair_count: dict[tuple[str, str], int] = {}
@@ -306,7 +307,7 @@ def _layout(s: SectorStructure, *, show_constants: bool) -> dict[str, tuple[floa
     pos = nx.spring_layout(graph, pos=init, fixed=[*fixed, centre], k=1.1, iterations=200,
                            seed=1)
     placed = {n: (float(p[0]), float(p[1])) for n, p in pos.items() if n != centre}
-    return _spread(placed, free, min_gap=1.4)
+    return _spread(placed, free, min_gap=1.8)
 
 
 def _spread(pos: dict[str, tuple[float, float]], free: list[str], *, min_gap: float,
@@ -359,14 +360,19 @@ def _wrap(text: str, width: int = 16) -> list[str]:
     return [*lines, line] if line else lines
 
 
-def _text(x: float, y: float, label: str, *, size: int = 12, colour: str = "#222",
-          italic: bool = False, weight: str = "normal") -> str:
-    lines = _wrap(label)
+#: The smallest font of a diagram (px at 100%): the page never shows it below 11 px.
+MIN_FONT = 13
+
+
+def _text(x: float, y: float, label: str, *, size: int = 14, colour: str = "#222",
+          italic: bool = False, weight: str = "normal", wrap: int = 16) -> str:
+    lines = _wrap(label, wrap)
     style = ' font-style="italic"' if italic else ""
-    out = [(f'<text x="{x:.1f}" y="{y - 7 * (len(lines) - 1):.1f}" text-anchor="middle" '
+    step = round(size * 1.2)
+    out = [(f'<text x="{x:.1f}" y="{y - step / 2 * (len(lines) - 1):.1f}" text-anchor="middle" '
             f'font-size="{size}" fill="{colour}" font-weight="{weight}"{style}>')]
     for i, line in enumerate(lines):
-        out.append(f'<tspan x="{x:.1f}" dy="{0 if i == 0 else 14}">{_esc(line)}</tspan>')
+        out.append(f'<tspan x="{x:.1f}" dy="{0 if i == 0 else step}">{_esc(line)}</tspan>')
     out.append("</text>")
     return "".join(out)
 
@@ -378,13 +384,14 @@ def _clip(point: tuple[float, float], towards: tuple[float, float],
     if dx == 0 and dy == 0:
         return point
     if box:
-        t = min(52 / abs(dx) if dx else math.inf, 26 / abs(dy) if dy else math.inf)
+        t = min(62 / abs(dx) if dx else math.inf, 30 / abs(dy) if dy else math.inf)
     else:
         t = 17 / math.hypot(dx, dy)
     return point[0] + dx * t, point[1] + dy * t
 
 
-def sector_svg(model: Model, sector: str, *, show_constants: bool = False) -> str:
+def sector_svg(model: Model, sector: str, *, show_constants: bool = False,
+               href: Callable[[str], str | None] | None = None) -> str:
     """An SVG stock-and-flow diagram of one sector.
 
     Parameters
@@ -395,11 +402,14 @@ def sector_svg(model: Model, sector: str, *, show_constants: bool = False) -> st
         A key of ``model.sectors``.
     show_constants
         Also draw the sector's constants (small grey labels).
+    href
+        ``href(python name)``: where each element links to (its documentation), or ``None``.
 
     Returns
     -------
     str
-        An ``<svg>`` element with a ``<title>`` per element (hover to see units and docs).
+        An ``<svg>`` element with a ``<title>`` per element (hover to see units and docs); with
+        ``href``, each element is a link.
     """
     s = sector_structure(model, sector)
     pos = _layout(s, show_constants=show_constants)
@@ -409,7 +419,7 @@ def sector_svg(model: Model, sector: str, *, show_constants: bool = False) -> st
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     scale = 62.0
-    pad = 90.0
+    pad = 70.0
     x0, y1 = min(xs), max(ys)
     width = (max(xs) - x0) * scale + 2 * pad
     height = (y1 - min(ys)) * scale + 2 * pad
@@ -476,26 +486,41 @@ def sector_svg(model: Model, sector: str, *, show_constants: bool = False) -> st
                      f'<path d="M{vx - 9:.1f},{vy - 9:.1f} L{vx + 9:.1f},{vy + 9:.1f} '
                      f'L{vx + 9:.1f},{vy - 9:.1f} L{vx - 9:.1f},{vy + 9:.1f} z" '
                      f'fill="{PALETTE[5]}" stroke="{_FLOW}" stroke-width="1.5"/>'
-                     f'{_text(vx, vy + 26, info[f.name].name, size=11, colour=_FLOW)}</g>')
+                     f'{_text(vx, vy + 28, info[f.name].name, size=13, colour=_FLOW)}</g>')
     for st in s.stocks:
         x, y = xy(st)
         parts.append(f'<g class="stock" data-name="{_esc(info[st].name)}">{title(st)}'
-                     f'<rect x="{x - 50:.1f}" y="{y - 24:.1f}" width="100" height="48" rx="3" '
+                     f'<rect x="{x - 60:.1f}" y="{y - 28:.1f}" width="120" height="56" rx="3" '
                      f'fill="{_STOCK_FILL}" stroke="{PALETTE[0]}" stroke-width="2"/>'
-                     f'{_text(x, y + 5, info[st].name, size=12, weight="bold")}</g>')
+                     f'{_text(x, y + 5, info[st].name, size=14, weight="bold", wrap=13)}</g>')
     for aux in s.auxiliaries:
         x, y = xy(aux)
         parts.append(f'<g class="auxiliary" data-name="{_esc(info[aux].name)}">{title(aux)}'
                      f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{PALETTE[1]}"/>'
-                     f'{_text(x, y + 18, info[aux].name, size=11, colour=_AUX)}</g>')
+                     f'{_text(x, y + 20, info[aux].name, size=13, colour=_AUX)}</g>')
     for g in _ghosts(s, show_constants):
         x, y = xy(g)
         parts.append(f'<g class="ghost" data-name="{_esc(info[g].name)}">{title(g)}'
-                     f'{_text(x, y + 4, "<" + info[g].name + ">", size=10, colour=_GHOST, italic=True)}</g>')
+                     f'{_text(x, y + 4, "<" + info[g].name + ">", size=13, colour=_GHOST, italic=True)}</g>')
     if show_constants:
         for c in s.constants:
             x, y = xy(c)
             parts.append(f'<g class="constant" data-name="{_esc(info[c].name)}">{title(c)}'
-                         f'{_text(x, y + 4, info[c].name, size=10, colour=_GHOST)}</g>')
+                         f'{_text(x, y + 4, info[c].name, size=13, colour=_GHOST)}</g>')
     parts.append("</svg>")
-    return "".join(parts)
+    svg = "".join(parts)
+    return _linked(svg, model, href) if href else svg
+
+
+def _linked(svg: str, model: Model, href: Callable[[str], str | None]) -> str:
+    """Wrap each element's group in a link to its documentation."""
+    by_name = {v.name: py for py, v in model.variables.items()}
+
+    def wrap(match: re.Match[str]) -> str:
+        target = href(by_name.get(html.unescape(match.group(2)), ""))
+        if not target:
+            return match.group(0)
+        return f'<a href="{_esc(target)}" target="_blank">{match.group(0)}</a>'
+
+    return re.sub(r'<g class="(stock|flow|auxiliary|ghost|constant)" data-name="([^"]*)">'
+                  r'.*?</g>', wrap, svg)

@@ -403,3 +403,63 @@ def test_the_page_fits_1024_pixels(browser, server):
         assert s.errors == []
     finally:
         s.close()
+
+
+# the smallest text of an SVG as drawn (px): font size times the SVG's on-screen scale
+MIN_TEXT = """(els) => Math.min(...els.map((e) => {
+  const size = parseFloat(getComputedStyle(e).fontSize);
+  const m = e.getScreenCTM(); return size * Math.hypot(m.a, m.b) }))"""
+
+
+@pytest.mark.parametrize("width", [1440, 1024])
+def test_the_model_can_be_read(browser, server, width):
+    """Diagrams open on their content with text of at least 11 px, zoom, and every element links
+    to its documentation; the loop overview shows R and B loops from the model."""
+    from playwright.sync_api import expect
+
+    s = Session(browser, server, width=width)
+    try:
+        s.tab("Model")
+        s.page.wait_for_selector(".sector-diagram svg .stock")
+        s.page.wait_for_selector(".loop-diagram svg .cld-polarity")
+        for sector in ("Workforce", "Improvement", "Demand", "Productivity and finance"):
+            s.page.locator("select").filter(has_text="Workforce").first.select_option(sector)
+            expect(s.page.locator(f'.sector-diagram svg[data-sector="{sector}"]')).to_have_count(1)
+            smallest = s.page.locator(".sector-diagram svg text").evaluate_all(MIN_TEXT)
+            assert smallest >= 11, f"{sector}: text of {smallest:.1f} px at fit"
+            frame = s.page.locator(".sector-frame")
+            assert frame.evaluate("(f) => f.scrollLeft + f.scrollTop") == 0
+            # the frame opens on elements of the diagram, not on blank canvas
+            fbox = frame.bounding_box()
+            boxes = [e.bounding_box() for e in
+                     s.page.locator(".sector-diagram svg g[data-name]").all()]
+            assert any(fbox["x"] <= b["x"] < fbox["x"] + fbox["width"]
+                       and fbox["y"] <= b["y"] < fbox["y"] + fbox["height"] for b in boxes)
+        # every element is a link to its entry in the served model reference
+        elements = s.page.locator(".sector-diagram svg g[data-name]")
+        links = s.page.locator(".sector-diagram svg a[href]")
+        assert links.count() == elements.count() > 0
+        href = links.first.get_attribute("href")
+        page, anchor = href.split("#")
+        body = s.page.request.get(server + page).text()
+        assert f'id="{anchor}"' in body
+        # zoom: 200% draws at twice the actual size
+        fit = s.page.locator(".sector-diagram svg").evaluate("(e) => e.getBoundingClientRect().width")
+        s.page.locator(".diagram-zoom button").get_by_text("200%", exact=True).click()
+        expect(s.page.locator('.sector-diagram svg[data-zoom="200%"]')).to_have_count(1)
+        zoomed = s.page.locator(".sector-diagram svg").evaluate(
+            "(e) => e.getBoundingClientRect().width")
+        assert zoomed > fit
+        # the loops: an overview with both polarities, text legible, nodes linked
+        polarities = s.page.locator(".loop-diagram svg .cld-polarity").evaluate_all(
+            "(els) => els.map((e) => e.dataset.polarity)")
+        assert set(polarities) == {"R", "B"}
+        assert s.page.locator(".loop-diagram svg text").evaluate_all(MIN_TEXT) >= 11
+        assert s.page.locator(".loop-diagram svg a.cld-node[href]").count() >= 2
+        s.page.locator(".loop-choice select").select_option(label="R2: Vacancy pressure")
+        expect(s.page.locator(".loop-diagram svg .cld-node")).to_have_count(4)
+        expect(s.page.locator(".loop-status")).to_contain_text("Every loop")
+        s.shot(f"model-{width}")
+        assert s.errors == []
+    finally:
+        s.close()

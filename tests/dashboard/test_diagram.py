@@ -53,3 +53,49 @@ def test_svg_is_well_formed_and_complete(mini_model, constants):
 def test_unknown_sector_names_the_real_ones(mini_model):
     with pytest.raises(UnknownNameError, match="Workforce"):
         sector_svg(mini_model, "Workforc")
+
+
+def test_every_element_links_to_its_reference_entry(mini_model):
+    from sdmodels.dashboard.reference import reference_pages, variable_href
+
+    pages = reference_pages(mini_model)
+    for sector in mini_model.sectors:
+        svg = sector_svg(mini_model, sector, show_constants=True,
+                         href=lambda py: variable_href(mini_model, py))
+        root = ET.fromstring(svg)
+        for a in root.iter(f"{SVG}a"):
+            page, anchor = a.get("href").removeprefix("model-docs/").split("#")
+            assert f'id="{anchor}"' in pages[page]
+        linked = sum(1 for a in root.iter(f"{SVG}a") for _ in a.iter(f"{SVG}g"))
+        assert linked == sum(1 for _ in root.iter(f"{SVG}g"))  # every element is a link
+    # an entry says what the equation reads and what reads it, with links
+    workforce = pages["workforce.html"]
+    entry = workforce.split('id="leavers"', 1)[1].split("</section>", 1)[0]
+    assert "its equation reads" in entry and 'href="workforce.html#total_staff"' in entry
+
+
+def test_reference_pages_escape_model_text(tmp_path, mini_model_path):
+    import shutil
+
+    import sdmodels
+    from sdmodels.dashboard.reference import reference_pages
+
+    target = tmp_path / "m"
+    shutil.copytree(mini_model_path.parent, target)
+    mdl = target / mini_model_path.name
+    text = mdl.read_text(encoding="utf-8")
+    assert "Staff in post." in text
+    mdl.write_text(text.replace("Staff in post.", "Staff <script>alert(1)</script> in post.", 1),
+                   encoding="utf-8")
+    pages = reference_pages(sdmodels.load_model(mdl))
+    assert all("<script>" not in page for page in pages.values())
+    assert "Staff &lt;script&gt;alert(1)&lt;/script&gt; in post." in pages["workforce.html"]
+
+
+def test_fit_never_shrinks_text_below_11_px():
+    from sdmodels.dashboard.views.model_page import _sized
+
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1300 600" width="1300" height="600"><text font-size="13">a</text></svg>'
+    fit = _sized(svg, "Fit", 13)
+    assert 'min-width:1100px' in fit and 'width="1300"' not in fit
+    assert 'style="width:2600px;height:auto"' in _sized(svg, "200%", 13)
