@@ -30,6 +30,7 @@ from sdmodels.dashboard._shared import clear_shared_cache
 from sdmodels.dashboard._text import is_share, units_label
 from sdmodels.dashboard.levers import LeverSpec, find_levers, levers_scenario, scenario_lever_values
 from sdmodels.dashboard.scenario_files import scenario_from_toml, scenario_to_toml
+from sdmodels.dashboard.start_point import profile_toml, start_fields
 from sdmodels.errors import SDModelsError, UnknownNameError
 from sdmodels.profiles import find_profiles
 from sdmodels.scenarios import Scenario
@@ -157,9 +158,7 @@ class DashboardStore(pn.viewable.Viewer):
             self.profiles = find_profiles(model)
         except SDModelsError:
             self.profiles = {}
-        self.start_fields = [self.model.parameters[self.model.resolve(n, what="parameter")]
-                             for _, names in START_POINT for n in names
-                             if self._has_parameter(n)]
+        self.start_fields = start_fields(model)
         values, starts = scenario_lever_values(self.levers, self._baseline_scenario())
         default = [n for n in ("baseline",) if n in model.scenarios] + ["current"]
         with param.discard_events(self):
@@ -326,6 +325,11 @@ class DashboardStore(pn.viewable.Viewer):
                                    context=self.model.path.name)
         return {k: float(v) for k, v in self.profiles[name].to_params(self.model).items()
                 if np.ndim(v) == 0}
+
+    def profile_file(self) -> str:
+        """The starting point now set, as a profile file (``sdmodels run --profile FILE``)."""
+        return profile_toml(self.model, self.start_fields, dict(self.start_point),
+                            base=self.profiles.get(self.profile))
 
     def profile_settings(self, name: str) -> Settings:
         """The settings with the starting point of the shipped profile ``name``."""

@@ -279,3 +279,65 @@ def test_a_profile_is_the_starting_point_of_baseline_and_current(tmp_path, mini_
     assert s.settings_from_link(s.link) == s.settings()
     with pytest.raises(UnknownNameError, match="small"):
         run(s.set_profile("smal"))
+
+
+def test_the_starting_point_exports_as_a_profile_the_cli_runs(tmp_path, mini_model):
+    """The form's fields come from the model's profile template; its values export as a profile
+    that `sdmodels run --profile FILE` runs to the dashboard's numbers."""
+    import shutil
+
+    import xarray as xr
+    from typer.testing import CliRunner
+
+    import sdmodels
+    from sdmodels.cli import app as cli_app
+    from sdmodels.dashboard.start_point import ENTERED
+    from sdmodels.profiles import load_profile
+
+    copy = tmp_path / "mini_nhs.mdl"
+    shutil.copy(mini_model.path, copy)
+    shutil.copytree(mini_model.path.parent / "scenarios", tmp_path / "scenarios")
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "_template.toml").write_text(
+        'title = "Form"\nmodel = "mini_nhs.mdl"\n\n[values."Initial Need"]\nvalue = 1000\n'
+        'scale = "extensive"\nsource = "Assumption: the test model\'s value."\n')
+    model = sdmodels.load_model(copy)
+    s = DashboardStore(model, engine="pysd", mc_samples=4)
+    assert [p.name for p in s.start_fields] == ["Initial Need"]
+    with pytest.raises(ParameterRangeError, match="Initial Need"):
+        run(s.set_start_point({"initial_need": -5.0}))
+    run(s.set_start_point({"initial_need": 700.0}))
+    text = s.profile_file()
+    path = tmp_path / "my_system.toml"
+    path.write_text(text)
+    prof = load_profile(path)
+    assert prof.values == {"Initial Need": 700.0}
+    assert prof.entries["Initial Need"].source == ENTERED
+    out = tmp_path / "cli.nc"
+    done = CliRunner().invoke(cli_app, ["run", str(copy), "--profile", str(path), "--engine",
+                                        "pysd", "--out", str(out), "--no-plot"])
+    assert done.exit_code == 0, done.output
+    ds = xr.load_dataset(out).sel(scenario="baseline")  # every shipped scenario was run
+    for name in ("waiting_list", "total_staff", "staff_morale"):
+        np.testing.assert_allclose(ds[name].squeeze().values, s.baseline[name].values,
+                                   rtol=1e-9)
+        np.testing.assert_allclose(ds[name].squeeze().values, s.current[name].values,
+                                   rtol=1e-9)
+
+
+def test_the_nhs_form_covers_the_profile_and_the_population():
+    from pathlib import Path
+
+    import sdmodels
+    from sdmodels.dashboard.start_point import field_groups, start_fields
+    from sdmodels.profiles import load_profile
+
+    root = Path(__file__).resolve().parents[2]
+    model = sdmodels.load_model(root / "models" / "nhs_productivity.mdl")
+    names = [p.name for p in start_fields(model)]
+    template = load_profile(root / "models" / "profiles" / "_template.toml")
+    assert set(template.entries) <= set(names)  # every field of the profile schema
+    population = [n for n in names if n.startswith("Initial Population")]
+    assert len(population) >= 3  # by the model's age bands
+    groups = dict(field_groups(model, start_fields(model)))
+    assert {p.name for p in groups["Population (by the model's age bands)"]} == set(population)

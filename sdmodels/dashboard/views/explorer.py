@@ -3,6 +3,7 @@ baseline-vs-current lines."""
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING, Any
 
 import panel as pn
@@ -16,6 +17,7 @@ from sdmodels.dashboard._text import (
     kpi_sentence,
     units_label,
 )
+from sdmodels.dashboard.start_point import field_groups
 from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR
 from sdmodels.dashboard.views._figures import FigureGrid, add_hover, finite_or_nan, legend_html
 
@@ -132,17 +134,24 @@ class StartPointForm(pn.viewable.Viewer):
         self.apply.on_click(self._apply)
         self.reset.on_click(self._reset)
         self.download = pn.widgets.FileDownload(
-            callback=self._profile_file, filename="my_starting_point.toml",
-            label="Download as file", color="light", css_classes=["start-point-file"])
+            callback=self._profile_file, filename="my_system.toml",
+            label="Download as profile", color="light", css_classes=["start-point-file"])
         store.param.watch(self._follow, ["start_point", "profile"])
         note = ("Start from a profile (England, or a shipped ICS profile), then set today's "
-                "values for your system; each is checked against the model's range. Population "
-                "and a budget level are not inputs of this model: a profile scales the "
-                "starting values to its population.")
+                "values for your system; each is checked against the model's range, and "
+                "<b>Apply</b> reruns the baseline and your settings from there. Population is "
+                "set by the model's age bands. The budget is not a single input: providers' "
+                "income follows their costs (staff, pay and non-pay) and the starting margin "
+                "(surplus or deficit as a share of income); set the margin and the "
+                "accumulated balance. <b>Download as profile</b> saves the values as a profile "
+                "file (<code>sdmodels run --profile FILE</code>).")
+        body: list[Any] = [pn.pane.HTML(note, styles={"font-size": "12px"}), self.profile]
+        for group, infos in field_groups(store.model, store.start_fields):
+            body.append(pn.pane.HTML(f"<b>{esc(group)}</b>", styles={"font-size": "13px"},
+                                     margin=(8, 10, 0, 10)))
+            body += [self.inputs[info.py_name] for info in infos]
         self._layout = pn.Card(
-            pn.pane.HTML(esc(note), styles={"font-size": "12px"}), self.profile,
-            *self.inputs.values(),
-            pn.Row(self.apply, self.reset), self.download, title="Your starting point",
+            *body, pn.Row(self.apply, self.reset), self.download, title="Your starting point",
             collapsed=True, sizing_mode="stretch_width", css_classes=["start-point"])
 
     async def _apply(self, *_: Any) -> None:
@@ -168,17 +177,7 @@ class StartPointForm(pn.viewable.Viewer):
                 self.inputs[info.py_name].value = value
 
     def _profile_file(self) -> Any:
-        import io
-        import json
-
-        lines = ["# Starting point set in the sdmodels dashboard: the model's starting values",
-                 f"# of {self.store.model.path.name} (a scenario file: sdmodels run --scenario "
-                 "FILE)", 'description = "Starting point set in the dashboard."', "",
-                 "[parameters]"]
-        for info in self.store.start_fields:
-            value = self.store.start_point.get(info.py_name, float(info.value))
-            lines.append(f"{json.dumps(info.name)} = {float(value)!r}")
-        return io.BytesIO(("\n".join(lines) + "\n").encode())
+        return io.BytesIO(self.store.profile_file().encode())
 
     def __panel__(self) -> Any:
         return self._layout
