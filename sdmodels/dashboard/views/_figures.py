@@ -163,9 +163,18 @@ class FigureGrid:
         self.write(write)
 
     def loading(self, busy: bool) -> None:
-        """One loading indicator per chart: dimmed (with a wait cursor) while computing."""
-        for pane in self.panes:
-            pane.styles = {"opacity": "0.45", "cursor": "progress"} if busy else {}
+        """One loading indicator per chart: dimmed (with a wait cursor) while computing.
+
+        A Bokeh pane passes its styles on to its plain Bokeh figure, so the change is written
+        under the document lock like the data.
+        """
+        styles = {"opacity": "0.45", "cursor": "progress"} if busy else {}
+
+        def write() -> None:
+            for pane in self.panes:
+                pane.styles = styles
+
+        self.write(write)
 
     def panel(self, *, stacked: bool = False) -> Any:
         """The figures in a responsive grid: as many columns as fit (three at 1440 px, two at
