@@ -69,6 +69,9 @@ def calibrate(
     thin: Annotated[int, typer.Option(help="Keep every THIN-th MCMC step.")] = 1,
     init: Annotated[str, typer.Option(help="MCMC start: optimum (a ball around the best fit) "
                                       "or prior (prior draws).")] = "optimum",
+    moves: Annotated[str, typer.Option(help="MCMC moves: stretch (emcee's default) or de "
+                                       "(differential evolution moves, often faster mixing in "
+                                       "a dozen or more dimensions).")] = "stretch",
     maxiter: Annotated[int, typer.Option(help="Differential evolution generations at most.")] = 300,
     popsize: Annotated[int, typer.Option(help="Differential evolution population per "
                                          "calibrated quantity.")] = 15,
@@ -110,6 +113,8 @@ def calibrate(
         fail(f"--method must be one of {', '.join(_METHODS)}, got {method!r}")
     if init not in ("optimum", "prior"):
         fail(f"--init must be optimum or prior, got {init!r}")
+    if moves not in ("stretch", "de"):
+        fail(f"--moves must be stretch or de, got {moves!r}")
     out_path, plot_path = guarded(lambda: _paths(spec, out, plot, no_plot))
 
     def work() -> tuple[Any, Any, float, list[str]]:
@@ -124,7 +129,8 @@ def calibrate(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CalibrationWarning)
             ds = run_calibration(cal, method=method, seed=seed, walkers=walkers, steps=steps,
-                                 burn=burn, thin=thin, init=init, maxiter=maxiter,  # type: ignore[arg-type]
+                                 burn=burn, thin=thin, init=init, moves=moves,  # type: ignore[arg-type]
+                                 maxiter=maxiter,
                                  popsize=popsize, progress=True)
         notes = [str(w.message) for w in caught if issubclass(w.category, CalibrationWarning)]
         elapsed = time.perf_counter() - start
@@ -154,74 +160,3 @@ def calibrate(
     for note in notes:
         err_console.print(f"warning: {note}", style="yellow", highlight=False)
     console.print(f"wrote {out_path}" + (f" and {plot_path}" if plot_path else ""))
-
-
-def _slug(label: str) -> str:
-    return "_".join("".join(c if c.isalnum() else " " for c in label.lower()).split())
-
-
-@app.command()
-def history(
-    spec: Annotated[
-        Path | None,
-        typer.Option("--spec", help="Calibration file whose scenario, inputs and data define the "
-                     "history. Default: models/calibration/nhs_history.toml"),
-    ] = None,
-    posterior: Annotated[
-        Path | None,
-        typer.Option(help="Calibration result (.nc): run its best draw, with bands over its "
-                     "draws. Default: the model's own parameter values."),
-    ] = None,
-    out: Annotated[Path | None, typer.Option(help="Result file (.nc). Default: "
-                                             "results/SPEC_NAME_history.nc")] = None,
-    no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not draw the charts.")] = False,
-) -> None:
-    """Run a model over history with its historic inputs and compare it with the data.
-
-    Writes the simulated and observed series and Sterman's fit statistics to one netCDF
-    file, one chart per series and one chart of all series beside it, and prints the fit
-    table. With --posterior, the run uses the calibrated parameters.
-
-    Examples:
-
-        sdmodels history
-
-        sdmodels history --posterior models/calibration/nhs_history_posterior.nc
-    """
-    from sdmodels._paths import MODELS_DIR
-    from sdmodels.calibration import plot_fit, run_history
-    from sdmodels.plots import save_figure
-    from sdmodels.results import check_writable, write_dataset
-
-    spec_path = spec or MODELS_DIR / "calibration" / "nhs_history.toml"
-
-    def paths() -> Path:
-        target = out
-        if target is None:
-            Path("results").mkdir(exist_ok=True)
-            target = Path("results") / f"{spec_path.stem}_history.nc"
-        if target.suffix.lower() != ".nc":
-            raise SDModelsError(f"--out {str(target)!r}: a history result is a .nc file")
-        return check_writable(target)
-
-    out_path = guarded(paths)
-
-    def work() -> tuple[Any, list[Path]]:
-        ds = run_history(spec_path, posterior=posterior)
-        write_dataset(ds, out_path)
-        charts: list[Path] = []
-        if not no_plot:
-            charts.append(save_figure(plot_fit(ds), out_path.with_suffix(".png")))
-            for label in ds["series"].values.astype(str):
-                target = out_path.with_name(f"{out_path.stem}_{_slug(label)}.png")
-                charts.append(save_figure(plot_fit(ds, series=[label], ncols=1), target))
-        return ds, charts
-
-    ds, charts = guarded(work)
-    stats = ds["fit_statistics"].to_pandas().rename(
-        columns={"r2": "R²", "mape": "MAPE", "theil_u": "Theil U", "um": "U^M", "us": "U^S",
-                 "uc": "U^C"})
-    console.print(f"{ds.attrs['model_file']}: history {ds.attrs['fit_window']} with "
-                  f"{ds.attrs['parameters_from']}")
-    console.print(_table(stats, title="Fit (MAPE as a fraction; Sterman 1984)", index="series"))
-    console.print(f"wrote {out_path}" + (f" and {len(charts)} charts beside it" if charts else ""))

@@ -64,6 +64,17 @@ def run(
     ] = None,
     no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not draw a chart.")] = False,
     profile: ProfileOpt = None,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(help="Calibration result (.nc) whose posterior medians the runs start "
+                     "from. Default: the model's posterior (its metadata), if it declares one."),
+    ] = None,
+    prior: Annotated[bool, typer.Option("--prior", help="Use the model file's own parameter "
+                                        "values, not its calibrated posterior.")] = False,
+    history: Annotated[bool, typer.Option("--history", help="Run the model over history "
+                                          "(2010-2024) with its historic inputs and write "
+                                          "simulated against observed, with a chart per series "
+                                          "(as `sdmodels history`).")] = False,
 ) -> None:
     """Run scenarios of a model over its whole horizon and save the results.
 
@@ -80,9 +91,19 @@ def run(
         sdmodels run my_model.mdl --engine pysd
 
         sdmodels run --profile models/profiles/illustrative_ics.toml
+
+        sdmodels run --history
     """
     if engine not in ("auto", "compiled", "pysd"):
         fail(f"--engine must be auto, compiled or pysd, got {engine!r}")
+    if posterior is not None and prior:
+        fail("give --posterior or --prior, not both")
+    if history:
+        from sdmodels.cli.history import history_spec, write_history  # noqa: PLC0415 - --history only
+
+        spec_path = guarded(lambda: history_spec(model, None))
+        write_history(spec_path, posterior=posterior, prior=prior, out=out, no_plot=no_plot)
+        return
     m = load(model)
     chosen_years = parse_years(years)
     default_dir = Path("results")
@@ -108,8 +129,12 @@ def run(
         table_years[:] = _check_years(span, chosen_years)
         if engine != "pysd":
             _compile_with_status(m)
+        from sdmodels.calibration import default_posterior  # noqa: PLC0415 - heavy (scipy), imported when used
+
+        calibrated = None if prior else (posterior or default_posterior(m))
         start = time.perf_counter()
-        ds = m.run(chosen, engine=engine, progress=True)  # type: ignore[arg-type]
+        ds = m.run(chosen, engine=engine, progress=True,  # type: ignore[arg-type]
+                   posterior=calibrated)
         elapsed = time.perf_counter() - start
         write_dataset(ds, out)
         return ds, variables, chosen, elapsed
@@ -122,6 +147,8 @@ def run(
         f"{len(chosen)} scenario(s) with the {ds.attrs['engine']} engine in {elapsed:.2f} s; "
         f"results written to {out}"
     )
+    console.print(f"parameters: posterior medians of {ds.attrs['posterior_file']}"
+                  if "posterior_file" in ds.attrs else "parameters: the model file's own values")
     if plot_path is not None:
         save_figure(scenario_lines(ds, variables), plot_path)
         console.print(f"chart written to {plot_path}")

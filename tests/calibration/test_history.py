@@ -47,3 +47,31 @@ def test_history_command_writes_results_and_a_chart_per_series(tmp_path):
     assert "U^C" in result.output
     assert xr.load_dataset(out)["observed"].sizes["series"] == 2
     assert {p.name for p in tmp_path.glob("*.png")} == {"h.png", "h_population.png", "h_harvest.png"}
+
+
+def test_run_history_is_the_history_command_for_the_model_s_calibration(tmp_path, truth_run):
+    import shutil
+
+    from .conftest import LOGISTIC
+
+    model_file = tmp_path / "logistic.mdl"
+    shutil.copy(LOGISTIC, model_file)
+    spec = write_case(tmp_path, truth_run, seed=2)
+    spec.write_text(spec.read_text().replace(LOGISTIC.as_posix(), model_file.as_posix()))
+    (tmp_path / "logistic.sdmodels.toml").write_text('calibration = "cal.toml"\n')
+    outs = {}
+    for name, args in (("run", ["run", str(model_file), "--history"]),
+                       ("history", ["history", str(model_file)])):
+        out = tmp_path / f"{name}.nc"
+        result = CliRunner().invoke(app, [*args, "--out", str(out)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert "U^C" in result.output and "model defaults" in result.output
+        outs[name] = xr.load_dataset(out)
+    xr.testing.assert_allclose(outs["run"]["simulated"], outs["history"]["simulated"])
+    assert (tmp_path / "run_population.png").is_file()
+    # a model without a calibration file says how to give one
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    shutil.copy(LOGISTIC, bare / "logistic.mdl")
+    result = CliRunner().invoke(app, ["run", str(bare / "logistic.mdl"), "--history"])
+    assert result.exit_code == 2 and "--spec" in result.output
