@@ -12,7 +12,12 @@ small TOML file next to it (``models/nhs_productivity.sdmodels.toml`` beside
     "Productivity Index" = "higher"
     "Waiting List" = "lower"
 
-Names are Vensim or Python names. Both keys are optional, and so is the file. Without one, a model's
+    # the calibration of the model against history, and its posterior: `sdmodels run` and
+    # `sdmodels mc` start from the posterior by default (paths relative to this file)
+    calibration = "calibration/history.toml"
+    posterior = "calibration/history_posterior.nc"
+
+Names are Vensim or Python names. Every key is optional, and so is the file. Without one, a model's
 key outputs are its stocks (at most nine) and no output has a better direction: Monte Carlo then
 reports no probabilities of being better, and the dashboard shows changes without judging them.
 
@@ -41,7 +46,7 @@ __all__ = ["DIRECTIONS", "Direction", "ModelMetadata", "metadata_path", "read_me
 Direction = Literal[1, -1]
 #: The words of the file and the direction each stands for.
 DIRECTIONS: dict[str, Direction] = {"higher": 1, "lower": -1}
-_KEYS = ("key_outputs", "better", "loops")  # loops: read by sdmodels.loops
+_KEYS = ("key_outputs", "better", "loops", "calibration", "posterior")  # loops: read by sdmodels.loops
 
 
 @dataclass(frozen=True)
@@ -56,11 +61,18 @@ class ModelMetadata:
         ``{output: 1 or -1}``: whether higher or lower values of the output are better.
     path
         The file it was read from (``None``: the model has none).
+    calibration
+        The model's calibration file against history (``None``: none declared).
+    posterior
+        The model's default posterior, a calibration result (``None``: none declared). The file
+        is not opened here: :func:`sdmodels.calibration.default_posterior` checks it.
     """
 
     key_outputs: tuple[str, ...] = ()
     better: Mapping[str, Direction] = field(default_factory=dict)
     path: Path | None = None
+    calibration: Path | None = None
+    posterior: Path | None = None
 
     def direction(self, name: str) -> Direction | None:
         """``1`` if higher values of output ``name`` (Python name) are better, ``-1`` if lower,
@@ -130,4 +142,10 @@ def read_metadata(
                 f"{where}: [better] {key} = {word!r}; write \"higher\" or \"lower\""
             )
         better[name(key, "[better]")] = DIRECTIONS[word]
-    return ModelMetadata(key_outputs=key_outputs, better=better, path=path)
+    files: dict[str, Path | None] = {}
+    for key in ("calibration", "posterior"):
+        value = data.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ModelLoadError(f"{where}: {key} must be a file path relative to it, got {value!r}")
+        files[key] = None if value is None else (path.parent / value)
+    return ModelMetadata(key_outputs=key_outputs, better=better, path=path, **files)

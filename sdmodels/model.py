@@ -51,6 +51,7 @@ from sdmodels.compiler._external import (
 )
 from sdmodels.errors import ModelLoadError, ParameterRangeError, UnknownNameError
 from sdmodels.metadata import ModelMetadata, read_metadata
+from sdmodels.posterior import point_under_scenarios, posterior_point
 from sdmodels.profiles import with_profile
 from sdmodels.scenarios import find_scenarios, resolve_scenario
 
@@ -503,6 +504,7 @@ class Model:
         progress: bool = False,
         profile: str | Path | Any | None = None,
         return_columns: Sequence[str] | None = None,
+        posterior: str | Path | None = None,
     ) -> xr.Dataset:
         """Run one scenario, or several, over the model's time horizon.
 
@@ -536,6 +538,13 @@ class Model:
             Former spelling of ``outputs`` (deprecated). ``params``, ``engine`` and
             ``return_columns`` given by position after ``scenario`` still work for one release,
             with a :class:`DeprecationWarning`.
+        posterior
+            Start from calibrated parameters: ``"default"`` (the posterior named in the
+            model's metadata; ``sdmodels run`` uses it by default) or a calibration result
+            file; each calibrated parameter takes its posterior median, under the scenario's
+            own parameters and ``params`` (see :mod:`sdmodels.posterior`). ``None`` (the
+            default of this API): the model file's own values. The result's attributes name
+            the posterior file and its SHA-256.
 
         Returns
         -------
@@ -561,7 +570,11 @@ class Model:
                 positional, params=params, engine=engine, return_columns=return_columns)
         outputs = renamed_option(outputs, return_columns, old="return_columns", new="outputs",
                                  where="Model.run")
-        return _engine.run_scenarios(
+        point = None
+        if posterior is not None:
+            point = posterior_point(self, posterior)
+            params = point_under_scenarios(self, scenario, point.values, params)
+        ds = _engine.run_scenarios(
             self,
             scenario,
             params=params,
@@ -571,6 +584,9 @@ class Model:
             allow_out_of_range=allow_out_of_range,
             progress=progress,
         )
+        if point is not None:
+            ds.attrs.update(point.provenance())
+        return ds
 
     def run_batch(
         self,

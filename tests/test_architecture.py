@@ -24,7 +24,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("compiler", ("sdmodels.compiler",)),
     ("inputs and result conventions", (
         "sdmodels.results", "sdmodels.scenarios", "sdmodels.uncertainty", "sdmodels.profiles",
-        "sdmodels.metadata", "sdmodels.export", "sdmodels._html", "sdmodels.distributed")),
+        "sdmodels.metadata", "sdmodels.export", "sdmodels._html", "sdmodels.distributed",
+        "sdmodels.posterior")),
     ("batch core", ("sdmodels.batch",)),
     ("engine", ("sdmodels.engine",)),
     ("model", ("sdmodels.model",)),

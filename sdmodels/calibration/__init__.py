@@ -35,6 +35,7 @@ from sdmodels.calibration._plot import plot_fit
 from sdmodels.calibration._priors import log_density
 from sdmodels.calibration._result import (
     BAND_QUANTILES,
+    default_posterior,
     load_posterior,
     posterior_design,
     posterior_draws,
@@ -73,6 +74,7 @@ __all__ = [
     "ObservedSeries",
     "calibrate",
     "calibration_from_dict",
+    "default_posterior",
     "default_values",
     "default_walkers",
     "fit_statistics",
@@ -132,6 +134,7 @@ def calibrate(
     burn: int | None = None,
     thin: int = 1,
     init: Literal["optimum", "prior"] = "optimum",
+    moves: Literal["stretch", "de"] = "stretch",
     popsize: int = 15,
     maxiter: int = 300,
     out: str | os.PathLike[str] | None = None,
@@ -151,7 +154,7 @@ def calibrate(
         ``"mcmc"`` (posterior draws from emcee's ensemble sampler).
     seed
         Seed (``0`` is a seed); ``None`` draws one and records it in the result.
-    walkers, steps, burn, thin, init
+    walkers, steps, burn, thin, init, moves
         MCMC settings (see :func:`run_mcmc`); ``walkers`` defaults to :func:`default_walkers`.
     popsize, maxiter
         Differential evolution settings (see :func:`run_optimize`).
@@ -207,7 +210,7 @@ def calibrate(
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", CalibrationWarning)
                 fit = run_mcmc(spec, seed=seed_value, walkers=walkers, steps=steps, burn=burn,
-                               thin=thin, init=init, advance=step)
+                               thin=thin, init=init, moves=moves, advance=step)
     if method == "mcmc":
         for w in caught:
             warnings.warn(w.message, w.category, stacklevel=2)

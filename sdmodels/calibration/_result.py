@@ -19,19 +19,19 @@ Layout of a calibration result (``sdmodels calibrate ... --out FILE.nc``):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import xarray as xr
 
-from sdmodels.calibration._fit import FitResult
+from sdmodels.calibration._fit import CalibrationWarning, FitResult
 from sdmodels.calibration._likelihood import Evaluator
 from sdmodels.calibration._spec import CalibrationError, CalibrationSpec
 from sdmodels.calibration._stats import FIT_STATISTICS, fit_statistics
+from sdmodels.posterior import PosteriorError, StalePosteriorError, check_model, open_posterior
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -160,21 +160,46 @@ def load_posterior(path: str | Path) -> xr.Dataset:
     CalibrationError
         The file does not exist or is not a calibration result.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise CalibrationError(f"posterior file {str(path)!r} does not exist")
     try:
-        ds = xr.load_dataset(path)
-    except (OSError, ValueError) as exc:
-        raise CalibrationError(f"cannot read posterior file {str(path)!r}: {exc}") from None
-    if "posterior" not in ds or set(ds["posterior"].dims) != {"draw", "parameter"}:
-        raise CalibrationError(
-            f"{str(path)!r} is not a calibration result (no 'posterior' draw × parameter "
-            "variable); write one with `sdmodels calibrate`"
-        )
-    ds.attrs.setdefault("posterior_sha256", hashlib.sha256(path.read_bytes()).hexdigest())
-    ds.attrs["posterior_file"] = str(path)
-    return ds
+        return open_posterior(path)
+    except PosteriorError as exc:
+        raise CalibrationError(str(exc)) from None
+
+
+def default_posterior(model: Any, *, missing: Literal["raise", "warn"] = "warn") -> Path | None:
+    """The model's default posterior (its metadata's ``posterior``) if it can be used.
+
+    Parameters
+    ----------
+    model
+        A :class:`sdmodels.Model`.
+    missing
+        What to do when the declared file is missing, unreadable or fitted to another version
+        of the model file: ``"warn"`` (a :class:`CalibrationWarning` saying how to re-fit, and
+        ``None``: runs use the model file's own values) or ``"raise"``.
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``None`` also when the model declares no posterior.
+
+    Raises
+    ------
+    CalibrationError
+        With ``missing="raise"``: the file cannot be used (the message says why and how to re-fit).
+    """
+    path = model.metadata.posterior
+    if path is None:
+        return None
+    try:
+        check_model(open_posterior(path), model)
+    except PosteriorError as exc:
+        if missing == "raise":
+            raise CalibrationError(str(exc)) from None
+        warnings.warn(f"{exc}. Running with the model file's own parameter values.",
+                      CalibrationWarning, stacklevel=2)
+        return None
+    return path
 
 
 def posterior_draws(
@@ -307,13 +332,10 @@ def posterior_design(
     else:
         post = load_posterior(posterior)
     if model is not None:
-        fitted = post.attrs.get("model_sha256")
-        if fitted and fitted != model.hash:
-            raise CalibrationError(
-                f"the posterior {post.attrs.get('posterior_file', '')!r} was fitted to another "
-                f"version of {post.attrs.get('model_file', 'the model file')} than "
-                f"{model.path.name}; calibrate this model again (sdmodels calibrate)"
-            )
+        try:
+            check_model(post, model)
+        except StalePosteriorError as exc:
+            raise CalibrationError(str(exc)) from None
     draws = posterior_draws(post, n, seed=seed)
     names = list(draws.columns)
     if model is not None:
