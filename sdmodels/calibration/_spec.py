@@ -63,8 +63,8 @@ ERROR_MODELS: tuple[str, ...] = ("normal", "student_t", "lognormal")
 TRANSFORMS: tuple[str, ...] = ("level", "growth", "growth_rate")
 _TOP_KEYS = ("description", "model", "data", "scenario", "start", "end", "series", "parameters",
              "inputs")
-_SERIES_KEYS = ("error", "scale", "weight", "df", "column", "transform", "period", "scale_min",
-                "scale_max", "source")
+_SERIES_KEYS = ("variable", "error", "scale", "weight", "df", "column", "transform", "period",
+                "scale_min", "scale_max", "source")
 _INPUT_KEYS = ("column", "before", "after", "as", "source")
 #: How an input series is handed to the model: as given, or as the mean continuous growth rate
 #: since INITIAL TIME (for a constant used in ``EXP(rate * (Time - INITIAL TIME))``).
@@ -104,6 +104,9 @@ class ObservedSeries:
         The observations used (inside the fit window, gaps dropped).
     source
         Free text: where the data come from.
+    title
+        The series' own name when it is not the model variable's (``variable = "..."`` in the
+        file: two data series compared with one variable); empty otherwise.
     """
 
     name: str
@@ -119,6 +122,7 @@ class ObservedSeries:
     values: np.ndarray
     previous_times: np.ndarray | None = None
     source: str = ""
+    title: str = ""
 
     @property
     def estimated(self) -> bool:
@@ -127,7 +131,10 @@ class ObservedSeries:
 
     @property
     def label(self) -> str:
-        """The series as shown in tables: its name, plus the transform if not the level."""
+        """The series as shown in tables: its title, else its variable's name plus the transform
+        if not the level."""
+        if self.title:
+            return self.title
         return self.name if self.transform == "level" else f"{self.name} ({self.transform})"
 
 
@@ -413,7 +420,12 @@ def _series(
             f"{where}series {name!r}: unexpected key(s) {', '.join(map(repr, extra))}; allowed: "
             + ", ".join(_SERIES_KEYS)
         )
-    py = model.resolve(name, what="series (model variable)", context=where.rstrip(": ") or None)
+    variable = table.get("variable", name)
+    if not isinstance(variable, str) or not variable.strip():
+        raise CalibrationError(f"{where}series {name!r}: variable must be a model variable's name")
+    title = name if "variable" in table else ""
+    py = model.resolve(variable, what="series (model variable)",
+                       context=where.rstrip(": ") or None)
     info = model.variables[py]
     if info.kind in ("lookup", "control") or info.subscripts:
         raise CalibrationError(
@@ -515,7 +527,7 @@ def _series(
     return ObservedSeries(
         name=info.name, py_name=py, column=column, error=error, scale=scale, scale_bounds=bounds,
         weight=weight, df=df, transform=transform, times=np.asarray(times, dtype=float),
-        values=np.asarray(values, dtype=float), previous_times=prev, source=source,
+        values=np.asarray(values, dtype=float), previous_times=prev, source=source, title=title,
     )
 
 
