@@ -198,7 +198,8 @@ def test_shipped_scenarios_finite_and_no_negative_stock(nhs, simulate, scenario)
 
 def test_random_draws_within_ranges_stay_finite_and_non_negative(nhs):
     rng = np.random.default_rng(20240)
-    names = sorted(nhs.parameters)
+    # the pandemic history inputs are 0 in every 2024-2040 scenario (history mode sets them)
+    names = sorted(py for py in nhs.parameters if not py.startswith("pandemic_"))
     for draw in range(20):
         params = {}
         for py in names:
