@@ -15,6 +15,8 @@ import numpy as np
 __all__ = [
     "JIT_OPTIONS",
     "SMALL_VENSIM",
+    "f_allocate_available",
+    "f_allocate_by_priority",
     "f_delay_ddt",
     "f_delay_order",
     "f_delayn_ddt",
@@ -426,3 +428,167 @@ def f_random_exponential(key, site, k, lo, hi, shift, stretch):
     b = f_xidz(hi - loc, stretch, math.inf)
     u = f_uniform01(key, site, k, 0)
     return loc - stretch * math.log1p(u * math.expm1(-b))
+
+
+# ----------------------------------------------------------------------------------
+# allocation (pysd.py_backend.allocation, Vensim's ALLOCATE BY PRIORITY / AVAILABLE)
+# ----------------------------------------------------------------------------------
+@_jit
+def _isclose(a, b, rtol, atol):
+    """``np.isclose`` for scalars (False when either is NaN)."""
+    return abs(a - b) <= atol + rtol * abs(b)
+
+
+@_jit
+def f_allocate_by_priority(request, priority, width, supply):
+    """ALLOCATE BY PRIORITY over one vector: PySD's ``_allocate_by_priority_1d``, step for step.
+
+    Invalid input (a negative request, a width that is not positive, a negative supply), where
+    PySD raises, gives NaN in every target.
+    """
+    n = request.shape[0]
+    result = np.zeros(n)
+    bad = not (width > 0.0) or not (supply >= 0.0)
+    for j in range(n):
+        bad = bad or not (request[j] >= 0.0)
+    if bad:
+        result[:] = math.nan
+        return result
+    if supply >= np.sum(request):
+        return request.copy()
+    if supply == 0.0:
+        return result
+    keep = np.nonzero(request != 0.0)[0]
+    order = np.argsort(-priority[keep], kind="mergesort")
+    idx = keep[order]
+    req = request[idx]
+    pri = priority[idx]
+    m = req.shape[0]
+    out = np.zeros(m)
+    distances = np.full(m, math.nan)
+    for j in range(m - 1):
+        distances[j] = min(-(pri[j + 1] - pri[j]) / width, 1.0) * req[j]
+    active = np.zeros(m, dtype=np.bool_)
+    active[0] = True
+    c_i = 0
+    slopes = np.zeros(m)
+    for _ in range(4 * m + 8):  # each pass activates or fills a target: PySD's loop ends too
+        if not supply > 0.0:
+            break
+        for j in range(m):
+            slopes[j] = req[j] if active[j] else 0.0
+        slopes /= np.sum(slopes)
+        dx_top = math.nan
+        for j in range(m):
+            if active[j]:
+                d = (req[j] - out[j]) / slopes[j]
+                if math.isnan(dx_top) or d < dx_top:
+                    dx_top = d
+        dx_start = (distances[c_i] - out[c_i]) / slopes[c_i]
+        dx = supply
+        if not math.isnan(dx_top) and dx_top < dx:
+            dx = dx_top
+        if not math.isnan(dx_start) and dx_start < dx:
+            dx = dx_start
+        out += slopes * dx
+        if _isclose(dx, dx_start, 1e-10, 1e-16):
+            c_i += 1
+            active[c_i] = True
+        if dx == dx_top:
+            for j in range(m):
+                if out[j] == req[j]:
+                    active[j] = False
+        supply -= dx
+    for j in range(m):
+        result[idx[j]] = out[j]
+    return result
+
+
+# half widths of the priority interval where each profile's demand curve is strictly
+# decreasing (PySD's Priorities: rectangular and triangular 0.5, normal 8.2923611, exponential
+# 36.7368005696 widths)
+_PROFILE_REACH = (0.0, 0.5, 0.5, 8.2923611, 36.7368005696)
+
+
+@_jit
+def _demand(q0, ptype, ppriority, pwidth, x):
+    """Demand of one target at priority ``x`` (PySD's ``Priorities`` curves, types 1-4)."""
+    if q0 == 0.0:
+        return 0.0
+    if ptype == 1.0:  # rectangular
+        if x <= ppriority - pwidth * 0.5:
+            return q0
+        if x < ppriority + pwidth * 0.5:
+            return q0 * (1 - (x - ppriority + pwidth * 0.5) / pwidth)
+        return 0.0
+    if ptype == 2.0:  # triangular
+        if x <= ppriority - pwidth * 0.5:
+            return q0
+        if x < ppriority:
+            return q0 * (1 - 2 * (x - ppriority + pwidth * 0.5) ** 2 / pwidth**2)
+        if x < ppriority + pwidth * 0.5:
+            return 2 * q0 * (ppriority + pwidth * 0.5 - x) ** 2 / pwidth**2
+        return 0.0
+    if ptype == 3.0:  # normal
+        return q0 * 0.5 * (2 - math.erfc((ppriority - x) / (_SQRT2 * pwidth)))
+    # exponential
+    if x < ppriority:
+        return q0 * (1 - 0.5 * math.exp((x - ppriority) / pwidth))
+    return q0 * 0.5 * math.exp((ppriority - x) / pwidth)
+
+
+@_jit
+def _total_demand(request, pp, x):
+    total = 0.0
+    for j in range(request.shape[0]):
+        total += _demand(request[j], pp[4 * j], pp[4 * j + 1], pp[4 * j + 2], x)
+    return total
+
+
+@_jit
+def f_allocate_available(request, pp, avail):
+    """ALLOCATE AVAILABLE over one vector (``pp``: the four profile values of each target in a row).
+
+    Vensim's definition: the priority ``x`` at which the targets' demand curves add up to the
+    supply, found here by bisection to the last bit (PySD solves the same equation with
+    ``scipy.optimize.least_squares``, to its default tolerance of about 1e-8). Profiles 1-4
+    (rectangular, triangular, normal, exponential) are PySD's; the others, which PySD does not
+    implement, and invalid input (negative request or supply, a width that is not positive) give
+    NaN in every target.
+    """
+    n = request.shape[0]
+    result = np.zeros(n)
+    bad = not (avail >= 0.0)
+    lo = math.inf
+    hi = -math.inf
+    for j in range(n):
+        ptype = pp[4 * j]
+        bad = bad or not (request[j] >= 0.0)
+        if request[j] == 0.0:
+            continue
+        if not (ptype == 1.0 or ptype == 2.0 or ptype == 3.0 or ptype == 4.0) or not pp[4 * j + 2] > 0:
+            bad = True
+            continue
+        reach = _PROFILE_REACH[int(ptype)] * pp[4 * j + 2]
+        lo = min(lo, pp[4 * j + 1] - reach)
+        hi = max(hi, pp[4 * j + 1] + reach)
+    if bad:
+        result[:] = math.nan
+        return result
+    if avail >= np.sum(request):
+        return request.copy()
+    if avail == 0.0:
+        return result
+    # total demand falls from sum(request) at lo to 0 at hi: bisect total(x) = avail
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid <= lo or mid >= hi:
+            break
+        if _total_demand(request, pp, mid) > avail:
+            lo = mid
+        else:
+            hi = mid
+    x = 0.5 * (lo + hi)
+    for j in range(n):
+        result[j] = _demand(request[j], pp[4 * j], pp[4 * j + 1], pp[4 * j + 2], x)
+    return result
