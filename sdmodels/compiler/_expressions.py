@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sdmodels.compiler._allocation import allocate_available, allocate_by_priority
 from sdmodels.compiler._errors import UnsupportedFeature
 from sdmodels.compiler._random import RANDOM_FUNCTIONS, RandomSites, random_code
 from sdmodels.compiler._subscripts import SubscriptError
@@ -419,6 +420,15 @@ class ExpressionVisitor:
     visit_TrendStructure = _stateful
     visit_ForecastStructure = _stateful
     visit_SampleIfTrueStructure = _stateful
+
+    # -- allocation (sdmodels.compiler._allocation) -------------------------------------
+    def visit_AllocateByPriorityStructure(self, node: Any, ctx: Context) -> Expr:
+        code, deps = allocate_by_priority(self, node, ctx)
+        return Expr(code, "f", deps)
+
+    def visit_AllocateAvailableStructure(self, node: Any, ctx: Context) -> Expr:
+        code, deps = allocate_available(self, node, ctx)
+        return Expr(code, "f", deps)
 
     # -- external data -----------------------------------------------------------------
     def visit_GetDataStructure(self, node: Any, ctx: Context) -> Expr:
