@@ -23,6 +23,7 @@ __all__ = [
     "f_fixed_delay_order",
     "f_integer",
     "f_interp_hold",
+    "f_invert_matrix",
     "f_log",
     "f_lookup",
     "f_max",
@@ -46,6 +47,10 @@ __all__ = [
     "f_smooth_ddt",
     "f_stage_update",
     "f_step",
+    "f_vector_rank",
+    "f_vector_reorder",
+    "f_vector_select",
+    "f_vector_sort_order",
     "f_xidz",
     "f_zidz",
 ]
@@ -592,3 +597,110 @@ def f_allocate_available(request, pp, avail):
     for j in range(n):
         result[j] = _demand(request[j], pp[4 * j], pp[4 * j + 1], pp[4 * j + 2], x)
     return result
+
+
+# ----------------------------------------------------------------------------------
+# vector functions (pysd.py_backend.functions: vector_select, vector_sort_order, ...)
+# ----------------------------------------------------------------------------------
+@_jit
+def f_vector_select(sel, expr, missing, action, error):
+    """VECTOR SELECT over one vector, as PySD's ``vector_select``.
+
+    ``action``: 0 sum, 1 product, 2 minimum, 3 maximum, 4 mean of ``sel * expr``; 5 product of
+    ``expr ** sel``; 6-10 sum, product, minimum, maximum, mean of ``expr``; always over the
+    entries whose selection is not zero, NaN skipped. ``missing`` if every selection is zero.
+    ``error`` 1 (all zero), 2 (more than one non-zero) or 3 (either), where PySD raises, and an
+    unknown action give NaN.
+    """
+    n = sel.shape[0]
+    nz = 0
+    for j in range(n):
+        if sel[j] != 0.0:
+            nz += 1
+    if (error == 1.0 or error == 3.0) and nz == 0:
+        return math.nan
+    if (error == 2.0 or error == 3.0) and nz > 1:
+        return math.nan
+    a = int(action)
+    if a != action or a < 0 or a > 10:
+        return math.nan
+    if nz == 0:
+        return missing
+    acc = math.nan
+    count = 0
+    for j in range(n):
+        if sel[j] == 0.0:
+            continue
+        if a <= 4:
+            v = sel[j] * expr[j]
+        elif a == 5:
+            v = expr[j] ** sel[j]
+        else:
+            v = expr[j]
+        if math.isnan(v):
+            continue
+        count += 1
+        if math.isnan(acc):
+            acc = v
+        elif a in (0, 4, 6, 10):
+            acc = acc + v
+        elif a in (1, 5, 7):
+            acc = acc * v
+        elif a in (2, 8):
+            acc = min(acc, v)
+        else:
+            acc = max(acc, v)
+    if count == 0:  # only NaN selected: xarray's empty sum is 0, product 1, the rest NaN
+        if a in (0, 6):
+            return 0.0
+        if a in (1, 5, 7):
+            return 1.0
+        return math.nan
+    if a in (4, 10):
+        return acc / count
+    return acc
+
+
+@_jit
+def f_vector_sort_order(vector, direction):
+    """VECTOR SORT ORDER: the (0-based) positions of the entries in ascending order, or in
+    descending order when ``direction <= 0`` (PySD reverses the ascending order)."""
+    order = np.argsort(vector, kind="mergesort")
+    if direction <= 0:
+        order = order[::-1]
+    return order.astype(np.float64)
+
+
+@_jit
+def f_vector_rank(vector, direction):
+    """VECTOR RANK: the 1-based rank of each entry in the order of VECTOR SORT ORDER."""
+    order = np.argsort(vector, kind="mergesort")
+    if direction <= 0:
+        order = order[::-1]
+    rank = np.empty(vector.shape[0])
+    for j in range(order.shape[0]):
+        rank[order[j]] = j + 1.0
+    return rank
+
+
+@_jit
+def f_vector_reorder(vector, svector):
+    """VECTOR REORDER: entry ``j`` is ``vector[svector[j]]`` (NaN for a position out of range)."""
+    n = vector.shape[0]
+    out = np.empty(n)
+    for j in range(n):
+        k = int(svector[j])
+        out[j] = vector[k] if 0 <= k < n and k == svector[j] else math.nan
+    return out
+
+
+@_jit
+def f_invert_matrix(flat, n):
+    """INVERT MATRIX of an ``n`` by ``n`` matrix given row by row; the inverse row by row
+    (``np.linalg.inv``); NaN everywhere for a singular matrix, where numpy raises."""
+    mat = flat.reshape((n, n))
+    if not np.all(np.isfinite(mat)):
+        return np.full(n * n, math.nan)
+    if abs(np.linalg.det(mat)) == 0.0:
+        return np.full(n * n, math.nan)
+    return np.linalg.inv(mat).ravel()
