@@ -19,6 +19,7 @@ from sdmodels.compiler._allocation import allocate_available, allocate_by_priori
 from sdmodels.compiler._errors import UnsupportedFeature
 from sdmodels.compiler._random import RANDOM_FUNCTIONS, RandomSites, random_code
 from sdmodels.compiler._subscripts import SubscriptError
+from sdmodels.compiler._vectors import VECTOR_FUNCTIONS
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.compiler._builder import ModelBuilder
@@ -293,6 +294,9 @@ class ExpressionVisitor:
             return self._get_time_value(node, ctx)
         if fname in RANDOM_FUNCTIONS:
             return self._random(fname, node, ctx)
+        if fname in VECTOR_FUNCTIONS:  # sdmodels.compiler._vectors
+            code, deps = VECTOR_FUNCTIONS[fname](self, node, ctx)
+            return Expr(code, "f", deps)
         if fname == "pi" and not node.arguments:
             return Expr("np.pi", "f", frozenset())
         if fname in FUNCTIONS:
@@ -420,6 +424,10 @@ class ExpressionVisitor:
     visit_TrendStructure = _stateful
     visit_ForecastStructure = _stateful
     visit_SampleIfTrueStructure = _stateful
+
+    def visit_GameStructure(self, node: Any, ctx: Context) -> Expr:
+        """GAME(x): ``x`` (Vensim passes the input through when not gaming; PySD does the same)."""
+        return self.visit(node.expression, ctx)
 
     # -- allocation (sdmodels.compiler._allocation) -------------------------------------
     def visit_AllocateByPriorityStructure(self, node: Any, ctx: Context) -> Expr:
