@@ -107,3 +107,40 @@ VECTOR_FUNCTIONS: dict[str, Callable[[ExpressionVisitor, Any, Context], Code]] =
     "vector_reorder": _over_last("f_vector_reorder", "VECTOR REORDER"),
     "invert_matrix": invert_matrix,
 }
+
+
+def _clean(name: str) -> str:
+    return name.lower().replace(" ", "_")
+
+
+def subscript_value(resolver: Any, reference: str, env: dict[str, str]) -> float | None:
+    """The value of a subscript range or element named in an expression, or ``None`` if
+    ``reference`` names neither (or a range this cell does not run over).
+
+    Vensim's definition, as PySD computes it: the 1-based position of the element in its family
+    (the range it was first declared in: the largest range holding it), so that with
+    ``item: i1, i2, i3`` and ``sub: i2, i3``, ``sub`` is 2 and 3, ``item`` 1, 2 and 3 and ``i2``
+    is 2 anywhere (``IF THEN ELSE(item = i2, ...)``).
+
+    Examples
+    --------
+    >>> class R:
+    ...     subscripts = {"item": ["i1", "i2", "i3"], "sub": ["i2", "i3"]}
+    >>> subscript_value(R(), "sub", {"sub": "i3"}), subscript_value(R(), "i2", {})
+    (3.0, 2.0)
+    >>> subscript_value(R(), "other", {}) is None
+    True
+    """
+    ranges = {_clean(k): k for k in resolver.subscripts}
+    if reference in ranges:
+        coord = env.get(ranges[reference])
+        if coord is None:
+            return None
+    else:
+        coords = {_clean(c): c for values in resolver.subscripts.values() for c in values}
+        if reference not in coords:
+            return None
+        coord = coords[reference]
+    families = [v for v in resolver.subscripts.values() if coord in v]
+    family = max(families, key=len)  # the first of the largest: where the element was declared
+    return float(family.index(coord) + 1)
