@@ -19,7 +19,7 @@ from sdmodels.compiler._allocation import allocate_available, allocate_by_priori
 from sdmodels.compiler._errors import UnsupportedFeature
 from sdmodels.compiler._random import RANDOM_FUNCTIONS, RandomSites, random_code
 from sdmodels.compiler._subscripts import SubscriptError
-from sdmodels.compiler._vectors import VECTOR_FUNCTIONS
+from sdmodels.compiler._vectors import VECTOR_FUNCTIONS, subscript_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.compiler._builder import ModelBuilder
@@ -257,6 +257,10 @@ class ExpressionVisitor:
     def visit_ReferenceStructure(self, node: Any, ctx: Context) -> Expr:
         if node.reference == "time":
             return Expr("time", "f", frozenset({"time"}))
+        if node.reference not in self.builder.clean_to_py and node.subscripts is None:
+            value = subscript_value(self.builder.resolver, node.reference, ctx.env)
+            if value is not None:  # a subscript range or element used as a value
+                return Expr(number(value), "f", frozenset())
         target = self.builder.element_of(node.reference, ctx)
         if target.kind == "lookup":
             self.unsupported(f"lookup {target.name!r} used without an argument", ctx)
