@@ -463,3 +463,20 @@ def test_the_model_can_be_read(browser, server, width):
         assert s.errors == []
     finally:
         s.close()
+
+
+def test_the_explorer_is_a_grid_at_1440_pixels(browser, server):
+    """At 1440 px the explorer's charts stand three to a row (not one per row); at 1024 px the
+    same grid keeps two (tested with the page width above)."""
+    s = Session(browser, server, width=1440)
+    try:
+        s.page.wait_for_selector(".explorer-plots canvas")
+        s.page.wait_for_function(IDLE)
+        lefts = s.page.locator(".explorer-plots .bk-Canvas, .explorer-plots canvas").evaluate_all(
+            "(els) => els.map((e) => Math.round(e.getBoundingClientRect().left))")
+        assert len(set(lefts)) >= 3, lefts
+        right = s.page.locator(".explorer-plots canvas").evaluate_all(
+            "(els) => Math.max(...els.map((e) => e.getBoundingClientRect().right))")
+        assert right <= 1440
+    finally:
+        s.close()

@@ -113,6 +113,10 @@ class DocumentWriter:
             doc.add_next_tick_callback(write)
 
 
+_GRID_CSS = (":host { display: grid !important; gap: 6px 12px; "
+             "grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)) !important; }")
+
+
 class FigureGrid:
     """One figure per key output of the store, each fed by one data source, redrawn in place.
 
@@ -138,8 +142,7 @@ class FigureGrid:
             self.draw(fig, src, info.name, info.units)
             self.sources[var] = src
             self.figures.append(fig)
-        self.panes = [pn.pane.Bokeh(f, sizing_mode="stretch_width", min_width=280,
-                                    styles={"flex": "1 1 330px"}) for f in self.figures]
+        self.panes = [pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in self.figures]
         self.update()
 
     def draw(self, fig: Any, src: Any, name: str, units: str) -> None:
@@ -185,8 +188,10 @@ class FigureGrid:
         if stacked:
             return pn.Column(*self.panes, sizing_mode="stretch_width",
                              css_classes=[self.css_class])
-        return pn.FlexBox(*self.panes, flex_wrap="wrap", sizing_mode="stretch_width",
-                          css_classes=[self.css_class])
+        # a CSS grid of as many 320 px (or wider) columns as fit: each chart gets a cell's
+        # width (in a flex row, a stretching Bokeh pane took the whole row)
+        return pn.Column(*self.panes, sizing_mode="stretch_width",
+                         css_classes=[self.css_class], stylesheets=[_GRID_CSS])
 
 
 def finite_or_nan(values: Any) -> np.ndarray:
