@@ -8,6 +8,7 @@ the subscripts of each element.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,6 +133,108 @@ def _first_user(section: Any, functions: set[str]) -> str | None:
     return None
 
 
+def _clean(name: str) -> str:
+    """A name as the abstract model's references spell it (PySD's clean space)."""
+    return name.lower().replace(" ", "_")
+
+
+class _MacroExpander:
+    """Inline every call of a Vensim macro: fresh elements per call site (see :func:`expand_macros`)."""
+
+    def __init__(self, macros: list[Any], taken: set[str], file: str) -> None:
+        self.macros = {_clean(m.name): m for m in macros}
+        self.taken = taken
+        self.file = file
+        self.count = 0
+        self.elements: list[Any] = []
+
+    def check(self, user: str | None) -> None:
+        for m in self.macros.values():
+            if m.returns:
+                raise UnsupportedFeature(f"macro {m.name} with more than one output", user,
+                                         self.file)
+            for el in m.elements:
+                if any(c.subscripts[0] or c.subscripts[1] for c in el.components):
+                    raise UnsupportedFeature(f"macro {m.name} with subscripted variables", user,
+                                             self.file)
+
+    def walk(self, node: Any, subs: Any, caller: str, rename: dict[str, str], depth: int) -> Any:
+        """``node`` with references renamed and macro calls replaced by their fresh outputs."""
+        from pysd.translators.structures import abstract_expressions as ae
+
+        if isinstance(node, ae.ReferenceStructure) and node.reference in rename:
+            return dataclasses.replace(node, reference=rename[node.reference])
+        if (isinstance(node, ae.CallStructure) and node.function.reference in self.macros
+                and node.function.reference not in rename):
+            args = [self.walk(a, subs, caller, rename, depth) for a in node.arguments]
+            return self.instance(self.macros[node.function.reference], args, subs, caller, depth)
+        if isinstance(node, (tuple, list)):
+            return type(node)(self.walk(a, subs, caller, rename, depth) for a in node)
+        if dataclasses.is_dataclass(node) and not isinstance(node, type):
+            changes = {f.name: self.walk(getattr(node, f.name), subs, caller, rename, depth)
+                       for f in dataclasses.fields(node)}
+            return dataclasses.replace(node, **changes)
+        return node
+
+    def instance(self, macro: Any, args: list[Any], subs: Any, caller: str, depth: int) -> Any:
+        from pysd.translators.structures import abstract_expressions as ae
+        from pysd.translators.structures.abstract_model import AbstractComponent, AbstractElement
+
+        if depth > 20:
+            raise UnsupportedFeature(f"macro {macro.name} calling itself", caller, self.file)
+        if len(args) != len(macro.params):
+            raise UnsupportedFeature(
+                f"macro {macro.name} called with {len(args)} arguments", caller, self.file,
+                detail=f"it takes {len(macro.params)}")
+        self.count += 1
+        prefix = f"{macro.name} {self.count}"
+        while any(_clean(f"{prefix} {el.name}") in self.taken for el in macro.elements):
+            self.count += 1
+            prefix = f"{macro.name} {self.count}"
+        names = {_clean(p): f"{prefix} {p}" for p in macro.params}
+        names.update({_clean(el.name): f"{prefix} {el.name}" for el in macro.elements})
+        rename = {k: _clean(v) for k, v in names.items()}
+        self.taken.update(rename.values())
+        for p, arg in zip(macro.params, args, strict=True):
+            self.elements.append(AbstractElement(
+                name=names[_clean(p)],
+                components=[AbstractComponent(subscripts=subs, ast=arg)],
+                documentation=f"Argument {p} of the call of macro {macro.name} in {caller}.",
+            ))
+        for el in macro.elements:
+            comps = [dataclasses.replace(c, subscripts=subs,
+                                         ast=self.walk(c.ast, subs, caller, rename, depth + 1))
+                     for c in el.components]
+            self.elements.append(dataclasses.replace(
+                el, name=names[_clean(el.name)], components=comps,
+                documentation=f"{el.documentation} (macro {macro.name} called in {caller})".strip(),
+            ))
+        return ae.ReferenceStructure(reference=rename[_clean(macro.name)], subscripts=None)
+
+
+def expand_macros(section: Any, macros: list[Any], file: str) -> Any:
+    """The main section with every macro call inlined, as PySD runs macros: one instance per
+    call site (its own state), each made of fresh elements named ``"<MACRO> <n> <name>"`` for
+    the macro's arguments and variables, defined over the calling equation's subscripts; the
+    call becomes a reference to the instance's output. The abstract model is not modified.
+
+    Raises
+    ------
+    UnsupportedFeature
+        A macro with more than one output or with subscripted variables, a call with the wrong
+        number of arguments, or a macro that calls itself.
+    """
+    taken = {_clean(el.name) for el in section.elements}
+    expander = _MacroExpander(list(macros), taken, file)
+    expander.check(_first_user(section, set(expander.macros)))
+    elements = []
+    for el in section.elements:
+        comps = [dataclasses.replace(c, ast=expander.walk(c.ast, c.subscripts, el.name, {}, 0))
+                 for c in el.components]
+        elements.append(dataclasses.replace(el, components=comps))
+    return dataclasses.replace(section, elements=elements + expander.elements)
+
+
 def collect(abstract_model: Any) -> ModelInfo:
     """Collect elements, Python names and subscripts of the main section."""
     from pysd.builders.python.python_model_builder import SectionBuilder
@@ -140,11 +243,7 @@ def collect(abstract_model: Any) -> ModelInfo:
     file = str(getattr(abstract_model, "original_path", "") or "")
     section = abstract_model.sections[0]
     if len(abstract_model.sections) > 1:
-        macros = [s.name for s in abstract_model.sections[1:]]
-        user = _first_user(section, {m.lower().replace(" ", "_") for m in macros})
-        raise UnsupportedFeature(
-            f"macros ({', '.join(macros)})", user, file, detail="expand the macro in the model"
-        )
+        section = expand_macros(section, abstract_model.sections[1:], file)
     root = Path(file).parent if file else Path.cwd()
     resolve_external_subscripts(section, root)
     with warnings.catch_warnings():
