@@ -181,21 +181,21 @@ def test_auto_falls_back_to_pysd_with_one_warning(tmp_path):
 
     from sdmodels.compiler import UnsupportedFeature
 
-    src = Path(__file__).parent / "compiler" / "models" / "unsupported_macro.mdl"
+    src = Path(__file__).parent / "compiler" / "models" / "unsupported_clock.mdl"
     shutil.copy(src, tmp_path / src.name)
     model = sdmodels.load_model(tmp_path / src.name)
     with pytest.warns(sdmodels.EngineFallbackWarning,
-                      match="(?i)EXPSMOOTH.*'smoothed signal'.*PySD"):
-        first = model.run(return_columns=["smoothed signal"])
+                      match="GET TIME VALUE.*'calendar year'.*PySD"):
+        first = model.run(return_columns=["stock"])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model.run(return_columns=["smoothed signal"])
+        model.run(return_columns=["stock"])
     assert not [w for w in caught if issubclass(w.category, sdmodels.EngineFallbackWarning)]
     assert first.attrs["engine"] == "pysd"
-    with pytest.raises(UnsupportedFeature, match="(?i)EXPSMOOTH"):
+    with pytest.raises(UnsupportedFeature, match="GET TIME VALUE"):
         model.run(engine="compiled")
     with pytest.raises(UnsupportedFeature):
-        model.run_batch({"average time": [1, 2]}, engine="compiled")
+        model.run_batch({"growth": [0.1, 0.2]}, engine="compiled")
 
 
 @pytest.mark.parametrize("engine", ["pysd", "compiled"])

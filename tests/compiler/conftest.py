@@ -14,7 +14,7 @@ _MODEL_SUFFIXES = (".mdl", ".xmile")
 
 #: Models the compiler must refuse, with the function (in any spelling) and element to be named.
 UNSUPPORTED_MODELS: dict[str, tuple[tuple[str, ...], str]] = {
-    "unsupported_macro.mdl": (("expsmooth",), "smoothed signal"),
+    "unsupported_clock.mdl": (("get time value",), "calendar year"),
 }
 
 

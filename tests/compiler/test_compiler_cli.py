@@ -29,10 +29,10 @@ def test_compile_shows_the_generated_source(runner: CliRunner) -> None:
 def test_compile_reports_unsupported_features(runner: CliRunner) -> None:
     from sdmodels.cli import app
 
-    result = runner.invoke(app, ["compile", str(MODELS / "unsupported_macro.mdl")])
+    result = runner.invoke(app, ["compile", str(MODELS / "unsupported_clock.mdl")])
     assert result.exit_code == 3
     text = " ".join(result.output.split())  # the console wraps long lines
-    assert "EXPSMOOTH" in text.upper() and "smoothed signal" in text
+    assert "GET TIME VALUE" in text and "calendar year" in text
 
 
 def test_compile_rejects_a_missing_file(runner: CliRunner, tmp_path: Path) -> None:
