@@ -408,5 +408,6 @@ def check_memory(needed: float, *, what: str, fix: str) -> None:
     if needed > 0.8 * free:
         raise SDModelsError(
             f"{what} needs about {needed / 2**30:,.1f} GiB of memory, more than the "
-            f"{free / 2**30:,.1f} GiB available; {fix}"
+            f"{0.8 * free / 2**30:,.1f} GiB limit (80% of the {free / 2**30:,.1f} GiB available "
+            f"now); {fix}"
         )

@@ -119,6 +119,8 @@ def sobol_design(
             f"Sobol analysis needs a base sample size n that is a power of 2 (and at least 2), "
             f"got n={n!r}; use n={lower} or n={lower * 2}"
         )
+    spec.check_design_size(int(n) * ((2 if second_order else 1) * len(spec) + 2),
+                           what=f"Sobol n = {int(n):,}")
     rng, recorded = resolve_seed(seed)
     unit = saltelli_sample(len(spec), int(n), second_order=second_order, rng=rng)
     design = spec.design(spec.transform(unit), method="saltelli-sobol", seed=recorded)
@@ -585,6 +587,9 @@ def morris_design(
             f"optimal_trajectories must lie between 2 and trajectories - 1 ({trajectories - 1}), "
             f"got {optimal_trajectories}"
         )
+    spec.check_design_size(int(trajectories) * (len(spec) + 1),
+                           what=f"Morris with {int(trajectories):,} trajectories",
+                           fix="use fewer trajectories (--trajectories)")
     rng, recorded = resolve_seed(seed)
     unit = _salib_morris_sample.sample(
         _problem(spec), int(trajectories), num_levels=int(levels),

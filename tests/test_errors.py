@@ -191,3 +191,38 @@ def test_sigterm_exits_143_with_the_resume_hint(tmp_path):
     assert proc.returncode == 143, err
     text = " ".join(err.split())
     assert "terminated (SIGTERM)" in text and "--resume" in text and "Traceback" not in err
+
+
+STAFF = Path(__file__).parent / "uncertainty" / "models"
+
+
+@pytest.mark.parametrize(("args", "what"), [
+    (("sobol", "--n", str(2**30)), "Sobol n = 1,073,741,824"),
+    (("morris", "--trajectories", str(10**9)), "Morris with 1,000,000,000 trajectories"),
+    (("mc", "--n", str(10**9)), "n = 1,000,000,000"),
+])
+def test_n_too_large_for_memory_is_refused_up_front(tmp_path, args, what):
+    result = invoke(args[0], str(STAFF / "staff.mdl"), "--uncertainty", str(STAFF / "staff.toml"),
+                    *args[1:], "--no-plot", "--out", str(tmp_path / "r.nc"))
+    text = " ".join(result.output.split())
+    assert result.exit_code == 2, text
+    assert what in text and "GiB of memory" in text and "GiB limit" in text, text
+    assert "Traceback" not in text and not list(tmp_path.iterdir())
+
+
+def test_api_refuses_a_design_too_large_before_drawing_it():
+    model = sdmodels.load_model(STAFF / "staff.mdl")
+    spec = sdmodels.load_uncertainty(STAFF / "staff.toml", model)
+    with pytest.raises(SDModelsError, match=r"Sobol n = 1,073,741,824: the design \(.* bytes\) "
+                       r"needs about .* GiB .*; use a smaller n"):
+        sdmodels.sobol(model, spec, n=2**30)
+    with pytest.raises(SDModelsError, match=r"Morris with 1,000,000,000 trajectories.*fewer"):
+        sdmodels.morris(model, spec, trajectories=10**9)
+
+
+def test_in_memory_runs_too_large_are_refused(monkeypatch):
+    model = sdmodels.load_model(DECAY)
+    monkeypatch.setattr("sdmodels._diagnose.available_memory", lambda: 10_000)
+    with pytest.raises(SDModelsError, match=r"100 runs keeping 1 outputs in memory \(\d[\d,]* "
+                       r"bytes\) needs about .* GiB limit .*write the runs to a file"):
+        model.run_batch({"residence_time": np.linspace(1, 5, 100)}, outputs=["Stock"])

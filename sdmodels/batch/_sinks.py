@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import xarray as xr
 
+from sdmodels._diagnose import check_memory
 from sdmodels.batch._plan import BatchPlan
 from sdmodels.batch._store import output_specs
 
@@ -38,6 +39,11 @@ class MemorySink:
     def __init__(self, plan: BatchPlan) -> None:
         self.plan = plan
         self.specs = output_specs(plan.template, plan.columns, plan.layout.n)
+        needed = sum(int(np.prod(s.shape)) * np.dtype(s.dtype).itemsize
+                     for s in self.specs.values())
+        check_memory(needed, what=f"{plan.layout.n:,} runs keeping {len(self.specs)} outputs "
+                     f"in memory ({needed:,} bytes)", fix="keep fewer outputs or years, or write "
+                     "the runs to a file as they run (out=, or --out x.zarr on the command line)")
         self.arrays = {name: np.empty(s.shape, dtype=s.dtype) for name, s in self.specs.items()}
         self.missing = list(range(plan.layout.n_chunks))
 

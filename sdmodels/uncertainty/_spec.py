@@ -33,6 +33,7 @@ import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
 from sdmodels._common import format_number
+from sdmodels._diagnose import check_memory
 from sdmodels._toml import decode_utf8, parse_toml
 from sdmodels.errors import UncertaintyError, UnknownNameError
 from sdmodels.uncertainty._distributions import Distribution, distribution_from_dict
@@ -279,6 +280,25 @@ class UncertaintySpec:
             except UncertaintyError as exc:
                 raise UncertaintyError(f"{p.name!r}: {exc}") from None
         return out
+
+    def check_design_size(
+        self, runs: int, *, what: str, fix: str = "use a smaller n (--n)"
+    ) -> None:
+        """Refuse, before anything is drawn, a design of ``runs`` rows that cannot fit in memory.
+
+        Drawing holds about three arrays of the design's size at once (the unit design, its
+        pieces and the parameter values). ``what`` names the analysis and its size, ``fix`` how
+        to proceed; the message adds the estimate and the memory available.
+
+        Raises
+        ------
+        SDModelsError
+            The estimate exceeds 80% of the memory available now.
+        """
+        k = max(len(self), 1)
+        needed = 3 * int(runs) * k * 8
+        check_memory(needed, what=f"{what}: the design ({int(runs):,} runs x {k} parameters x 8 "
+                     f"bytes, 3 copies while it is drawn: {needed:,} bytes)", fix=fix)
 
     def design(self, values: ArrayLike, *, method: str, seed: int | None) -> xr.DataArray:
         """Label a ``(n, k)`` array of parameter values as a design DataArray.
