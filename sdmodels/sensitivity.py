@@ -35,6 +35,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from sdmodels._common import DEFAULT_ENGINE, LazyModule
+from sdmodels._lock import releases_outputs
 from sdmodels.batch import progress_bar, resolve_outputs, run_design, session
 from sdmodels.errors import SDModelsError, UnknownNameError
 from sdmodels.results import check_writable, write_dataset
@@ -384,6 +385,7 @@ def _attrs(
     return attrs
 
 
+@releases_outputs
 def sobol(
     model: Model,
     spec: UncertaintySpec,
@@ -600,6 +602,7 @@ def morris_design(
     return design, unit, rng
 
 
+@releases_outputs
 def morris(
     model: Model,
     spec: UncertaintySpec,

@@ -17,6 +17,7 @@ import numpy as np
 import xarray as xr
 
 from sdmodels._common import DEFAULT_ENGINE, Engine, renamed_option
+from sdmodels._lock import releases_outputs
 from sdmodels.batch._executors import check_scheduler, executor_for
 from sdmodels.batch._plan import BatchPlan, plan_batch
 from sdmodels.batch._progress import progress_bar
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["execute", "run_batch", "run_design"]
 
 
+@releases_outputs
 def execute(
     plan: BatchPlan,
     *,
@@ -110,6 +112,7 @@ def _run_task(task: Any, varying: Mapping[str, np.ndarray], n: int) -> dict[str,
     return task(varying, n)
 
 
+@releases_outputs
 def run_batch(
     model: Model,
     params: Mapping[str, Any],
@@ -200,6 +203,7 @@ def run_batch(
     return ds
 
 
+@releases_outputs
 def run_design(
     model: Model,
     design: xr.DataArray,

@@ -14,6 +14,7 @@ import xarray as xr
 
 from sdmodels._common import DEFAULT_ENGINE, Engine, check_positive_int
 from sdmodels._diagnose import check_memory
+from sdmodels._lock import releases_outputs
 from sdmodels.batch import (
     STORE_ATTRS,
     open_result,
@@ -171,6 +172,7 @@ def _combine(per_scenario: Mapping[str, xr.Dataset], setup: _Setup,
     return result
 
 
+@releases_outputs
 def run_mc(
     model: Model,
     spec: UncertaintySpec | None,
