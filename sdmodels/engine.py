@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
 from sdmodels._common import DEFAULT_ENGINE, Engine, renamed_option
@@ -32,7 +31,7 @@ from sdmodels.batch import (
 )
 from sdmodels.batch import run_batch as run_chunked
 from sdmodels.errors import NumericalWarning, SDModelsError
-from sdmodels.results import annotate, provenance
+from sdmodels.results import annotate, describe_value, provenance
 from sdmodels.scenarios import common_horizon
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,24 +89,10 @@ def run_scenarios(
         model,
         engine=chosen,
         scenarios=json.dumps(definitions, sort_keys=True),
-        params=json.dumps({k: _describe(v) for k, v in (params or {}).items()}, sort_keys=True),
+        params=json.dumps({k: describe_value(v) for k, v in (params or {}).items()},
+                          sort_keys=True),
     )
     return keep_years(annotate(ds, model), years)
-
-
-def _describe(value: Any) -> Any:
-    """A parameter value as JSON, whole: a run can be repeated from its result file."""
-    if isinstance(value, pd.Series):
-        return {"time_series": {"time": [float(t) for t in value.index],
-                                "value": [float(v) for v in value.to_numpy()]}}
-    if isinstance(value, xr.DataArray) and value.dims == ("time",):
-        return {"time_series": {"time": [float(t) for t in value["time"].values],
-                                "value": [float(v) for v in value.values]}}
-    if isinstance(value, np.ndarray | xr.DataArray):
-        return np.asarray(value).tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def run_batch(

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "annotate",
     "check_writable",
+    "describe_value",
     "netcdf_safe",
     "open_dataset",
     "provenance",
@@ -260,6 +261,28 @@ def open_dataset(path: str | os.PathLike[str]) -> xr.Dataset:
             with contextlib.suppress(ValueError):
                 ds.attrs[key] = json.loads(value)
     return ds
+
+
+def describe_value(value: Any) -> Any:
+    """A parameter value as JSON, whole: a run can be repeated from its result file.
+
+    >>> import pandas as pd
+    >>> describe_value(pd.Series([1.0, 2.0], index=[2024, 2030]))
+    {'time_series': {'time': [2024.0, 2030.0], 'value': [1.0, 2.0]}}
+    >>> describe_value(np.float32(0.5)), describe_value(np.array([1, 2]))
+    (0.5, [1, 2])
+    """
+    if isinstance(value, pd.Series):
+        return {"time_series": {"time": [float(t) for t in value.index],
+                                "value": [float(v) for v in value.to_numpy()]}}
+    if isinstance(value, xr.DataArray) and value.dims == ("time",):
+        return {"time_series": {"time": [float(t) for t in value["time"].values],
+                                "value": [float(v) for v in value.values]}}
+    if isinstance(value, np.ndarray | xr.DataArray):
+        return np.asarray(value).tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def provenance(model: Model, *, engine: str, **extra: Any) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from sdmodels.batch._store import ChunkLayout
 from sdmodels.batch._task import BatchTask
 from sdmodels.compiler import NOISE_KEY, noise_keys, uses_random
 from sdmodels.errors import SDModelsError
-from sdmodels.results import annotate, provenance, select_years
+from sdmodels.results import annotate, describe_value, provenance, select_years
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
@@ -246,9 +246,12 @@ def plan_batch(
             attrs={"long_name": "per-sample parameter values",
                    "names": json.dumps({py: model.variables[py].name for py in scalar_varying})},
         )
+    # the overrides shared by every sample, whole, so that the run can be repeated from its file
+    fixed = {py: describe_value(v) for py, v in batch.items() if py not in varying}
     first.attrs = provenance(
         model, engine=chosen, scenarios=json.dumps({sc.name: sc.to_dict()}, sort_keys=True),
         scenario=sc.name, n_samples=n,
+        params=json.dumps(fixed, sort_keys=True) if fixed else None,
     )
     template = annotate(first, model)
     if uses_random(model.path):  # each sample's random stream travels with its chunk

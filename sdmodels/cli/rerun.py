@@ -11,12 +11,14 @@ import pandas as pd
 import typer
 
 from sdmodels._paths import MODELS_DIR, file_sha256
+from sdmodels.attribution import attribute
 from sdmodels.cli._app import app, console, fail, guarded
 from sdmodels.errors import SDModelsError
 from sdmodels.model import load_model
 from sdmodels.montecarlo import output_variables, run_mc
 from sdmodels.results import open_dataset, write_dataset
 from sdmodels.scenarios import Lever, Scenario
+from sdmodels.sensitivity import morris, sobol
 from sdmodels.uncertainty import UncertaintySpec
 
 __all__ = ["rerun", "rerun_dataset"]
@@ -53,6 +55,66 @@ def _params(attrs: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = np.asarray(value) if isinstance(value, list) else value
     return out
+
+
+def _spec(attrs: dict[str, Any], model: Any) -> UncertaintySpec:
+    raw = attrs.get("uncertainty")
+    if not raw:
+        raise SDModelsError("the file does not record its uncertainty specification")
+    return UncertaintySpec.from_dict(json.loads(raw) if isinstance(raw, str) else raw, model)
+
+
+def _seed(attrs: dict[str, Any]) -> int:
+    seed = attrs.get("seed")
+    if isinstance(seed, str) or seed is None:
+        raise SDModelsError(
+            f"the seed is recorded as {seed!r}: a run drawn from a generator, not a seed, cannot "
+            "be repeated exactly; run it again with --seed"
+        )
+    return int(seed)
+
+
+def _named(scenarios: list[Any], name: Any) -> Any:
+    by_name = {s.name: s for s in scenarios}
+    if str(name) not in by_name:
+        raise SDModelsError(f"the file does not record the definition of scenario {name!r}")
+    return by_name[str(name)]
+
+
+def _times(original: Any) -> list[float]:
+    return [float(t) for t in original["time"].values]
+
+
+def _rerun_sensitivity(m: Any, original: Any, attrs: dict[str, Any], scenarios: list[Any]) -> Any:
+    spec = _spec(attrs, m)
+    common: dict[str, Any] = {
+        "outputs": [str(o) for o in original["output"].values], "years": _times(original),
+        "seed": _seed(attrs), "num_resamples": int(attrs["num_resamples"]),
+        "conf_level": float(attrs["conf_level"]), "scenario": _named(scenarios, attrs["scenario"]),
+        "engine": attrs.get("engine", "auto"), "params": _params(attrs) or None,
+        # a specification with correlations only ran with --ignore-correlations
+        "ignore_correlations": spec.correlation is not None,
+    }
+    if attrs["analysis"] == "sobol":
+        return sobol(m, spec, n=int(attrs["base_samples"]),
+                     second_order=bool(int(attrs.get("second_order", 0))), **common)
+    trajectories = int(attrs["trajectories"])
+    kept = int(original.sizes["sample"]) // (len(spec) + 1)  # fewer with optimal_trajectories
+    return morris(m, spec, trajectories=trajectories, levels=int(attrs["levels"]),
+                  optimal_trajectories=kept if kept < trajectories else None, **common)
+
+
+def _rerun_attribution(m: Any, original: Any, attrs: dict[str, Any], scenarios: list[Any]) -> Any:
+    n = int(attrs.get("n_samples", 0))
+    return attribute(
+        m, scenario=_named(scenarios, attrs["scenario"]),
+        against=_named(scenarios, attrs["against"]),
+        outputs=[str(o) for o in original["output"].values], years=_times(original),
+        params=_params(attrs) or None, spec=_spec(attrs, m) if n else None, n=n or None,
+        method=str(attrs.get("sampler", "lhs")), shapley=str(attrs["shapley_method"]),
+        permutations=int(attrs.get("permutations") or 512), seed=_seed(attrs),
+        engine=attrs.get("engine", "compiled"),
+    )
 
 
 def find_model(result: Path, attrs: dict[str, Any], model: Path | None) -> Path:
@@ -98,15 +160,21 @@ def rerun_dataset(result: Path, *, model: Path | None = None) -> tuple[Any, Any]
         raw = attrs.get("uncertainty")
         spec = UncertaintySpec.from_dict(json.loads(raw) if isinstance(raw, str) else raw, m)
         repeated = run_mc(
-            m, spec, n=int(attrs["n_samples"]), scenarios=scenarios, seed=int(attrs["seed"]),
+            m, spec, n=int(attrs["n_samples"]), scenarios=scenarios, seed=_seed(attrs),
+            params=_params(attrs) or None, years=_times(original),
             method=str(attrs.get("sampler", "lhs")), outputs=output_variables(original),
             quantiles_only=bool(int(attrs.get("quantiles_only", 0))),
             engine=attrs.get("engine", "compiled"), reference=attrs.get("reference_scenario"),
         )
         return original, repeated
+    if analysis in ("sobol", "morris"):
+        return original, _rerun_sensitivity(m, original, attrs, scenarios)
+    if analysis == "attribution":
+        return original, _rerun_attribution(m, original, attrs, scenarios)
     raise SDModelsError(
-        f"{result}: rerun repeats scenario runs and Monte Carlo; this file is a {analysis!r} "
-        "result (run its command again with the options its attrs record)"
+        f"{result}: rerun repeats scenario runs, Monte Carlo, Sobol, Morris and attribution "
+        f"results; this file is a {analysis!r} result (run its command again with the options "
+        "its attrs record)"
     )
 
 
@@ -128,7 +196,7 @@ def _max_difference(a: Any, b: Any) -> tuple[float, str]:
 
 @app.command()
 def rerun(
-    result: Annotated[Path, typer.Argument(help="A result file (.nc or .zarr) of sdmodels run or mc.")],
+    result: Annotated[Path, typer.Argument(help="A result file (.nc or .zarr) of sdmodels run, mc, sobol, morris or attribute.")],
     model: Annotated[Path | None, typer.Option(help="The model file, if not found by its recorded name.")] = None,
     out: Annotated[Path | None, typer.Option(help="Where to write the repeated run. Default: not written.")] = None,
 ) -> None:
