@@ -45,7 +45,7 @@ import xarray as xr
 
 from sdmodels._common import format_number
 from sdmodels.errors import ScenarioError, SDModelsError
-from sdmodels.results import select_years
+from sdmodels.results import file_provenance, select_years
 from sdmodels.uncertainty import SamplingMethod, Seed, UncertaintySpec, resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -414,7 +414,7 @@ def attribute(
     )
     if design is not None:
         attrs.update(sampler=method, uncertainty=spec.to_json(),  # type: ignore[union-attr]
-                     uncertainty_file=spec.path or "")  # type: ignore[union-attr]
+                     **file_provenance("uncertainty_file", spec.path))  # type: ignore[union-attr]
     ds.attrs = {k_: v_ for k_, v_ in attrs.items() if v_ is not None}
     return ds
 

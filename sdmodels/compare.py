@@ -43,6 +43,7 @@ import pandas as pd
 import xarray as xr
 
 from sdmodels._common import LazyModule, format_number
+from sdmodels._paths import file_sha256
 from sdmodels.errors import SDModelsError
 from sdmodels.model import python_name
 from sdmodels.results import open_dataset
@@ -90,6 +91,14 @@ def normalise_name(name: str) -> str:
     'beds_ga'
     """
     return python_name(" ".join(name.strip().replace("_", " ").split()))
+
+
+def _shown(source: str) -> str:
+    """A compared file as a report names it: its name and checksum, never its folders."""
+    path = Path(source)
+    if not path.is_file():
+        return path.name or source
+    return f"{path.name} (SHA-256 {file_sha256(path)[:12]})"
 
 
 def _element(name: str) -> str:
@@ -358,10 +367,10 @@ class Comparison:
         status = "PASS" if self.ok else "FAIL"
         parts = [
             "<!DOCTYPE html><html><head><meta charset='utf-8'>",
-            f"<title>sdmodels compare: {e(self.a)} vs {e(self.b)}</title>",
+            f"<title>sdmodels compare: {e(_shown(self.a))} vs {e(_shown(self.b))}</title>",
             _STYLE,
             f"<h1>Comparison: <span class='{status}'>{status}</span></h1>",
-            f"<p>A: <code>{e(self.a)}</code><br>B: <code>{e(self.b)}</code></p>",
+            f"<p>A: <code>{e(_shown(self.a))}</code><br>B: <code>{e(_shown(self.b))}</code></p>",
             f"<p>{e(self.summary())}.</p>",
         ]
         if len(self.table):

@@ -85,7 +85,7 @@ def run_history(
                         walker=np.asarray(post["walker"].values), step=np.asarray(post["step"].values),
                         best=np.asarray(post["best"].values, dtype=float), seed=seed,
                         message="posterior draws")
-        source = str(post.attrs.get("posterior_file", ""))
+        source = Path(str(post.attrs.get("posterior_file", ""))).name
     ds = result_dataset(spec, fit, seed=seed)
     ds.attrs["parameters_from"] = source or "model defaults"
     return ds

@@ -352,7 +352,7 @@ def posterior_design(
         "long_name": "parameter values: joint posterior draws",
         "sampler": "posterior",
         "seed": "unrecorded" if seed is None or isinstance(seed, np.random.Generator) else int(seed),
-        "posterior_file": str(post.attrs.get("posterior_file", "")),
+        "posterior_file": Path(str(post.attrs.get("posterior_file", ""))).name,
         "posterior_sha256": str(post.attrs.get("posterior_sha256", "")),
         "posterior_method": str(post.attrs.get("method", "")),
     }

@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -130,7 +131,7 @@ def _attrs(first: Mapping[str, Any], setup: _Setup, spec: UncertaintySpec | None
         quantiles_only=int(bool(quantiles_only)),
     )
     if "posterior_file" in design.attrs:
-        attrs.update(posterior_file=design.attrs["posterior_file"],
+        attrs.update(posterior_file=Path(design.attrs["posterior_file"]).name,
                      posterior_sha256=design.attrs["posterior_sha256"])
     return attrs
 

@@ -323,7 +323,8 @@ class UncertaintySpec:
                 "sampler": method,
                 "seed": "unrecorded" if seed is None else int(seed),
                 "uncertainty": self.to_json(),
-                "uncertainty_file": self.path or "",
+                # the file by name only: a result never records local folders
+                "uncertainty_file": Path(self.path).name if self.path else "",
             },
         )
 

@@ -31,7 +31,7 @@ def test_history_with_a_posterior_uses_its_best_draw_and_bands(tmp_path, truth_r
     np.testing.assert_allclose(ds["best"].values, post["best"].values)
     band = ds["trajectory_band"].sel(series="Population")
     assert (band.sel(quantile=0.95) >= band.sel(quantile=0.05)).all()
-    assert str(tmp_path / "p.nc") in ds.attrs["parameters_from"]
+    assert ds.attrs["parameters_from"] == "p.nc"  # the file by name: no local folders
     (tmp_path / "other").mkdir()
     other = write_case(tmp_path / "other", truth_run, seed=3,
                        priors='[parameters."Growth Rate"]\ndist = "uniform"\nmin = 0.1\nmax = 0.9\n')
