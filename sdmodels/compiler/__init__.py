@@ -27,9 +27,22 @@ import time as _time
 from pathlib import Path
 from typing import Any
 
+from sdmodels._cachefile import verify
+from sdmodels.compiler._builder import ModelBuilder
+from sdmodels.compiler._cache import (
+    cache_dir,
+    cache_key,
+    check_numba_cache,
+    import_module,
+    module_path,
+    write_module,
+)
 from sdmodels.compiler._errors import UnsupportedFeature
+from sdmodels.compiler._external import data_file_digest
 from sdmodels.compiler._random import NOISE_KEY, noise_keys, pysd_seed, uses_random
+from sdmodels.compiler._translate import collect, translate_file
 from sdmodels.compiler.runtime import CompiledModel, ParameterValueError, time_grid
+from sdmodels.errors import ModelLoadError
 
 __all__ = [
     "NOISE_KEY",
@@ -52,11 +65,7 @@ def _origin_hash(model: Any) -> tuple[str, str, Any]:
     if isinstance(model, (str, Path)):
         path = Path(model)
         if not path.is_file():
-            from sdmodels.errors import ModelLoadError
-
             raise ModelLoadError(f"model file {str(path)!r} does not exist; check the path")
-        from sdmodels.compiler._external import data_file_digest
-
         # the data files the model reads are part of its content: editing one compiles afresh
         digest = hashlib.sha256(path.read_bytes() + data_file_digest(path).encode()).hexdigest()
         return digest, path.name, path
@@ -72,10 +81,8 @@ def _origin_hash(model: Any) -> tuple[str, str, Any]:
 
 def generate_source(model: Any, *, timeseries: frozenset[str] = frozenset()) -> str:
     """Generate the kernel module source for a model file or ``AbstractModel``."""
-    from sdmodels.compiler._builder import ModelBuilder
-    from sdmodels.compiler._cache import cache_key
-    from sdmodels.compiler._kernel import generate_source as _generate
-    from sdmodels.compiler._translate import collect, translate_file
+    # the source writer imports the jitted helpers, so numba loads only when a kernel is made
+    from sdmodels.compiler._kernel import generate_source as _generate  # noqa: PLC0415 - numba on demand
 
     digest, display, origin = _origin_hash(model)
     abstract = translate_file(origin) if isinstance(origin, Path) else origin
@@ -117,14 +124,6 @@ def compile_model(
         The model uses a function or construct the compiler does not support;
         the message names it, the element and the file.
     """
-    from sdmodels.compiler._cache import (
-        cache_dir,
-        cache_key,
-        import_module,
-        module_path,
-        write_module,
-    )
-
     t0 = _time.perf_counter()
     timeseries = frozenset(timeseries)
     digest, _display, origin = _origin_hash(model)
@@ -136,15 +135,11 @@ def compile_model(
     what = f"compiled kernel of {_display}"
     hit = False
     if cache and path.is_file():
-        from sdmodels._cachefile import verify
-
         hit = verify(path, what=what)  # a truncated or edited kernel is rebuilt (one warning)
     if not hit:
         source = generate_source(origin, timeseries=timeseries)
         write_module(path, source)
     else:
-        from sdmodels.compiler._cache import check_numba_cache
-
         check_numba_cache(path, what=what)
     module = import_module(path)
     cm = CompiledModel(

@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from sdmodels._common import LazyModule
 from sdmodels.compiler._subscripts import SubscriptError
+
+_ae = LazyModule("pysd.translators.structures.abstract_expressions")
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.compiler._expressions import Context, ExpressionVisitor
@@ -56,12 +59,10 @@ def allocate_available(visitor: ExpressionVisitor, node: Any, ctx: Context) -> t
     ``pp`` names a variable whose last range holds the priority profile (ptype, ppriority,
     pwidth, pextra), as PySD reads it: the last subscript written is replaced by that range.
     """
-    from pysd.translators.structures import abstract_expressions as ae  # noqa: PLC0415 - PySD loads lazily
-
     dim, coords, pos = _vector(visitor, ctx, "ALLOCATE AVAILABLE")
     request, d1 = _over(visitor, node.request, ctx, dim, coords)
     pp = node.pp
-    if not isinstance(pp, ae.ReferenceStructure) or pp.subscripts is None:
+    if not isinstance(pp, _ae.ReferenceStructure) or pp.subscripts is None:
         visitor.unsupported("ALLOCATE AVAILABLE with a priority profile that is not a subscripted "
                             "variable", ctx)
     target = visitor.builder.element_of(pp.reference, ctx)

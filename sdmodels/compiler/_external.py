@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sdmodels._common import LazyModule
 from sdmodels.errors import ModelLoadError
+
+_ext = LazyModule("pysd.py_backend.external")  # PySD's readers, loaded on first use
 
 __all__ = [
     "DataFileError",
@@ -85,7 +88,7 @@ class ExternalValues:
         """The values of one cell (a float for constants, a 1-D DataArray otherwise)."""
         if not dims or not hasattr(self.data, "sel"):
             return self.data
-        return self.data.sel(dict(zip(dims, cell)))
+        return self.data.sel(dict(zip(dims, cell, strict=True)))
 
 
 def data_file_names(model_path: Path) -> list[str]:
@@ -187,8 +190,6 @@ def resolve_external_subscripts(section: Any, root: Path) -> None:
     Afterwards both PySD's builder and the compiler see plain lists, whatever folder the
     model is built in.
     """
-    from pysd.py_backend.external import ExtSubscript
-
     for sub in section.subscripts:
         spec = sub.subscripts
         if not isinstance(spec, dict):
@@ -197,7 +198,7 @@ def resolve_external_subscripts(section: Any, root: Path) -> None:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                values = ExtSubscript(
+                values = _ext.ExtSubscript(
                     file_name=spec["file"], tab=spec["tab"], firstcell=spec["firstcell"],
                     lastcell=spec["lastcell"], prefix=spec["prefix"], root=root,
                 ).subscript
@@ -209,8 +210,7 @@ def resolve_external_subscripts(section: Any, root: Path) -> None:
 
 
 def _new(kind: str, ast: Any, coords: dict, root: Path, final: dict, name: str, interp: Any) -> Any:
-    from pysd.py_backend import external as ext
-
+    ext = _ext
     if kind == "constant":
         return ext.ExtConstant(ast.file, ast.tab, ast.cell, coords, root, final, name)
     if kind == "lookup":
@@ -230,13 +230,11 @@ def _add(obj: Any, kind: str, ast: Any, coords: dict, interp: Any) -> None:
 
 def read_externals(section: Any, section_builder: Any, root: Path) -> dict[str, ExternalValues]:
     """Read every external element of ``section`` (by element name) with PySD's readers."""
-    from pysd.py_backend.external import Excels
-
     out: dict[str, ExternalValues] = {}
     subscripts = section_builder.subscripts
     if any(type(c.ast).__name__ in _STRUCTURES for e in section.elements for c in e.components):
-        Excels.clean()  # PySD keeps workbooks it has read: read the files as they are now
-    for el_builder, element in zip(section_builder.elements, section.elements):
+        _ext.Excels.clean()  # PySD keeps workbooks it has read: read the files as they are now
+    for el_builder, element in zip(section_builder.elements, section.elements, strict=True):
         kinds = {_STRUCTURES.get(type(c.ast).__name__) for c in element.components}
         kinds.discard(None)
         if not kinds:

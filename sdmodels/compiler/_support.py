@@ -30,20 +30,20 @@ __all__ = [
     "f_min",
     "f_mix64",
     "f_modulo",
-    "f_ndtri",
     "f_nan_add",
     "f_nan_max",
     "f_nan_min",
     "f_nan_mul",
+    "f_ndtri",
     "f_pulse",
     "f_pulse_magnitude",
     "f_pulse_train",
     "f_quantum",
     "f_ramp",
+    "f_ramp_open",
     "f_random_exponential",
     "f_random_normal",
     "f_random_uniform",
-    "f_ramp_open",
     "f_smooth_ddt",
     "f_stage_update",
     "f_step",
@@ -445,29 +445,36 @@ def _isclose(a, b, rtol, atol):
 
 
 @_jit
-def f_allocate_by_priority(request, priority, width, supply):
-    """ALLOCATE BY PRIORITY over one vector: PySD's ``_allocate_by_priority_1d``, step for step.
-
-    Invalid input (a negative request, a width that is not positive, a negative supply), where
-    PySD raises, gives NaN in every target.
-    """
-    n = request.shape[0]
-    result = np.zeros(n)
+def _invalid_allocation(request, width, supply):
+    """A negative request, a width that is not positive or a negative supply (PySD raises)."""
     bad = not (width > 0.0) or not (supply >= 0.0)
-    for j in range(n):
+    for j in range(request.shape[0]):
         bad = bad or not (request[j] >= 0.0)
-    if bad:
-        result[:] = math.nan
-        return result
-    if supply >= np.sum(request):
-        return request.copy()
-    if supply == 0.0:
-        return result
-    keep = np.nonzero(request != 0.0)[0]
-    order = np.argsort(-priority[keep], kind="mergesort")
-    idx = keep[order]
-    req = request[idx]
-    pri = priority[idx]
+    return bad
+
+
+@_jit
+def _next_change(req, out, slopes, active, distances, c_i, supply):
+    """The supply given before the allocation changes shape (PySD's ``dx``) and the candidates
+    (a target filled, the next target starting) it was chosen from."""
+    dx_top = math.nan
+    for j in range(req.shape[0]):
+        if active[j]:
+            d = (req[j] - out[j]) / slopes[j]
+            if math.isnan(dx_top) or d < dx_top:
+                dx_top = d
+    dx_start = (distances[c_i] - out[c_i]) / slopes[c_i]
+    dx = supply
+    if not math.isnan(dx_top) and dx_top < dx:
+        dx = dx_top
+    if not math.isnan(dx_start) and dx_start < dx:
+        dx = dx_start
+    return dx, dx_top, dx_start
+
+
+@_jit
+def _distribute(req, pri, width, supply):
+    """The supply shared out over targets sorted by decreasing priority (requests not zero)."""
     m = req.shape[0]
     out = np.zeros(m)
     distances = np.full(m, math.nan)
@@ -483,18 +490,7 @@ def f_allocate_by_priority(request, priority, width, supply):
         for j in range(m):
             slopes[j] = req[j] if active[j] else 0.0
         slopes /= np.sum(slopes)
-        dx_top = math.nan
-        for j in range(m):
-            if active[j]:
-                d = (req[j] - out[j]) / slopes[j]
-                if math.isnan(dx_top) or d < dx_top:
-                    dx_top = d
-        dx_start = (distances[c_i] - out[c_i]) / slopes[c_i]
-        dx = supply
-        if not math.isnan(dx_top) and dx_top < dx:
-            dx = dx_top
-        if not math.isnan(dx_start) and dx_start < dx:
-            dx = dx_start
+        dx, dx_top, dx_start = _next_change(req, out, slopes, active, distances, c_i, supply)
         out += slopes * dx
         if _isclose(dx, dx_start, 1e-10, 1e-16):
             c_i += 1
@@ -504,7 +500,30 @@ def f_allocate_by_priority(request, priority, width, supply):
                 if out[j] == req[j]:
                     active[j] = False
         supply -= dx
-    for j in range(m):
+    return out
+
+
+@_jit
+def f_allocate_by_priority(request, priority, width, supply):
+    """ALLOCATE BY PRIORITY over one vector: PySD's ``_allocate_by_priority_1d``, step for step.
+
+    Invalid input (a negative request, a width that is not positive, a negative supply), where
+    PySD raises, gives NaN in every target.
+    """
+    n = request.shape[0]
+    result = np.zeros(n)
+    if _invalid_allocation(request, width, supply):
+        result[:] = math.nan
+        return result
+    if supply >= np.sum(request):
+        return request.copy()
+    if supply == 0.0:
+        return result
+    keep = np.nonzero(request != 0.0)[0]
+    order = np.argsort(-priority[keep], kind="mergesort")
+    idx = keep[order]
+    out = _distribute(request[idx], priority[idx], width, supply)
+    for j in range(idx.shape[0]):
         result[idx[j]] = out[j]
     return result
 
@@ -603,6 +622,36 @@ def f_allocate_available(request, pp, avail):
 # vector functions (pysd.py_backend.functions: vector_select, vector_sort_order, ...)
 # ----------------------------------------------------------------------------------
 @_jit
+def _selected_value(a, sel, expr):
+    """The term of one selected entry for numerical action ``a``."""
+    if a <= 4:
+        return sel * expr
+    if a == 5:
+        return expr**sel
+    return expr
+
+
+@_jit
+def _combine(a, acc, v):
+    """One step of the reduction of numerical action ``a`` (sum, product, minimum, maximum)."""
+    if a in (0, 4, 6, 10):
+        return acc + v
+    if a in (1, 5, 7):
+        return acc * v
+    if a in (2, 8):
+        return min(acc, v)
+    return max(acc, v)
+
+
+@_jit
+def _select_error(nz, error):
+    """Whether VECTOR SELECT's error action applies (PySD raises)."""
+    if (error == 1.0 or error == 3.0) and nz == 0:
+        return True
+    return (error == 2.0 or error == 3.0) and nz > 1
+
+
+@_jit
 def f_vector_select(sel, expr, missing, action, error):
     """VECTOR SELECT over one vector, as PySD's ``vector_select``.
 
@@ -612,50 +661,29 @@ def f_vector_select(sel, expr, missing, action, error):
     ``error`` 1 (all zero), 2 (more than one non-zero) or 3 (either), where PySD raises, and an
     unknown action give NaN.
     """
-    n = sel.shape[0]
     nz = 0
-    for j in range(n):
+    for j in range(sel.shape[0]):
         if sel[j] != 0.0:
             nz += 1
-    if (error == 1.0 or error == 3.0) and nz == 0:
-        return math.nan
-    if (error == 2.0 or error == 3.0) and nz > 1:
-        return math.nan
     a = int(action)
-    if a != action or a < 0 or a > 10:
+    if _select_error(nz, error) or a != action or a < 0 or a > 10:
         return math.nan
     if nz == 0:
         return missing
     acc = math.nan
     count = 0
-    for j in range(n):
+    for j in range(sel.shape[0]):
         if sel[j] == 0.0:
             continue
-        if a <= 4:
-            v = sel[j] * expr[j]
-        elif a == 5:
-            v = expr[j] ** sel[j]
-        else:
-            v = expr[j]
+        v = _selected_value(a, sel[j], expr[j])
         if math.isnan(v):
             continue
         count += 1
-        if math.isnan(acc):
-            acc = v
-        elif a in (0, 4, 6, 10):
-            acc = acc + v
-        elif a in (1, 5, 7):
-            acc = acc * v
-        elif a in (2, 8):
-            acc = min(acc, v)
-        else:
-            acc = max(acc, v)
+        acc = v if math.isnan(acc) else _combine(a, acc, v)
     if count == 0:  # only NaN selected: xarray's empty sum is 0, product 1, the rest NaN
         if a in (0, 6):
             return 0.0
-        if a in (1, 5, 7):
-            return 1.0
-        return math.nan
+        return 1.0 if a in (1, 5, 7) else math.nan
     if a in (4, 10):
         return acc / count
     return acc

@@ -14,9 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sdmodels._common import CONTROL_NAMES as _CONTROL_NAMES
+from sdmodels._common import LazyModule
+from sdmodels._diagnose import model_encoding, translation_error
+from sdmodels._pysd_build import literal_eval_in_translators
 from sdmodels.compiler._errors import UnsupportedFeature
 from sdmodels.compiler._external import read_externals, resolve_external_subscripts
+from sdmodels.errors import ModelLoadError
+
+# PySD loads on first use (``import sdmodels`` does not pay for it)
+_vensim_file = LazyModule("pysd.translators.vensim.vensim_file")
+_xmile_file = LazyModule("pysd.translators.xmile.xmile_file")
+_ae = LazyModule("pysd.translators.structures.abstract_expressions")
+_am = LazyModule("pysd.translators.structures.abstract_model")
+_model_builder = LazyModule("pysd.builders.python.python_model_builder")
 
 __all__ = ["ElementInfo", "ModelInfo", "as_printed_by_pysd", "collect", "translate_file"]
 
@@ -55,8 +68,6 @@ class ModelInfo:
 
 def translate_file(path: str | Path):
     """Translate a ``.mdl`` or ``.xmile``/``.xml``/``.stmx`` file into an ``AbstractModel``."""
-    from sdmodels._pysd_build import literal_eval_in_translators
-
     literal_eval_in_translators()  # PySD's translator would eval() pieces of model text
     path = Path(path)
     suffix = path.suffix.lower()
@@ -64,18 +75,10 @@ def translate_file(path: str | Path):
         warnings.simplefilter("ignore")
         try:
             if suffix == ".mdl":
-                from pysd.translators.vensim.vensim_file import VensimFile
-
-                from sdmodels._diagnose import model_encoding
-
-                parsed = VensimFile(path, encoding=model_encoding(path))
+                parsed = _vensim_file.VensimFile(path, encoding=model_encoding(path))
             elif suffix in (".xmile", ".xml", ".stmx"):
-                from pysd.translators.xmile.xmile_file import XmileFile
-
-                parsed = XmileFile(path)
+                parsed = _xmile_file.XmileFile(path)
             else:
-                from sdmodels.errors import ModelLoadError
-
                 raise ModelLoadError(
                     f"cannot compile {path}: unknown model format {suffix!r}; "
                     "use a Vensim .mdl or an XMILE .xmile file"
@@ -83,8 +86,6 @@ def translate_file(path: str | Path):
             parsed.parse()
             return parsed.get_abstract_model()
         except Exception as exc:  # noqa: BLE001 - parsimonious and PySD raise many kinds
-            from sdmodels._diagnose import translation_error
-
             raise translation_error(exc, path) from None
 
 
@@ -100,8 +101,6 @@ def as_printed_by_pysd(values: Any) -> Any:
     >>> as_printed_by_pysd([0.123456789, 2]).tolist()
     [0.12345679, 2.0]
     """
-    import numpy as np
-
     arr = np.asarray(values)
     text = np.array2string(arr.ravel(), separator=",", threshold=max(arr.size, 1))
     tokens = text.replace("[", "").replace("]", "").split(",")
@@ -109,17 +108,14 @@ def as_printed_by_pysd(values: Any) -> Any:
 
 
 def _is_literal(ast: Any) -> bool:
-    import numpy as np
-
     return isinstance(ast, (int, float, np.ndarray, np.number)) and not isinstance(ast, bool)
 
 
 def _first_user(section: Any, functions: set[str]) -> str | None:
     """Name of the first element whose equation calls one of ``functions``."""
-    from pysd.translators.structures import abstract_expressions as ae
 
     def calls(node: Any) -> bool:
-        if isinstance(node, ae.CallStructure) and node.function.reference in functions:
+        if isinstance(node, _ae.CallStructure) and node.function.reference in functions:
             return True
         if hasattr(node, "__dataclass_fields__"):
             return any(calls(getattr(node, f)) for f in node.__dataclass_fields__)
@@ -160,11 +156,9 @@ class _MacroExpander:
 
     def walk(self, node: Any, subs: Any, caller: str, rename: dict[str, str], depth: int) -> Any:
         """``node`` with references renamed and macro calls replaced by their fresh outputs."""
-        from pysd.translators.structures import abstract_expressions as ae
-
-        if isinstance(node, ae.ReferenceStructure) and node.reference in rename:
+        if isinstance(node, _ae.ReferenceStructure) and node.reference in rename:
             return dataclasses.replace(node, reference=rename[node.reference])
-        if (isinstance(node, ae.CallStructure) and node.function.reference in self.macros
+        if (isinstance(node, _ae.CallStructure) and node.function.reference in self.macros
                 and node.function.reference not in rename):
             args = [self.walk(a, subs, caller, rename, depth) for a in node.arguments]
             return self.instance(self.macros[node.function.reference], args, subs, caller, depth)
@@ -177,9 +171,6 @@ class _MacroExpander:
         return node
 
     def instance(self, macro: Any, args: list[Any], subs: Any, caller: str, depth: int) -> Any:
-        from pysd.translators.structures import abstract_expressions as ae
-        from pysd.translators.structures.abstract_model import AbstractComponent, AbstractElement
-
         if depth > 20:
             raise UnsupportedFeature(f"macro {macro.name} calling itself", caller, self.file)
         if len(args) != len(macro.params):
@@ -196,9 +187,9 @@ class _MacroExpander:
         rename = {k: _clean(v) for k, v in names.items()}
         self.taken.update(rename.values())
         for p, arg in zip(macro.params, args, strict=True):
-            self.elements.append(AbstractElement(
+            self.elements.append(_am.AbstractElement(
                 name=names[_clean(p)],
-                components=[AbstractComponent(subscripts=subs, ast=arg)],
+                components=[_am.AbstractComponent(subscripts=subs, ast=arg)],
                 documentation=f"Argument {p} of the call of macro {macro.name} in {caller}.",
             ))
         for el in macro.elements:
@@ -209,7 +200,7 @@ class _MacroExpander:
                 el, name=names[_clean(el.name)], components=comps,
                 documentation=f"{el.documentation} (macro {macro.name} called in {caller})".strip(),
             ))
-        return ae.ReferenceStructure(reference=rename[_clean(macro.name)], subscripts=None)
+        return _ae.ReferenceStructure(reference=rename[_clean(macro.name)], subscripts=None)
 
 
 def expand_macros(section: Any, macros: list[Any], file: str) -> Any:
@@ -237,9 +228,6 @@ def expand_macros(section: Any, macros: list[Any], file: str) -> Any:
 
 def collect(abstract_model: Any) -> ModelInfo:
     """Collect elements, Python names and subscripts of the main section."""
-    from pysd.builders.python.python_model_builder import SectionBuilder
-    from pysd.translators.structures.abstract_model import AbstractLookup
-
     file = str(getattr(abstract_model, "original_path", "") or "")
     section = abstract_model.sections[0]
     if len(abstract_model.sections) > 1:
@@ -249,7 +237,7 @@ def collect(abstract_model: Any) -> ModelInfo:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            builder = SectionBuilder(section)
+            builder = _model_builder.SectionBuilder(section)
         except Exception as exc:  # subscripts from external files and the like
             raise UnsupportedFeature(
                 "subscript range definition", None, file, detail=str(exc)
@@ -259,13 +247,13 @@ def collect(abstract_model: Any) -> ModelInfo:
             raise UnsupportedFeature("subscript range from an external file", sub.name, file)
     externals = read_externals(section, builder, root)
     elements: dict[str, ElementInfo] = {}
-    for el_builder, element in zip(builder.elements, section.elements):
+    for el_builder, element in zip(builder.elements, section.elements, strict=True):
         builder.namespace.add_to_namespace(element.name)
         py_name = builder.namespace.namespace[element.name]
         comps = list(element.components)
         if el_builder.control_var:
             kind = "control"
-        elif all(isinstance(c, AbstractLookup) for c in comps):
+        elif all(isinstance(c, _am.AbstractLookup) for c in comps):
             kind = "lookup"
         elif all(_is_literal(c.ast) or type(c.ast).__name__ == "GetConstantsStructure"
                  for c in comps):
