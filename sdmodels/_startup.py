@@ -1,4 +1,5 @@
-"""Quiet Ctrl-C while the ``sdmodels`` command imports the package (before its main runs)."""
+"""Quiet Ctrl-C (exit 130) and SIGTERM (exit 143) while the ``sdmodels`` command imports the
+package, before its main runs and installs its own handlers."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ __all__: list[str] = []
 
 
 def _interrupted_at_startup(signum: int, frame: object) -> None:
-    sys.stderr.write("interrupted: nothing was run\n")
+    terminated = signum == getattr(signal, "SIGTERM", None)
+    sys.stderr.write(f"{'terminated (SIGTERM)' if terminated else 'interrupted'}: nothing was "
+                     "run\n")
     sys.stderr.flush()
-    os._exit(130)  # leave at once: half-imported modules must not run their clean-ups
+    # leave at once: half-imported modules must not run their clean-ups
+    os._exit(128 + signum)  # 130 for SIGINT, 143 for SIGTERM
 
 
 signal.signal(signal.SIGINT, _interrupted_at_startup)

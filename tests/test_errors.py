@@ -164,7 +164,7 @@ def _sdmodels(*args: str, tmp_path: Path, **kwargs):
     exe = shutil.which("sdmodels")
     if exe is None:  # pragma: no cover - the console script is installed with the package
         pytest.skip("the sdmodels console script is not installed")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent), **kwargs.pop("env", {})}
     return subprocess.Popen([exe, *args], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, **kwargs)
 
@@ -226,3 +226,31 @@ def test_in_memory_runs_too_large_are_refused(monkeypatch):
     with pytest.raises(SDModelsError, match=r"100 runs keeping 1 outputs in memory \(\d[\d,]* "
                        r"bytes\) needs about .* GiB limit .*write the runs to a file"):
         model.run_batch({"residence_time": np.linspace(1, 5, 100)}, outputs=["Stock"])
+
+
+@pytest.mark.parametrize(("sig", "code", "word"), [(signal.SIGINT, 130, "interrupted"),
+                                                   (signal.SIGTERM, 143, "terminated (SIGTERM)")])
+@pytest.mark.parametrize("phase", ["imports", "model load"])
+def test_a_signal_during_start_up_is_one_line_and_writes_nothing(tmp_path, sig, code, word, phase):
+    """While Python imports the package, or once the model is being read (its cache folder
+    appears; an empty cache makes translating and compiling take seconds): one line, the exit
+    code, no traceback and no file."""
+    work, cache = tmp_path / "work", tmp_path / "cache"
+    work.mkdir()
+    proc = _sdmodels("run", str(DECAY), "--no-plot", "--out", "r.nc", tmp_path=work,
+                     env={"SDMODELS_CACHE_DIR": str(cache)})
+    if phase == "imports":
+        time.sleep(0.3)
+    else:
+        deadline = time.time() + 300
+        while not cache.exists() and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before the signal: nothing was tested"
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == code, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(word), err
+    # the package's own handler, once main runs, says no result file was written
+    assert ("nothing was run" if phase == "imports" else "no result file was written") in err
+    assert "Traceback" not in err + out and list(work.iterdir()) == []
