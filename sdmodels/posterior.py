@@ -41,6 +41,8 @@ __all__ = [
     "resolve_posterior",
 ]
 
+#: The MCMC settings of the shipped NHS posterior (docs/calibration.md), used in re-fit hints.
+REFIT_SETTINGS = "--walkers 64 --steps 2000 --burn 400 --thin 20 --moves de --seed 1"
 #: The word that names a model's own default posterior (its metadata's ``posterior``).
 DEFAULT = "default"
 
@@ -82,8 +84,8 @@ def refit_command(model: Any) -> str:
     meta = model.metadata
     spec = meta.calibration or "CALIBRATION.toml"
     out = meta.posterior or "POSTERIOR.nc"
-    return (f"sdmodels calibrate --spec {_shown(spec)} --method mcmc --walkers 64 --steps 6000 "
-            f"--thin 20 --seed 1 --out {_shown(out)}")
+    return (f"sdmodels calibrate --spec {_shown(spec)} --method mcmc {REFIT_SETTINGS} "
+            f"--out {_shown(out)}")
 
 
 def _shown(path: Any) -> str:

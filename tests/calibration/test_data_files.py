@@ -52,4 +52,4 @@ def test_shipped_posterior_belongs_to_the_shipped_calibration_file_and_data():
     assert [str(p) for p in post["parameter"].values] == list(spec.parameter_names)
     assert post.attrs["calibration_sha256"] == spec.text_sha256
     assert post.attrs["data_sha256"] == spec.data_sha256
-    assert post.attrs["method"] == "mcmc" and post.sizes["draw"] == 6400
+    assert post.attrs["method"] == "mcmc" and post.sizes["draw"] >= 1000
