@@ -62,6 +62,14 @@ def _mix64(x: int) -> int:
     return z ^ (z >> 31)
 
 
+def _mix64_array(x: np.ndarray) -> np.ndarray:
+    """:func:`_mix64` on a ``uint64`` array (numpy's unsigned arithmetic wraps modulo 2**64)."""
+    z = x + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
 def noise_keys(seed: int, samples: Any) -> np.ndarray:
     """Stream keys (float64 holding integers below 2**53) of ``samples`` under ``seed``.
 
@@ -74,9 +82,11 @@ def noise_keys(seed: int, samples: Any) -> np.ndarray:
     seed = int(seed)
     if seed < 0:
         raise ValueError(f"the noise seed must be a non-negative integer, got {seed}")
-    base = _mix64(seed & _MASK64)
-    idx = np.asarray(samples, dtype=np.int64).ravel()
-    return np.array([float(_mix64(base ^ int(i)) & _KEY_MASK) for i in idx], dtype=np.float64)
+    base = np.uint64(_mix64(seed & _MASK64))
+    idx = np.asarray(samples, dtype=np.int64).ravel().astype(np.uint64)
+    with np.errstate(over="ignore"):
+        keys = _mix64_array(base ^ idx) & np.uint64(_KEY_MASK)
+    return keys.astype(np.float64)
 
 
 def pysd_seed(key: float) -> int:
