@@ -47,6 +47,7 @@ __all__ = [
     "f_smooth_ddt",
     "f_stage_update",
     "f_step",
+    "f_vector_elm_map",
     "f_vector_rank",
     "f_vector_reorder",
     "f_vector_select",
@@ -732,3 +733,13 @@ def f_invert_matrix(flat, n):
     if abs(np.linalg.det(mat)) == 0.0:
         return np.full(n * n, math.nan)
     return np.linalg.inv(mat).ravel()
+
+
+@_jit
+def f_vector_elm_map(cells, base, offset):
+    """VECTOR ELM MAP: ``cells[base + offset]`` (offset rounded to the nearest integer), NaN
+    outside the variable (where Vensim reports an error and returns :NA:)."""
+    k = base + int(np.round(offset))
+    if math.isnan(offset) or k < 0 or k >= cells.shape[0]:
+        return math.nan
+    return cells[k]

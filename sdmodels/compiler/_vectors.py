@@ -1,4 +1,4 @@
-"""VECTOR SELECT, VECTOR SORT ORDER, VECTOR RANK, VECTOR REORDER and INVERT MATRIX.
+"""VECTOR SELECT, VECTOR SORT ORDER, VECTOR RANK, VECTOR REORDER, VECTOR ELM MAP, INVERT MATRIX.
 
 VECTOR SELECT reduces over its ``range!`` subscripts, like SUM. The others return an array
 over the last subscript range of the variable (INVERT MATRIX: the last two); every cell
@@ -13,7 +13,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from sdmodels._common import LazyModule
 from sdmodels.compiler._dependencies import bang_ranges
+from sdmodels.compiler._subscripts import SubscriptError
+
+_ae = LazyModule("pysd.translators.structures.abstract_expressions")
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.compiler._expressions import Context, ExpressionVisitor
@@ -144,3 +148,28 @@ def subscript_value(resolver: Any, reference: str, env: dict[str, str]) -> float
     families = [v for v in resolver.subscripts.values() if coord in v]
     family = max(families, key=len)  # the first of the largest: where the element was declared
     return float(family.index(coord) + 1)
+
+
+def vector_elm_map(visitor: ExpressionVisitor, node: Any, ctx: Context) -> Code:
+    """VECTOR ELM MAP(vec[element], offset): the cell of ``vec``'s variable ``offset`` places after
+    the one named, counting the variable's cells in order (the last subscript fastest), as the
+    Vensim documentation defines it; NaN outside the variable (Vensim: an error and :NA:)."""
+    _nargs(visitor, node, ctx, "VECTOR ELM MAP", 2)
+    vec, offset = node.arguments
+    if not isinstance(vec, _ae.ReferenceStructure) or vec.subscripts is None:
+        visitor.unsupported("VECTOR ELM MAP of something other than a subscripted variable", ctx)
+    builder = visitor.builder
+    target = builder.element_of(vec.reference, ctx)
+    try:
+        base = builder.resolver.resolve(target.dims, list(vec.subscripts.subscripts), ctx.env)
+    except SubscriptError as exc:
+        visitor.unsupported(f"VECTOR ELM MAP of {target.name!r}", ctx, str(exc))
+    cells = builder.resolver.element_cells(target.dims)
+    names = [builder.cell_name(target, cell) for cell in cells]
+    off = visitor.visit(offset, ctx)
+    code = (f"f_vector_elm_map(np.array([{', '.join(names)}]), {cells.index(base)}, "
+            f"{off.as_float()})")
+    return code, frozenset(names) | off.deps
+
+
+VECTOR_FUNCTIONS["vector_elm_map"] = vector_elm_map
