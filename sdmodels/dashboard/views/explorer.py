@@ -50,7 +50,14 @@ class LeverPanel(pn.viewable.Viewer):
                                         css_classes=["preset-select"])
         self.preset.param.watch(self._on_preset, "value")
         self.widgets: dict[str, tuple[Any, Any]] = {}
-        rows: list[Any] = []
+        # recompute while a size slider is dragged (one computation at a time, the last
+        # position winning); off: only when it is let go
+        self.live = pn.widgets.Checkbox(name="Update while dragging", value=True,
+                                        css_classes=["live-update"])
+        self._dragging: set[str] = set()
+        self._pending: dict[str, float] = {}
+        self._live_busy = False
+        rows: list[Any] = [self.live]
         for lv in store.levers:
             size = pn.widgets.FloatSlider(
                 label=lv.label, start=lv.min, end=lv.max, step=lv.step,
@@ -63,6 +70,7 @@ class LeverPanel(pn.viewable.Viewer):
                 css_classes=["lever-start", f"start-{lv.py_name}"],
             )
             size.param.watch(self._mover(lv.py_name, "value"), "value_throttled")
+            size.param.watch(self._live_mover(lv.py_name), "value")
             start.param.watch(self._mover(lv.py_name, "start"), "value_throttled")
             self.widgets[lv.py_name] = (size, start)
             rows += [size, start]
@@ -76,9 +84,30 @@ class LeverPanel(pn.viewable.Viewer):
         self._layout = pn.Column(pn.pane.Markdown("### Policy levers"), self.preset, *rows,
                                  sizing_mode="stretch_width", css_classes=["lever-panel"])
 
+    def _live_mover(self, lever: str) -> Any:
+        """While a slider is dragged: recompute, one computation at a time, the latest position
+        of each dragged lever winning (positions passed over while computing are skipped)."""
+        async def move(event: Any) -> None:
+            if not self.live.value or event.new == self.store.values.get(lever):
+                return  # off, or the slider following the store
+            self._dragging.add(lever)
+            self._pending[lever] = event.new
+            if self._live_busy:
+                return
+            self._live_busy = True
+            try:
+                while self._pending:
+                    name, value = self._pending.popitem()
+                    await self.store.set_lever(name, value=value)
+            finally:
+                self._live_busy = False
+        return move
+
     def _mover(self, lever: str, what: str) -> Any:
         async def move(event: Any) -> None:
             if what == "value":
+                self._dragging.discard(lever)
+                self._pending.pop(lever, None)
                 await self.store.set_lever(lever, value=event.new)
             else:
                 await self.store.set_lever(lever, start=event.new)
@@ -92,6 +121,8 @@ class LeverPanel(pn.viewable.Viewer):
     def _follow(self, *_: Any) -> None:
         store = self.store
         for py, (size, start) in self.widgets.items():
+            if py in self._dragging:
+                continue  # never move a handle under the user's pointer
             if size.value != store.values[py]:
                 size.value = store.values[py]
             if start.value != round(store.starts[py]):
