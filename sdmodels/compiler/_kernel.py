@@ -1,32 +1,155 @@
-"""Assemble the generated module source from a :class:`KernelPlan`."""
+"""Assemble the generated module source from a :class:`KernelPlan`.
+
+The kernel is split into functions of bounded size, so that numba's type inference and LLVM's
+optimisation, whose cost grows faster than linearly with the size of one function, grow linearly
+with the model. Each phase of ``_sample`` (initialisation, values that do not change over time,
+auxiliaries of a step, reported values and the saved row, the Euler step) is cut into chunks of
+at most :data:`CHUNK_LINES` statements (a node or a stateful's statements are never cut), each
+chunk its own ``@numba.njit`` function taking the values it reads and returning the values that
+later code reads; ``_sample`` calls the chunks in order and keeps the values between them, so
+every statement runs in the same order as in one function. A phase of at most
+:data:`INLINE_LINES` statements stays in ``_sample`` (a function costs numba a fixed time), and
+so do the phases run at every time step up to :data:`LOOP_INLINE_LINES` statements: passing
+values between functions at every step costs run time, which only large models pay.
+"""
 
 from __future__ import annotations
 
+import ast
 import json
+from dataclasses import dataclass, field
 
 from sdmodels.compiler import _support
-from sdmodels.compiler._builder import KernelPlan
+from sdmodels.compiler._builder import KERNEL_LOCALS, KernelPlan
 from sdmodels.compiler._text import comment_text
 
-__all__ = ["HELPERS", "generate_source"]
+__all__ = ["CHUNK_LINES", "HELPERS", "INLINE_LINES", "LOOP_INLINE_LINES", "generate_source"]
 
 #: What generated kernels import from the jitted support module: its jit options and functions.
 HELPERS = tuple(name for name in _support.__all__ if name == "JIT_OPTIONS" or name.startswith("f_"))
 
+#: Most statements in one generated function (a node or a stateful's statements are never split).
+CHUNK_LINES = 150
+#: A phase of at most this many statements stays in ``_sample``.
+INLINE_LINES = 60
+#: The phases run at every time step stay in ``_sample`` up to this many statements.
+LOOP_INLINE_LINES = 400
 
-def _block(lines: list[str], indent: int) -> list[str]:
-    pad = " " * indent
-    return [pad + line for line in lines]
+#: Arguments of ``_sample`` and the kernels.
+_ARGS = "i, P, ctl, times, saved, out, oc, TS_X, TS_Y, TS_M"
 
 
-def _node_lines(nodes, indent: int) -> list[str]:
-    out: list[str] = []
+@dataclass
+class _Chunk:
+    """One generated function: its statements and the names it reads and stores."""
+
+    name: str
+    lines: list[str]
+    reads: list[str] = field(default_factory=list)  # read before stored here, in order
+    stores: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    inline: bool = False  # written into ``_sample`` itself
+
+
+def _names(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Names read before they are stored, and names stored, by ``lines`` (in order)."""
+    reads: dict[str, None] = {}
+    stores: dict[str, None] = {}
+    for stmt in ast.parse("\n".join(lines)).body:
+        loaded, stored = [], []
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name):
+                (stored if isinstance(node.ctx, ast.Store) else loaded).append(node.id)
+        if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            loaded.append(stmt.target.id)
+        for name in loaded:
+            if name not in stores:
+                reads.setdefault(name)
+        for name in stored:
+            stores.setdefault(name)
+    return list(reads), list(stores)
+
+
+def _groups(nodes) -> list[list[str]]:
+    """The statements of each node, headed by a comment naming its element when it changes."""
+    out: list[list[str]] = []
     last = None
     for node in nodes:
+        lines = list(node.lines)
         if node.element and node.element != last:
-            out.append(" " * indent + f"# {comment_text(node.element)}")
+            lines.insert(0, f"# {comment_text(node.element)}")
             last = node.element
-        out.extend(_block(node.lines, indent))
+        out.append(lines)
+    return out
+
+
+def _size(group: list[str]) -> int:
+    return sum(1 for line in group if not line.lstrip().startswith("#"))
+
+
+def _split(groups: list[list[str]], prefix: str, limit: int, inline: int) -> list[_Chunk]:
+    """Cut ``groups`` of statements into chunks of at most ``limit`` statements each, or keep
+    them as one inline block if they are at most ``inline`` statements."""
+    if sum(_size(g) for g in groups) <= inline:
+        lines = [line for g in groups for line in g]
+        return [_Chunk(prefix, lines, inline=True)] if lines else []
+    chunks: list[_Chunk] = []
+    current: list[str] = []
+    count = 0
+    for group in groups:
+        size = _size(group)
+        if current and count + size > limit:
+            chunks.append(_Chunk(f"{prefix}_{len(chunks)}", current))
+            current, count = [], 0
+        current.extend(group)
+        count += size
+    if count:
+        chunks.append(_Chunk(f"{prefix}_{len(chunks)}", current))
+    return chunks
+
+
+def _link(chunks: list[_Chunk], kernel_locals: set[str]) -> None:
+    """Inputs (names ``_sample`` holds) and outputs (names some chunk reads) of every chunk."""
+    for chunk in chunks:
+        chunk.reads, chunk.stores = _names(chunk.lines)
+    local = set(kernel_locals)
+    for chunk in chunks:
+        local.update(chunk.stores)
+    read_anywhere: set[str] = set()
+    for chunk in chunks:
+        chunk.inputs = [n for n in chunk.reads if n in local]
+        read_anywhere.update(chunk.inputs)
+    for chunk in chunks:
+        chunk.outputs = [] if chunk.inline else [n for n in chunk.stores if n in read_anywhere]
+
+
+def _function(chunk: _Chunk) -> list[str]:
+    if chunk.inline:
+        return []
+    body = list(chunk.lines)
+    if chunk.outputs:
+        body.append("return (" + "".join(f"{n}, " for n in chunk.outputs) + ")")
+    return [
+        "",
+        "",
+        "@numba.njit(**JIT_OPTIONS)",
+        f"def {chunk.name}({', '.join(chunk.inputs)}):",
+        *("    " + line for line in body),
+    ]
+
+
+def _calls(chunks: list[_Chunk], indent: int) -> list[str]:
+    """The statements of ``_sample`` that run ``chunks``: inline blocks, or calls."""
+    out = []
+    for chunk in chunks:
+        if chunk.inline:
+            out.extend(" " * indent + line for line in chunk.lines)
+            continue
+        call = f"{chunk.name}({', '.join(chunk.inputs)})"
+        if chunk.outputs:
+            call = "(" + "".join(f"{n}, " for n in chunk.outputs) + ") = " + call
+        out.append(" " * indent + call)
     return out
 
 
@@ -39,16 +162,54 @@ def _metadata_source(meta: dict) -> str:
     return f"METADATA = json.loads(r{quotes}{text}{quotes})"
 
 
-def generate_source(plan: KernelPlan, *, display_name: str, key: str) -> str:
+def _phases(
+    plan: KernelPlan, limit: int, inline: int, loop_inline: int
+) -> dict[str, list[_Chunk]]:
+    """The chunks of each phase of ``_sample``, in the order they run."""
+    init = []
+    last = None
+    for node in plan.init_nodes:
+        lines = list(node.lines)
+        if node.element and node.element != last:
+            lines.insert(0, f"# {comment_text(node.element)}")
+            last = node.element
+        init.append(lines)
+    report = _groups(plan.report_nodes)
+    report += [[f"row[{col}] = {name}"] for col, (_py, name) in enumerate(plan.outputs)]
+    step = [[f"# {comment_text(st.label)}", *st.deriv] for st in plan.statefuls if st.deriv]
+    step += [list(st.compute) for st in plan.statefuls if st.compute]
+    step += [list(st.update) for st in plan.statefuls if st.update]
+    return {
+        "init": _split(init, "_init", limit, inline),
+        "static": _split(_groups(plan.static_nodes), "_static", limit, inline),
+        "dynamic": _split(_groups(plan.dynamic_nodes), "_aux", limit, loop_inline),
+        "report": _split(report, "_report", limit, inline),
+        "step": _split(step, "_step", limit, loop_inline),
+    }
+
+
+def generate_source(
+    plan: KernelPlan, *, display_name: str, key: str, chunk_lines: int | None = None,
+    inline_lines: int | None = None, loop_inline_lines: int | None = None,
+) -> str:
     """Return the Python source of the kernel module for ``plan``.
 
-    The module defines ``METADATA`` (a JSON-compatible dict), ``_sample``
-    (one sample, jitted), ``_kernel`` (``prange`` over samples) and
-    ``_kernel_serial`` (the same, serial).
+    The module defines ``METADATA`` (a JSON-compatible dict), the chunk functions, ``_sample``
+    (one sample, jitted), ``_kernel`` (``prange`` over samples) and ``_kernel_serial`` (the same,
+    serial). ``chunk_lines``, ``inline_lines`` and ``loop_inline_lines`` override
+    :data:`CHUNK_LINES`, :data:`INLINE_LINES` and :data:`LOOP_INLINE_LINES`.
     """
     meta = dict(plan.metadata)
     meta["key"] = key
     meta["outputs"] = [py for py, _ in plan.outputs]
+    phases = _phases(
+        plan,
+        CHUNK_LINES if chunk_lines is None else chunk_lines,
+        INLINE_LINES if inline_lines is None else inline_lines,
+        LOOP_INLINE_LINES if loop_inline_lines is None else loop_inline_lines,
+    )
+    every = [c for chunks in phases.values() for c in chunks]
+    _link(every, set(KERNEL_LOCALS))
     lines: list[str] = [
         # the file name is model text too: a comment without line breaks, a repr() literal
         f"# generated from {comment_text(display_name)} by sdmodels.compiler; do not edit",
@@ -67,77 +228,51 @@ def generate_source(plan: KernelPlan, *, display_name: str, key: str) -> str:
     ]
     for table in plan.tables:
         lines.extend(table.source().splitlines())
+    for chunk in every:
+        lines += _function(chunk)
     lines += [
         "",
         "",
         "@numba.njit(**JIT_OPTIONS)",
-        "def _sample(i, P, ctl, times, saved, out, oc, TS_X, TS_Y, TS_M):",
+        f"def _sample({_ARGS}):",
         '    """Integrate sample ``i`` and store the saved columns in ``out``."""',
         "    time = times[0]",
         f"    row = np.empty({len(plan.outputs)})  # values of all outputs at a saved time",
         "    # ---- initialisation (stateful initial values, in dependency order)",
-    ]
-    init = []
-    last = None
-    for node in plan.init_nodes:
-        if node.element and node.element != last:
-            init.append(f"# {comment_text(node.element)}")
-            last = node.element
-        init.extend(node.lines)
-    lines += _block(init, 4)
-    lines.append("    # ---- values that do not change over time")
-    lines += _node_lines(plan.static_nodes, 4)
-    lines += [
+        *_calls(phases["init"], 4),
+        "    # ---- values that do not change over time",
+        *_calls(phases["static"], 4),
         "    j = 0",
         "    nt = times.shape[0]",
         "    for k in range(nt):",
         "        time = times[k]",
         "        # ---- auxiliaries at this time, from the stocks at this time",
-    ]
-    lines += _node_lines(plan.dynamic_nodes, 8)
-    lines.append("        if saved[k]:")
-    if plan.report_nodes:
-        lines.append("            # ---- values only reported, not needed by the stocks")
-        lines += _node_lines(plan.report_nodes, 12)
-    for col, (_py, name) in enumerate(plan.outputs):
-        lines.append(f"            row[{col}] = {name}")
-    lines += [
+        *_calls(phases["dynamic"], 8),
+        "        if saved[k]:",
+        "            # ---- values only reported, not needed by the stocks; the saved row",
+        *_calls(phases["report"], 12),
         "            for c in range(row.shape[0]):",
         "                if oc[c] >= 0:",
         "                    out[oc[c], i, j] = row[c]",
         "            j += 1",
         "        if k == nt - 1:",
         "            break",
-        "        # ---- Euler step: derivatives from the values at the start of the step",
-    ]
-    for st in plan.statefuls:
-        if st.deriv:
-            lines.append(f"        # {comment_text(st.label)}")
-            lines += _block(st.deriv, 8)
-    for st in plan.statefuls:
-        if st.compute:
-            lines += _block(st.compute, 8)
-    lines.append("        # ---- update of the stocks")
-    for st in plan.statefuls:
-        if st.update:
-            lines += _block(st.update, 8)
-    if not plan.statefuls:
-        lines.append("        pass")
-    lines += [
+        "        # ---- Euler step: derivatives from the values at the start of the step, then updates",
+        *_calls(phases["step"], 8),
         "",
         "",
         "@numba.njit(parallel=True, **JIT_OPTIONS)",
-        "def _kernel(P, ctl, times, saved, out, oc, TS_X, TS_Y, TS_M):",
+        f"def _kernel({_ARGS.removeprefix('i, ')}):",
         '    """All samples, in parallel."""',
         "    for i in numba.prange(P.shape[0]):",
-        "        _sample(i, P, ctl, times, saved, out, oc, TS_X, TS_Y, TS_M)",
+        f"        _sample({_ARGS})",
         "",
         "",
         "@numba.njit(**JIT_OPTIONS)",
-        "def _kernel_serial(P, ctl, times, saved, out, oc, TS_X, TS_Y, TS_M):",
+        f"def _kernel_serial({_ARGS.removeprefix('i, ')}):",
         '    """All samples, one after the other (reference for the parallel kernel)."""',
         "    for i in range(P.shape[0]):",
-        "        _sample(i, P, ctl, times, saved, out, oc, TS_X, TS_Y, TS_M)",
+        f"        _sample({_ARGS})",
         "",
         "",
         "# names, shapes, defaults and output columns of the model",
