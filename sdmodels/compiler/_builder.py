@@ -8,12 +8,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from sdmodels.compiler._builtins import LookupRegistry, Stateful, StatefulRegistry
+from sdmodels.compiler._controls import evaluate, reads
 from sdmodels.compiler._dependencies import Node, dynamic_nodes, topological_order
 from sdmodels.compiler._errors import UnsupportedFeature
 from sdmodels.compiler._expressions import Context, ExpressionVisitor
@@ -48,44 +50,6 @@ class KernelPlan:
     tables: list[Any]
     outputs: list[tuple[str, str]]  # (py_name, local name) per output column, in order
     metadata: dict[str, Any] = field(default_factory=dict)
-
-
-def _fold_arithmetic(ops: list[str], args: list[float], element: str, file: str) -> float:
-    """Evaluate an arithmetic chain of numbers as the kernel would (``^`` from the right).
-
-    Examples
-    --------
-    >>> _fold_arithmetic(["/"], [1.0, 4.0], "TIME STEP", "m.mdl")
-    0.25
-    >>> _fold_arithmetic(["^", "^"], [2.0, 3.0, 2.0], "x", "m.mdl")
-    512.0
-    >>> _fold_arithmetic(["negative"], [2.0], "x", "m.mdl")
-    -2.0
-    """
-    if ops == ["negative"]:
-        return -args[0]
-    if len(args) == 1:
-        return args[0]
-    if all(op == "^" for op in ops):
-        value = args[-1]
-        for arg in reversed(args[:-1]):
-            value = arg**value
-        return float(value)
-    value = args[0]
-    for op, arg in zip(ops, args[1:]):
-        if op == "+":
-            value = value + arg
-        elif op == "-":
-            value = value - arg
-        elif op == "*":
-            value = value * arg
-        elif op == "/":
-            if arg == 0:
-                raise UnsupportedFeature("a control variable divided by zero", element, file)
-            value = value / arg
-        else:
-            raise UnsupportedFeature(f"operator {op!r} in a control variable", element, file)
-    return float(value)
 
 
 class ModelBuilder:
@@ -140,21 +104,29 @@ class ModelBuilder:
     # -- control variables ---------------------------------------------------------------
     def control_defaults(self) -> dict[str, float]:
         """INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER: numbers, or expressions of numbers and
-        of each other (``TIME STEP = 1/4``, ``SAVEPER = TIME STEP * 4``), folded at compile time."""
+        of each other (``TIME STEP = 1/4``, ``SAVEPER = TIME STEP * 4``), folded at compile time.
+        Formulas that read other controls are kept in ``self.control_formulas``."""
+        formulas = {c: self._control_formula(self.info.elements[c].components[0].ast,
+                                             self.info.elements[c]) for c in CONTROL_NAMES}
+        self.control_formulas = {c: f for c, f in formulas.items() if reads(f)}
         values: dict[str, float] = {}
-        pending = {c: self.info.elements[c] for c in CONTROL_NAMES}
+        pending = dict(formulas)
         for _ in range(len(pending) + 1):
-            for name, el in list(pending.items()):
-                value = self._fold_control(el.components[0].ast, values, el)
+            for name, formula in list(pending.items()):
+                value = evaluate(formula, values)
                 if value is not None:
                     values[name] = value
                     del pending[name]
         if pending:
             raise UnsupportedFeature("circular control variables", ", ".join(pending), self.file)
+        for name, value in values.items():
+            if math.isnan(value):
+                raise UnsupportedFeature("a control variable divided by zero",
+                                         self.info.elements[name].name, self.file)
         return values
 
-    def _fold_control(self, ast: Any, values: dict[str, float], el: ElementInfo) -> float | None:
-        """Value of a control variable's expression; ``None`` while a control it reads is pending."""
+    def _control_formula(self, ast: Any, el: ElementInfo) -> Any:
+        """A control variable's expression as a formula (see :mod:`._controls`)."""
         from pysd.translators.structures import abstract_expressions as ae
 
         if isinstance(ast, (int, float, np.integer, np.floating)) and not isinstance(ast, bool):
@@ -166,12 +138,14 @@ class ModelBuilder:
                     "a control variable defined from a model variable", el.name, self.file,
                     detail="the time grid is shared by the whole batch: write a number",
                 )
-            return values.get(ref)
+            return {"ref": ref}
         if isinstance(ast, ae.ArithmeticStructure):
-            args = [self._fold_control(a, values, el) for a in ast.arguments]
-            if any(a is None for a in args):
-                return None
-            return _fold_arithmetic(list(ast.operators), args, el.name, self.file)
+            ops = list(ast.operators)
+            bad = [op for op in ops if op not in ("+", "-", "*", "/", "^", "negative")]
+            if bad:
+                raise UnsupportedFeature(f"operator {bad[0]!r} in a control variable", el.name,
+                                         self.file)
+            return {"ops": ops, "args": [self._control_formula(a, el) for a in ast.arguments]}
         raise UnsupportedFeature(
             f"a control variable defined by {type(ast).__name__.replace('Structure', '')}",
             el.name, self.file,
@@ -303,6 +277,7 @@ class ModelBuilder:
         metadata = {
             "file": self.file,
             "controls": controls,
+            "control_formulas": self.control_formulas,
             "params": self._params,
             "n_param": self._n_param,
             "timeseries": self._ts_columns,

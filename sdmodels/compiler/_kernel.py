@@ -7,10 +7,15 @@ auxiliaries of a step, reported values and the saved row, the Euler step) is cut
 at most :data:`CHUNK_LINES` statements (a node or a stateful's statements are never cut), each
 chunk its own ``@numba.njit`` function taking the values it reads and returning the values that
 later code reads; ``_sample`` calls the chunks in order and keeps the values between them, so
-every statement runs in the same order as in one function. A phase of at most
-:data:`INLINE_LINES` statements stays in ``_sample`` (a function costs numba a fixed time), and
-so do the phases run at every time step up to :data:`LOOP_INLINE_LINES` statements: passing
-values between functions at every step costs run time, which only large models pay.
+every statement runs in the same order as in one function.
+
+Splitting has costs of its own: numba spends a fixed time on every function, and passing values
+between functions at every time step costs run time. Models of at most :data:`SPLIT_LINES`
+statements (the NHS model has about 1,400) are therefore written as one function, as before,
+and in a split model a phase of at most :data:`INLINE_LINES` statements stays in ``_sample``.
+Measured on the generated scalar models of ``benchmarks/bench_compile.py`` (numba CPU time):
+400 variables, 1,048 statements, 7.6 s in one function and 9.0 s split; 1,000 variables,
+2,608 statements, 47.8 s in one function and 24.7 s split.
 """
 
 from __future__ import annotations
@@ -23,17 +28,17 @@ from sdmodels.compiler import _support
 from sdmodels.compiler._builder import KERNEL_LOCALS, KernelPlan
 from sdmodels.compiler._text import comment_text
 
-__all__ = ["CHUNK_LINES", "HELPERS", "INLINE_LINES", "LOOP_INLINE_LINES", "generate_source"]
+__all__ = ["CHUNK_LINES", "HELPERS", "INLINE_LINES", "SPLIT_LINES", "generate_source"]
 
 #: What generated kernels import from the jitted support module: its jit options and functions.
 HELPERS = tuple(name for name in _support.__all__ if name == "JIT_OPTIONS" or name.startswith("f_"))
 
 #: Most statements in one generated function (a node or a stateful's statements are never split).
 CHUNK_LINES = 150
-#: A phase of at most this many statements stays in ``_sample``.
+#: A model of at most this many statements is one function (no chunks).
+SPLIT_LINES = 1500
+#: In a split model, a phase of at most this many statements stays in ``_sample``.
 INLINE_LINES = 60
-#: The phases run at every time step stay in ``_sample`` up to this many statements.
-LOOP_INLINE_LINES = 400
 
 #: Arguments of ``_sample`` and the kernels.
 _ARGS = "i, P, ctl, times, saved, out, oc, TS_X, TS_Y, TS_M"
@@ -162,9 +167,7 @@ def _metadata_source(meta: dict) -> str:
     return f"METADATA = json.loads(r{quotes}{text}{quotes})"
 
 
-def _phases(
-    plan: KernelPlan, limit: int, inline: int, loop_inline: int
-) -> dict[str, list[_Chunk]]:
+def _phases(plan: KernelPlan, limit: int, inline: int, split: int) -> dict[str, list[_Chunk]]:
     """The chunks of each phase of ``_sample``, in the order they run."""
     init = []
     last = None
@@ -179,25 +182,25 @@ def _phases(
     step = [[f"# {comment_text(st.label)}", *st.deriv] for st in plan.statefuls if st.deriv]
     step += [list(st.compute) for st in plan.statefuls if st.compute]
     step += [list(st.update) for st in plan.statefuls if st.update]
-    return {
-        "init": _split(init, "_init", limit, inline),
-        "static": _split(_groups(plan.static_nodes), "_static", limit, inline),
-        "dynamic": _split(_groups(plan.dynamic_nodes), "_aux", limit, loop_inline),
-        "report": _split(report, "_report", limit, inline),
-        "step": _split(step, "_step", limit, loop_inline),
-    }
+    groups = {"init": init, "static": _groups(plan.static_nodes),
+              "dynamic": _groups(plan.dynamic_nodes), "report": report, "step": step}
+    prefixes = {"init": "_init", "static": "_static", "dynamic": "_aux", "report": "_report",
+                "step": "_step"}
+    if sum(_size(g) for phase in groups.values() for g in phase) <= split:
+        inline = split  # a small model: one function
+    return {k: _split(g, prefixes[k], limit, inline) for k, g in groups.items()}
 
 
 def generate_source(
     plan: KernelPlan, *, display_name: str, key: str, chunk_lines: int | None = None,
-    inline_lines: int | None = None, loop_inline_lines: int | None = None,
+    inline_lines: int | None = None, split_lines: int | None = None,
 ) -> str:
     """Return the Python source of the kernel module for ``plan``.
 
     The module defines ``METADATA`` (a JSON-compatible dict), the chunk functions, ``_sample``
     (one sample, jitted), ``_kernel`` (``prange`` over samples) and ``_kernel_serial`` (the same,
-    serial). ``chunk_lines``, ``inline_lines`` and ``loop_inline_lines`` override
-    :data:`CHUNK_LINES`, :data:`INLINE_LINES` and :data:`LOOP_INLINE_LINES`.
+    serial). ``chunk_lines``, ``inline_lines`` and ``split_lines`` override
+    :data:`CHUNK_LINES`, :data:`INLINE_LINES` and :data:`SPLIT_LINES`.
     """
     meta = dict(plan.metadata)
     meta["key"] = key
@@ -206,7 +209,7 @@ def generate_source(
         plan,
         CHUNK_LINES if chunk_lines is None else chunk_lines,
         INLINE_LINES if inline_lines is None else inline_lines,
-        LOOP_INLINE_LINES if loop_inline_lines is None else loop_inline_lines,
+        SPLIT_LINES if split_lines is None else split_lines,
     )
     every = [c for chunks in phases.values() for c in chunks]
     _link(every, set(KERNEL_LOCALS))

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from sdmodels.compiler._controls import derive_controls
 from sdmodels.compiler._random import NOISE_KEY, noise_keys
 from sdmodels.errors import SDModelsError, UnknownNameError
 
@@ -204,15 +205,19 @@ class CompiledModel:
         controls = dict(self.controls)
         constant: dict[str, Any] = {}
         series: dict[str, Any] = {}
+        given: list[str] = []  # control variables overridden
         allowed = list(self._params) + list(self.controls)
         for key, value in params.items():
             py = self._resolve(key, allowed, "parameter")
             if py in self.controls:
                 controls[py] = self._control_value(py, value)
+                given.append(py)
             elif _is_timeseries(value):
                 series[py] = value
             else:
                 constant[py] = value
+        # a control written from another (SAVEPER = TIME STEP) follows an override of it
+        controls = derive_controls(self._meta.get("control_formulas", {}), controls, given)
 
         variant = self._variant(frozenset(series))
         times, saved, _labels = time_grid(**controls)
@@ -266,6 +271,7 @@ class CompiledModel:
         """Saved time labels for (possibly overridden) control variables."""
         values = dict(self.controls)
         values.update(controls)
+        values = derive_controls(self._meta.get("control_formulas", {}), values, controls)
         return time_grid(**values)[2]
 
     def warm_up(self, *, parallel: bool = True) -> float:

@@ -53,3 +53,22 @@ def test_elmcount_and_get_time_value(compiled, tmp_path) -> None:
     np.testing.assert_array_equal(out["shifted_time"][0], np.asarray(ref["shifted time"]))
     np.testing.assert_array_equal(out["share_per_region"][:, 0], [25.0, 15.0])  # budget / 4
     np.testing.assert_array_equal(out["shifted_time"][0], [2.0, 3.0, 4.0, 5.0])  # Time + 2
+
+
+def test_overriding_time_step_derives_saveper_again_as_pysd_does(compiled) -> None:
+    """SAVEPER = TIME STEP * 2: a run with only TIME STEP overridden saves every two new steps,
+    in PySD and in the compiled engine (the compiled SAVEPER used to keep its folded 0.5)."""
+    from sdmodels.testing import pysd_reference
+
+    ref = pysd_reference(TEST_MODELS_DIR / "control_expressions.mdl", params={"time_step": 0.125})
+    cm = compiled(TEST_MODELS_DIR / "control_expressions.mdl")
+    np.testing.assert_allclose(cm.saved_times(time_step=0.125), ref.time)
+    assert cm.saved_times(time_step=0.125).tolist() == list(np.arange(0.0, 4.01, 0.25))
+    stock = cm.run({"time_step": 0.125}, 1)["stock"][0]
+    np.testing.assert_allclose(stock, ref["stock"], rtol=1e-12)
+    # Euler with an eighth-month step, saved every quarter month
+    np.testing.assert_allclose(stock, 8 * (1 - 0.5 / 8) ** (8 * cm.saved_times(time_step=0.125)),
+                               rtol=1e-12)
+    # SAVEPER given too: the given value wins
+    assert cm.saved_times(time_step=0.125, saveper=1.0).tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert cm.run({"time_step": 0.125, "saveper": 1.0}, 1)["stock"].shape == (1, 5)
