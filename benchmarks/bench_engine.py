@@ -8,7 +8,11 @@ Prints, for the NHS productivity model and a small model:
 * cold compile time (fresh process, empty kernel cache: translate, generate, jit)
   and cached start-up time (fresh process, warm cache: import, load, first run),
 * for the NHS model, the peak resident memory of 1,000,000 samples keeping 5
-  outputs at annual resolution (chunked), in a separate process.
+  outputs at annual resolution (chunked), in a separate process;
+* element-steps per CPU-second (cells x integration steps x samples) of the NHS model, of a
+  lookup-heavy model (``models/tests/fifty_lookups.mdl``, 50 lookup tables) and of the same
+  model with each lookup replaced by arithmetic, so lookups can be compared with plain
+  arithmetic per element-step (``--element-steps-only`` prints only these).
 
 Usage::
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,11 +38,12 @@ import numpy as np
 import pysd
 
 import sdmodels
-from sdmodels.compiler import compile_model
+from sdmodels.compiler import compile_model, time_grid
 from sdmodels.compiler._translate import collect, translate_file
 
 ROOT = Path(__file__).resolve().parents[1]
 NHS_MODEL = ROOT / "models" / "nhs_productivity.mdl"
+LOOKUP_MODEL = ROOT / "models" / "tests" / "fifty_lookups.mdl"
 
 SMALL_MODEL = """{UTF-8}
 Population = INTEG(births - deaths, initial population) ~ people ~|
@@ -225,6 +231,47 @@ def bench_model(label: str, path: Path, args: argparse.Namespace, cache: Path) -
     return result
 
 
+def lookup_free(text: str) -> str:
+    """The lookup model with each ``effect table k(x)`` call replaced by arithmetic of ``x``."""
+    return re.sub(r"effect table (\d+)\(ratio (\d+)\)",
+                  r"MIN(1.3, 0.4 + 0.6 * ratio \2)", text)
+
+
+def element_steps(label: str, path: Path, n: int) -> dict:
+    """Cells x integration steps x samples per CPU-second of one batch of ``n`` default runs."""
+    cm = compile_model(path)
+    cm.warm_up()
+    cells = sum(int(np.prod([len(c) for _, c in cm.dims.get(py, ())], dtype=int))
+                for py in cm.outputs if py not in cm.controls)
+    steps = len(time_grid(**cm.controls)[0]) - 1
+    keep = [py for py in cm.outputs if py not in cm.controls][:5]
+    best = None
+    for _ in range(3):
+        c0 = time.process_time()
+        cm.run({}, n, return_columns=keep)
+        cpu = time.process_time() - c0
+        best = cpu if best is None else min(best, cpu)
+    rate = cells * steps * n / best
+    print(f"{label:34s} {cells:6d} cells x {steps:5d} steps: {rate / 1e6:9.1f} M element-steps "
+          f"per CPU-second ({n / best:,.0f} runs per CPU-second)", flush=True)
+    return {"model": label, "cells": cells, "steps": steps, "element_steps_per_cpu_s": rate}
+
+
+def bench_element_steps(args: argparse.Namespace, tmp: Path) -> list[dict]:
+    print(f"\n== element-steps (load average {os.getloadavg()[0]:.2f})", flush=True)
+    os.environ["SDMODELS_CACHE_DIR"] = str(tmp / "cache")
+    free = tmp / "fifty_lookups_as_arithmetic.mdl"
+    free.write_text(lookup_free(LOOKUP_MODEL.read_text(encoding="utf-8")), encoding="utf-8")
+    rows = []
+    if args.model.is_file():
+        rows.append(element_steps("NHS", args.model, args.batch))
+    rows.append(element_steps("50 lookups", LOOKUP_MODEL, args.batch))
+    rows.append(element_steps("50 lookups replaced by arithmetic", free, args.batch))
+    ratio = rows[-1]["element_steps_per_cpu_s"] / rows[-2]["element_steps_per_cpu_s"]
+    print(f"lookup-free / lookup-heavy per element-step: {ratio:.2f}x", flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--batch", type=int, default=10_000, help="compiled batch size")
@@ -236,7 +283,13 @@ def main() -> None:
     parser.add_argument("--memory-params", type=int, default=10,
                         help="parameters varied in the memory test (inputs take memory too)")
     parser.add_argument("--model", type=Path, default=NHS_MODEL, help="the large model")
+    parser.add_argument("--element-steps-only", action="store_true",
+                        help="only the element-steps comparison of lookups")
     args = parser.parse_args()
+    if args.element_steps_only:
+        with tempfile.TemporaryDirectory(prefix="sdmodels_bench_") as tmp:
+            print(json.dumps(bench_element_steps(args, Path(tmp)), indent=1))
+        return
     print(f"machine: {os.cpu_count()} CPUs, numba {numba.__version__} "
           f"({numba.config.NUMBA_NUM_THREADS} threads)")
     results = []
@@ -248,6 +301,7 @@ def main() -> None:
         else:
             print(f"\n(no {args.model}; skipping the large model)")
         results.append(bench_model("small", small, args, Path(tmp) / "cache"))
+        results += bench_element_steps(args, Path(tmp))
     print("\n" + json.dumps(results, indent=1))
 
 
