@@ -47,6 +47,9 @@ RANDOM_FUNCTIONS: dict[str, tuple[tuple[int, ...], str, int]] = {
     "random_uniform": ((2, 3), "f_random_uniform", 2),
     "random_normal": ((4, 5), "f_random_normal", 4),
     "random_exponential": ((4, 5), "f_random_exponential", 4),
+    # Vensim's own, which PySD does not implement (so only the compiled engine runs them)
+    "random_triangular": ((5, 6), "f_random_triangular", 5),
+    "random_poisson": ((5, 6), "f_random_poisson", 5),
 }
 
 #: Stream keys are kept below 2**53 so that they travel exactly as float64 parameters.
@@ -136,7 +139,8 @@ def random_code(fname: str, site: int, mode: str, args: list[str]) -> str:
     return f"{helper}(P[i, -1], {site}, {step}, {', '.join(values)})"
 
 
-_RANDOM_TEXT = re.compile(r"RANDOM[\s_]+(0[\s_]+1|UNIFORM|NORMAL|EXPONENTIAL)\s*\(", re.IGNORECASE)
+_RANDOM_TEXT = re.compile(
+    r"RANDOM[\s_]+(0[\s_]+1|UNIFORM|NORMAL|EXPONENTIAL|TRIANGULAR|POISSON)\s*\(", re.IGNORECASE)
 
 
 def uses_random(path: str | Path) -> bool:

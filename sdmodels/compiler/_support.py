@@ -43,6 +43,8 @@ __all__ = [
     "f_ramp_open",
     "f_random_exponential",
     "f_random_normal",
+    "f_random_poisson",
+    "f_random_triangular",
     "f_random_uniform",
     "f_smooth_ddt",
     "f_stage_update",
@@ -743,3 +745,77 @@ def f_vector_elm_map(cells, base, offset):
     if math.isnan(offset) or k < 0 or k >= cells.shape[0]:
         return math.nan
     return cells[k]
+
+
+@_jit
+def _triangular_cdf(y, start, peak, end):
+    if y <= start:
+        return 0.0
+    if y >= end:
+        return 1.0
+    if y <= peak:
+        return (y - start) ** 2 / ((end - start) * (peak - start))
+    return 1.0 - (end - y) ** 2 / ((end - start) * (end - peak))
+
+
+@_jit
+def f_random_triangular(key, site, k, lo, hi, start, peak, end):
+    """RANDOM TRIANGULAR(min, max, start, peak, end, stream): the triangular distribution on
+    [start, end] with its mode at peak, truncated to [min, max] (Vensim's definition; PySD does
+    not implement it), by inversion. NaN unless start <= peak <= end, start < end and the
+    truncated interval holds some probability."""
+    if not (start <= peak <= end and start < end):
+        return math.nan
+    fa = _triangular_cdf(max(lo, start), start, peak, end)
+    fb = _triangular_cdf(min(hi, end), start, peak, end)
+    if not fb > fa:
+        return math.nan
+    u = fa + f_uniform01(key, site, k, 0) * (fb - fa)
+    if u < (peak - start) / (end - start):
+        y = start + math.sqrt(u * (end - start) * (peak - start))
+    else:
+        y = end - math.sqrt((1.0 - u) * (end - start) * (end - peak))
+    return min(max(y, max(lo, start)), min(hi, end))
+
+
+@_jit
+def _poisson_pmf(n, mean):
+    return math.exp(-mean + n * math.log(mean) - math.lgamma(n + 1.0)) if mean > 0 else (
+        1.0 if n == 0 else 0.0)
+
+
+@_jit
+def f_random_poisson(key, site, k, lo, hi, mean, shift, stretch):
+    """RANDOM POISSON(min, max, mean, shift, stretch, stream): ``shift + stretch * N`` with N a
+    Poisson count of the given mean, truncated to [min, max] (Vensim's definition; PySD does not
+    implement it), by inversion over the counts that land inside. NaN for a stretch that is not
+    positive, a negative mean, or bounds that leave no count."""
+    if not (stretch > 0.0) or not (mean >= 0.0):
+        return math.nan
+    n_lo = max(0.0, math.ceil((lo - shift) / stretch))
+    n_hi = math.floor((hi - shift) / stretch) if hi < math.inf else math.inf
+    if n_hi < n_lo:
+        return math.nan
+    top = mean + 40.0 * math.sqrt(mean) + 40.0  # the mass beyond is below 1e-300 or so
+    n_hi = min(n_hi, max(top, n_lo))
+    below = 0.0  # P(N < n_lo)
+    n = 0.0
+    while n < n_lo:
+        below += _poisson_pmf(n, mean)
+        n += 1.0
+    inside = 0.0
+    n = n_lo
+    while n <= n_hi:
+        inside += _poisson_pmf(n, mean)
+        n += 1.0
+    if not inside > 0.0:
+        return math.nan
+    target = f_uniform01(key, site, k, 0) * inside
+    acc = 0.0
+    n = n_lo
+    while n < n_hi:
+        acc += _poisson_pmf(n, mean)
+        if acc >= target:
+            break
+        n += 1.0
+    return shift + stretch * n
