@@ -198,3 +198,62 @@ def test_the_run_seed_seeds_both_engines(model_file, engine):
 def test_a_stream_key_per_sample_is_checked(cm):
     with pytest.raises(sdmodels.compiler.ParameterValueError, match=NOISE_KEY):
         cm.run({NOISE_KEY: [1.0, 2.0]}, 3)
+
+
+#: Vensim's own random functions that PySD does not implement: checked against the definitions
+#: of the Vensim documentation (fn_random.html: shift and stretch, then truncation to [min, max]).
+VENSIM_ONLY = """{UTF-8}
+triangle=
+	RANDOM TRIANGULAR(-10, 10, 0, 1, 4, 0)
+	~	dmnl
+	~		|
+cut triangle=
+	RANDOM TRIANGULAR(0.5, 3, 0, 1, 4, 0)
+	~	dmnl
+	~		|
+count=
+	RANDOM POISSON(0, 1e+09, 3.5, 0, 1, 0)
+	~	dmnl
+	~		|
+odd count=
+	RANDOM POISSON(2, 11, 3.5, 1, 2, 0)
+	~	dmnl
+	~	1 + 2 N for N Poisson of mean 3.5, kept in [2, 11]: N in 1..5.
+	|
+FINAL TIME  = 9
+	~	Month
+	~		|
+INITIAL TIME  = 0
+	~	Month
+	~		|
+SAVEPER  = 1
+	~	Month
+	~		|
+TIME STEP  = 1
+	~	Month
+	~		|
+"""
+
+
+def test_vensim_only_distributions(tmp_path):
+    path = tmp_path / "vensim_random.mdl"
+    path.write_text(VENSIM_ONLY, encoding="utf-8")
+    out = compile_model(path).run({}, 2000)  # 2000 samples x 10 steps
+    tri = stats.triang(0.25, loc=0, scale=4)
+    assert stats.kstest(out["triangle"].ravel(), tri.cdf).pvalue > 0.001
+    cut = out["cut_triangle"].ravel()
+    assert cut.min() >= 0.5 and cut.max() <= 3.0
+    assert stats.kstest(cut, lambda y: (tri.cdf(y) - tri.cdf(0.5)) / (tri.cdf(3) - tri.cdf(0.5))
+                        ).pvalue > 0.001
+    counts = out["count"].ravel()
+    assert np.array_equal(counts, np.round(counts))
+    values, seen = np.unique(np.minimum(counts, 10), return_counts=True)
+    pmf = stats.poisson(3.5).pmf(np.arange(10))
+    expected = np.append(pmf, 1 - pmf.sum()) * counts.size
+    assert values.tolist() == list(range(11))
+    assert stats.chisquare(seen, expected).pvalue > 0.001
+    odd = out["odd_count"].ravel()
+    values, seen = np.unique(odd, return_counts=True)
+    assert values.tolist() == [3, 5, 7, 9, 11]
+    pmf = stats.poisson(3.5).pmf(np.arange(1, 6))
+    assert stats.chisquare(seen, pmf / pmf.sum() * odd.size).pvalue > 0.001
