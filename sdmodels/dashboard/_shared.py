@@ -104,9 +104,29 @@ def uncertainty_spec(model: Model, path: str) -> Any:
 
 
 @shared(max_items=8)
-def mc_design(model: Model, path: str, n: int, seed: int) -> xr.DataArray:
-    """A Latin hypercube of ``n`` samples of the uncertainty file."""
-    return uncertainty_spec(model, path).sample(n, method="lhs", seed=seed)
+def mc_design(model: Model, path: str, n: int, seed: int, source: str = "prior") -> xr.DataArray:
+    """A Latin hypercube of ``n`` samples of the uncertainty file (``source="prior"``), or
+    with the calibrated parameters drawn jointly from the model's default posterior
+    (``"posterior"``; the others kept from the hypercube).
+
+    Raises
+    ------
+    CalibrationError
+        ``"posterior"`` and the model declares none, or it was fitted to another version of the
+        model file (the message says how to re-fit).
+    """
+    prior = uncertainty_spec(model, path).sample(n, method="lhs", seed=seed)
+    if source == "prior":
+        return prior
+    from sdmodels.calibration import default_posterior, posterior_design
+
+    posterior = default_posterior(model, missing="raise")
+    if posterior is None:
+        from sdmodels.calibration import CalibrationError
+
+        raise CalibrationError(f"{model.path.name} declares no calibrated posterior (key "
+                               "`posterior` of its metadata file): use the prior")
+    return posterior_design(posterior, n, seed=seed, design=prior, model=model)
 
 
 def run_design_now(model: Model, design: xr.DataArray, scenario: Any, engine: str,
@@ -121,11 +141,11 @@ def run_design_now(model: Model, design: xr.DataArray, scenario: Any, engine: st
 
 @shared(max_items=8)
 def mc_baseline(model: Model, engine: str, path: str, n: int, seed: int, scenario_toml: str,
-                outputs: tuple[str, ...]) -> xr.Dataset:
+                outputs: tuple[str, ...], source: str = "prior") -> xr.Dataset:
     """The baseline's Monte Carlo runs under one starting point."""
     from sdmodels.dashboard.scenario_files import scenario_from_toml
 
-    return run_design_now(model, mc_design(model, path, n, seed),
+    return run_design_now(model, mc_design(model, path, n, seed, source),
                           scenario_from_toml(scenario_toml, name="baseline"), engine, outputs)
 
 

@@ -112,6 +112,9 @@ class DashboardStore(pn.viewable.Viewer):
 
     mc_samples = param.Integer(default=500, bounds=(2, None))
     mc_seed = param.Integer(default=20240601)
+    mc_parameters = param.Selector(default="prior", objects=["prior", "posterior"],
+                                   doc="Monte Carlo parameters: the uncertainty file's ranges "
+                                       "(prior) or the model's calibrated posterior.")
     mc = param.ClassSelector(class_=xr.Dataset, allow_None=True,
                              doc="Quantiles of the key outputs (scenario baseline/current).")
     mc_prob = param.ClassSelector(class_=xr.DataArray, allow_None=True,
@@ -614,21 +617,24 @@ class DashboardStore(pn.viewable.Viewer):
 
         n, path, outputs = int(self.mc_samples), self._spec_path(), tuple(self.outputs)
         engine = self.engine_name()
+        source = self.mc_parameters
+        design = _shared.mc_design(self.model, path, n, self.mc_seed, source)
         base = _shared.mc_baseline(
             self.model, engine, path, n, self.mc_seed,
-            scenario_to_toml(self.baseline_scenario_for(settings.start_point)), outputs)
-        cur = _shared.run_design_now(self.model,
-                                     _shared.mc_design(self.model, path, n, self.mc_seed),
-                                     self.scenario_for(settings), engine, outputs)
+            scenario_to_toml(self.baseline_scenario_for(settings.start_point)), outputs, source)
+        cur = _shared.run_design_now(self.model, design, self.scenario_for(settings), engine,
+                                     outputs)
         both = xr.concat([base, cur], dim=pd.Index(["baseline", "current"], name="scenario"),
                          join="exact")
         both.attrs = {**cur.attrs, "reference_scenario": "baseline",
-                      "n_samples": n, "seed": self.mc_seed}
+                      "n_samples": n, "seed": self.mc_seed, "parameters": source,
+                      **{k: str(v) for k, v in design.attrs.items()
+                         if k.startswith("posterior")}}
         q = quantiles(both, FAN_QUANTILES)
         q.attrs = dict(both.attrs)
         for var in self.outputs:
             q[var].attrs = dict(cur[var].attrs)
-        runs = both.assign(design=_shared.mc_design(self.model, path, n, self.mc_seed))
+        runs = both.assign(design=design)
         return q, prob_better(both, "baseline"), runs
 
     async def refresh_uncertainty(self, samples: int | None = None) -> None:
@@ -711,10 +717,13 @@ class DashboardStore(pn.viewable.Viewer):
     def _describe_mc(self, seconds: float) -> str:
         same = (" **The current settings are the baseline's**: move a lever or pick a preset "
                 "to compare." if self.is_baseline() else "")
+        source = (" with the calibrated parameters drawn from the model's posterior"
+                  if self.mc is not None and self.mc.attrs.get("parameters") == "posterior"
+                  else "")
         return (f"**{self.mc.attrs.get('n_samples') if self.mc is not None else self.mc_samples}"
                 f" samples** of the uncertain inputs in `{self.uncertainty_file().name}` (Latin "
-                f"hypercube, seed {self.mc_seed}), the same samples for baseline and current "
-                f"settings, in {seconds:.2f} s.{same}")
+                f"hypercube, seed {self.mc_seed}){source}, the same samples for baseline and "
+                f"current settings, in {seconds:.2f} s.{same}")
 
     # ------------------------------------------------------------------ Sobol and tornado
     def compute_sobol(self) -> xr.Dataset:

@@ -341,3 +341,40 @@ def test_the_nhs_form_covers_the_profile_and_the_population():
     assert len(population) >= 3  # by the model's age bands
     groups = dict(field_groups(model, start_fields(model)))
     assert {p.name for p in groups["Population (by the model's age bands)"]} == set(population)
+
+
+def test_the_uncertainty_page_says_when_the_posterior_cannot_be_used(tmp_path, mini_model):
+    """Choosing the calibrated posterior without one, or with one fitted to another model file,
+    gives a message on the page (no traceback); the prior still runs."""
+    import shutil
+    from pathlib import Path
+
+    import sdmodels
+
+    s = DashboardStore(mini_model, engine="pysd", mc_samples=8)
+    s.mc_parameters = "posterior"
+    run(s.refresh_uncertainty())
+    assert s.mc_status.startswith("**Cannot run:**")
+    assert "declares no calibrated posterior" in s.mc_status
+    # a posterior of another model file (the NHS model's) is refused with the re-fit advice
+    shipped = Path(__file__).resolve().parents[2] / "models" / "calibration"
+    posterior = next(iter(sorted(shipped.glob("*.nc"))), None)
+    if posterior is not None:
+        for item in mini_model.path.parent.iterdir():
+            target = tmp_path / item.name
+            if item.is_dir():
+                shutil.copytree(item, target)
+            elif not item.name.endswith(".py"):
+                shutil.copy(item, target)
+        shutil.copy(posterior, tmp_path / posterior.name)
+        meta = tmp_path / "mini_nhs.sdmodels.toml"
+        meta.write_text(f'posterior = "{posterior.name}"\n' + meta.read_text())
+        other = DashboardStore(sdmodels.load_model(tmp_path / "mini_nhs.mdl"), engine="pysd",
+                               mc_samples=8)
+        other.mc_parameters = "posterior"
+        run(other.refresh_uncertainty())
+        assert other.mc_status.startswith("**Cannot run:**"), other.mc_status
+        assert "mini_nhs.mdl" in other.mc_status or "another" in other.mc_status
+    s.mc_parameters = "prior"
+    run(s.refresh_uncertainty())
+    assert s.mc is not None and s.mc.attrs["parameters"] == "prior"

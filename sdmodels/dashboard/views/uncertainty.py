@@ -117,6 +117,11 @@ class UncertaintyPage(pn.viewable.Viewer):
                                        classes=["table", "table-sm"])
         self.samples = pn.widgets.IntInput(label="Samples", value=store.mc_samples, start=50,
                                            step=50, width=120, css_classes=["mc-samples"])
+        self.source = pn.widgets.RadioButtonGroup(
+            name="Parameters", options={"prior (uncertainty file)": "prior",
+                                        "calibrated posterior": "posterior"},
+            value=store.mc_parameters, css_classes=["mc-parameters"], align="end")
+        self.source.param.watch(self._on_source, "value")
         self.rerun = pn.widgets.Button(label="Recompute", color="primary", width=120,
                                        css_classes=["mc-rerun"])
         self.rerun.on_click(self._rerun)
@@ -141,13 +146,17 @@ class UncertaintyPage(pn.viewable.Viewer):
             pn.pane.Markdown("## Uncertainty\nHow certain are the results of the current "
                              "settings? Shaded bands: 5-95 % and 25-75 % of the Monte Carlo "
                              "runs; dashed: the baseline's median (dotted: its 5-95 % range)."),
-            pn.Row(self.samples, self.rerun, self.status), self.body,
+            pn.Row(self.samples, self.rerun, self.source), self.status, self.body,
             pn.pane.Markdown("### Probability that the current settings beat the baseline\n"
                              "Share of samples in which the output is better (higher "
                              "productivity, lower waiting list, ...)."),
             self.table, self.sections, sizing_mode="stretch_width",
         )
         self._redraw()
+
+    async def _on_source(self, event: Any) -> None:
+        self.store.mc_parameters = event.new
+        await self.store.refresh_uncertainty(samples=int(self.samples.value))
 
     async def _rerun(self, *_: Any) -> None:
         await self.store.refresh_uncertainty(samples=int(self.samples.value))
