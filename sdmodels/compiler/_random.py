@@ -50,6 +50,8 @@ RANDOM_FUNCTIONS: dict[str, tuple[tuple[int, ...], str, int]] = {
     # Vensim's own, which PySD does not implement (so only the compiled engine runs them)
     "random_triangular": ((5, 6), "f_random_triangular", 5),
     "random_poisson": ((5, 6), "f_random_poisson", 5),
+    "random_binomial": ((6, 7), "f_random_binomial", 6),
+    "random_weibull": ((5, 6), "f_random_weibull", 5),
 }
 
 #: Stream keys are kept below 2**53 so that they travel exactly as float64 parameters.
@@ -140,7 +142,7 @@ def random_code(fname: str, site: int, mode: str, args: list[str]) -> str:
 
 
 _RANDOM_TEXT = re.compile(
-    r"RANDOM[\s_]+(0[\s_]+1|UNIFORM|NORMAL|EXPONENTIAL|TRIANGULAR|POISSON)\s*\(", re.IGNORECASE)
+    r"RANDOM[\s_]+(0[\s_]+1|UNIFORM|NORMAL|EXPONENTIAL|TRIANGULAR|POISSON|BINOMIAL|WEIBULL)\s*\(", re.IGNORECASE)
 
 
 def uses_random(path: str | Path) -> bool:

@@ -41,11 +41,13 @@ __all__ = [
     "f_quantum",
     "f_ramp",
     "f_ramp_open",
+    "f_random_binomial",
     "f_random_exponential",
     "f_random_normal",
     "f_random_poisson",
     "f_random_triangular",
     "f_random_uniform",
+    "f_random_weibull",
     "f_smooth_ddt",
     "f_stage_update",
     "f_step",
@@ -819,3 +821,64 @@ def f_random_poisson(key, site, k, lo, hi, mean, shift, stretch):
             break
         n += 1.0
     return shift + stretch * n
+
+
+@_jit
+def _binomial_pmf(n, trials, p):
+    if p <= 0.0:
+        return 1.0 if n == 0 else 0.0
+    if p >= 1.0:
+        return 1.0 if n == trials else 0.0
+    return math.exp(math.lgamma(trials + 1.0) - math.lgamma(n + 1.0) - math.lgamma(trials - n + 1.0)
+                    + n * math.log(p) + (trials - n) * math.log1p(-p))
+
+
+@_jit
+def f_random_binomial(key, site, k, lo, hi, p, trials, shift, stretch):
+    """RANDOM BINOMIAL(min, max, P, N, shift, stretch, stream): ``shift + stretch * K`` with K
+    the successes of N trials of probability P (an integer in 0..N), truncated to [min, max]
+    (Vensim's definition; PySD does not implement it), by inversion over the counts inside.
+    NaN for a stretch that is not positive, P outside [0, 1], N not a whole number >= 0, or
+    bounds that leave no count."""
+    if not (stretch > 0.0) or not (0.0 <= p <= 1.0) or not (trials >= 0.0) or trials != math.floor(trials):
+        return math.nan
+    n_lo = max(0.0, math.ceil((lo - shift) / stretch))
+    n_hi = min(trials, math.floor((hi - shift) / stretch)) if hi < math.inf else trials
+    if n_hi < n_lo:
+        return math.nan
+    inside = 0.0
+    n = n_lo
+    while n <= n_hi:
+        inside += _binomial_pmf(n, trials, p)
+        n += 1.0
+    if not inside > 0.0:
+        return math.nan
+    target = f_uniform01(key, site, k, 0) * inside
+    acc = 0.0
+    n = n_lo
+    while n < n_hi:
+        acc += _binomial_pmf(n, trials, p)
+        if acc >= target:
+            break
+        n += 1.0
+    return shift + stretch * n
+
+
+@_jit
+def f_random_weibull(key, site, k, lo, hi, shape, shift, stretch):
+    """RANDOM WEIBULL(min, max, shape, shift, stretch, stream): ``shift + stretch * W`` with W a
+    Weibull variable of the given shape scaled to mean 1 (scale ``1 / Gamma(1 + 1/shape)``),
+    truncated to [min, max] (Vensim's definition; PySD does not implement it), by inversion of
+    the survival function. NaN for a shape or stretch that is not positive, or empty bounds."""
+    if not (shape > 0.0) or not (stretch > 0.0):
+        return math.nan
+    scale = 1.0 / math.gamma(1.0 + 1.0 / shape)
+    a = max(0.0, (lo - shift) / stretch)
+    b = (hi - shift) / stretch
+    if not b > a:
+        return math.nan
+    sa = math.exp(-((a / scale) ** shape))
+    sb = math.exp(-((b / scale) ** shape)) if b < math.inf else 0.0
+    q = sa - f_uniform01(key, site, k, 0) * (sa - sb)
+    w = scale * (-math.log(q)) ** (1.0 / shape)
+    return shift + stretch * min(max(w, a), b)
