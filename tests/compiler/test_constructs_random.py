@@ -10,6 +10,7 @@ PySD's XMILE translator has no random functions, so there is no XMILE twin of th
 
 from __future__ import annotations
 
+import math
 import warnings
 from pathlib import Path
 
@@ -220,6 +221,15 @@ odd count=
 	~	dmnl
 	~	1 + 2 N for N Poisson of mean 3.5, kept in [2, 11]: N in 1..5.
 	|
+successes=
+	RANDOM BINOMIAL(0, 1e+09, 0.3, 10, 0, 1, 0)
+	~	dmnl
+	~		|
+weibull=
+	RANDOM WEIBULL(1.5, 4, 1.7, 0.5, 2, 0)
+	~	dmnl
+	~	0.5 + 2 W, W Weibull of shape 1.7 and mean 1, kept in [1.5, 4].
+	|
 FINAL TIME  = 9
 	~	Month
 	~		|
@@ -257,3 +267,13 @@ def test_vensim_only_distributions(tmp_path):
     assert values.tolist() == [3, 5, 7, 9, 11]
     pmf = stats.poisson(3.5).pmf(np.arange(1, 6))
     assert stats.chisquare(seen, pmf / pmf.sum() * odd.size).pvalue > 0.001
+    successes = out["successes"].ravel()
+    values, seen = np.unique(successes, return_counts=True)
+    assert set(values.tolist()) <= set(range(11))
+    pmf = stats.binom(10, 0.3).pmf(values)
+    assert stats.chisquare(seen, pmf / pmf.sum() * successes.size).pvalue > 0.001
+    weibull = out["weibull"].ravel()
+    assert weibull.min() >= 1.5 and weibull.max() <= 4.0
+    w = stats.weibull_min(1.7, loc=0.5, scale=2 / math.gamma(1 + 1 / 1.7))  # mean 0.5 + 2
+    assert stats.kstest(weibull, lambda y: (w.cdf(y) - w.cdf(1.5)) / (w.cdf(4) - w.cdf(1.5))
+                        ).pvalue > 0.001
