@@ -10,7 +10,9 @@ import typer
 from rich.table import Table
 
 from sdmodels._common import format_number
+from sdmodels.calibration import default_posterior
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
+from sdmodels.cli.history import history_spec, write_history
 from sdmodels.compiler import UnsupportedFeature
 from sdmodels.errors import ResultWriteError, SDModelsError
 from sdmodels.plots import save_figure, scenario_lines
@@ -99,8 +101,6 @@ def run(
     if posterior is not None and prior:
         fail("give --posterior or --prior, not both")
     if history:
-        from sdmodels.cli.history import history_spec, write_history  # noqa: PLC0415 - --history only
-
         spec_path = guarded(lambda: history_spec(model, None))
         write_history(spec_path, posterior=posterior, prior=prior, out=out, no_plot=no_plot)
         return
@@ -129,8 +129,6 @@ def run(
         table_years[:] = _check_years(span, chosen_years)
         if engine != "pysd":
             _compile_with_status(m)
-        from sdmodels.calibration import default_posterior  # noqa: PLC0415 - heavy (scipy), imported when used
-
         calibrated = None if prior else (posterior or default_posterior(m))
         start = time.perf_counter()
         ds = m.run(chosen, engine=engine, progress=True,  # type: ignore[arg-type]
