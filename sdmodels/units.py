@@ -24,16 +24,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import pint
+from sdmodels._common import LazyModule
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
 
+# pint (which imports dask) is loaded by the first unit check, not by ``sdmodels --help``
+pint = LazyModule("pint")
+
 __all__ = ["UnitIssue", "check_units", "parse_units"]
 
-_REG = pint.UnitRegistry(None)
+
+
+@lru_cache(maxsize=1)
+def _reg() -> Any:
+    """The unit registry, made on first use (pint takes seconds to import, with dask)."""
+    return pint.UnitRegistry(None)
+
+
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DIMENSIONLESS = {"dmnl", "dimensionless", "1", ""}
 TIME_UNIT = "Year"
@@ -63,20 +74,20 @@ def parse_units(text: str) -> pint.Quantity:
     """Units of a Vensim units field (the ``[min,max]`` range is ignored)."""
     body = text.split("[", 1)[0].strip()
     if body.lower() in _DIMENSIONLESS:
-        return _REG.Quantity(1)
+        return _reg().Quantity(1)
     for word in set(_WORD.findall(body)):
         if word.lower() == "dmnl":
             body = re.sub(rf"\b{word}\b", "1", body)
             continue
-        if word not in _REG:
-            _REG.define(f"{word} = [{word}]")
-    return _REG.Quantity(1, _REG.parse_units(body)) if body not in ("", "1") else _REG.Quantity(1)
+        if word not in _reg():
+            _reg().define(f"{word} = [{word}]")
+    return _reg().Quantity(1, _reg().parse_units(body)) if body not in ("", "1") else _reg().Quantity(1)
 
 
 def _same(a: Any, b: Any) -> bool:
     if a is ANY or b is ANY:
         return True
-    return (a / b).to_reduced_units().dimensionless and (a / b).units == _REG.Quantity(1).units
+    return (a / b).to_reduced_units().dimensionless and (a / b).units == _reg().Quantity(1).units
 
 
 def _unit_text(q: Any) -> str:
@@ -125,8 +136,8 @@ class _Checker:
             if op in ("+", "-"):
                 out = self.need(out, arg, f"'{op}' of different units")
             elif op in ("*", "/"):
-                a = _REG.Quantity(1) if out is ANY else out
-                b = _REG.Quantity(1) if arg is ANY else arg
+                a = _reg().Quantity(1) if out is ANY else out
+                b = _reg().Quantity(1) if arg is ANY else arg
                 out = a * b if op == "*" else a / b
             elif op == "^":
                 out = self._power(out, raw, arg)
@@ -136,22 +147,22 @@ class _Checker:
         if isinstance(exponent_node, (int, float)):
             return base if base is ANY else base ** float(exponent_node)
         if exponent is not ANY and not exponent.dimensionless:
-            self.issue("exponent with units", exponent, _REG.Quantity(1))
+            self.issue("exponent with units", exponent, _reg().Quantity(1))
         if base is not ANY and not base.dimensionless:
             self.issue("power of a quantity with units to a variable exponent", base,
-                       _REG.Quantity(1))
-        return _REG.Quantity(1)
+                       _reg().Quantity(1))
+        return _reg().Quantity(1)
 
     def v_LogicStructure(self, node: Any) -> Any:
         args = [self.visit(a) for a in node.arguments]
         if any(op in ("=", "<>", "<", "<=", ">", ">=") for op in node.operators):
             self.need(args[0], args[-1], "comparison of different units")
-        return _REG.Quantity(1)
+        return _reg().Quantity(1)
 
     def v_CallStructure(self, node: Any) -> Any:
         fn = getattr(node.function, "reference", str(node.function)).lower()
         args = [self.visit(a) for a in node.arguments]
-        one = _REG.Quantity(1)
+        one = _reg().Quantity(1)
         if fn in ("exp", "ln", "log", "sin", "cos", "tan", "tanh"):
             for a in args:
                 self.need(a, one, f"{fn.upper()} of a quantity with units")
