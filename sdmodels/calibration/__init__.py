@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from sdmodels._lock import releases_outputs
 from sdmodels.calibration._fit import (
     CalibrationWarning,
     Diagnostics,
@@ -123,6 +124,7 @@ def _progress(enabled: bool, total: int, description: str) -> Iterator[Callable[
         yield lambda n=1: bar.advance(task, n)
 
 
+@releases_outputs
 def calibrate(
     spec: str | os.PathLike[str] | CalibrationSpec,
     *,
