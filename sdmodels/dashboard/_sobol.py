@@ -1,6 +1,7 @@
 """Time-resolved Sobol indices for the dashboard, run in chunks.
 
-Uses :mod:`sdmodels.sensitivity` (Saltelli design, SALib estimators vectorised over time);
+Uses :mod:`sdmodels.sensitivity` (its Saltelli design and its one builder of Sobol Datasets,
+:func:`~sdmodels.sensitivity.sobol_dataset`);
 running the design chunk by chunk lets the dashboard hold its engine lock per chunk and
 report progress.
 """
@@ -11,8 +12,10 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import xarray as xr
+
+from sdmodels.montecarlo import run_design
+from sdmodels.sensitivity import sobol_dataset, sobol_design
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
@@ -69,9 +72,6 @@ def sobol_over_time(
         ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` with dims ``output``, ``parameter``, ``time``
         and a ``parameter_name`` coordinate (Vensim names).
     """
-    from sdmodels.montecarlo import run_design
-    from sdmodels.sensitivity import sobol_design, sobol_indices
-
     design, rng = sobol_design(spec, int(n), seed=seed)
     total = design.sizes["sample"]
     size = max(1, -(-total // max(1, chunks)))
@@ -84,16 +84,7 @@ def sobol_over_time(
         if progress is not None:
             progress(min(total, lo + size) / total)
     runs = xr.concat(parts, dim="sample", join="exact") if len(parts) > 1 else parts[0]
-    k = len(spec)
-    results = [sobol_indices(runs[o].transpose("sample", "time").values, k,
-                             num_resamples=num_resamples, rng=rng) for o in outputs]
-    dims = ("output", "parameter", "time")
-    data = {key: (dims, np.stack([r[key] for r in results]))
-            for key in ("S1", "S1_conf", "ST", "ST_conf")}
-    coords = {"output": list(outputs), "parameter": list(spec.names),
-              "parameter_name": ("parameter", [p.name for p in spec.parameters]),
-              "time": runs["time"].values}
-    out = xr.Dataset(data, coords=coords)
+    out = sobol_dataset(runs, spec, outputs=list(outputs), rng=rng, num_resamples=num_resamples)
     out.attrs = {"n": int(n), "runs": int(total), "seed": seed,
                  "method": "Saltelli design, SALib estimators",
                  "correlations_ignored": int(getattr(spec, "correlation", None) is not None)}
