@@ -40,6 +40,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import sdmodels
+
 LEVER_TARGET = 0.300
 PRESET_TARGET = 0.500
 UNCERTAINTY_TARGET = 1.5
@@ -257,8 +259,7 @@ def main() -> None:  # noqa: C901 - one linear script
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
 
-    import sdmodels
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - optional dependency (browser benchmarks only)
 
     model = sdmodels.load_model(args.model)
     charts = len(model.key_outputs)

@@ -20,7 +20,17 @@ from typing import Any, TypeVar
 import panel as pn
 import xarray as xr
 
+from sdmodels._paths import cache_dir, file_sha256
+from sdmodels.calibration import CalibrationError, default_posterior, posterior_design
+from sdmodels.dashboard._sobol import sobol_over_time
+from sdmodels.dashboard.reference import write_reference
+from sdmodels.dashboard.scenario_files import scenario_from_toml
+from sdmodels.engine import choose_engine
+from sdmodels.loops import check_loops
 from sdmodels.model import Model
+from sdmodels.montecarlo import run_design
+from sdmodels.results import write_dataset
+from sdmodels.uncertainty import load_uncertainty
 
 __all__ = ["COMPUTE_LOCK", "clear_shared_cache", "shared"]
 
@@ -65,7 +75,6 @@ def clear_shared_cache() -> None:
 @shared(max_items=16)
 def engine_for(model: Model, engine: str) -> str:
     """The engine used for ``engine`` (``auto``: compiled where supported, else PySD)."""
-    from sdmodels.engine import choose_engine
 
     if engine == "pysd":
         return "pysd"
@@ -89,7 +98,6 @@ def run_scenarios(model: Model, scenarios: list[Any], engine: str,
 def baseline_run(model: Model, engine: str, scenario_toml: str,
                  outputs: tuple[str, ...]) -> xr.Dataset:
     """The baseline run under one starting point (the scenario given as its TOML text)."""
-    from sdmodels.dashboard.scenario_files import scenario_from_toml
 
     return run_scenarios(model, [scenario_from_toml(scenario_toml, name="baseline")], engine,
                          outputs)
@@ -98,7 +106,6 @@ def baseline_run(model: Model, engine: str, scenario_toml: str,
 @shared(max_items=8)
 def uncertainty_spec(model: Model, path: str) -> Any:
     """The model's uncertainty file, loaded and checked against the model."""
-    from sdmodels.uncertainty import load_uncertainty
 
     return load_uncertainty(Path(path), model)
 
@@ -118,11 +125,9 @@ def mc_design(model: Model, path: str, n: int, seed: int, source: str = "prior")
     prior = uncertainty_spec(model, path).sample(n, method="lhs", seed=seed)
     if source == "prior":
         return prior
-    from sdmodels.calibration import default_posterior, posterior_design
 
     posterior = default_posterior(model, missing="raise")
     if posterior is None:
-        from sdmodels.calibration import CalibrationError
 
         raise CalibrationError(f"{model.path.name} declares no calibrated posterior (key "
                                "`posterior` of its metadata file): use the prior")
@@ -132,7 +137,6 @@ def mc_design(model: Model, path: str, n: int, seed: int, source: str = "prior")
 def run_design_now(model: Model, design: xr.DataArray, scenario: Any, engine: str,
                    outputs: tuple[str, ...]) -> xr.Dataset:
     """Runs of every sample of ``design`` under ``scenario`` (not cached)."""
-    from sdmodels.montecarlo import run_design
 
     with COMPUTE_LOCK:
         return run_design(model, design, scenario=scenario, outputs=list(outputs),
@@ -143,7 +147,6 @@ def run_design_now(model: Model, design: xr.DataArray, scenario: Any, engine: st
 def mc_baseline(model: Model, engine: str, path: str, n: int, seed: int, scenario_toml: str,
                 outputs: tuple[str, ...], source: str = "prior") -> xr.Dataset:
     """The baseline's Monte Carlo runs under one starting point."""
-    from sdmodels.dashboard.scenario_files import scenario_from_toml
 
     return run_design_now(model, mc_design(model, path, n, seed, source),
                           scenario_from_toml(scenario_toml, name="baseline"), engine, outputs)
@@ -151,7 +154,6 @@ def mc_baseline(model: Model, engine: str, path: str, n: int, seed: int, scenari
 
 def _sobol_cache_path(model: Model, path: str, engine: str, n: int, seed: int,
                       outputs: tuple[str, ...]) -> Path:
-    from sdmodels._paths import cache_dir, file_sha256
 
     key = hashlib.sha256("|".join([
         model.hash, file_sha256(Path(path)), engine, str(n), str(seed), ",".join(outputs),
@@ -163,9 +165,6 @@ def _sobol_cache_path(model: Model, path: str, engine: str, n: int, seed: int,
 def sobol_indices(model: Model, engine: str, path: str, n: int, seed: int,
                   scenario_toml: str, outputs: tuple[str, ...]) -> xr.Dataset:
     """Sobol indices of ``outputs`` over time around the baseline; kept on disk too."""
-    from sdmodels.dashboard._sobol import sobol_over_time
-    from sdmodels.dashboard.scenario_files import scenario_from_toml
-    from sdmodels.results import write_dataset
 
     file = _sobol_cache_path(model, path, engine, n, seed, outputs)
     if file.is_file():
@@ -187,7 +186,6 @@ def sobol_indices(model: Model, engine: str, path: str, n: int, seed: int,
 @shared(max_items=4)
 def loop_checks(model: Model) -> list[Any]:
     """The model's declared feedback loops, checked against its equations (sdmodels.loops)."""
-    from sdmodels.loops import check_loops
 
     with COMPUTE_LOCK:
         return check_loops(model)
@@ -196,7 +194,5 @@ def loop_checks(model: Model) -> list[Any]:
 @shared(max_items=4)
 def reference_folder(model: Model) -> Path:
     """The model's reference pages (sdmodels.dashboard.reference), written once per model file."""
-    from sdmodels._paths import cache_dir
-    from sdmodels.dashboard.reference import write_reference
 
     return write_reference(model, cache_dir("dashboard", f"docs-{model.name}-{model.hash[:16]}"))

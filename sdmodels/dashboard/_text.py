@@ -6,8 +6,16 @@ from __future__ import annotations
 import html
 import re
 
-__all__ = ["esc", "fmt", "inline_html", "fmt_value", "is_share", "kpi_sentence", "number_format",
-           "units_label"]
+__all__ = [
+    "esc",
+    "fmt",
+    "fmt_value",
+    "inline_html",
+    "is_share",
+    "kpi_sentence",
+    "number_format",
+    "units_label",
+]
 
 _SHARE = re.compile(r"\b(rate|share|fraction|proportion|percent|percentage|margin)\b", re.I)
 

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import panel as pn
+from bokeh.settings import settings as bokeh_settings
 
-from sdmodels.dashboard import _shared
+from sdmodels.dashboard import _shared, views
 from sdmodels.dashboard.store import PAGES, DashboardStore
 from sdmodels.errors import SDModelsError
 from sdmodels.model import Model, load_model
@@ -58,8 +59,6 @@ def create_app(model: Any = None, *, engine: str = "auto", mc_samples: int = 500
         share state. The settings follow the page's URL (``?settings=...``), so a link opens
         the same settings.
     """
-    from sdmodels.dashboard import views
-
     _extension()
     if isinstance(model, DashboardStore):
         store = model
@@ -133,8 +132,6 @@ def serve(model: str | Path | None = None, *, port: int = 5006, show: bool = Tru
     -------
     The Panel server (or server thread when ``threaded``).
     """
-    from bokeh.settings import settings as bokeh_settings
-
     # stylesheets of objects made after the page loaded come from this server too: the
     # dashboard never reaches for a CDN (it runs without a network)
     bokeh_settings.resources.set_value("server")

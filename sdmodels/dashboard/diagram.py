@@ -17,6 +17,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import networkx as nx
+
+from sdmodels.errors import UnknownNameError
 from sdmodels.plots import PALETTE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -139,8 +142,6 @@ def sector_structure(model: Model, sector: str) -> SectorStructure:
     -------
     SectorStructure
     """
-    from sdmodels.errors import UnknownNameError
-
     if sector not in model.sectors:
         raise UnknownNameError(sector, list(model.sectors), what="sector",
                                context=model.path.name)
@@ -248,8 +249,6 @@ def _ghosts(s: SectorStructure, show_constants: bool) -> list[str]:
 
 
 def _layout(s: SectorStructure, *, show_constants: bool) -> dict[str, tuple[float, float]]:
-    import networkx as nx
-
     fixed: dict[str, tuple[float, float]] = {}
     for row, chain in enumerate(_stock_rows(s)):
         for i, st in enumerate(chain):

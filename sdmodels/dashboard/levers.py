@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sdmodels.dashboard._text import units_label
 from sdmodels.scenarios import START_YEAR_SUFFIX, Lever, Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,8 +54,6 @@ class LeverSpec:
     @property
     def label(self) -> str:
         """Widget label: the lever's name with its units."""
-        from sdmodels.dashboard._text import units_label
-
         return f"{self.name} ({units_label(self.units)})"
 
     @property

@@ -7,13 +7,19 @@ from __future__ import annotations
 import io
 import tempfile
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import xarray as xr
+from bokeh.embed import file_html
+from bokeh.layouts import gridplot
+from bokeh.resources import INLINE
 
 from sdmodels.dashboard._text import esc, fmt_value
+from sdmodels.dashboard.views._figures import line_figure, series_style
+from sdmodels.results import write_dataset
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.dashboard.store import DashboardStore
@@ -73,7 +79,6 @@ def comparison_frame(store: DashboardStore, ds: xr.Dataset) -> pd.DataFrame:
 
 def metadata(store: DashboardStore, names: list[str]) -> dict[str, str]:
     """How the results were made: model file and checksum, engine, versions, when."""
-    from importlib.metadata import PackageNotFoundError, version
 
     try:
         __version__ = version("sdmodels")
@@ -95,7 +100,6 @@ def metadata(store: DashboardStore, names: list[str]) -> dict[str, str]:
 
 def netcdf_bytes(ds: xr.Dataset) -> bytes:
     """The Dataset as netCDF bytes, written with :func:`sdmodels.results.write_dataset`."""
-    from sdmodels.results import write_dataset
 
     with tempfile.TemporaryDirectory(prefix="sdmodels-dashboard-") as folder:
         path = write_dataset(ds, Path(folder) / "results.nc")
@@ -118,11 +122,7 @@ def excel_bytes(store: DashboardStore, ds: xr.Dataset) -> bytes:
 def html_report(store: DashboardStore, ds: xr.Dataset) -> str:
     """A self-contained HTML report of the comparison: metadata, KPI table, lever settings and
     one interactive chart per output (BokehJS inlined: it opens offline)."""
-    from bokeh.embed import file_html
-    from bokeh.layouts import gridplot
-    from bokeh.resources import INLINE
 
-    from sdmodels.dashboard.views._figures import line_figure, series_style
 
     names = [str(n) for n in ds["scenario"].values]
     meta = metadata(store, names)

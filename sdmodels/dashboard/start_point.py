@@ -27,7 +27,7 @@ from sdmodels.profiles import Profile, ProfileError, find_profiles, load_profile
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model, ParameterInfo
 
-__all__ = ["ENTERED", "field_groups", "reference_profile", "start_fields", "profile_toml"]
+__all__ = ["ENTERED", "field_groups", "profile_toml", "reference_profile", "start_fields"]
 
 #: The source written for a value changed in the form.
 ENTERED = ("Entered in the sdmodels dashboard ('Your starting point'); replace with the "

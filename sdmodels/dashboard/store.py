@@ -24,6 +24,7 @@ import panel as pn
 import param
 import xarray as xr
 
+from sdmodels.attribution import attribute, attribution_factors, attribution_table
 from sdmodels.dashboard import _shared
 from sdmodels.dashboard._constants import FAN_QUANTILES, KPI_YEARS, PAGES, START_POINT
 from sdmodels.dashboard._shared import clear_shared_cache
@@ -31,7 +32,10 @@ from sdmodels.dashboard._text import is_share, units_label
 from sdmodels.dashboard.levers import LeverSpec, find_levers, levers_scenario, scenario_lever_values
 from sdmodels.dashboard.scenario_files import scenario_from_toml, scenario_to_toml
 from sdmodels.dashboard.start_point import profile_toml, start_fields
+from sdmodels.dashboard.views import dashboard_layout
+from sdmodels.discovery import discover, failure_cases
 from sdmodels.errors import SDModelsError, UnknownNameError
+from sdmodels.montecarlo import prob_better, quantiles
 from sdmodels.profiles import find_profiles
 from sdmodels.scenarios import Scenario
 
@@ -190,7 +194,6 @@ class DashboardStore(pn.viewable.Viewer):
         return True
 
     def __panel__(self) -> Any:
-        from sdmodels.dashboard.views import dashboard_layout
 
         return dashboard_layout(self)
 
@@ -613,7 +616,6 @@ class DashboardStore(pn.viewable.Viewer):
         return q, prob
 
     def _monte_carlo(self, settings: Settings) -> tuple[xr.Dataset, xr.DataArray, xr.Dataset]:
-        from sdmodels.montecarlo import prob_better, quantiles
 
         n, path, outputs = int(self.mc_samples), self._spec_path(), tuple(self.outputs)
         engine = self.engine_name()
@@ -677,7 +679,6 @@ class DashboardStore(pn.viewable.Viewer):
         :class:`sdmodels.discovery.Discovery`, or ``None`` when the settings fail in every run
         or in none) and ``sentence`` (plain text). Changes no state (safe in a worker thread).
         """
-        from sdmodels.discovery import discover, failure_cases
 
         runs = runs if runs is not None else self.mc_runs
         if runs is None:
@@ -822,7 +823,6 @@ class DashboardStore(pn.viewable.Viewer):
         """Shapley attribution of the current settings' difference from the baseline (same
         starting point) among the levers and overrides that differ, every key output over
         time (:func:`sdmodels.attribute`); ``None`` when nothing differs. Changes no state."""
-        from sdmodels.attribution import attribute, attribution_factors
 
         settings = settings or self.settings()
         scenario = self.scenario_for(settings)
@@ -859,7 +859,6 @@ class DashboardStore(pn.viewable.Viewer):
     def attribution_table(self, output: str, year: float) -> pd.DataFrame:
         """Each factor's share of the difference in ``output`` at ``year``, largest first
         (:func:`sdmodels.attribution.attribution_table`); empty without an attribution."""
-        from sdmodels.attribution import attribution_table
 
         if self.attribution is None:
             return pd.DataFrame(columns=["factor", "kind", "change", "shapley", "share",

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import panel as pn
+import param
+from panel.custom import JSComponent
+
 from sdmodels.dashboard._text import esc, fmt
 from sdmodels.plots import PALETTE
 
@@ -15,7 +19,6 @@ CURRENT_COLOUR = PALETTE[0]
 
 def message_pane(store: Any) -> Any:
     """An alert that shows the store's last error (escaped), hidden when there is none."""
-    import panel as pn
 
     alert = pn.pane.HTML(esc(store.message), visible=bool(store.message),
                          sizing_mode="stretch_width", css_classes=["message"],
@@ -31,8 +34,6 @@ def message_pane(store: Any) -> Any:
 
 
 def _accessible_names_class() -> type:
-    import param
-    from panel.custom import JSComponent
 
     class AccessibleNames(JSComponent):
         """Gives every control drawn inside the widgets' shadow roots an accessible name: a

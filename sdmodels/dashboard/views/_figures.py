@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import panel as pn
+from bokeh.models import ColumnDataSource, HoverTool, NumeralTickFormatter
+from bokeh.plotting import figure
 
 from sdmodels.dashboard._text import esc, is_share, number_format, units_label
 from sdmodels.plots import PALETTE
@@ -41,8 +44,6 @@ def series_style(i: int) -> tuple[str, Any, str]:
 def line_figure(title: str, units: str, *, height: int = FIGURE_HEIGHT,
                 share: bool = False) -> Any:
     """An empty time-series figure: x axis in years, y axis in ``units`` (or %)."""
-    from bokeh.models import NumeralTickFormatter
-    from bokeh.plotting import figure
 
     label = "%" if share else units_label(units)
     fig = figure(title=title, height=height, sizing_mode="stretch_width", min_width=280,
@@ -64,7 +65,6 @@ def line_figure(title: str, units: str, *, height: int = FIGURE_HEIGHT,
 def add_hover(fig: Any, renderer: Any, series: str, column: str, name: str,
               units: str) -> None:
     """A tooltip on ``renderer``: series name, year, formatted value with units."""
-    from bokeh.models import HoverTool
 
     share = is_share(name, units)
     unit_text = "" if share or units_label(units) == "dimensionless" else f" {units}"
@@ -100,7 +100,6 @@ class DocumentWriter:
     """
 
     def __init__(self) -> None:
-        import panel as pn
 
         self.doc = pn.state.curdoc
 
@@ -128,8 +127,6 @@ class FigureGrid:
     css_class = ""
 
     def __init__(self, store: Any) -> None:
-        import panel as pn
-        from bokeh.models import ColumnDataSource
 
         self.store = store
         self.write = DocumentWriter()
@@ -183,7 +180,6 @@ class FigureGrid:
         """The figures in a responsive grid: as many columns as fit (three at 1440 px, two at
         1024 px), or one above the other with ``stacked=True`` (for a page built after the
         first load, where a flex row gives Bokeh no width)."""
-        import panel as pn
 
         if stacked:
             return pn.Column(*self.panes, sizing_mode="stretch_width",

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import panel as pn
 import param
+from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Range1d
+from bokeh.plotting import figure
 from panel.custom import JSComponent
 
 from sdmodels.dashboard import reports
@@ -203,8 +205,6 @@ class AttributionWaterfall(pn.viewable.Viewer):
     store = param.Parameter()
 
     def __init__(self, **params: Any) -> None:
-        from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Range1d
-        from bokeh.plotting import figure
 
         super().__init__(**params)
         store = self.store

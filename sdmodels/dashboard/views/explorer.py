@@ -52,7 +52,7 @@ class LeverPanel(pn.viewable.Viewer):
         self.widgets: dict[str, tuple[Any, Any]] = {}
         # recompute while a size slider is dragged (one computation at a time, the last
         # position winning); off: only when it is let go
-        self.live = pn.widgets.Checkbox(name="Update while dragging", value=True,
+        self.live = pn.widgets.Checkbox(label="Update while dragging", value=True,
                                         css_classes=["live-update"])
         self._dragging: set[str] = set()
         self._pending: dict[str, float] = {}

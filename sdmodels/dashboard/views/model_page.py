@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import panel as pn
-
 import param
 
 from sdmodels.dashboard import _shared
 from sdmodels.dashboard.diagram import MIN_FONT, sector_svg
 from sdmodels.dashboard.reference import variable_href
 from sdmodels.errors import SDModelsError
+from sdmodels.loop_diagrams import loop_svg, overview_svg
+from sdmodels.loops import loops_fingerprint
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.dashboard.store import DashboardStore
@@ -79,9 +80,6 @@ def _frame(svg: str, css: str) -> str:
 
 def _loops_section(store: DashboardStore) -> list[Any]:
     """The causal-loop overview and one diagram per declared loop, from the model."""
-    from sdmodels.loop_diagrams import loop_svg, overview_svg
-    from sdmodels.loops import loops_fingerprint
-
     model = store.model
     try:
         checks = _shared.loop_checks(model)
@@ -94,9 +92,9 @@ def _loops_section(store: DashboardStore) -> list[Any]:
     stamp = loops_fingerprint(checks, model)
     options = ["Overview of all loops", *(f"{c.loop.polarity}{i}: {c.loop.name}"
                                           for i, c in enumerate(checks, start=1))]
-    choice = pn.widgets.Select(name="Feedback loop", options=options, value=options[0],
+    choice = pn.widgets.Select(label="Feedback loop", options=options, value=options[0],
                                width=360, css_classes=["loop-choice"])
-    zoom = pn.widgets.RadioButtonGroup(name="Zoom of the loop diagram", options=list(ZOOMS),
+    zoom = pn.widgets.RadioButtonGroup(label="Zoom of the loop diagram", options=list(ZOOMS),
                                        value="Fit", css_classes=["loop-zoom"], width=260,
                                        align="end")
     pane = pn.pane.HTML(sizing_mode="stretch_width", css_classes=["loop-diagram"])
@@ -123,7 +121,7 @@ def _loops_section(store: DashboardStore) -> list[Any]:
     draw()
     intro = ("Each loop is a cycle of the model's equations; **R** loops reinforce a change, "
              "**B** loops balance it. An arrow marked **+** means the next variable moves in the "
-             "same direction, **−** (dashed) the opposite. Click a variable for its "
+             "same direction, **\N{MINUS SIGN}** (dashed) the opposite. Click a variable for its "
              "documentation and sources; hover it for its units.")
     return [pn.pane.Markdown(f"### Feedback loops\n{intro}"), pn.Row(choice, zoom), pane, status]
 
@@ -132,11 +130,11 @@ def model_page(store: DashboardStore) -> pn.Column:
     """Feedback loops and sector diagrams (generated from the equations), the parameter table."""
     model = store.model
     sectors = list(model.sectors)
-    sector = pn.widgets.Select(name="Sector", options=sectors,
+    sector = pn.widgets.Select(label="Sector", options=sectors,
                                value=sectors[0] if sectors else None, width=280)
-    constants = pn.widgets.Checkbox(name="Show constants", value=False, align="end",
+    constants = pn.widgets.Checkbox(label="Show constants", value=False, align="end",
                                     css_classes=["show-constants"])
-    zoom = pn.widgets.RadioButtonGroup(name="Zoom of the stock and flow diagram",
+    zoom = pn.widgets.RadioButtonGroup(label="Zoom of the stock and flow diagram",
                                        options=list(ZOOMS), value="Fit", width=260,
                                        align="end", css_classes=["diagram-zoom"])
     diagram = pn.pane.HTML(sizing_mode="stretch_width", css_classes=["sector-diagram"])
@@ -156,7 +154,7 @@ def model_page(store: DashboardStore) -> pn.Column:
     zoom.param.watch(draw, "value")
     draw()
     frame = parameter_table(store)
-    search = pn.widgets.TextInput(name="Search parameters",
+    search = pn.widgets.TextInput(label="Search parameters",
                                   placeholder="name, sector, units or source ...", width=360)
     table = pn.pane.DataFrame(frame, index=False, escape=True, sizing_mode="stretch_width",
                               css_classes=["param-table"], classes=["table", "table-sm"],

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import panel as pn
 import param
+from bokeh.models import ColumnDataSource, FactorRange, NumeralTickFormatter, Span
+from bokeh.plotting import figure
+from bokeh.transform import dodge
 
 from sdmodels.dashboard._text import fmt_value, inline_html, is_share, units_label
 from sdmodels.dashboard.views._figures import line_figure
@@ -58,9 +61,6 @@ def input_colours(s: Any, output: str) -> dict[int, str]:
 def sobol_bars(store: DashboardStore, output: str, year: float) -> Any:
     """First-order (solid) and total (pale) indices of the most influential inputs at
     ``year``, each input in its own colour."""
-    from bokeh.models import ColumnDataSource, FactorRange
-    from bokeh.plotting import figure
-    from bokeh.transform import dodge
 
     s = store.sobol
     colours = input_colours(s, output)
@@ -121,8 +121,6 @@ def sobol_areas(store: DashboardStore, output: str) -> Any:
 def lever_tornado(store: DashboardStore, output: str, year: float) -> Any:
     """Each lever's effect on ``output`` at ``year`` with the lever at the low and the high
     end of its range (other levers as set), largest span on top."""
-    from bokeh.models import ColumnDataSource, FactorRange, Span
-    from bokeh.plotting import figure
 
     frame = store.tornado_table(output, year)
     info = store.model.variables[output]
@@ -153,7 +151,6 @@ def lever_tornado(store: DashboardStore, output: str, year: float) -> Any:
     fig.yaxis.major_label_text_font_size = "11px"
     fig.xaxis.major_label_text_font_size = "11px"
     if share:
-        from bokeh.models import NumeralTickFormatter
 
         fig.xaxis.formatter = NumeralTickFormatter(format="0.[0]%")
     return fig

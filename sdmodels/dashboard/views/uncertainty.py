@@ -14,8 +14,8 @@ import pandas as pd
 import panel as pn
 import param
 
-from sdmodels.dashboard._text import esc, inline_html
 from sdmodels.dashboard._constants import KPI_YEARS
+from sdmodels.dashboard._text import esc, inline_html
 from sdmodels.dashboard.views._common import BASELINE_COLOUR, CURRENT_COLOUR
 from sdmodels.dashboard.views._figures import FigureGrid, add_hover, finite_or_nan, legend_html
 
@@ -118,7 +118,7 @@ class UncertaintyPage(pn.viewable.Viewer):
         self.samples = pn.widgets.IntInput(label="Samples", value=store.mc_samples, start=50,
                                            step=50, width=120, css_classes=["mc-samples"])
         self.source = pn.widgets.RadioButtonGroup(
-            name="Parameters", options={"prior (uncertainty file)": "prior",
+            label="Parameters", options={"prior (uncertainty file)": "prior",
                                         "calibrated posterior": "posterior"},
             value=store.mc_parameters, css_classes=["mc-parameters"], align="end")
         self.source.param.watch(self._on_source, "value")
