@@ -59,7 +59,7 @@ def server(mini_model_path: Path) -> Iterator[str]:
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-c", code], stdout=out, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}/"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a condition wait: imports alone take 50 s at a load of 18
     try:
         while True:
             if proc.poll() is not None:
