@@ -94,3 +94,23 @@ def test_no_result_file_records_local_folders(project):
     folders = {str(p), p.as_posix(), str(p.parent), str(Path.cwd())}
     found = {f.name: [t for t in _texts(f) if any(d in t for d in folders)] for f in written}
     assert not {k: v for k, v in found.items() if v}, found
+
+
+def test_dashboard_downloads_record_no_local_folders(tmp_path):
+    pytest.importorskip("panel")
+    import io
+
+    import sdmodels
+    from sdmodels.dashboard import DashboardStore, reports
+
+    root = tmp_path / "my project"
+    shutil.copytree(TESTS / "dashboard" / "models", root)
+    model = sdmodels.load_model(root / "mini_nhs.mdl")
+    store = DashboardStore(model, engine="pysd", mc_samples=16, sobol_samples=8)
+    ds = model.run(list(model.scenarios)[:2])
+    wb = openpyxl.load_workbook(io.BytesIO(reports.excel_bytes(store, ds)), read_only=True)
+    cells = [str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    nc = tmp_path / "download.nc"
+    nc.write_bytes(reports.netcdf_bytes(ds))
+    texts = [reports.html_report(store, ds), *cells, *_texts(nc)]
+    assert not [t[:200] for t in texts if str(tmp_path) in t]
