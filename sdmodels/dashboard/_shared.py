@@ -185,10 +185,10 @@ def sobol_indices(model: Model, engine: str, path: str, n: int, seed: int,
 
 @shared(max_items=4)
 def loop_checks(model: Model) -> list[Any]:
-    """The model's declared feedback loops, checked against its equations (sdmodels.loops)."""
-
-    with COMPUTE_LOCK:
-        return check_loops(model)
+    """The model's declared feedback loops, checked against its equations (sdmodels.loops;
+    PySD copies of the model evaluated a few hundred times: not under the compute lock, so that
+    they never hold up a session's runs)."""
+    return check_loops(model)
 
 
 @shared(max_items=4)

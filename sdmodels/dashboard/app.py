@@ -94,14 +94,14 @@ def warm_up(model: Any, *, engine: str = "auto", mc_samples: int = 500,
         store = DashboardStore(model, engine=engine, mc_samples=mc_samples,
                                sobol_samples=sobol_samples)
         try:
-            _shared.loop_checks(model)
-        except SDModelsError:
-            pass  # a bad [[loops]] declaration: the Model page says so
-        try:
             store.compute_monte_carlo()
             store.compute_sobol()
         except SDModelsError:
             pass  # e.g. no uncertainty file: the pages say so when opened
+        try:  # last: the explorer's runs come first
+            _shared.loop_checks(model)
+        except SDModelsError:
+            pass  # a bad [[loops]] declaration: the Model page says so
 
     thread = threading.Thread(target=work, name="sdmodels-dashboard-warm-up", daemon=True)
     thread.start()
