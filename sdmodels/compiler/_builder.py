@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from sdmodels._common import LazyModule
 from sdmodels.compiler._builtins import LookupRegistry, Stateful, StatefulRegistry
 from sdmodels.compiler._controls import evaluate, reads
 from sdmodels.compiler._dependencies import Node, dynamic_nodes, topological_order
@@ -27,6 +28,8 @@ from sdmodels.compiler._translate import (
     ModelInfo,
     as_printed_by_pysd,
 )
+
+_ae = LazyModule("pysd.translators.structures.abstract_expressions")
 
 __all__ = ["KERNEL_LOCALS", "KernelPlan", "ModelBuilder"]
 
@@ -127,11 +130,9 @@ class ModelBuilder:
 
     def _control_formula(self, ast: Any, el: ElementInfo) -> Any:
         """A control variable's expression as a formula (see :mod:`._controls`)."""
-        from pysd.translators.structures import abstract_expressions as ae
-
         if isinstance(ast, (int, float, np.integer, np.floating)) and not isinstance(ast, bool):
             return float(ast)
-        if isinstance(ast, ae.ReferenceStructure) and ast.subscripts is None:
+        if isinstance(ast, _ae.ReferenceStructure) and ast.subscripts is None:
             ref = self.clean_to_py.get(ast.reference)
             if ref not in CONTROL_NAMES:
                 raise UnsupportedFeature(
@@ -139,7 +140,7 @@ class ModelBuilder:
                     detail="the time grid is shared by the whole batch: write a number",
                 )
             return {"ref": ref}
-        if isinstance(ast, ae.ArithmeticStructure):
+        if isinstance(ast, _ae.ArithmeticStructure):
             ops = list(ast.operators)
             bad = [op for op in ops if op not in ("+", "-", "*", "/", "^", "negative")]
             if bad:

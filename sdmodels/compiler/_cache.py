@@ -15,11 +15,21 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import pickle
 import sys
 import tempfile
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
+
+from sdmodels import _paths
+from sdmodels._cachefile import seal
+from sdmodels._common import LazyModule
+from sdmodels.compiler._version import package_version
+from sdmodels.errors import CacheRepairWarning
+
+numba = LazyModule("numba")  # its version is part of the key; loaded when a key is made
 
 __all__ = [
     "ENV_VAR",
@@ -36,9 +46,7 @@ ENV_VAR = "SDMODELS_CACHE_DIR"
 
 def cache_dir() -> Path:
     """Directory holding cached kernels (created on demand)."""
-    from sdmodels._paths import cache_dir as _root
-
-    return _root("kernels")
+    return _paths.cache_dir("kernels")
 
 
 @lru_cache(maxsize=1)
@@ -62,10 +70,6 @@ def cache_key(content_hash: str, variant: str = "") -> str:
     >>> cache_key("a") != cache_key("a", variant="x")
     True
     """
-    import numba
-
-    from sdmodels.compiler._version import package_version
-
     text = f"{content_hash}|{package_version()}|{numba.__version__}|{generator_fingerprint()}|{variant}"
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -82,8 +86,6 @@ def write_module(path: Path, source: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(source)
         os.replace(tmp, path)
-        from sdmodels._cachefile import seal
-
         seal(path)  # checked on every cached load
     except BaseException:
         if os.path.exists(tmp):
@@ -117,11 +119,6 @@ def check_numba_cache(path: Path, *, what: str) -> None:
     on every later run. A damaged index is removed with its ``.nbc`` files (numba compiles
     again) and reported in one line.
     """
-    import pickle
-    import warnings
-
-    from sdmodels.errors import CacheRepairWarning
-
     folder = path.parent / "__pycache__"
     damaged = []
     for index in folder.glob(f"{path.stem}.*.nbi"):

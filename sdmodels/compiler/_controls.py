@@ -44,7 +44,7 @@ def fold_arithmetic(ops: list[str], args: list[float]) -> float:
             value = arg**value
         return float(value)
     value = args[0]
-    for op, arg in zip(ops, args[1:]):
+    for op, arg in zip(ops, args[1:], strict=True):
         if op == "+":
             value = value + arg
         elif op == "-":

@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sdmodels._common import LazyModule
 from sdmodels.compiler._errors import UnsupportedFeature
+
+_ae = LazyModule("pysd.translators.structures.abstract_expressions")
 
 __all__ = ["Node", "bang_ranges", "dynamic_nodes", "topological_order"]
 
@@ -103,18 +106,16 @@ def dynamic_nodes(nodes: list[Node], dynamic_leaves: set[str]) -> set[str]:
 
 def bang_ranges(ast: Any) -> list[str]:
     """Ranges written ``dim!`` in an expression, in order of appearance."""
-    from pysd.translators.structures import abstract_expressions as ae
-
     found: list[str] = []
 
     def walk(node: Any) -> None:
-        if isinstance(node, ae.ReferenceStructure):
+        if isinstance(node, _ae.ReferenceStructure):
             if node.subscripts is not None:
                 for s in node.subscripts.subscripts:
                     if s.endswith("!") and s not in found:
                         found.append(s)
             return
-        if isinstance(node, ae.CallStructure):
+        if isinstance(node, _ae.CallStructure):
             # a nested vector function binds its own ranges
             if node.function.reference in ("sum", "prod", "vmin", "vmax"):
                 return

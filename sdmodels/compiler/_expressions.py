@@ -9,13 +9,16 @@ from :mod:`sdmodels.compiler._support`, operators and numbers written with
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sdmodels._common import LazyModule
 from sdmodels.compiler._allocation import allocate_available, allocate_by_priority
+from sdmodels.compiler._dependencies import bang_ranges
 from sdmodels.compiler._errors import UnsupportedFeature
 from sdmodels.compiler._random import RANDOM_FUNCTIONS, RandomSites, random_code
 from sdmodels.compiler._subscripts import SubscriptError
@@ -24,6 +27,9 @@ from sdmodels.compiler._vectors import VECTOR_FUNCTIONS, subscript_value
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.compiler._builder import ModelBuilder
     from sdmodels.compiler._translate import ElementInfo
+
+#: PySD's expression structures, loaded when a model is compiled.
+_ae = LazyModule("pysd.translators.structures.abstract_expressions")
 
 __all__ = ["FUNCTIONS", "Context", "Expr", "ExpressionVisitor", "number"]
 
@@ -96,7 +102,7 @@ def _and_or(ops: list[str], args: list[str]) -> str:
     '(a or (b and c))'
     """
     terms: list[str] = [args[0]]
-    for op, arg in zip(ops, args[1:]):
+    for op, arg in zip(ops, args[1:], strict=True):
         if op == ":AND:":
             terms[-1] = f"({terms[-1]} and {arg})"
         else:
@@ -174,6 +180,16 @@ def vector_code(fname: str, terms: list[str]) -> str:
         code = f"{step}({code}, {term})"
     return code
 
+#: Calls with a method of their own in :class:`ExpressionVisitor`.
+_SPECIAL = {
+    "if_then_else": "_if_then_else",
+    "active_initial": "_active_initial",
+    "vmin_xmile": "_xmile_min",
+    "vmax_xmile": "_xmile_max",
+    "elmcount": "_elmcount",
+    "get_time_value": "_get_time_value",
+}
+
 _COMPARE = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _ARITH = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
 
@@ -222,14 +238,14 @@ class ExpressionVisitor:
             # references in a negation above the power, but folds the sign into a
             # literal (-2^2 arrives as (-2)^2), which PySD writes as -2**2 = -(2**2).
             code = args[-1].as_float()
-            for ast, arg in zip(reversed(node.arguments[:-1]), reversed(args[:-1])):
+            for ast, arg in zip(reversed(node.arguments[:-1]), reversed(args[:-1]), strict=True):
                 if _negative_literal(ast):
                     code = f"(-({number(-float(ast))} ** {code}))"
                 else:
                     code = f"({arg.as_float()} ** {code})"
         else:
             code = args[0].as_float()
-            for op, arg in zip(ops, args[1:]):
+            for op, arg in zip(ops, args[1:], strict=True):
                 code = f"({code} {_ARITH[op]} {arg.as_float()})"
         return Expr(code, "f", _join(*args))
 
@@ -244,7 +260,7 @@ class ExpressionVisitor:
             # chained comparisons, as Python evaluates PySD's 'a < b < c'
             parts = [
                 f"({left.as_float()} {_COMPARE[op]} {right.as_float()})"
-                for op, left, right in zip(ops, args[:-1], args[1:])
+                for op, left, right in zip(ops, args[:-1], args[1:], strict=True)
             ]
             code = parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
             return Expr(code, "b", _join(*args))
@@ -281,21 +297,8 @@ class ExpressionVisitor:
                 return self._lookup_call(target, node, ctx)
         if fname in _VECTOR:
             return self._vector(fname, node, ctx)
-        if fname in ("vmin_xmile", "vmax_xmile"):
-            return self._xmile_extremum(fname[:4], node, ctx)
-        if fname == "if_then_else":
-            cond, yes, no = self._args(node, ctx, 3, fname)
-            code = f"({yes.as_float()} if {cond.as_bool()} else {no.as_float()})"
-            return Expr(code, "f", _join(cond, yes, no))
-        if fname == "active_initial":
-            if len(node.arguments) != 2:
-                self.unsupported("ACTIVE INITIAL with other than 2 arguments", ctx)
-            arg = node.arguments[1] if ctx.mode == "init" else node.arguments[0]
-            return self.visit(arg, ctx)
-        if fname == "elmcount":
-            return self._elmcount(node, ctx)
-        if fname == "get_time_value":
-            return self._get_time_value(node, ctx)
+        if fname in _SPECIAL:
+            return getattr(self, _SPECIAL[fname])(node, ctx)
         if fname in RANDOM_FUNCTIONS:
             return self._random(fname, node, ctx)
         if fname in VECTOR_FUNCTIONS:  # sdmodels.compiler._vectors
@@ -304,19 +307,40 @@ class ExpressionVisitor:
         if fname == "pi" and not node.arguments:
             return Expr("np.pi", "f", frozenset())
         if fname in FUNCTIONS:
-            nargs, template, uses_time = FUNCTIONS[fname]
-            args = self._args(node, ctx, nargs[0], fname)
-            deps = _join(*args)
-            fmt = {}
-            if uses_time:
-                ts = self.builder.control_name("time_step")
-                fmt["ts"] = ts
-                deps = deps | {"time", ts}
-            code = template.format(*(a.as_float() for a in args), **fmt)
-            return Expr(code, "f", deps)
+            return self._function(fname, node, ctx)
         shown = fname.removeprefix("X")
         self.unsupported(shown.upper().replace("_", " "), ctx)
         raise AssertionError  # pragma: no cover
+
+    def _function(self, fname: str, node: Any, ctx: Context) -> Expr:
+        """A plain function of :data:`FUNCTIONS`: its template over the arguments."""
+        nargs, template, uses_time = FUNCTIONS[fname]
+        args = self._args(node, ctx, nargs[0], fname)
+        deps = _join(*args)
+        fmt = {}
+        if uses_time:
+            ts = self.builder.control_name("time_step")
+            fmt["ts"] = ts
+            deps = deps | {"time", ts}
+        code = template.format(*(a.as_float() for a in args), **fmt)
+        return Expr(code, "f", deps)
+
+    def _if_then_else(self, node: Any, ctx: Context) -> Expr:
+        cond, yes, no = self._args(node, ctx, 3, "if_then_else")
+        code = f"({yes.as_float()} if {cond.as_bool()} else {no.as_float()})"
+        return Expr(code, "f", _join(cond, yes, no))
+
+    def _active_initial(self, node: Any, ctx: Context) -> Expr:
+        if len(node.arguments) != 2:
+            self.unsupported("ACTIVE INITIAL with other than 2 arguments", ctx)
+        arg = node.arguments[1] if ctx.mode == "init" else node.arguments[0]
+        return self.visit(arg, ctx)
+
+    def _xmile_min(self, node: Any, ctx: Context) -> Expr:
+        return self._xmile_extremum("vmin", node, ctx)
+
+    def _xmile_max(self, node: Any, ctx: Context) -> Expr:
+        return self._xmile_extremum("vmax", node, ctx)
 
     def _args(self, node: Any, ctx: Context, n: int, fname: str) -> list[Expr]:
         if len(node.arguments) != n:
@@ -326,21 +350,17 @@ class ExpressionVisitor:
         return [self.visit(a, ctx) for a in node.arguments]
 
     def _vector(self, fname: str, node: Any, ctx: Context) -> Expr:
-        from sdmodels.compiler._dependencies import bang_ranges
-
         if len(node.arguments) != 1:
             self.unsupported(f"{fname.upper()} with {len(node.arguments)} arguments", ctx)
         arg = node.arguments[0]
         ranges = bang_ranges(arg)
         if not ranges:
             self.unsupported(f"{fname.upper()} without a 'range!' subscript", ctx)
-        import itertools
-
         resolver = self.builder.resolver
         terms = []
         for coords in itertools.product(*(resolver.values(r) for r in ranges)):
             env = dict(ctx.env)
-            env.update(zip(ranges, coords))
+            env.update(zip(ranges, coords, strict=True))
             terms.append(self.visit(arg, replace(ctx, env=env)))
         return Expr(vector_code(fname, [t.as_float() for t in terms]), "f", _join(*terms))
 
@@ -383,10 +403,8 @@ class ExpressionVisitor:
 
     def _xmile_extremum(self, fname: str, node: Any, ctx: Context) -> Expr:
         """XMILE one-argument MIN/MAX: the extremum over every cell of an array (PySD's vmin/vmax)."""
-        from pysd.translators.structures import abstract_expressions as ae
-
         arg = node.arguments[0] if len(node.arguments) == 1 else None
-        if not isinstance(arg, ae.ReferenceStructure) or arg.reference == "time":
+        if not isinstance(arg, _ae.ReferenceStructure) or arg.reference == "time":
             self.unsupported(f"one-argument {fname[1:].upper()} of an expression", ctx,
                              "give it the name of an array variable")
         target = self.builder.element_of(arg.reference, ctx)

@@ -79,7 +79,7 @@ class SubscriptResolver:
         for flat, cell in enumerate(itertools.product(*blocks)):
             if cell in excluded:
                 continue
-            env = {s: c for s, c in zip(subs, cell) if self.is_range(s)}
+            env = {s: c for s, c in zip(subs, cell, strict=True) if self.is_range(s)}
             out.append((tuple(cell), env, flat))
         return out
 
@@ -120,7 +120,7 @@ class SubscriptResolver:
                 f"reference has {len(ref_subs)} subscripts, variable has {len(target_dims)}"
             )
         cell = []
-        for ref, dim in zip(ref_subs, target_dims):
+        for ref, dim in zip(ref_subs, target_dims, strict=True):
             if ref in env:
                 coord = env[ref]
             elif not self.is_range(ref):

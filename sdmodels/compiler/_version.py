@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 
 __all__ = ["package_version"]
 
 
 @lru_cache(maxsize=1)
 def package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("sdmodels")
     except PackageNotFoundError:  # pragma: no cover - source tree without install
