@@ -194,3 +194,16 @@ def test_time_grid_rejects_bad_controls() -> None:
         time_grid(0.0, 1.0, 0.0, 1.0)
     with pytest.raises(ParameterValueError, match="FINAL TIME"):
         time_grid(5.0, 1.0, 0.5, 1.0)
+
+
+@pytest.mark.parametrize("n", [2, 6, 16, 17, 40])
+def test_lookup_of_short_and_long_tables_interpolates_as_numpy(n: int) -> None:
+    """Tables of at most 16 points are searched linearly, longer ones by bisection: both give
+    np.interp's value (PySD's), at the points, between them and beyond the ends."""
+    rng = np.random.default_rng(n)
+    xs = np.cumsum(rng.uniform(0.1, 1.0, n))
+    ys = rng.normal(size=n)
+    for x in np.concatenate([np.linspace(xs[0] - 1, xs[-1] + 1, 101), xs]):
+        assert sup.f_lookup(x, xs, ys, 0) == pytest.approx(np.interp(x, xs, ys), rel=1e-14,
+                                                            abs=1e-14)
+    assert np.isnan(sup.f_lookup(np.nan, xs, ys, 0))
