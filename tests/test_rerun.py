@@ -118,3 +118,14 @@ def test_attribution_is_repeated_exactly(tmp_path, sampled):
     assert "repeated exactly" in result.output
     xr.testing.assert_equal(xr.load_dataset(out)["shapley"],
                             xr.load_dataset(tmp_path / "again.nc")["shapley"])
+
+
+def test_results_rerun_cannot_repeat_are_refused_clearly(tmp_path):
+    out = tmp_path / "cal.nc"
+    xr.Dataset(attrs={"model_file": "decay.mdl", "calibration_sha256": "0" * 64}).to_netcdf(out)
+    shutil.copy(DATA / "decay.mdl", tmp_path / "decay.mdl")
+    result = invoke("rerun", str(out))
+    assert result.exit_code == 2 and "a 'calibration' result" in " ".join(result.output.split())
+    xr.Dataset(attrs={"model_file": "decay.mdl"}).to_netcdf(tmp_path / "plain.nc")
+    result = invoke("rerun", str(tmp_path / "plain.nc"))
+    assert result.exit_code == 2 and "does not record the scenarios" in " ".join(result.output.split())

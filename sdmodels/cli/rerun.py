@@ -146,6 +146,11 @@ def rerun_dataset(result: Path, *, model: Path | None = None) -> tuple[Any, Any]
     attrs = dict(original.attrs)
     m = load_model(find_model(result, attrs, model))
     analysis = attrs.get("analysis")
+    if "calibration_sha256" in attrs:  # calibrate and history results
+        analysis = "calibration"
+    elif not attrs.get("scenarios"):
+        raise SDModelsError(f"{result}: the file does not record the scenarios it ran (no "
+                            "'scenarios' attr): it was not written by an sdmodels run or analysis")
     scenarios = _scenarios(attrs)
     if "scenario" in original.coords and original["scenario"].ndim == 1:  # the original order
         by_name = {s.name: s for s in scenarios}
