@@ -10,8 +10,10 @@ from rich.table import Table
 
 from sdmodels._common import format_number
 from sdmodels._paths import MODELS_DIR
+from sdmodels.calibration import default_posterior, load_calibration, plot_fit, run_history
 from sdmodels.cli._app import app, console, fail, guarded
 from sdmodels.errors import SDModelsError
+from sdmodels.metadata import read_metadata
 from sdmodels.plots import save_figure
 from sdmodels.results import check_writable, write_dataset
 
@@ -45,8 +47,6 @@ def history_spec(model_file: Path | None, spec: Path | None) -> Path:
         return spec
     if model_file is None:
         return DEFAULT_SPEC
-    from sdmodels.metadata import read_metadata  # noqa: PLC0415 - only when a model is given
-
     declared = read_metadata(model_file).calibration
     if declared is None:
         raise SDModelsError(
@@ -78,13 +78,6 @@ def write_history(spec_path: Path, *, posterior: Path | None, prior: bool, out: 
     out_path = guarded(lambda: _out_path(out, spec_path))
 
     def work() -> tuple[Any, list[Path]]:
-        from sdmodels.calibration import (  # noqa: PLC0415 - heavy (scipy), imported when used
-            default_posterior,
-            load_calibration,
-            plot_fit,
-            run_history,
-        )
-
         spec = load_calibration(spec_path)
         chosen: Any = posterior
         if chosen is None and not prior:

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from sdmodels._common import DEFAULT_ENGINE, ENGINES, format_number
 from sdmodels._paths import MODELS_DIR
+from sdmodels.calibration import default_posterior
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
 from sdmodels.cli._cluster import ResumeOpt, SchedulerOpt
 from sdmodels.cli.run import ProfileOpt
@@ -160,9 +161,13 @@ def mc(
     posterior: Annotated[
         Path | None,
         typer.Option(help="Calibration result (.nc, from `sdmodels calibrate`): samples are joint "
-                     "posterior draws; with --uncertainty, its other parameters are sampled too."),
+                     "posterior draws; with --uncertainty, its other parameters are sampled too. "
+                     "Default: the model's posterior (its metadata) with the uncertainty file's "
+                     "other parameters."),
     ] = None,
     profile: ProfileOpt = None,
+    prior: Annotated[bool, typer.Option("--prior", help="Sample the uncertainty file only, "
+                                        "not the model's calibrated posterior.")] = False,
 ) -> None:
     """Monte Carlo over an uncertainty file, with common random numbers across scenarios.
 
@@ -191,7 +196,11 @@ def mc(
 
     out_path, plot_path = guarded(lambda: output_paths(m, out, plot, no_plot, "mc"))
 
+    if posterior is not None and prior:
+        fail("give --posterior or --prior, not both")
+
     def work() -> tuple[xr.Dataset, float]:
+        calibrated = posterior if posterior is not None or prior else default_posterior(m)
         spec = load_spec(m, uncertainty) if posterior is None or uncertainty else None
         scenarios = scenario or list(m.scenarios) or None
         if profile is not None:
@@ -207,7 +216,7 @@ def mc(
         ds = run_mc(m, spec, n=n, scenarios=scenarios, seed=seed, method=method,  # type: ignore[arg-type]
                     outputs=output, quantiles_only=quantiles_only, engine=engine,  # type: ignore[arg-type]
                     progress=True, scheduler=scheduler, out=None if table else out_path,
-                    resume=resume, posterior=posterior)
+                    resume=resume, posterior=calibrated)
         if table:
             write_dataset(ds, out_path)
         return ds, time.perf_counter() - start

@@ -24,7 +24,7 @@ from sdmodels.batch import (
     run_design,
     session,
 )
-from sdmodels.calibration import posterior_design
+from sdmodels.calibration import default_posterior, posterior_design
 from sdmodels.errors import SDModelsError
 from sdmodels.montecarlo._parts import Parts
 from sdmodels.montecarlo._summaries import (
@@ -106,6 +106,8 @@ def _design(model: Model, spec: UncertaintySpec | None, posterior: Any, n: int, 
             seed: Seed) -> xr.DataArray:
     """The uncertainty file's design, with posterior draws in place of the calibrated columns."""
     base = spec.sample(n, method=method, seed=seed) if spec is not None else None
+    if isinstance(posterior, str) and posterior == "default":
+        posterior = default_posterior(model, missing="raise")
     if posterior is None:
         return base
     recorded = base.attrs["seed"] if base is not None else resolve_seed(seed)[1]
@@ -254,7 +256,8 @@ def run_mc(
     posterior
         A calibration result (:func:`sdmodels.calibration.calibrate`): each sample is one whole
         posterior draw (correlations kept), and ``spec``'s other parameters are sampled as usual.
-        The result's attrs name the posterior file and its SHA-256.
+        ``"default"``: the model's own posterior (its metadata's ``posterior``; ``sdmodels mc``
+        uses it by default). The result's attrs name the posterior file and its SHA-256.
 
     Returns
     -------

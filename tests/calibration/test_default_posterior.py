@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -83,3 +84,34 @@ def test_a_posterior_of_another_model_version_is_refused_with_the_refit_command(
         assert default_posterior(other) is None
     with pytest.raises(CalibrationError, match="another version"):
         default_posterior(other, missing="raise")
+
+
+def test_mc_draws_from_the_model_s_posterior_by_default_and_prior_leaves_it(fitted, tmp_path):
+    from typer.testing import CliRunner
+
+    from sdmodels.cli import app
+
+    model, path = fitted
+    folder = model.path.parent / "uncertainty"
+    folder.mkdir(exist_ok=True)
+    (folder / "logistic.toml").write_text(
+        '[parameters."Harvest Share"]\ndist = "uniform"\nmin = 0.1\nmax = 0.3\n')
+    results = {}
+    for name, extra in (("default", []), ("prior", ["--prior"])):
+        out = tmp_path / f"{name}.nc"
+        result = CliRunner().invoke(app, ["mc", str(model.path), "-n", "16", "--seed", "1",
+                                          "--no-plot", "--out", str(out), *extra],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        results[name] = xr.load_dataset(out)
+    calibrated, prior = results["default"], results["prior"]
+    assert Path(calibrated.attrs["posterior_file"]).name == path.name
+    assert calibrated.attrs["posterior_sha256"] == posterior_point(model, path).sha256
+    assert "posterior_file" not in prior.attrs
+    stored = xr.load_dataset(path)["posterior"].sel(parameter="Growth Rate").values
+    growth = calibrated["design"].sel(parameter="growth_rate").values
+    assert np.isin(growth, stored).all()          # every sample is a stored posterior draw
+    assert "growth_rate" not in prior["design"]["parameter"].values
+    assert {"harvest_share"} <= set(calibrated["design"]["parameter"].values.astype(str))
+    result = CliRunner().invoke(app, ["mc", str(model.path), "--prior", "--posterior", str(path)])
+    assert result.exit_code == 2 and "not both" in result.output
