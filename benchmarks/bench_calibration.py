@@ -28,6 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
+from sdmodels.calibration import (
+    CalibrationWarning,
+    Evaluator,
+    calibrate,
+    load_calibration,
+    run_optimize,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "models" / "calibration" / "nhs_history.toml"
 
@@ -47,14 +55,6 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None, help="write the MCMC result here")
     args = parser.parse_args()
-
-    from sdmodels.calibration import (
-        CalibrationWarning,
-        Evaluator,
-        calibrate,
-        load_calibration,
-        run_optimize,
-    )
 
     spec = load_calibration(SPEC)
     print(f"calibration: {SPEC.relative_to(ROOT)}: {spec.n_model} parameters, "

@@ -25,6 +25,12 @@ import time
 import warnings
 from pathlib import Path
 
+import numba
+
+import sdmodels
+from sdmodels.sensitivity import sobol
+from sdmodels.uncertainty import load_uncertainty
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "models" / "uncertainty" / "nhs_productivity.toml"
 
@@ -36,10 +42,6 @@ def main() -> None:
     parser.add_argument("--no-second-order", action="store_true", help="S1 and ST only")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-
-    import sdmodels
-    from sdmodels.sensitivity import sobol
-    from sdmodels.uncertainty import load_uncertainty
 
     t0 = time.perf_counter()
     model = sdmodels.load_model()
@@ -81,8 +83,6 @@ def main() -> None:
 
     cores = os.cpu_count() or 1
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    import numba
-
     threads = numba.get_num_threads()
     # CPU seconds do not depend on other processes sharing the machine: on an idle machine the
     # parallel simulation takes about its CPU time over the threads, the rest runs on one core.

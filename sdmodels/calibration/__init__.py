@@ -22,6 +22,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
 from sdmodels._lock import releases_outputs
 from sdmodels.calibration._fit import (
     CalibrationWarning,
@@ -53,13 +61,15 @@ from sdmodels.calibration._spec import (
     read_data,
 )
 from sdmodels.calibration._stats import FIT_STATISTICS, FitStatistics, fit_statistics
+from sdmodels.model import Model, load_model
+from sdmodels.results import check_writable, write_dataset
+from sdmodels.uncertainty import resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
     import os
 
     import xarray as xr
 
-    from sdmodels.model import Model
 
 __all__ = [
     "BAND_QUANTILES",
@@ -110,14 +120,6 @@ def default_walkers(ndim: int) -> int:
 @contextmanager
 def _progress(enabled: bool, total: int, description: str) -> Iterator[Callable[[int], object]]:
     """A rich progress bar over ``total`` steps; yields ``advance(n)``. Silent if not enabled."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), disable=not enabled, transient=True) as bar:
         task = bar.add_task(description, total=total)
@@ -180,10 +182,6 @@ def calibrate(
     UnknownNameError
         A series or parameter the model does not define.
     """
-    from sdmodels.model import Model, load_model
-    from sdmodels.results import check_writable, write_dataset
-    from sdmodels.uncertainty import resolve_seed
-
     if method not in ("optimize", "mcmc"):
         raise CalibrationError(f"unknown method {method!r}; use 'optimize' or 'mcmc'")
     if model is not None and not isinstance(model, Model):

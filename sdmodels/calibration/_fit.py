@@ -21,8 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import emcee
 import numpy as np
 from scipy import special
+from scipy.optimize import differential_evolution, minimize
 
 from sdmodels.calibration._likelihood import Evaluator
 from sdmodels.calibration._priors import frozen_distribution
@@ -144,8 +146,6 @@ def _polish(f: Callable[[np.ndarray], np.ndarray], u0: np.ndarray, *, maxiter: i
             ) -> tuple[np.ndarray, float, str]:
     """L-BFGS-B from ``u0`` inside the cube, with central-difference gradients computed as one
     batch of ``2d`` runs."""
-    from scipy.optimize import minimize
-
     d = u0.size
     h = 1e-6
 
@@ -191,8 +191,6 @@ def run_optimize(
     advance
         Called with 1 after each generation (a progress bar).
     """
-    from scipy.optimize import differential_evolution
-
     ev = Evaluator(spec)
     f = _objective(ev)
     d = spec.ndim
@@ -243,15 +241,13 @@ def _arviz() -> Any:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=FutureWarning, module="arviz")
         warnings.filterwarnings("ignore", message=".*ArviZ is undergoing a major refactor.*")
-        import arviz
+        import arviz  # noqa: PLC0415 - heavy, and its import warning is silenced here
 
     return arviz
 
 
 def _diagnostics(chain: np.ndarray, acceptance: float, names: tuple[str, ...]) -> Diagnostics:
     """Diagnostics of a kept chain ``(steps, walkers, d)``."""
-    import emcee
-
     az = _arviz()
 
     steps, walkers, d = chain.shape
@@ -326,8 +322,6 @@ def run_mcmc(
     advance
         Called with 1 after each step (a progress bar).
     """
-    import emcee
-
     d = spec.ndim
     if walkers < 2 * d or walkers % 2:
         raise CalibrationError(

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sdmodels._common import PALETTE
+
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
     from matplotlib.figure import Figure
@@ -31,9 +33,7 @@ def plot_fit(posterior: xr.Dataset, *, ncols: int = 3, series: list[str] | None 
     matplotlib.figure.Figure
         Save it with :func:`sdmodels.plots.save_figure`.
     """
-    from matplotlib.figure import Figure
-
-    from sdmodels._common import PALETTE
+    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy dependency, imported when used
 
     series = [str(s) for s in posterior["series"].values] if series is None else list(series)
     ncols = max(1, min(ncols, len(series)))

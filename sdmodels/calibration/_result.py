@@ -2,14 +2,14 @@
 
 Layout of a calibration result (``sdmodels calibrate ... --out FILE.nc``):
 
-* ``posterior`` (``draw`` × ``parameter``): the draws in model units (one draw, the optimum,
+* ``posterior`` (``draw`` x ``parameter``): the draws in model units (one draw, the optimum,
   for ``method="optimize"``), with ``log_probability``, ``log_likelihood`` and ``log_prior``
   per draw and the ``walker`` and ``step`` each draw comes from;
 * ``parameter`` coordinates: the Vensim names; ``parameter_py`` the Python names (empty for an
   estimated scale) and ``parameter_kind`` (``"model"`` or ``"scale"``);
 * ``best`` (``parameter``): the draw with the highest log posterior;
-* ``fit_statistics`` (``series`` × ``statistic``) of the best draw (Sterman 1984);
-* ``observed``, ``simulated`` (best draw) and ``band`` (``quantile`` × ``series`` × ``time``):
+* ``fit_statistics`` (``series`` x ``statistic``) of the best draw (Sterman 1984);
+* ``observed``, ``simulated`` (best draw) and ``band`` (``quantile`` x ``series`` x ``time``):
   pointwise quantiles of the simulated series over the posterior draws, at the observation times;
   ``trajectory`` and ``trajectory_band`` the same at every saved time (``sim_time``);
 * ``ess_bulk``, ``ess_tail``, ``r_hat``, ``autocorr_time`` (``parameter``) for MCMC;
@@ -22,9 +22,10 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from sdmodels.calibration._fit import CalibrationWarning, FitResult
@@ -32,9 +33,7 @@ from sdmodels.calibration._likelihood import Evaluator
 from sdmodels.calibration._spec import CalibrationError, CalibrationSpec
 from sdmodels.calibration._stats import FIT_STATISTICS, fit_statistics
 from sdmodels.posterior import PosteriorError, StalePosteriorError, check_model, open_posterior
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+from sdmodels.results import provenance
 
 __all__ = ["BAND_QUANTILES", "load_posterior", "posterior_design", "posterior_draws",
            "posterior_summary", "result_dataset"]
@@ -47,8 +46,6 @@ _BAND_DRAWS = 1000
 
 def result_dataset(spec: CalibrationSpec, fit: FitResult, *, seed: int) -> xr.Dataset:
     """Assemble the result Dataset of a fit (simulating the best draw and the bands)."""
-    from sdmodels.results import provenance
-
     ev = Evaluator(spec)
     names = list(spec.parameter_names)
     kinds = ["model"] * spec.n_model + ["scale"] * len(spec.estimated_scales)
@@ -238,8 +235,6 @@ def posterior_draws(
     >>> bool(((df["b"] / df["a"]) == 10).all())
     True
     """
-    import pandas as pd
-
     ds = load_posterior(posterior) if not isinstance(posterior, xr.Dataset) else posterior
     if n < 1:
         raise CalibrationError(f"need at least one posterior draw, got n={n}")
@@ -262,8 +257,6 @@ def posterior_summary(posterior: xr.Dataset) -> pd.DataFrame:
 
     Diagnostics (ESS, R-hat, autocorrelation time) are added for an MCMC result.
     """
-    import pandas as pd
-
     post = posterior["posterior"].transpose("draw", "parameter").values
     table: dict[str, Any] = {
         "mean": post.mean(axis=0),
@@ -302,14 +295,14 @@ def posterior_design(
     seed
         Seed of the choice of draws.
     design
-        An uncertainty design (``sample`` × ``parameter``) of ``n`` samples, or ``None``.
+        An uncertainty design (``sample`` x ``parameter``) of ``n`` samples, or ``None``.
     model
         If given, the posterior must have been fitted to this model file (same SHA-256).
 
     Returns
     -------
     xarray.DataArray
-        Dims ``sample`` × ``parameter`` (Python names) with ``parameter_name`` and a
+        Dims ``sample`` x ``parameter`` (Python names) with ``parameter_name`` and a
         ``posterior_draw`` coordinate (the stored draw of each sample; -1 where a sample has no
         posterior parameter); attrs name the posterior file and its SHA-256.
 

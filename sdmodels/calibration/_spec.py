@@ -38,6 +38,7 @@ import pandas as pd
 from sdmodels._toml import parse_toml
 from sdmodels.calibration._priors import CalibrationError, log_density
 from sdmodels.errors import UncertaintyError
+from sdmodels.model import load_model
 from sdmodels.uncertainty import DiscreteChoice, UncertaintySpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -457,14 +458,35 @@ def _series(
     df = _number(table.get("df", _DEFAULT_DF), f"{where}series {name!r}: df")
     if df <= 0:
         raise CalibrationError(f"{where}series {name!r}: df must be greater than 0")
-    t_all = data["time"].to_numpy()
-    v_all = data[column].to_numpy()
-    prev = None
     period = _number(table.get("period", 1.0), f"{where}series {name!r}: period")
     if period <= 0:
         raise CalibrationError(f"{where}series {name!r}: period must be greater than 0")
     if "period" in table and transform != "growth_rate":
         raise CalibrationError(f"{where}series {name!r}: period only applies to growth_rate")
+    times, values, prev = _observations(data, column, transform, period, start, end, name, where)
+    if error == "lognormal" and np.any(values <= 0):
+        raise CalibrationError(
+            f"{where}series {name!r}: a log-normal error needs positive observations; column "
+            f"{column!r} has {values[values <= 0][0]:g}"
+        )
+    scale, bounds = _scale(table, values, error, name, where)
+    source = table.get("source", "")
+    if not isinstance(source, str):
+        raise CalibrationError(f"{where}series {name!r}: source must be a string")
+    return ObservedSeries(
+        name=info.name, py_name=py, column=column, error=error, scale=scale, scale_bounds=bounds,
+        weight=weight, df=df, transform=transform, times=np.asarray(times, dtype=float),
+        values=np.asarray(values, dtype=float), previous_times=prev, source=source, title=title,
+    )
+
+
+def _observations(data: pd.DataFrame, column: str, transform: str, period: float, start: float,
+                  end: float, name: str, where: str,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The observation times, values and (growth) previous times inside the fit window."""
+    t_all = data["time"].to_numpy()
+    v_all = data[column].to_numpy()
+    prev = None
     if transform == "growth_rate":
         keep = (t_all - period >= start) & (t_all <= end) & ~np.isnan(v_all)
         times, values = t_all[keep], v_all[keep]
@@ -489,11 +511,12 @@ def _series(
         )
     if not np.all(np.isfinite(values)):
         raise CalibrationError(f"{where}series {name!r}: a growth rate divides by a zero level")
-    if error == "lognormal" and np.any(values <= 0):
-        raise CalibrationError(
-            f"{where}series {name!r}: a log-normal error needs positive observations; column "
-            f"{column!r} has {values[values <= 0][0]:g}"
-        )
+    return times, values, prev
+
+
+def _scale(table: Mapping[str, Any], values: np.ndarray, error: str, name: str,
+           where: str) -> tuple[float | None, tuple[float, float]]:
+    """The error scale (``None``: estimated) and its bounds."""
     scale_value = table.get("scale", "estimate")
     if scale_value == "estimate":
         scale = None
@@ -521,14 +544,7 @@ def _series(
                     f"{where}series {name!r}: {key} only applies to scale = \"estimate\""
                 )
         bounds = (scale, scale)
-    source = table.get("source", "")
-    if not isinstance(source, str):
-        raise CalibrationError(f"{where}series {name!r}: source must be a string")
-    return ObservedSeries(
-        name=info.name, py_name=py, column=column, error=error, scale=scale, scale_bounds=bounds,
-        weight=weight, df=df, transform=transform, times=np.asarray(times, dtype=float),
-        values=np.asarray(values, dtype=float), previous_times=prev, source=source, title=title,
-    )
+    return scale, bounds
 
 
 def _time_horizon(model: Model, scenario: Any) -> tuple[float, float]:
@@ -536,6 +552,46 @@ def _time_horizon(model: Model, scenario: Any) -> tuple[float, float]:
     controls = {py: info.value for py, info in model.controls.items()}
     controls.update({k: v for k, v in params.items() if k in controls})
     return float(controls["initial_time"]), float(controls["final_time"])
+
+
+def _model_and_data(data: Mapping[str, Any], model: Model | None, base: Path,
+                    where: str) -> tuple[Model, pd.DataFrame, list[Path]]:
+    """The model (the file's, unless given) and the joined data files."""
+    if model is None:
+        if "model" not in data:
+            raise CalibrationError(f"{where}no 'model' key: name the model file to calibrate")
+        target = Path(str(data["model"]))
+        model = load_model(target if target.is_absolute() else base / target)
+    files = data.get("data")
+    if isinstance(files, str):
+        files = [files]
+    if not (isinstance(files, list) and files and all(isinstance(f, str) for f in files)):
+        raise CalibrationError(
+            f"{where}no 'data' key: name the CSV file of observations (or a list of files)"
+        )
+    data_paths = [Path(f) if Path(f).is_absolute() else base / f for f in files]
+    return model, read_data_files(data_paths), data_paths
+
+
+def _priors(priors_table: Any, model: Model, path: str | Path | None,
+            where: str) -> UncertaintySpec:
+    """The calibrated parameters' priors, parsed as an uncertainty file's (continuous only)."""
+    if not isinstance(priors_table, Mapping) or not priors_table:
+        raise CalibrationError(
+            f'{where}no [parameters."Name"] tables: give each calibrated parameter a prior '
+            'such as dist = "uniform", min = ..., max = ...'
+        )
+    try:
+        priors = UncertaintySpec.from_dict({"parameters": priors_table}, model, path=path)
+    except UncertaintyError as exc:
+        raise CalibrationError(str(exc)) from None
+    for p in priors.parameters:
+        if isinstance(p.distribution, DiscreteChoice):
+            raise CalibrationError(
+                f"{where}parameter {p.name!r}: a 'choice' prior is discrete; calibration needs a "
+                "continuous prior (uniform, triangular, normal, truncnormal, lognormal, beta, pert)"
+            )
+    return priors
 
 
 def calibration_from_dict(
@@ -567,8 +623,6 @@ def calibration_from_dict(
     UnknownNameError
         A series or parameter the model does not define (with the closest real names).
     """
-    from sdmodels.model import load_model
-
     where = _where(path)
     base = Path(base)
     extra = sorted(set(data) - set(_TOP_KEYS))
@@ -577,20 +631,7 @@ def calibration_from_dict(
             f"{where}unexpected top-level key(s) {', '.join(map(repr, extra))}; allowed: "
             + ", ".join(_TOP_KEYS)
         )
-    if model is None:
-        if "model" not in data:
-            raise CalibrationError(f"{where}no 'model' key: name the model file to calibrate")
-        target = Path(str(data["model"]))
-        model = load_model(target if target.is_absolute() else base / target)
-    files = data.get("data")
-    if isinstance(files, str):
-        files = [files]
-    if not (isinstance(files, list) and files and all(isinstance(f, str) for f in files)):
-        raise CalibrationError(
-            f"{where}no 'data' key: name the CSV file of observations (or a list of files)"
-        )
-    data_paths = [Path(f) if Path(f).is_absolute() else base / f for f in files]
-    frame = read_data_files(data_paths)
+    model, frame, data_paths = _model_and_data(data, model, base, where)
     scenario = data.get("scenario")
     if isinstance(scenario, str) and scenario.endswith(".toml"):
         candidate = Path(scenario)
@@ -616,22 +657,7 @@ def calibration_from_dict(
     labels = [s.label for s in series]
     if len(set(labels)) != len(labels):
         raise CalibrationError(f"{where}a series is listed twice: {labels}")
-    priors_table = data.get("parameters")
-    if not isinstance(priors_table, Mapping) or not priors_table:
-        raise CalibrationError(
-            f'{where}no [parameters."Name"] tables: give each calibrated parameter a prior '
-            'such as dist = "uniform", min = ..., max = ...'
-        )
-    try:
-        priors = UncertaintySpec.from_dict({"parameters": priors_table}, model, path=path)
-    except UncertaintyError as exc:
-        raise CalibrationError(str(exc)) from None
-    for p in priors.parameters:
-        if isinstance(p.distribution, DiscreteChoice):
-            raise CalibrationError(
-                f"{where}parameter {p.name!r}: a 'choice' prior is discrete; calibration needs a "
-                "continuous prior (uniform, triangular, normal, truncnormal, lognormal, beta, pert)"
-            )
+    priors = _priors(data.get("parameters"), model, path, where)
     description = data.get("description", "")
     if not isinstance(description, str):
         raise CalibrationError(f"{where}'description' must be a string")

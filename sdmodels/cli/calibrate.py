@@ -11,8 +11,18 @@ import typer
 from rich.table import Table
 
 from sdmodels._common import format_number
+from sdmodels.calibration import (
+    CalibrationWarning,
+    load_calibration,
+    plot_fit,
+    posterior_summary,
+)
+from sdmodels.calibration import calibrate as run_calibration
 from sdmodels.cli._app import app, console, err_console, fail, guarded
 from sdmodels.errors import SDModelsError
+from sdmodels.model import load_model
+from sdmodels.plots import save_figure
+from sdmodels.results import check_writable, write_dataset
 
 _METHODS = ("optimize", "mcmc")
 
@@ -29,8 +39,6 @@ def _table(df: Any, *, title: str, index: str) -> Table:
 
 def _paths(spec_path: Path, out: Path | None, plot: Path | None,
            no_plot: bool) -> tuple[Path, Path | None]:
-    from sdmodels.results import check_writable
-
     if out is None:
         Path("results").mkdir(exist_ok=True)
         out = Path("results") / f"{spec_path.stem}_posterior.nc"
@@ -95,18 +103,6 @@ def calibrate(
 
         sdmodels calibrate --spec cal.toml --method mcmc --walkers 64 --steps 2000 --seed 1 --out post.nc
     """
-    from sdmodels.calibration import (
-        CalibrationWarning,
-        load_calibration,
-        plot_fit,
-        posterior_summary,
-    )
-    from sdmodels.calibration import (
-        calibrate as run_calibration,
-    )
-    from sdmodels.model import load_model
-    from sdmodels.plots import save_figure
-
     if spec is None:
         fail("give the calibration file with --spec FILE.toml")
     if method not in _METHODS:
@@ -134,8 +130,6 @@ def calibrate(
                                  popsize=popsize, progress=True)
         notes = [str(w.message) for w in caught if issubclass(w.category, CalibrationWarning)]
         elapsed = time.perf_counter() - start
-        from sdmodels.results import write_dataset
-
         write_dataset(ds, out_path)
         if plot_path is not None:
             save_figure(plot_fit(ds), plot_path)
