@@ -10,8 +10,14 @@ from rich.table import Table
 
 from sdmodels._common import format_number
 from sdmodels._paths import MODELS_DIR
-from sdmodels.calibration import default_posterior, load_calibration, plot_fit, run_history
-from sdmodels.cli._app import app, console, fail, guarded
+from sdmodels.calibration import (
+    CalibrationError,
+    default_posterior,
+    load_calibration,
+    plot_fit,
+    run_history,
+)
+from sdmodels.cli._app import app, console, err_console, fail, guarded
 from sdmodels.errors import SDModelsError
 from sdmodels.metadata import read_metadata
 from sdmodels.plots import save_figure
@@ -38,6 +44,17 @@ def _out_path(out: Path | None, spec_path: Path) -> Path:
     if target.suffix.lower() != ".nc":
         raise SDModelsError(f"--out {str(target)!r}: a history result is a .nc file")
     return check_writable(target)
+
+
+def usable_posterior(model: Any) -> Path | None:
+    """The model's default posterior if it can be used; otherwise ``None``, saying why (a stale
+    posterior is a note, not an error: the run goes on with the model file's own values)."""
+    try:
+        return default_posterior(model, missing="raise")
+    except CalibrationError as exc:
+        err_console.print(f"note: {exc}. Running with the model file's own parameter values.",
+                          style="yellow", highlight=False)
+        return None
 
 
 def history_spec(model_file: Path | None, spec: Path | None) -> Path:
@@ -81,7 +98,7 @@ def write_history(spec_path: Path, *, posterior: Path | None, prior: bool, out: 
         spec = load_calibration(spec_path)
         chosen: Any = posterior
         if chosen is None and not prior:
-            chosen = default_posterior(spec.model)
+            chosen = usable_posterior(spec.model)
         ds = run_history(spec, posterior=chosen)
         write_dataset(ds, out_path)
         charts: list[Path] = []

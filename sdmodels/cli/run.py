@@ -10,9 +10,8 @@ import typer
 from rich.table import Table
 
 from sdmodels._common import format_number
-from sdmodels.calibration import default_posterior
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
-from sdmodels.cli.history import history_spec, write_history
+from sdmodels.cli.history import history_spec, usable_posterior, write_history
 from sdmodels.compiler import UnsupportedFeature
 from sdmodels.errors import ResultWriteError, SDModelsError
 from sdmodels.plots import save_figure, scenario_lines
@@ -129,7 +128,7 @@ def run(
         table_years[:] = _check_years(span, chosen_years)
         if engine != "pysd":
             _compile_with_status(m)
-        calibrated = None if prior else (posterior or default_posterior(m))
+        calibrated = None if prior else (posterior or usable_posterior(m))
         start = time.perf_counter()
         ds = m.run(chosen, engine=engine, progress=True,  # type: ignore[arg-type]
                    posterior=calibrated)

@@ -14,9 +14,9 @@ from rich.table import Table
 
 from sdmodels._common import DEFAULT_ENGINE, ENGINES, format_number
 from sdmodels._paths import MODELS_DIR
-from sdmodels.calibration import default_posterior
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
 from sdmodels.cli._cluster import ResumeOpt, SchedulerOpt
+from sdmodels.cli.history import usable_posterior
 from sdmodels.cli.run import ProfileOpt
 from sdmodels.errors import SDModelsError
 from sdmodels.export import TABLE_FORMATS
@@ -200,7 +200,7 @@ def mc(
         fail("give --posterior or --prior, not both")
 
     def work() -> tuple[xr.Dataset, float]:
-        calibrated = posterior if posterior is not None or prior else default_posterior(m)
+        calibrated = posterior if posterior is not None or prior else usable_posterior(m)
         spec = load_spec(m, uncertainty) if posterior is None or uncertainty else None
         scenarios = scenario or list(m.scenarios) or None
         if profile is not None:
