@@ -278,10 +278,14 @@ def overview_svg(model: Model, checks: Sequence[LoopCheck], *, href: Href = lamb
                                    sum(p[1] for p in members) / len(members))
     xs = [p[0] for p in layout.values()]
     ys = [p[1] for p in layout.values()]
-    width, plot_h = 1000.0, 720.0
-    sx = (width - 240) / ((max(xs) - min(xs)) or 1.0)
-    sy = (plot_h - 160) / ((max(ys) - min(ys)) or 1.0)
-    pos = {n: [120 + (p[0] - min(xs)) * sx, 110 + (p[1] - min(ys)) * sy]
+    # at most 1000 px wide; a small graph is not stretched across it (90 px per node and axis)
+    cap = 90.0 * math.sqrt(len(layout))
+    sx = min((1000.0 - 240) / ((max(xs) - min(xs)) or 1.0), cap)
+    sy = min((720.0 - 160) / ((max(ys) - min(ys)) or 1.0), cap * 0.75)
+    legend_chars = max(len(c.loop.name) + len(_short(c.loop.story)) + 6 for c in checks)
+    width = max(520.0, (max(xs) - min(xs)) * sx + 240, min(1000.0, 60 + 7.4 * legend_chars))
+    left = 120 + (width - ((max(xs) - min(xs)) * sx + 240)) / 2  # the graph centred
+    pos = {n: [left + (p[0] - min(xs)) * sx, 110 + (p[1] - min(ys)) * sy]
            for n, p in sorted(layout.items())}
     half = {n: ((26.0, 26.0) if n.startswith("loop:")
                 else _half_size(model.variables[n].name)) for n in pos}
