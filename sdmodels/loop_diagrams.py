@@ -283,7 +283,7 @@ def overview_svg(model: Model, checks: Sequence[LoopCheck], *, href: Href = lamb
     sx = min((1000.0 - 240) / ((max(xs) - min(xs)) or 1.0), cap)
     sy = min((720.0 - 160) / ((max(ys) - min(ys)) or 1.0), cap * 0.75)
     legend_chars = max(len(c.loop.name) + len(_short(c.loop.story)) + 6 for c in checks)
-    width = max(520.0, (max(xs) - min(xs)) * sx + 240, min(1000.0, 60 + 7.4 * legend_chars))
+    width = max(520.0, (max(xs) - min(xs)) * sx + 240, min(1000.0, 60 + 8.4 * legend_chars))
     left = 120 + (width - ((max(xs) - min(xs)) * sx + 240)) / 2  # the graph centred
     pos = {n: [left + (p[0] - min(xs)) * sx, 110 + (p[1] - min(ys)) * sy]
            for n, p in sorted(layout.items())}
