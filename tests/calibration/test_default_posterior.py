@@ -14,11 +14,13 @@ import pytest
 import xarray as xr
 
 import sdmodels
-from sdmodels.calibration import CalibrationError, calibrate, default_posterior
+from sdmodels._paths import MODELS_DIR
+from sdmodels.calibration import CalibrationError, calibrate, default_posterior, load_calibration
 from sdmodels.posterior import (
     PosteriorError,
     StalePosteriorError,
     posterior_point,
+    refit_command,
 )
 from .conftest import LOGISTIC, write_case
 
@@ -118,3 +120,22 @@ def test_mc_draws_from_the_model_s_posterior_by_default_and_prior_leaves_it(fitt
     assert {"harvest_share"} <= set(calibrated["design"]["parameter"].values.astype(str))
     result = CliRunner().invoke(app, ["mc", str(model.path), "--prior", "--posterior", str(path)])
     assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_shipped_posterior_matches_the_shipped_model():
+    """The NHS posterior was fitted to this model file, calibration file and data."""
+    model = sdmodels.load_model()
+    declared = model.metadata.posterior
+    assert declared is not None and declared.is_file(), "the model's metadata names no posterior"
+    post = xr.load_dataset(declared)
+    assert post.attrs["model_sha256"] == model.hash, (
+        f"{declared.name} was fitted to another version of {model.path.name}: re-fit it with "
+        f"`{refit_command(model)}` (ten to twenty minutes on a shared 2-core machine) and commit the new file"
+    )
+    spec = load_calibration(model.metadata.calibration)
+    assert post.attrs["calibration_sha256"] == spec.text_sha256, (
+        f"the calibration file changed since the fit: re-fit with `{refit_command(model)}`")
+    assert post.attrs["data_sha256"] == spec.data_sha256, (
+        f"the data changed since the fit: re-fit with `{refit_command(model)}`")
+    assert post.attrs["method"] == "mcmc"
+    assert MODELS_DIR in declared.resolve().parents
