@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xarray as xr
 
 from sdmodels.errors import SDModelsError
 
@@ -117,8 +118,6 @@ def open_posterior(path: str | Path) -> Any:
     PosteriorError
         The file does not exist, cannot be read or is not a calibration result.
     """
-    import xarray as xr  # noqa: PLC0415 - heavy dependency, imported when used
-
     path = Path(path)
     if not path.is_file():
         raise PosteriorError(f"posterior file {str(path)!r} does not exist")

@@ -26,9 +26,12 @@ import numpy as np
 from scipy import special
 from scipy.optimize import differential_evolution, minimize
 
+from sdmodels._common import LazyModule
 from sdmodels.calibration._likelihood import Evaluator
 from sdmodels.calibration._priors import frozen_distribution
 from sdmodels.calibration._spec import CalibrationError, CalibrationSpec
+
+arviz = LazyModule("arviz")  # imported on first use, with its import notice silenced (_arviz)
 
 __all__ = ["CalibrationWarning", "Diagnostics", "FitResult", "run_mcmc", "run_optimize"]
 
@@ -241,7 +244,7 @@ def _arviz() -> Any:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=FutureWarning, module="arviz")
         warnings.filterwarnings("ignore", message=".*ArviZ is undergoing a major refactor.*")
-        import arviz  # noqa: PLC0415 - heavy, and its import warning is silenced here
+        _ = arviz.__version__  # the first use imports it, inside this filter
 
     return arviz
 

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sdmodels._common import PALETTE
+from sdmodels._common import PALETTE, LazyModule
+
+mpl_figure = LazyModule("matplotlib.figure")
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -33,12 +35,10 @@ def plot_fit(posterior: xr.Dataset, *, ncols: int = 3, series: list[str] | None 
     matplotlib.figure.Figure
         Save it with :func:`sdmodels.plots.save_figure`.
     """
-    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy dependency, imported when used
-
     series = [str(s) for s in posterior["series"].values] if series is None else list(series)
     ncols = max(1, min(ncols, len(series)))
     nrows = int(np.ceil(len(series) / ncols))
-    fig = Figure(figsize=(4.4 * ncols, 3.1 * nrows), layout="constrained")
+    fig = mpl_figure.Figure(figsize=(4.4 * ncols, 3.1 * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     t = posterior["time"].values
     q = {round(float(v), 3): i for i, v in enumerate(posterior["quantile"].values)}

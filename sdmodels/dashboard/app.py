@@ -16,19 +16,19 @@ from sdmodels.model import Model, load_model
 
 __all__ = ["PAGES", "create_app", "load_shared_model", "serve"]
 
-_MODELS: dict[str, Any] = {}
+@_shared.shared(max_items=4)
+def _shared_model(key: str) -> Any:
+    return load_model(key or None)
 
 
 def load_shared_model(path: str | Path | None = None) -> Any:
     """The loaded model for ``path`` (the bundled NHS model by default), shared by sessions.
 
     A :class:`~sdmodels.model.Model` is never modified after loading, so every session can use
-    the same one (and its compiled kernel).
+    the same one (and its compiled kernel). At most four model files are kept (least recently
+    used dropped), in the same bounded :func:`panel.cache` as the other shared results.
     """
-    key = str(Path(path).resolve()) if path is not None else ""
-    if key not in _MODELS:
-        _MODELS[key] = load_model(path)
-    return _MODELS[key]
+    return _shared_model(str(Path(path).resolve()) if path is not None else "")
 
 
 def _extension() -> None:
