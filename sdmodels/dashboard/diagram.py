@@ -149,6 +149,37 @@ def sector_structure(model: Model, sector: str) -> SectorStructure:
     asts = _elements(model)
     kinds = {py: model.variables[py].kind for py in model.variables}
     out = SectorStructure(sector)
+    inflows, outflows, indirect = _stock_flows(model, members, asts, kinds, out)
+    flow_names = list(dict.fromkeys([*outflows, *inflows]))
+    for name in flow_names:
+        for src in outflows.get(name, [None]):
+            for dst in inflows.get(name, [None]):
+                out.flows.append(Flow(name, src, dst))
+    drawn = set(out.stocks) | set(flow_names)
+    rest = [py for py in members if py not in drawn]
+    out.constants.extend(py for py in rest if kinds[py] == "constant")
+    out.auxiliaries.extend(py for py in rest if kinds[py] not in ("constant", "control"))
+    shown = set(members) | set(flow_names)
+    for py in [*flow_names, *out.auxiliaries, *(s for s in out.stocks
+                                                 if kinds[s] == "stateful")]:
+        for ast in asts.get(py, []):
+            for ref in _resolve_refs(model, _references(ast)):
+                if kinds.get(ref) != "control" and ref != py:
+                    _add_link(out, shown, ref, py)
+    for stock, refs in indirect.items():
+        for ref in refs:
+            _add_link(out, shown, ref, stock, self_link=False)
+    # flows drawn in this sector whose element lives elsewhere are not ghosts
+    out.ghosts = [g for g in out.ghosts if g not in drawn]
+    out.ghost_constants = {g for g in out.ghosts if kinds.get(g) == "constant"}
+    return out
+
+
+def _stock_flows(model: Model, members: list[str], asts: dict[str, list[Any]],
+                 kinds: dict[str, str], out: SectorStructure,
+                 ) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]]]:
+    """Record the sector's stocks in ``out``; their inflows and outflows (flow -> stocks) and
+    the references of flow terms that are expressions rather than named flows (stock -> refs)."""
     inflows: dict[str, list[str]] = {}
     outflows: dict[str, list[str]] = {}
     indirect: dict[str, list[str]] = {}
@@ -166,42 +197,37 @@ def sector_structure(model: Model, sector: str) -> SectorStructure:
                 flow = _resolve_refs(model, iter([term.reference]))
                 if flow:
                     (inflows if sign > 0 else outflows).setdefault(flow[0], []).append(py)
-    flow_names = list(dict.fromkeys([*outflows, *inflows]))
-    for name in flow_names:
-        sources = outflows.get(name, [None])
-        targets = inflows.get(name, [None])
-        for src in sources:
-            for dst in targets:
-                out.flows.append(Flow(name, src, dst))
-    drawn = set(out.stocks) | set(flow_names)
-    for py in members:
-        if py in drawn:
+    return inflows, outflows, indirect
+
+
+def _add_link(out: SectorStructure, shown: set[str], ref: str, target: str, *,
+              self_link: bool = True) -> None:
+    """An information link ``ref -> target``; ``ref`` is a ghost when the sector does not show it."""
+    if ref not in shown and ref not in out.ghosts:
+        out.ghosts.append(ref)
+    if (self_link or ref != target) and (ref, target) not in out.links:
+        out.links.append((ref, target))
+
+
+def _link_paths(s: SectorStructure, pos: dict[str, Any], xy: Callable[[str], tuple[float, float]],
+                flow_nodes: dict[str, str]) -> list[str]:
+    """The curved arrows of the sector's information links, as SVG paths."""
+    paths = []
+    for a, b in s.links:
+        a, b = flow_nodes.get(a, a), flow_nodes.get(b, b)
+        if a not in pos or b not in pos:
             continue
-        if kinds[py] == "constant":
-            out.constants.append(py)
-        elif kinds[py] not in ("control",):
-            out.auxiliaries.append(py)
-    shown = set(members) | set(flow_names)
-    for py in [*flow_names, *out.auxiliaries, *(s for s in out.stocks
-                                                 if kinds[s] == "stateful")]:
-        for ast in asts.get(py, []):
-            for ref in _resolve_refs(model, _references(ast)):
-                if kinds.get(ref) == "control" or ref == py:
-                    continue
-                if ref not in shown and ref not in out.ghosts:
-                    out.ghosts.append(ref)
-                if (ref, py) not in out.links:
-                    out.links.append((ref, py))
-    for stock, refs in indirect.items():
-        for ref in refs:
-            if ref not in shown and ref not in out.ghosts:
-                out.ghosts.append(ref)
-            if ref != stock and (ref, stock) not in out.links:
-                out.links.append((ref, stock))
-    # flows drawn in this sector whose element lives elsewhere are not ghosts
-    out.ghosts = [g for g in out.ghosts if g not in drawn]
-    out.ghost_constants = {g for g in out.ghosts if kinds.get(g) == "constant"}
-    return out
+        (ax, ay), (bx, by) = xy(a), xy(b)
+        dx, dy = bx - ax, by - ay
+        dist = math.hypot(dx, dy) or 1.0
+        shrink_a, shrink_b = 22.0, 24.0
+        sx, sy = ax + dx * shrink_a / dist, ay + dy * shrink_a / dist
+        ex, ey = bx - dx * shrink_b / dist, by - dy * shrink_b / dist
+        cx, cy = (sx + ex) / 2 - dy * 0.12, (sy + ey) / 2 + dx * 0.12
+        paths.append(f'<path class="link" d="M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} '
+                     f'{ex:.1f},{ey:.1f}" fill="none" stroke="{_LINK}" stroke-width="1" '
+                     f'marker-end="url(#link-head)"/>')
+    return paths
 
 
 # ---------------------------------------------------------------------------- layout
@@ -449,20 +475,7 @@ def sector_svg(model: Model, sector: str, *, show_constants: bool = False,
 
     # information links first (underneath)
     flow_nodes = {f.name: f"flow:{f.name}:{f.source}:{f.target}" for f in s.flows}
-    for a, b in s.links:
-        a, b = flow_nodes.get(a, a), flow_nodes.get(b, b)
-        if a not in pos or b not in pos:
-            continue
-        (ax, ay), (bx, by) = xy(a), xy(b)
-        dx, dy = bx - ax, by - ay
-        dist = math.hypot(dx, dy) or 1.0
-        shrink_a, shrink_b = 22.0, 24.0
-        sx, sy = ax + dx * shrink_a / dist, ay + dy * shrink_a / dist
-        ex, ey = bx - dx * shrink_b / dist, by - dy * shrink_b / dist
-        cx, cy = (sx + ex) / 2 - dy * 0.12, (sy + ey) / 2 + dx * 0.12
-        parts.append(f'<path class="link" d="M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} '
-                     f'{ex:.1f},{ey:.1f}" fill="none" stroke="{_LINK}" stroke-width="1" '
-                     f'marker-end="url(#link-head)"/>')
+    parts.extend(_link_paths(s, pos, xy, flow_nodes))
     # flows: pipe from source (stock or cloud) through the valve to target
     for f in s.flows:
         key = flow_nodes[f.name]
