@@ -1,10 +1,13 @@
 """The one process-level registry of loaded models and compiled kernels, by model SHA-256.
 
 A worker process (or this one) needs a model's kernel, or the loaded model for PySD runs, once per
-model content: :func:`compiled_model` and :func:`loaded_model` make each once and keep it. The
-driver registers its own objects (:func:`register`), so that chunks run in the driver's process
-reuse them instead of loading the file again. Where the model file is not on a worker's disk at
-the driver's path, a content-addressed copy is written to the cache folder.
+model content: :func:`compiled_model` and :func:`loaded_model` make each once and keep it. Kernels
+are kept where they are made, in :func:`sdmodels.compiler.compile_model`'s memory of imported
+kernel modules (keyed by the model's and its data files' content), so there is one store of
+kernels in a process; loaded models are kept here. The driver registers its own objects
+(:func:`register`), so that chunks run in the driver's process reuse them instead of loading the
+file again. Where the model file is not on a worker's disk at the driver's path, a
+content-addressed copy is written to the cache folder.
 """
 
 from __future__ import annotations
@@ -21,8 +24,6 @@ from sdmodels.compiler import compile_model
 
 __all__ = ["compiled_model", "loaded_model", "local_model_file", "register"]
 
-#: Compiled kernels of this process, by model SHA-256.
-_COMPILED: dict[str, Any] = {}
 #: Loaded models (for PySD runs and reference runs) of this process, by model SHA-256.
 _MODELS: dict[str, Any] = {}
 #: Loading is slow and a loaded model is shared: one load at a time per process.
@@ -34,7 +35,7 @@ def register(model: Any, *, compiled: bool) -> None:
     with _LOCK:
         _MODELS.setdefault(model.hash, model)
         if compiled:
-            _COMPILED.setdefault(model.hash, model.compiled())
+            model.compiled()  # compiled (or loaded) once; compile_model keeps the kernel
 
 
 def local_model_file(path: str, sha256: str, content: bytes) -> Path:
@@ -62,8 +63,8 @@ def _once(cache: dict[str, Any], sha256: str, make: Callable[[], Any]) -> Any:
 
 def compiled_model(path: str, sha256: str, content: bytes) -> Any:
     """The :class:`~sdmodels.compiler.CompiledModel` of a model file, once per process."""
-    return _once(_COMPILED, sha256,
-                 lambda: compile_model(local_model_file(path, sha256, content)))
+    with _LOCK:  # one compile at a time: two threads never build the same kernel twice
+        return compile_model(local_model_file(path, sha256, content))
 
 
 def loaded_model(path: str, sha256: str, content: bytes | None, loader: Callable[[Path], Any]) -> Any:
