@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -122,6 +123,11 @@ def interrupted(kept: str | None = None, *, terminated: bool = False) -> NoRetur
     if kept:
         err_console.print(Text(f"the finished runs are kept in {kept}; run the same command "
                                "with --resume to continue", style="yellow"))
+    if os.environ.get(DEBUG_ENV) != "1":
+        # a write the interrupt abandoned in a storage library's event loop (zarr's) fails as
+        # the interpreter shuts down, and asyncio would print its traceback after the message;
+        # the run resumes from its finished chunks, so that failure is not news
+        logging.getLogger("asyncio").disabled = True
     sys.exit(143 if terminated else 130)
 
 
