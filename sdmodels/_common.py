@@ -79,19 +79,28 @@ class LazyModule:
     <lazy module 'json'>
     >>> json.dumps([1]), json
     ('[1]', <module 'json'>)
+
+    ``quiet`` names warning categories that the import itself may give and that are silenced
+    while it runs (arviz announces a coming refactor with a FutureWarning on import); warnings
+    the module gives later, when used, are untouched. The filter applies whoever reads the first
+    attribute, including introspection such as doctest's search for ``__wrapped__``.
     """
 
-    __slots__ = ("_lazy_module", "_lazy_name")
+    __slots__ = ("_lazy_module", "_lazy_name", "_lazy_quiet")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, quiet: tuple[type[Warning], ...] = ()) -> None:
         self._lazy_name = name
+        self._lazy_quiet = quiet
         self._lazy_module: ModuleType | None = None
 
     def _load(self) -> ModuleType:
         module = self._lazy_module
         if module is None:
             # the import lock makes a first use from two threads safe
-            module = self._lazy_module = importlib.import_module(self._lazy_name)
+            with warnings.catch_warnings():
+                for category in self._lazy_quiet:
+                    warnings.simplefilter("ignore", category)
+                module = self._lazy_module = importlib.import_module(self._lazy_name)
         return module
 
     def __getattr__(self, attr: str) -> Any:

@@ -31,7 +31,8 @@ from sdmodels.calibration._likelihood import Evaluator
 from sdmodels.calibration._priors import frozen_distribution
 from sdmodels.calibration._spec import CalibrationError, CalibrationSpec
 
-arviz = LazyModule("arviz")  # imported on first use, with its import notice silenced (_arviz)
+# imported on first use; its import gives a FutureWarning announcing a refactor, silenced
+arviz = LazyModule("arviz", quiet=(FutureWarning,))
 
 __all__ = ["CalibrationWarning", "Diagnostics", "FitResult", "run_mcmc", "run_optimize"]
 
@@ -239,30 +240,18 @@ def _is_pow2(n: int) -> bool:
     return n > 0 and (n & (n - 1)) == 0
 
 
-def _arviz() -> Any:
-    """Import arviz without its notice of a coming refactor (a FutureWarning on import)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=FutureWarning, module="arviz")
-        warnings.filterwarnings("ignore", message=".*ArviZ is undergoing a major refactor.*")
-        _ = arviz.__version__  # the first use imports it, inside this filter
-
-    return arviz
-
-
 def _diagnostics(chain: np.ndarray, acceptance: float, names: tuple[str, ...]) -> Diagnostics:
     """Diagnostics of a kept chain ``(steps, walkers, d)``."""
-    az = _arviz()
-
     steps, walkers, d = chain.shape
     per_walker = np.transpose(chain, (1, 0, 2))  # (chain=walker, draw, d)
-    ess_bulk = np.array([float(az.ess(per_walker[:, :, j], method="bulk")) for j in range(d)])
-    ess_tail = np.array([float(az.ess(per_walker[:, :, j], method="tail")) for j in range(d)])
+    ess_bulk = np.array([float(arviz.ess(per_walker[:, :, j], method="bulk")) for j in range(d)])
+    ess_tail = np.array([float(arviz.ess(per_walker[:, :, j], method="tail")) for j in range(d)])
     groups = min(R_HAT_GROUPS, walkers)
     usable = walkers - walkers % groups
     # each group's draws in time order (step, then walker), so split-R-hat sees drift in time
     grouped = chain[:, :usable, :].reshape(steps, groups, usable // groups, d)
     grouped = np.transpose(grouped, (1, 0, 2, 3)).reshape(groups, steps * (usable // groups), d)
-    r_hat = np.array([float(az.rhat(grouped[:, :, j])) for j in range(d)])
+    r_hat = np.array([float(arviz.rhat(grouped[:, :, j])) for j in range(d)])
     # tol=0: the length check is ours (below), so emcee need not log its own
     tau = (np.asarray(emcee.autocorr.integrated_time(chain, tol=0), dtype=float)
            if steps >= 8 else np.full(d, np.nan))
