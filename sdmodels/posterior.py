@@ -1,7 +1,9 @@
 """A model's calibrated parameters: its default posterior and the point runs start from.
 
 A calibration result (``sdmodels calibrate``, see :mod:`sdmodels.calibration`) belongs to one
-version of one model file: it records the file's SHA-256. A model names its default posterior in
+version of one model: it records the model's fingerprint (:func:`model_fingerprint`: what the
+model computes, so an edited comment, documentation string or sketch leaves the posterior valid)
+beside the file's SHA-256. A model names its default posterior in
 its metadata (``posterior = "calibration/....nc"`` in ``<model>.sdmodels.toml``); scenario runs
 then start from the posterior **median** of each calibrated parameter, and Monte Carlo draws
 whole posterior draws (:func:`sdmodels.calibration.posterior_design`).
@@ -19,7 +21,9 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from sdmodels.compiler._external import data_file_digest
 from sdmodels.errors import SDModelsError
 
 __all__ = [
@@ -35,6 +40,7 @@ __all__ = [
     "PosteriorPoint",
     "StalePosteriorError",
     "check_model",
+    "model_fingerprint",
     "open_posterior",
     "point_under_scenarios",
     "posterior_point",
@@ -53,7 +59,7 @@ class PosteriorError(SDModelsError):
 
 
 class StalePosteriorError(PosteriorError):
-    """A posterior fitted to another version of the model file."""
+    """A posterior fitted to a model that computes something else (another fingerprint)."""
 
 
 @dataclass(frozen=True)
@@ -80,13 +86,37 @@ class PosteriorPoint:
                 "posterior_point": "median of the posterior draws"}
 
 
-def refit_command(model: Any) -> str:
-    """The one command that re-fits a model's default posterior (from its metadata)."""
+def refit_command(model: Any, posterior: Any = None) -> str:
+    """The one command that fits a posterior of ``model`` again.
+
+    With a calibration result, its recorded method, settings and seed; without one (or for a
+    file that records none), the settings of the shipped NHS posterior. The calibration file is
+    the model's declared one (its metadata's ``calibration``) or the one the result names.
+    """
     meta = model.metadata
-    spec = meta.calibration or "CALIBRATION.toml"
-    out = meta.posterior or "POSTERIOR.nc"
-    return (f"sdmodels calibrate --spec {_shown(spec)} --method mcmc {REFIT_SETTINGS} "
-            f"--out {_shown(out)}")
+    attrs = dict(getattr(posterior, "attrs", {}) or {})
+    named = str(attrs.get("calibration_file") or "")
+    spec: Any = meta.calibration if meta.calibration is not None and (
+        not named or Path(meta.calibration).name == named) else (named or "CALIBRATION.toml")
+    out = attrs.get("posterior_file") or meta.posterior or "POSTERIOR.nc"
+    options = (f"--method {attrs['method']} {_recorded_options(attrs)}"
+               if attrs.get("method") in ("mcmc", "optimize")
+               else f"--method mcmc {REFIT_SETTINGS} ")
+    return f"sdmodels calibrate --spec {_shown(spec)} {options}--out {_shown(out)}"
+
+
+def _recorded_options(attrs: dict[str, Any]) -> str:
+    """The command-line options a calibration result records (its method's settings, seed)."""
+    try:
+        settings = json.loads(str(attrs.get("settings") or "{}"))
+    except ValueError:
+        settings = {}
+    names = (("walkers", "steps", "burn", "thin", "init", "moves") if attrs["method"] == "mcmc"
+             else ("popsize", "maxiter"))
+    options = [f"--{k} {settings[k]}" for k in names if k in settings]
+    if attrs.get("seed") is not None:
+        options.append(f"--seed {attrs['seed']}")
+    return "".join(f"{o} " for o in options)
 
 
 def _shown(path: Any) -> str:
@@ -135,26 +165,104 @@ def open_posterior(path: str | Path) -> Any:
     return ds
 
 
+#: Fields of PySD's abstract model that do not change what a model computes: documentation
+#: strings, where the file lies, and the sketch's views (by the structure that holds them).
+_NOT_COMPUTED = {
+    "AbstractModel": frozenset({"original_path"}),
+    "AbstractSection": frozenset({"path", "split", "views_dict"}),
+}
+#: Fingerprints already computed, by (file SHA-256, data files' digest).
+_FINGERPRINTS: dict[tuple[str, str], str] = {}
+
+
+def _canonical(node: Any) -> Any:
+    """A JSON-able, order-stable form of a node of PySD's abstract model.
+
+    Numbers are written exactly and alike whether the file wrote ``1000`` or ``1e3``; units are
+    compared with their spaces collapsed; elements and subscript ranges are sorted by name, so
+    moving an equation to another view or place in the file changes nothing.
+    """
+    if isinstance(node, bool) or node is None or isinstance(node, str):
+        return " ".join(node.split()) if isinstance(node, str) else node
+    if isinstance(node, int | float | np.number):
+        return repr(float(node))
+    if isinstance(node, np.ndarray):
+        return {"array": list(node.shape), "values": [repr(float(v)) for v in node.ravel()]}
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        kind = type(node).__name__
+        skip = _NOT_COMPUTED.get(kind, frozenset()) | {"documentation"}
+        out: dict[str, Any] = {"@": kind}
+        for f in dataclasses.fields(node):
+            if f.name in skip:
+                continue
+            value = _canonical(getattr(node, f.name))
+            if f.name in ("elements", "subscripts") and kind == "AbstractSection":
+                value = sorted(value, key=lambda v: json.dumps(v, sort_keys=True))
+            out[f.name] = value
+        return out
+    if isinstance(node, list | tuple):
+        return [_canonical(v) for v in node]
+    if isinstance(node, dict):
+        return {str(k): _canonical(v) for k, v in node.items()}
+    if isinstance(node, Path):
+        return node.name
+    raise TypeError(f"cannot fingerprint a {type(node).__name__} in the model's structure")
+
+
+def model_fingerprint(model: Any) -> str:
+    """SHA-256 of what a model computes: its equations, constants, lookups, subscripts, units
+    and ranges as PySD's translator parsed them, and the data files it reads.
+
+    Comments, documentation strings, the sketch (views, positions) and the order of equations
+    in the file are left out, so editing them keeps a posterior fitted to the model valid;
+    any change to an equation, a constant, a unit or a declared range gives a new fingerprint.
+
+    Parameters
+    ----------
+    model
+        A :class:`sdmodels.Model`.
+    """
+    key = (str(model.hash), data_file_digest(model.path))
+    if key not in _FINGERPRINTS:
+        text = json.dumps([_canonical(model.abstract), key[1]], sort_keys=True)
+        _FINGERPRINTS[key] = hashlib.sha256(text.encode()).hexdigest()
+    return _FINGERPRINTS[key]
+
+
 def check_model(posterior: Any, model: Any) -> None:
-    """Refuse a posterior fitted to another version of ``model``'s file.
+    """Refuse a posterior fitted to another version of ``model``.
+
+    A posterior records the model's fingerprint (:func:`model_fingerprint`), so edits of
+    comments, documentation or the sketch keep it valid; a file written before fingerprints
+    were recorded is compared by the model file's SHA-256.
 
     Raises
     ------
     StalePosteriorError
-        The posterior's recorded model SHA-256 is not the model file's; the message gives the
-        command that fits it again.
+        The model computes something else than the one fitted; the message names what differs
+        and gives the command that fits it again.
     """
-    fitted = posterior.attrs.get("model_sha256")
-    if fitted and fitted != model.hash:
-        hint = (f"re-fit it with `{refit_command(model)}`"
-                if model.metadata.posterior is not None else
-                "calibrate this model again (sdmodels calibrate)")
-        raise StalePosteriorError(
-            f"the posterior {posterior.attrs.get('posterior_file', '')!r} was fitted to another "
-            f"version of {posterior.attrs.get('model_file', 'the model file')} than "
-            f"{model.path.name} (SHA-256 {str(fitted)[:12]}… against {model.hash[:12]}…); "
-            f"{hint}"
-        )
+    fitted = posterior.attrs.get("model_fingerprint")
+    if fitted:
+        now = model_fingerprint(model)
+        if fitted == now:
+            return
+        recorded = str(posterior.attrs.get("model_file") or model.path.name)
+        ids = f"fingerprint {str(fitted)[:12]}… against {now[:12]}…"
+        what = (f"another model ({recorded}, not {model.path.name}; {ids})"
+                if recorded != model.path.name else
+                f"a version of {recorded} whose equations, constants, units or ranges differ "
+                f"from this one's ({ids})")
+    else:
+        fitted = posterior.attrs.get("model_sha256")
+        if not fitted or fitted == model.hash:
+            return
+        what = (f"another version of {posterior.attrs.get('model_file', 'the model file')} than "
+                f"{model.path.name} (SHA-256 {str(fitted)[:12]}… against {model.hash[:12]}…)")
+    raise StalePosteriorError(
+        f"the posterior {posterior.attrs.get('posterior_file', '')!r} was fitted to {what}; "
+        f"re-fit it with `{refit_command(model, posterior)}`"
+    )
 
 
 def posterior_point(model: Any, posterior: str | Path | Any) -> PosteriorPoint:
@@ -173,7 +281,7 @@ def posterior_point(model: Any, posterior: str | Path | Any) -> PosteriorPoint:
         No default posterior declared, a missing or unreadable file, parameters the model
         does not define.
     StalePosteriorError
-        A posterior fitted to another version of the model file.
+        A posterior fitted to a model that computes something else.
     """
     if isinstance(posterior, str | Path):
         path = resolve_posterior(model, posterior)

@@ -21,6 +21,16 @@ from nhs_targets import targets
 
 from sdmodels.calibration import load_calibration, run_history
 from sdmodels.model import load_model
+from sdmodels.posterior import StalePosteriorError, check_model
+
+
+def _fresh(ds: xr.Dataset, model: object) -> bool:
+    """Whether the posterior still belongs to the model (its recorded fingerprint)."""
+    try:
+        check_model(ds, model)
+    except StalePosteriorError:
+        return False
+    return True
 
 
 def main(argv: list[str]) -> None:
@@ -31,7 +41,7 @@ def main(argv: list[str]) -> None:
         else ds.attrs["settings"]
     print(f"settings: {settings}; seed {ds.attrs['seed']}; {int(ds.attrs['model_runs']):,} runs; "
           f"acceptance {float(ds.attrs['acceptance_fraction']):.2f}; {ds.sizes['draw']:,} draws; "
-          f"fresh: {ds.attrs['model_sha256'] == model.hash}")
+          f"fresh: {_fresh(ds, model)}")
     print(f"message: {ds.attrs['message']}\n")
     print("| parameter | median | 5% | 95% | R-hat | bulk ESS | tail ESS | autocorrelation (steps) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")

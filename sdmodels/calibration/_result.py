@@ -14,7 +14,9 @@ Layout of a calibration result (``sdmodels calibrate ... --out FILE.nc``):
   ``trajectory`` and ``trajectory_band`` the same at every saved time (``sim_time``);
 * ``ess_bulk``, ``ess_tail``, ``r_hat``, ``autocorr_time`` (``parameter``) for MCMC;
 * attrs: method, seed, settings, the calibration file's text and SHA-256, the data file's
-  name and SHA-256, the model file's name and SHA-256, versions, convergence.
+  name and SHA-256, the model file's name and SHA-256 and the model's fingerprint
+  (:func:`sdmodels.posterior.model_fingerprint`, which decides whether the posterior is still
+  the model's), versions, convergence.
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ from sdmodels.calibration._fit import CalibrationWarning, FitResult
 from sdmodels.calibration._likelihood import Evaluator
 from sdmodels.calibration._spec import CalibrationError, CalibrationSpec
 from sdmodels.calibration._stats import FIT_STATISTICS, fit_statistics
-from sdmodels.posterior import PosteriorError, StalePosteriorError, check_model, open_posterior
+from sdmodels.posterior import (
+    PosteriorError,
+    StalePosteriorError,
+    check_model,
+    model_fingerprint,
+    open_posterior,
+)
 from sdmodels.results import provenance
 
 __all__ = ["BAND_QUANTILES", "load_posterior", "posterior_design", "posterior_draws",
@@ -123,6 +131,7 @@ def result_dataset(spec: CalibrationSpec, fit: FitResult, *, seed: int) -> xr.Da
         spec.model,
         engine="compiled",
         title=f"sdmodels calibration of {spec.model.path.name}",
+        model_fingerprint=model_fingerprint(spec.model),
         method=fit.method,
         seed=int(seed),
         settings=json.dumps(fit.settings, sort_keys=True),

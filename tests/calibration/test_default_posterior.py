@@ -19,6 +19,9 @@ from sdmodels.calibration import CalibrationError, calibrate, default_posterior,
 from sdmodels.posterior import (
     PosteriorError,
     StalePosteriorError,
+    check_model,
+    model_fingerprint,
+    open_posterior,
     posterior_point,
     refit_command,
 )
@@ -74,21 +77,79 @@ def test_a_model_without_a_declared_posterior(logistic):
         logistic.run(posterior="default")
 
 
-def test_a_posterior_of_another_model_version_is_refused_with_the_refit_command(fitted, tmp_path):
-    model, path = fitted
-    changed = tmp_path / "logistic.mdl"
-    changed.write_text(model.path.read_text().replace("The time step", "The time step (edited)"))
-    shutil.copy(path, tmp_path / "post.nc")
-    (tmp_path / "logistic.sdmodels.toml").write_text(
+_SKETCH = (
+    "\\\\\\---/// Sketch information - do not modify anything except names\n"
+    "V300  Do not put anything below this section - it will be ignored\n*View 1\n"
+    "$192-192-192,0,Times New Roman|12||0-0-0|0-0-0|0-0-255|-1--1--1|-1--1--1|96,96,100,0\n"
+    "10,1,Population,300,200,40,20,3,3,0,0,0,0,0,0\n///---\\\\\\\n"
+)
+
+
+def _declared_copy(fitted, folder: Path, text: str) -> sdmodels.Model:
+    """A copy of the fitted model with ``text`` as its file and the same posterior declared."""
+    _, path = fitted
+    (folder / "logistic.mdl").write_text(text)
+    shutil.copy(path, folder / "post.nc")
+    (folder / "logistic.sdmodels.toml").write_text(
         'calibration = "cal.toml"\nposterior = "post.nc"\n')
-    other = sdmodels.load_model(changed)
-    assert other.hash != model.hash
-    with pytest.raises(StalePosteriorError, match="sdmodels calibrate --spec"):
+    return sdmodels.load_model(folder / "logistic.mdl")
+
+
+def test_documentation_group_comments_sketch_and_order_keep_the_posterior(fitted, tmp_path):
+    model, _ = fitted
+    text = model.path.read_text()
+    edited = (text.replace("The time step for the simulation.", "The time step (edited).")
+              .replace("Person [1,500]\n\t~\tPopulation at INITIAL TIME.",
+                       "Person [1,500]\n\t~\tThe population when the run starts.")
+              .replace("Simulation Control Parameters", "Simulation control (a group comment)")
+              .replace("Carrying Capacity=\n\t1000", "Carrying Capacity =\n\t1e3"))
+    # the Harvest element moved to the end of the model section, and a sketch added
+    harvest = edited[edited.index("Harvest=\n"):edited.index("*****")]
+    edited = edited.replace(harvest, "").replace("FINAL TIME  = 30", harvest + "FINAL TIME  = 30")
+    edited = edited.rstrip() + "\n\n" + _SKETCH
+    other = _declared_copy(fitted, tmp_path, edited)
+    assert other.hash != model.hash and "edited" in other.variables["time_step"].doc
+    assert model_fingerprint(other) == model_fingerprint(model)
+    point = posterior_point(other, "default")  # not stale
+    assert point.values == posterior_point(model, "default").values
+    assert default_posterior(other, missing="raise") == tmp_path / "post.nc"
+
+
+@pytest.mark.parametrize(("old", "new", "what"), [
+    ("\t0.4\n", "\t0.41\n", "a constant"),
+    ("Harvest Share * Population", "Harvest Share * Population * 1.0001", "an equation"),
+    ("Person [100,5000]", "Person [100,6000]", "a declared range"),
+    ("~\tDmnl [0,1]", "~\t1/Year [0,1]", "a unit"),
+    ("TIME STEP  = 0.125", "TIME STEP  = 0.0625", "the time step"),
+])
+def test_a_changed_model_makes_the_posterior_stale_with_the_refit_command(
+        fitted, tmp_path, old, new, what):
+    model, _ = fitted
+    text = model.path.read_text()
+    assert old in text, what
+    other = _declared_copy(fitted, tmp_path, text.replace(old, new, 1))
+    assert model_fingerprint(other) != model_fingerprint(model), what
+    with pytest.raises(StalePosteriorError,
+                       match="equations, constants, units or ranges differ") as caught:
         other.run(posterior="default")
+    assert ("cal.toml --method mcmc --walkers 8 --steps 60 --burn 30 --thin 1 --init optimum "
+            "--moves stretch --seed 1 --out") in str(caught.value)
     with pytest.warns(sdmodels.calibration.CalibrationWarning, match="own parameter values"):
         assert default_posterior(other) is None
-    with pytest.raises(CalibrationError, match="another version"):
+    with pytest.raises(CalibrationError, match="re-fit it with `sdmodels calibrate"):
         default_posterior(other, missing="raise")
+
+
+def test_a_posterior_without_a_fingerprint_is_compared_by_the_file_checksum(fitted, tmp_path):
+    model, path = fitted
+    legacy = xr.load_dataset(path)
+    del legacy.attrs["model_fingerprint"]
+    legacy.attrs["posterior_file"] = "old.nc"
+    check_model(legacy, model)                          # same file: valid
+    other = _declared_copy(fitted, tmp_path, model.path.read_text().replace(
+        "The time step for the simulation.", "The time step (edited)."))
+    with pytest.raises(StalePosteriorError, match="SHA-256"):
+        check_model(legacy, other)
 
 
 def test_mc_draws_from_the_model_s_posterior_by_default_and_prior_leaves_it(fitted, tmp_path):
@@ -127,11 +188,12 @@ def test_shipped_posterior_matches_the_shipped_model():
     model = sdmodels.load_model()
     declared = model.metadata.posterior
     assert declared is not None and declared.is_file(), "the model's metadata names no posterior"
-    post = xr.load_dataset(declared)
-    assert post.attrs["model_sha256"] == model.hash, (
-        f"{declared.name} was fitted to another version of {model.path.name}: re-fit it with "
-        f"`{refit_command(model)}` (ten to twenty minutes on a shared 2-core machine) and commit the new file"
-    )
+    post = open_posterior(declared)
+    try:
+        check_model(post, model)
+    except StalePosteriorError as exc:
+        pytest.fail(f"{exc} (ten to twenty minutes on a shared 2-core machine), and commit the "
+                    "new file")
     spec = load_calibration(model.metadata.calibration)
     assert post.attrs["calibration_sha256"] == spec.text_sha256, (
         f"the calibration file changed since the fit: re-fit with `{refit_command(model)}`")

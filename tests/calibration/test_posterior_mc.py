@@ -51,7 +51,7 @@ def test_other_uncertain_parameters_come_from_the_uncertainty_design(posterior_f
 
 
 def test_posterior_of_another_model_is_refused(posterior_file, decay_model):
-    with pytest.raises(CalibrationError, match="another version"):
+    with pytest.raises(CalibrationError, match=r"another model \(logistic.mdl, not decay.mdl"):
         posterior_design(posterior_file, 10, seed=0, model=decay_model)
 
 
