@@ -107,9 +107,10 @@ def refit_command(model: Any, posterior: Any = None) -> str:
 
 def _recorded_options(attrs: dict[str, Any]) -> str:
     """The command-line options a calibration result records (its method's settings, seed)."""
+    settings: Any = attrs.get("settings") or {}
     try:
-        settings = json.loads(str(attrs.get("settings") or "{}"))
-    except ValueError:
+        settings = json.loads(settings) if isinstance(settings, str) else dict(settings)
+    except (ValueError, TypeError):
         settings = {}
     names = (("walkers", "steps", "burn", "thin", "init", "moves") if attrs["method"] == "mcmc"
              else ("popsize", "maxiter"))

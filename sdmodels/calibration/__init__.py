@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.progress import (
     BarColumn,
@@ -42,6 +42,7 @@ from sdmodels.calibration._history import default_values, run_history
 from sdmodels.calibration._likelihood import Evaluator, series_log_likelihood
 from sdmodels.calibration._plot import plot_fit
 from sdmodels.calibration._priors import log_density
+from sdmodels.calibration._rerun import RERUN_OPTIONS, as_json, recorded, recorded_spec
 from sdmodels.calibration._result import (
     BAND_QUANTILES,
     default_posterior,
@@ -97,6 +98,8 @@ __all__ = [
     "posterior_draws",
     "posterior_summary",
     "read_data",
+    "recorded_spec",
+    "repeat_result",
     "result_dataset",
     "run_history",
     "run_mcmc",
@@ -218,3 +221,43 @@ def calibrate(
     if out is not None:
         write_dataset(ds, out)
     return ds
+
+
+def repeat_result(result: xr.Dataset, model: Model, *, scenario: Any = None,
+                  posterior: xr.Dataset | None = None, history: bool = False) -> xr.Dataset:
+    """Run again what a calibration or history result records.
+
+    Parameters
+    ----------
+    result
+        The result.
+    model, scenario
+        As for :func:`recorded_spec`.
+    posterior
+        For a history result run from a posterior: that posterior (found and checked by the
+        caller).
+    history
+        For a calibration result: only simulate its stored draws again (best draw, bands, fit
+        statistics: what :func:`sdmodels.calibration.run_history` gives) instead of fitting again.
+
+    Returns
+    -------
+    xarray.Dataset
+        The repeated result, to compare with ``result``.
+    """
+    attrs = dict(result.attrs)
+    spec = recorded_spec(result, model, scenario=scenario)
+    method = str(attrs.get("method", ""))
+    seed = int(recorded(attrs, "seed", "its seed"))
+    if method in RERUN_OPTIONS and history:
+        return run_history(spec, posterior=result, seed=seed)
+    if method in RERUN_OPTIONS:
+        settings = as_json(recorded(attrs, "settings", "its method's settings"))
+        options = {k: settings[k] for k in RERUN_OPTIONS[method] if k in settings}
+        return calibrate(spec, method=method, seed=seed, **options)  # type: ignore[arg-type]
+    if method == "defaults":
+        return run_history(spec, seed=seed)
+    if posterior is None:
+        raise CalibrationError(f"a history result of a posterior ({attrs.get('parameters_from')!r})"
+                               " is repeated with that posterior")
+    return run_history(spec, posterior=posterior, seed=seed)

@@ -88,4 +88,6 @@ def run_history(
         source = Path(str(post.attrs.get("posterior_file", ""))).name
     ds = result_dataset(spec, fit, seed=seed)
     ds.attrs["parameters_from"] = source or "model defaults"
+    if posterior is not None and post.attrs.get("posterior_sha256"):
+        ds.attrs["posterior_sha256"] = str(post.attrs["posterior_sha256"])
     return ds

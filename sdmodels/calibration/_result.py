@@ -16,7 +16,9 @@ Layout of a calibration result (``sdmodels calibrate ... --out FILE.nc``):
 * attrs: method, seed, settings, the calibration file's text and SHA-256, the data file's
   name and SHA-256, the model file's name and SHA-256 and the model's fingerprint
   (:func:`sdmodels.posterior.model_fingerprint`, which decides whether the posterior is still
-  the model's), versions, convergence.
+  the model's), versions, convergence; and what ``sdmodels rerun`` needs to repeat the fit:
+  ``data_files`` (each data file's name, SHA-256 and content, JSON) and ``scenarios`` (the
+  scenario the runs start from, whole, as run results record theirs).
 """
 
 from __future__ import annotations
@@ -144,10 +146,20 @@ def result_dataset(spec: CalibrationSpec, fit: FitResult, *, seed: int) -> xr.Da
         calibration_sha256=spec.text_sha256,
         data_file=", ".join(Path(f).name for f in spec.data_path.split(", ")),
         data_sha256=spec.data_sha256,
+        data_files=json.dumps([f.to_dict() for f in spec.data_files]),
         scenario=_scenario_label(spec.scenario),
+        scenarios=_scenario_definition(spec),
         fit_window=f"{spec.start:g}-{spec.end:g}",
     )
     return ds
+
+
+def _scenario_definition(spec: CalibrationSpec) -> str | None:
+    """The scenario the runs start from, whole (as run results record theirs), or ``None``."""
+    if spec.scenario is None:
+        return None
+    scenario = spec.model.scenario(spec.scenario)
+    return json.dumps({scenario.name: scenario.to_dict()}, sort_keys=True)
 
 
 def _scenario_label(scenario: Any) -> str:

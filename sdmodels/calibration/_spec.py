@@ -51,6 +51,7 @@ __all__ = [
     "TRANSFORMS",
     "CalibrationError",
     "CalibrationSpec",
+    "DataFile",
     "InputSeries",
     "ObservedSeries",
     "load_calibration",
@@ -170,6 +171,39 @@ class InputSeries:
 
 
 @dataclass(frozen=True)
+class DataFile:
+    """One data file of a calibration, kept whole so that a result can be repeated anywhere.
+
+    Attributes
+    ----------
+    name
+        The file's name (without its folder).
+    sha256
+        The SHA-256 of its bytes.
+    text
+        Its content (UTF-8), or ``None`` if it is not UTF-8 text.
+    """
+
+    name: str
+    sha256: str
+    text: str | None
+
+    @classmethod
+    def read(cls, path: Path) -> DataFile:
+        """The file at ``path``."""
+        raw = path.read_bytes()
+        try:
+            text: str | None = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        return cls(name=path.name, sha256=hashlib.sha256(raw).hexdigest(), text=text)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (stored in result files)."""
+        return {"name": self.name, "sha256": self.sha256, "text": self.text}
+
+
+@dataclass(frozen=True)
 class CalibrationSpec:
     """A validated calibration file.
 
@@ -189,6 +223,8 @@ class CalibrationSpec:
         The file's text and path; ``text_sha256`` and ``data_sha256`` identify file and data.
     data_path
         The data file.
+    data_files
+        Each data file's name, SHA-256 and content, as read.
     """
 
     model: Model
@@ -203,6 +239,7 @@ class CalibrationSpec:
     data_sha256: str
     description: str = ""
     inputs: tuple[InputSeries, ...] = ()
+    data_files: tuple[DataFile, ...] = ()
 
     @property
     def text_sha256(self) -> str:
@@ -675,6 +712,7 @@ def calibration_from_dict(
     for data_file in data_paths:
         digest.update(data_file.read_bytes())
     return CalibrationSpec(
+        data_files=tuple(DataFile.read(p) for p in data_paths),
         model=model, series=series, priors=priors, scenario=scenario, start=start, end=end,
         text=text, path=str(path) if path else None,
         data_path=", ".join(str(p) for p in data_paths),

@@ -12,10 +12,12 @@ import typer
 
 from sdmodels._paths import MODELS_DIR, file_sha256
 from sdmodels.attribution import attribute
+from sdmodels.calibration import load_posterior, repeat_result
 from sdmodels.cli._app import app, console, fail, guarded
 from sdmodels.errors import SDModelsError
 from sdmodels.model import load_model
 from sdmodels.montecarlo import output_variables, run_mc
+from sdmodels.posterior import model_fingerprint
 from sdmodels.results import open_dataset, write_dataset
 from sdmodels.scenarios import Lever, Scenario
 from sdmodels.sensitivity import morris, sobol
@@ -119,7 +121,9 @@ def _rerun_attribution(m: Any, original: Any, attrs: dict[str, Any], scenarios: 
 
 def find_model(result: Path, attrs: dict[str, Any], model: Path | None) -> Path:
     """The model file that made ``result``: ``model``, or ``model_file`` beside the result, in
-    the current folder or in the bundled models; its SHA-256 must match the recorded one."""
+    the current folder or in the bundled models; its SHA-256 must match the recorded one (or,
+    for a result that records the model's fingerprint, what it computes must be the same:
+    :func:`sdmodels.posterior.model_fingerprint`)."""
     name = str(attrs.get("model_file") or "")
     if not name:
         raise SDModelsError(f"{result}: the file does not record its model (no model_file attr)")
@@ -128,7 +132,7 @@ def find_model(result: Path, attrs: dict[str, Any], model: Path | None) -> Path:
     want = str(attrs.get("model_sha256") or "")
     for path in candidates:
         if path is not None and path.is_file():
-            if want and file_sha256(path) != want:
+            if want and file_sha256(path) != want and not _same_fingerprint(path, attrs):
                 raise SDModelsError(
                     f"{path} is not the model that made {result.name}: its SHA-256 differs from "
                     f"the recorded {want[:12]}…; give the original model file with --model"
@@ -140,15 +144,55 @@ def find_model(result: Path, attrs: dict[str, Any], model: Path | None) -> Path:
     )
 
 
-def rerun_dataset(result: Path, *, model: Path | None = None) -> tuple[Any, Any]:
-    """Run again what ``result`` records; return (original, repeated) Datasets."""
+def _same_fingerprint(path: Path, attrs: dict[str, Any]) -> bool:
+    recorded = attrs.get("model_fingerprint")
+    return bool(recorded) and model_fingerprint(load_model(path)) == recorded
+
+
+def _find_posterior(result: Path, attrs: dict[str, Any], m: Any) -> Any:
+    """The posterior a history result ran from: by its recorded name beside the result, in the
+    current folder or as the model's declared posterior, with the recorded SHA-256."""
+    name = str(attrs.get("parameters_from") or "")
+    want = str(attrs.get("posterior_sha256") or "")
+    declared = m.metadata.posterior
+    candidates = [result.parent / name, Path.cwd() / name,
+                  *([declared] if declared is not None and declared.name == name else [])]
+    for path in candidates:
+        if name and path.is_file() and (not want or file_sha256(path) == want):
+            return load_posterior(path)
+    raise SDModelsError(
+        f"{result}: cannot find the posterior {name!r} it ran from with the recorded SHA-256 "
+        f"{want[:12]}… (looked beside the result, in the current folder and at the model's "
+        "declared posterior)"
+    )
+
+
+def _rerun_calibration(result: Path, original: Any, m: Any, history: bool) -> Any:
+    attrs = dict(original.attrs)
+    scenarios = _scenarios(attrs) if attrs.get("scenarios") else []
+    method = str(attrs.get("method", ""))
+    posterior = (_find_posterior(result, attrs, m) if method.startswith("history")
+                 else None)
+    return repeat_result(original, m, scenario=scenarios[0] if scenarios else None,
+                         posterior=posterior, history=history)
+
+
+def rerun_dataset(result: Path, *, model: Path | None = None,
+                  history: bool = False) -> tuple[Any, Any]:
+    """Run again what ``result`` records; return (original, repeated) Datasets.
+
+    ``history``: for a calibration result, simulate its stored draws again instead of fitting
+    again.
+    """
     original = open_dataset(result)
     attrs = dict(original.attrs)
     m = load_model(find_model(result, attrs, model))
     analysis = attrs.get("analysis")
     if "calibration_sha256" in attrs:  # calibrate and history results
-        analysis = "calibration"
-    elif not attrs.get("scenarios"):
+        return original, _rerun_calibration(result, original, m, history)
+    if history:
+        raise SDModelsError(f"{result}: --history repeats calibration results only")
+    if not attrs.get("scenarios"):
         raise SDModelsError(f"{result}: the file does not record the scenarios it ran (no "
                             "'scenarios' attr): it was not written by an sdmodels run or analysis")
     scenarios = _scenarios(attrs)
@@ -177,9 +221,9 @@ def rerun_dataset(result: Path, *, model: Path | None = None) -> tuple[Any, Any]
     if analysis == "attribution":
         return original, _rerun_attribution(m, original, attrs, scenarios)
     raise SDModelsError(
-        f"{result}: rerun repeats scenario runs, Monte Carlo, Sobol, Morris and attribution "
-        f"results; this file is a {analysis!r} result (run its command again with the options "
-        "its attrs record)"
+        f"{result}: rerun repeats scenario runs, Monte Carlo, Sobol, Morris, attribution, "
+        f"calibration and history results; this file is a {analysis!r} result (run its command "
+        "again with the options its attrs record)"
     )
 
 
@@ -201,24 +245,30 @@ def _max_difference(a: Any, b: Any) -> tuple[float, str]:
 
 @app.command()
 def rerun(
-    result: Annotated[Path, typer.Argument(help="A result file (.nc or .zarr) of sdmodels run, mc, sobol, morris or attribute.")],
+    result: Annotated[Path, typer.Argument(help="A result file (.nc or .zarr) of sdmodels run, mc, sobol, morris, attribute, calibrate or history.")],
     model: Annotated[Path | None, typer.Option(help="The model file, if not found by its recorded name.")] = None,
     out: Annotated[Path | None, typer.Option(help="Where to write the repeated run. Default: not written.")] = None,
+    history: Annotated[bool, typer.Option("--history", help="For a calibration result: simulate its stored draws again (best draw, bands, fit statistics) instead of fitting again.")] = False,
 ) -> None:
     """Repeat a run exactly from its result file and check that the results are the same.
 
     The model is found by the file name recorded in the result (beside it, in the current
-    folder or in the bundled models) and must have the recorded SHA-256; scenarios,
-    parameter overrides (time series included), seed and sampler come from the file's
-    attributes. Exit 0 if every value is repeated exactly, 1 if not.
+    folder or in the bundled models) and must have the recorded SHA-256 (or, for a
+    calibration result, compute the same: its recorded fingerprint); scenarios, parameter
+    overrides (time series included), seed and sampler come from the file's attributes. A
+    calibration result also records its calibration file, its data files whole and its
+    method's settings, so the fit is repeated without the original files. Exit 0 if every
+    value is repeated exactly, 1 if not.
 
     Examples:
 
         sdmodels rerun results/nhs_productivity.nc
+
+        sdmodels rerun models/calibration/nhs_history_posterior.nc --history
     """
     if not result.exists():
         fail(f"result file {str(result)!r} does not exist")
-    original, repeated = guarded(lambda: rerun_dataset(result, model=model))
+    original, repeated = guarded(lambda: rerun_dataset(result, model=model, history=history))
     if out is not None:
         guarded(lambda: write_dataset(repeated, out))
     worst, where = _max_difference(original, repeated)
