@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
 from pathlib import Path
@@ -18,6 +19,17 @@ collect_ignore_glob = ["**/models/*.py", "data/**/*.py"]
 def pytest_configure(config: pytest.Config) -> None:
     # keep the caches of a test run out of the user's cache unless told otherwise
     os.environ.setdefault("SDMODELS_CACHE_DIR", str(Path(__file__).parent.parent / ".sdmodels-cache"))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # a crash in native code (numba, HDF5, OpenMP) prints the stack of the thread that crashed
+    # only: the stacks of every idle thread (dask's loop, zarr's pool) would otherwise bury it
+    # (pytest's faulthandler plugin keeps a duplicate of the real stderr: fd 2 is captured)
+    from _pytest.faulthandler import fault_handler_stderr_fd_key  # noqa: PLC0415 - pytest's own
+
+    fd = session.config.stash.get(fault_handler_stderr_fd_key, None)
+    if fd is not None and faulthandler.is_enabled():
+        faulthandler.enable(file=fd, all_threads=False)
 
 
 @pytest.fixture(scope="session")
