@@ -62,3 +62,32 @@ def test_sources_page_lists_every_constant_with_its_source_type(nhs):
         if line.startswith("| ") and not line.startswith(("| constant", "| ---")):
             assert line.rstrip().rsplit("|", 2)[-2].strip() in {
                 "primary", "notes", "assumption", "calibrated", "definition", "lever"}, line
+
+
+def _constants(nhs):
+    return [p for p in nhs.parameters.values() if not p.name.endswith(" Start Year")]
+
+
+def test_no_constant_cites_an_internal_table_or_leaves_a_source_to_confirm(nhs):
+    """Each constant names its own publication or says "Assumption:"; none points at this project's
+    own tables ("parameter anchors", "reference figures") or leaves its source "to confirm"."""
+    bad = [p.name for p in _constants(nhs)
+           if any(s in p.doc.lower() for s in ("parameter anchors", "reference figures",
+                                                "to confirm", "to be confirmed"))]
+    assert not bad, bad
+
+
+def test_sources_page_counts_match_the_model(nhs):
+    """The generated counts line states the primary-sourced share of the model as it is."""
+    import re
+
+    text = (DOCS / "sources.md").read_text()
+    m = re.search(r"Primary-sourced:\s+(\d+) of the (\d+) that are not levers \((\d+)%\)", text)
+    assert m, "the counts line of docs/model/sources.md is missing: run docs/model/tools/doc_tables.py"
+    table = text.split("## Every constant", 1)[1]
+    kinds = [line.rstrip().rsplit("|", 2)[-2].strip() for line in table.splitlines()
+             if line.startswith("| ") and not line.startswith(("| constant", "| ---"))]
+    primary, non_lever = kinds.count("primary"), len(kinds) - kinds.count("lever")
+    assert (int(m.group(1)), int(m.group(2))) == (primary, non_lever)
+    assert int(m.group(3)) == round(100 * primary / non_lever)
+    assert "notes" not in kinds

@@ -129,10 +129,17 @@ def write_sources_table(model: ModelText) -> None:
     head = text.partition("\nCounts: ")[0]
     non_lever = total - counts.get("lever", 0)
     primary = counts.get("primary", 0)
+    share = 100 * primary / non_lever
+    if share >= 60:
+        verdict = "meeting the target of 60%"
+    else:
+        verdict = ("below the target of 60%: the other constants are assumptions (with their reasoning and\n"
+                   "range), calibrated values and definitions")
+    if counts.get("notes"):
+        verdict += f"; {counts['notes']} still cite only the tables above and need their publication found"
     summary = (f"Counts: {', '.join(f'{k} {v}' for k, v in sorted(counts.items()))} of {total} "
                f"constants. Primary-sourced:\n{primary} of the {non_lever} that are not levers "
-               f"({100 * primary / non_lever:.0f}%), below the\ntarget of 60%: the constants that "
-               "still cite the notes and most assumptions need a publication\nfound and checked.\n\n")
+               f"({share:.0f}%), {verdict}.\n\n")
     page.write_text(head + "\n" + summary + "\n".join(rows) + "\n", encoding="utf-8")
 
 
