@@ -53,15 +53,17 @@ def test_sources_page_lists_every_constant_with_its_source_type(nhs):
     text = (DOCS / "sources.md").read_text()
     assert "## Every constant" in text
     table = text.split("## Every constant", 1)[1]
-    missing = [
-        p.name for p in nhs.parameters.values()
-        if not p.name.endswith(" Start Year") and f"| {p.name} |" not in table
-    ]
+    missing = [p.name for p in _constants(nhs) if f"| {p.name} |" not in table]
     assert not missing
-    for line in table.splitlines():
-        if line.startswith("| ") and not line.startswith(("| constant", "| ---")):
-            assert line.rstrip().rsplit("|", 2)[-2].strip() in {
-                "primary", "notes", "assumption", "calibrated", "definition", "lever"}, line
+    for line, kind in _source_kinds(text):
+        assert kind in {"primary", "notes", "assumption", "calibrated", "definition", "lever"}, line
+
+
+def _source_kinds(text):
+    """(row, source type) of every row of the sources page's table of constants."""
+    table = text.split("## Every constant", 1)[1]
+    return [(line, line.rstrip().rsplit("|", 2)[-2].strip()) for line in table.splitlines()
+            if line.startswith("| ") and not line.startswith(("| constant", "| ---"))]
 
 
 def _constants(nhs):
@@ -84,9 +86,7 @@ def test_sources_page_counts_match_the_model(nhs):
     text = (DOCS / "sources.md").read_text()
     m = re.search(r"Primary-sourced:\s+(\d+) of the (\d+) that are not levers \((\d+)%\)", text)
     assert m, "the counts line of docs/model/sources.md is missing: run docs/model/tools/doc_tables.py"
-    table = text.split("## Every constant", 1)[1]
-    kinds = [line.rstrip().rsplit("|", 2)[-2].strip() for line in table.splitlines()
-             if line.startswith("| ") and not line.startswith(("| constant", "| ---"))]
+    kinds = [kind for _, kind in _source_kinds(text)]
     primary, non_lever = kinds.count("primary"), len(kinds) - kinds.count("lever")
     assert (int(m.group(1)), int(m.group(2))) == (primary, non_lever)
     assert int(m.group(3)) == round(100 * primary / non_lever)
