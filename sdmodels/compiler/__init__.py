@@ -39,6 +39,7 @@ from sdmodels.compiler._cache import (
 )
 from sdmodels.compiler._errors import UnsupportedFeature
 from sdmodels.compiler._external import data_file_digest
+from sdmodels.compiler._kernel import generate_source as _generate
 from sdmodels.compiler._random import NOISE_KEY, noise_keys, pysd_seed, uses_random
 from sdmodels.compiler._translate import collect, translate_file
 from sdmodels.compiler.runtime import CompiledModel, ParameterValueError, time_grid
@@ -81,9 +82,6 @@ def _origin_hash(model: Any) -> tuple[str, str, Any]:
 
 def generate_source(model: Any, *, timeseries: frozenset[str] = frozenset()) -> str:
     """Generate the kernel module source for a model file or ``AbstractModel``."""
-    # the source writer imports the jitted helpers, so numba loads only when a kernel is made
-    from sdmodels.compiler._kernel import generate_source as _generate  # noqa: PLC0415 - numba on demand
-
     digest, display, origin = _origin_hash(model)
     abstract = translate_file(origin) if isinstance(origin, Path) else origin
     info = collect(abstract)

@@ -25,11 +25,9 @@ from types import ModuleType
 
 from sdmodels import _paths
 from sdmodels._cachefile import seal
-from sdmodels._common import LazyModule
+from sdmodels._common import dependency_version
 from sdmodels.compiler._version import package_version
 from sdmodels.errors import CacheRepairWarning
-
-numba = LazyModule("numba")  # its version is part of the key; loaded when a key is made
 
 __all__ = [
     "ENV_VAR",
@@ -70,7 +68,8 @@ def cache_key(content_hash: str, variant: str = "") -> str:
     >>> cache_key("a") != cache_key("a", variant="x")
     True
     """
-    text = f"{content_hash}|{package_version()}|{numba.__version__}|{generator_fingerprint()}|{variant}"
+    numba_version = dependency_version("numba")  # from its metadata: making a key loads no numba
+    text = f"{content_hash}|{package_version()}|{numba_version}|{generator_fingerprint()}|{variant}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 

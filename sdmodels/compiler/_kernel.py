@@ -24,14 +24,10 @@ import ast
 import json
 from dataclasses import dataclass, field
 
-from sdmodels.compiler import _support
 from sdmodels.compiler._builder import KERNEL_LOCALS, KernelPlan
 from sdmodels.compiler._text import comment_text
 
-__all__ = ["CHUNK_LINES", "HELPERS", "INLINE_LINES", "SPLIT_LINES", "generate_source"]
-
-#: What generated kernels import from the jitted support module: its jit options and functions.
-HELPERS = tuple(name for name in _support.__all__ if name == "JIT_OPTIONS" or name.startswith("f_"))
+__all__ = ["CHUNK_LINES", "INLINE_LINES", "SPLIT_LINES", "generate_source"]
 
 #: Most statements in one generated function (a node or a stateful's statements are never split).
 CHUNK_LINES = 150
@@ -224,9 +220,9 @@ def generate_source(
         "import numba",
         "import numpy as np",
         "",
-        "from sdmodels.compiler._support import (",
-        *[f"    {h}," for h in HELPERS],
-        ")",
+        # every jitted helper and JIT_OPTIONS (the helper module's __all__); importing them here,
+        # not in the generator, keeps numba out of code generation
+        "from sdmodels.compiler._support import *",
         "",
     ]
     for table in plan.tables:

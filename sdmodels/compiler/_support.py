@@ -2,7 +2,8 @@
 
 Each helper reproduces the semantics of the PySD function of the same name
 (``pysd.py_backend.functions`` and ``lookups``) for scalar float arguments.
-Generated modules import them by name.
+Generated modules import all of them (``from ... import *``, so every helper must be in
+``__all__``); nothing else imports this module, so code generation never loads numba.
 """
 
 from __future__ import annotations
