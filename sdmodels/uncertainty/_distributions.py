@@ -118,7 +118,11 @@ class Distribution:
                 f"{self.kind}: unit samples must lie in [0, 1]; got values from "
                 f"{np.nanmin(arr)} to {np.nanmax(arr)}"
             )
-        return np.asarray(self._ppf(arr), dtype=np.float64)
+        values = np.asarray(self._ppf(arr), dtype=np.float64)
+        # Rounding in the inverse CDFs can put an end point one ulp outside the support (a
+        # triangle on [0.3, 0.9] maps 1 to 0.9000000000000001), which a declared range refuses.
+        lo, hi = self.support
+        return np.clip(values, lo, hi)
 
     def to_dict(self) -> dict[str, Any]:
         """The distribution as a plain mapping, the same form an uncertainty file uses.

@@ -53,6 +53,27 @@ def test_ppf_is_monotone_and_within_support(dist):
     assert np.all(np.isfinite(dist.ppf([0.0, 1.0])))
 
 
+# End points that rounding in the inverse CDF once put one ulp outside the support; a Morris
+# grid samples u = 0 and u = 1 exactly, and a model's declared range refuses such a value.
+EDGE_CASES = [
+    Triangular(min=0.3, mode=0.6, max=0.9),
+    Triangular(min=0.1, mode=0.7, max=0.7),
+    PERT(min=0.3, mode=0.6, max=0.9),
+    Beta(alpha=4.0, beta=3.0, min=0.3, max=0.75),
+    Uniform(min=0.1, max=0.7),
+    TruncatedNormal(mean=0.6, sd=0.2, min=0.3, max=0.9),
+]
+
+
+@pytest.mark.parametrize("dist", [*examples(), *EDGE_CASES], ids=lambda d: d.kind)
+def test_end_points_map_inside_the_support(dist):
+    lo, hi = dist.support
+    first, last = dist.ppf(np.array([0.0, 1.0]))
+    assert lo <= first <= last <= hi
+    if math.isfinite(lo) and math.isfinite(hi) and dist.kind != "choice":
+        assert first == lo and last == hi
+
+
 @pytest.mark.parametrize("dist", examples(), ids=lambda d: d.kind)
 def test_round_trip_through_a_table(dist):
     assert distribution_from_dict(dist.to_dict()) == dist

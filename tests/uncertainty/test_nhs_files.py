@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 import sdmodels
+from sdmodels.sensitivity import morris_design, sobol_design
 from sdmodels.uncertainty import load_uncertainty
 
 from .conftest import UNCERTAINTY_DIR
@@ -36,3 +37,18 @@ def test_correlated_workforce_file(nhs):
     design = spec.sample(1000, seed=0)
     rho = stats.spearmanr(design.values).statistic
     np.testing.assert_allclose(rho, spec.correlation, atol=0.06)
+
+
+@pytest.mark.parametrize("kind", ["morris", "sobol"])
+def test_designs_of_the_default_file_stay_in_the_declared_ranges(nhs, kind):
+    # Morris grids sample the ends of each range exactly; every value must pass the model's own
+    # range check, or `sdmodels morris` refuses the shipped file before running anything.
+    spec = load_uncertainty(UNCERTAINTY_DIR / "nhs_productivity.toml", nhs)
+    if kind == "morris":
+        design = morris_design(spec, 4, seed=1)[0]
+    else:
+        design = sobol_design(spec, 8, seed=1)[0]
+    for p in spec.parameters:
+        values = design.sel(parameter=p.py_name).values
+        info = nhs.parameters[p.py_name]
+        assert info.min <= values.min() and values.max() <= info.max, p.name
