@@ -40,7 +40,13 @@ from sdmodels.batch import progress_bar, resolve_outputs, run_design, session
 from sdmodels.errors import SDModelsError, UnknownNameError
 from sdmodels.results import check_writable, write_dataset
 from sdmodels.results import file_provenance as _file_provenance
-from sdmodels.uncertainty import Seed, UncertaintyError, UncertaintySpec, resolve_seed
+from sdmodels.uncertainty import (
+    Seed,
+    UncertaintyError,
+    UncertaintySpec,
+    as_uncertainty,
+    resolve_seed,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Engine, Model
@@ -388,7 +394,7 @@ def _attrs(
 @releases_outputs
 def sobol(
     model: Model,
-    spec: UncertaintySpec,
+    spec: UncertaintySpec | str | os.PathLike[str],
     *,
     n: int = 1024,
     outputs: Sequence[str] | None = None,
@@ -414,7 +420,8 @@ def sobol(
     model
         The model.
     spec
-        Uncertain parameters and their distributions (independent).
+        Uncertain parameters and their distributions (independent): an
+        :class:`~sdmodels.uncertainty.UncertaintySpec` or the path of an uncertainty file.
     n
         Base sample size, a power of 2 (1024 or more for stable indices); the model runs
         ``n * (d + 2)`` times, ``n * (2 d + 2)`` with ``second_order``.
@@ -463,6 +470,7 @@ def sobol(
         engine, scenario, sampler, seed and settings. ``*_conf`` are half-widths of the
         confidence intervals. Indices are NaN where an output does not vary.
     """
+    spec = as_uncertainty(spec, model)
     _check_independent(spec, ignore_correlations)
     _check_bootstrap(num_resamples, conf_level)
     out_path = _check_out(out, resume)
@@ -605,7 +613,7 @@ def morris_design(
 @releases_outputs
 def morris(
     model: Model,
-    spec: UncertaintySpec,
+    spec: UncertaintySpec | str | os.PathLike[str],
     *,
     trajectories: int = 32,
     levels: int = 4,
@@ -653,6 +661,7 @@ def morris(
         ``parameter``, ``time``; the ``design``; attrs as for :func:`sobol`.
     """
 
+    spec = as_uncertainty(spec, model)
     _check_independent(spec, ignore_correlations)
     _check_bootstrap(num_resamples, conf_level)
     out_path = _check_out(out, resume)

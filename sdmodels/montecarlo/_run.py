@@ -35,7 +35,13 @@ from sdmodels.montecarlo._summaries import (
 )
 from sdmodels.results import file_provenance as _file_provenance
 from sdmodels.results import write_dataset
-from sdmodels.uncertainty import SamplingMethod, Seed, UncertaintySpec, resolve_seed
+from sdmodels.uncertainty import (
+    SamplingMethod,
+    Seed,
+    UncertaintySpec,
+    as_uncertainty,
+    resolve_seed,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
@@ -178,7 +184,7 @@ def _combine(per_scenario: Mapping[str, xr.Dataset], setup: _Setup,
 @releases_outputs
 def run_mc(
     model: Model,
-    spec: UncertaintySpec | None,
+    spec: UncertaintySpec | str | os.PathLike[str] | None,
     *,
     n: int,
     scenarios: Sequence[str | Scenario] | None = None,
@@ -205,7 +211,8 @@ def run_mc(
     model
         The model.
     spec
-        The uncertain parameters (see :func:`sdmodels.uncertainty.load_uncertainty`); may be
+        The uncertain parameters: an :class:`~sdmodels.uncertainty.UncertaintySpec` (see
+        :func:`sdmodels.uncertainty.load_uncertainty`) or the path of an uncertainty file; may be
         ``None`` with ``posterior``.
     n
         Number of samples (a power of 2 for ``method="sobol"``).
@@ -275,6 +282,8 @@ def run_mc(
         Invalid options; errors of the engine (unknown outputs, out-of-range values); an
         unwritable ``out``; ``resume`` with inputs other than the interrupted run's.
     """
+    if spec is not None:
+        spec = as_uncertainty(spec, model)
     setup = _setup(model, spec, n, scenarios=scenarios, outputs=outputs, reference=reference,
                    quantile_levels=quantile_levels, out=out, resume=resume,
                    posterior=posterior)

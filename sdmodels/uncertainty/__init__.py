@@ -30,7 +30,12 @@ from sdmodels.uncertainty._sampling import (
     unit_sample,
     validate_correlation,
 )
-from sdmodels.uncertainty._spec import UncertainParameter, UncertaintySpec, load_uncertainty
+from sdmodels.uncertainty._spec import (
+    UncertainParameter,
+    UncertaintySpec,
+    as_uncertainty,
+    load_uncertainty,
+)
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -49,6 +54,7 @@ __all__ = [
     "UncertaintyError",
     "UncertaintySpec",
     "Uniform",
+    "as_uncertainty",
     "distribution_from_dict",
     "iman_conover",
     "load_uncertainty",

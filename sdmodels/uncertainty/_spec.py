@@ -23,6 +23,7 @@ Each parameter table holds ``dist``, the distribution's arguments and, optionall
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,7 @@ from sdmodels.uncertainty._sampling import (
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
 
-__all__ = ["NOTE_KEYS", "UncertainParameter", "UncertaintySpec", "load_uncertainty"]
+__all__ = ["NOTE_KEYS", "UncertainParameter", "UncertaintySpec", "as_uncertainty", "load_uncertainty"]
 
 #: Free-text keys allowed beside a distribution's arguments.
 NOTE_KEYS = ("source", "reason")
@@ -497,3 +498,32 @@ def load_uncertainty(path: str | Path, model: Model) -> UncertaintySpec:
         raise UncertaintyError(f"cannot read uncertainty file {str(path)!r}: {exc}") from None
     raw = parse_toml(text, path, UncertaintyError)
     return UncertaintySpec.from_dict(raw, model, path=path)
+
+
+def as_uncertainty(spec: UncertaintySpec | str | os.PathLike[str], model: Model) -> UncertaintySpec:
+    """``spec`` itself, or the uncertainty file at that path read for ``model``.
+
+    The analyses (:func:`~sdmodels.montecarlo.run_mc`, :func:`~sdmodels.sensitivity.sobol`,
+    :func:`~sdmodels.sensitivity.morris`) take either.
+
+    Raises
+    ------
+    UncertaintyError
+        Neither a specification nor a path, or the file's own errors (see :func:`load_uncertainty`).
+
+    Examples
+    --------
+    >>> import sdmodels
+    >>> m = sdmodels.load_model("models/tests/ishigami.mdl")
+    >>> as_uncertainty("models/uncertainty/ishigami.toml", m).names
+    ('x1', 'x2', 'x3')
+    """
+    if isinstance(spec, UncertaintySpec):
+        return spec
+    if isinstance(spec, str | os.PathLike):
+        return load_uncertainty(spec, model)
+    raise UncertaintyError(
+        f"the uncertain parameters must be an UncertaintySpec or the path of an uncertainty file "
+        f"(.toml), not {type(spec).__name__}; read one with "
+        "sdmodels.uncertainty.load_uncertainty(path, model)"
+    )

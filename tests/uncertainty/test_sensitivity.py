@@ -213,3 +213,19 @@ def test_every_saved_year_by_default_every_saved_time_on_request(tmp_path):
                                yearly["S1"].sel(time=2027.0).values)
     with pytest.raises(SDModelsError, match="'all' or 'whole'"):
         sobol(model, spec, n=8, outputs=["Staff"], seed=0, years="some")
+
+
+def test_analyses_take_the_path_of_an_uncertainty_file(ishigami, ishigami_spec):
+    from sdmodels.montecarlo import run_mc
+
+    path = UNCERTAINTY_DIR / "ishigami.toml"
+    for analysis, kwargs in ((sobol, {"n": 64}), (morris, {"trajectories": 4}),
+                             (run_mc, {"n": 32})):
+        by_path = analysis(ishigami, str(path), outputs=["Y"], seed=3, **kwargs)
+        by_spec = analysis(ishigami, ishigami_spec, outputs=["Y"], seed=3, **kwargs)
+        for name in by_spec.data_vars:
+            np.testing.assert_array_equal(by_path[name].values, by_spec[name].values,
+                                          err_msg=f"{analysis.__name__}: {name}")
+        with pytest.raises(UncertaintyError, match="UncertaintySpec or the path") as err:
+            analysis(ishigami, {"x1": 1.0}, outputs=["Y"], seed=3, **kwargs)
+        assert "dict" in str(err.value)
