@@ -15,7 +15,6 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import xarray as xr
 
 from sdmodels._common import DEFAULT_ENGINE, Engine, renamed_option
@@ -28,6 +27,7 @@ from sdmodels.batch import (
     resolve_params,
     run_compiled,
     run_pysd,
+    stack_runs,
 )
 from sdmodels.batch import run_batch as run_chunked
 from sdmodels.errors import NumericalWarning, SDModelsError
@@ -74,8 +74,7 @@ def run_scenarios(
             advance()
     definitions = {s.name: s.to_dict() for s in scenarios}
     if many:
-        ds = xr.concat(results, dim="scenario", join="exact")
-        ds = ds.assign_coords(scenario=np.array(names, dtype=str))
+        ds = stack_runs(results, "scenario", names)
     else:
         ds = results[0].assign_coords(scenario=names[0])
     report = non_finite_report(ds, {py: v.name for py, v in model.variables.items()})

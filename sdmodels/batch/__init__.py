@@ -44,6 +44,7 @@ from sdmodels.batch._progress import progress_bar
 from sdmodels.batch._pysd import PySDRun, pysd_value, run_pysd, run_pysd_arrays
 from sdmodels.batch._registry import compiled_model, loaded_model, register
 from sdmodels.batch._run import execute, run_batch, run_design
+from sdmodels.batch._stack import stack_runs
 from sdmodels.batch._store import (
     STORE_ATTRS,
     ChunkLayout,
@@ -97,5 +98,6 @@ __all__ = [
     "run_pysd",
     "run_pysd_arrays",
     "session",
+    "stack_runs",
     "store_status",
 ]
