@@ -264,7 +264,10 @@ class Model:
         abstract, views = parsed
         self._py_file = src.with_suffix(".py")
         if not _cachefile.verify(self._py_file, what=f"PySD translation of {self.path.name}"):
-            abstract_for_build, _ = self._translate_or_explain(src)
+            # the builder changes what it builds from: a copy, not a second parse (seconds)
+            abstract_for_build = _copied(abstract)
+            if abstract_for_build is None:
+                abstract_for_build, _ = self._translate_or_explain(src)
             check_abstract(abstract_for_build, self.path)
             # the translation is built in the cache folder, but GET ... SUBSCRIPT files lie
             # beside the model file: read them from there before PySD's builder looks
@@ -681,7 +684,8 @@ class Model:
             raise self._compile_error
         if self._compiled is None:
             try:
-                self._compiled = compile_model(self.path)
+                # the compiler is given a copy of this model's parse rather than parsing again
+                self._compiled = compile_model(self.path, translation=lambda: _copied(self._abstract))
             except Exception as exc:
                 self._compile_error = exc
                 raise
@@ -735,6 +739,15 @@ def _parse_key() -> str:
     """What a cached parse depends on besides the file and PySD's version (both in its folder's
     name): this module, which reads the sketch's views."""
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def _copied(abstract: Any) -> Any:
+    """An independent copy of a parsed model (a pickle round trip, as the parse cache stores
+    it), or ``None`` if it cannot be pickled (the caller parses the file again)."""
+    try:
+        return pickle.loads(pickle.dumps(abstract, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # noqa: BLE001 - unpicklable parts (many kinds): parse again
+        return None
 
 
 def _read_parsed(path: Path, *, what: str) -> tuple[Any, dict[str, str]] | None:

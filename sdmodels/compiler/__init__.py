@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time as _time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,10 +81,27 @@ def _origin_hash(model: Any) -> tuple[str, str, Any]:
     return digest, name, model
 
 
-def generate_source(model: Any, *, timeseries: frozenset[str] = frozenset()) -> str:
-    """Generate the kernel module source for a model file or ``AbstractModel``."""
+def generate_source(
+    model: Any,
+    *,
+    timeseries: frozenset[str] = frozenset(),
+    translation: Callable[[], Any] | None = None,
+) -> str:
+    """Generate the kernel module source for a model file or ``AbstractModel``.
+
+    ``translation`` (with a model file only) returns PySD's abstract model of that file, parsed
+    already (the compiler may change it, so it must be a copy of its own): parsing a large model
+    takes seconds, and :class:`sdmodels.Model` has done it once.
+    """
     digest, display, origin = _origin_hash(model)
-    abstract = translate_file(origin) if isinstance(origin, Path) else origin
+    if not isinstance(origin, Path):
+        abstract = origin
+    else:
+        abstract = translation() if translation is not None else None
+        if abstract is None:
+            abstract = translate_file(origin)
+        else:  # parsed from a copy elsewhere: data files are still found beside this file
+            abstract.original_path = origin
     info = collect(abstract)
     if isinstance(origin, Path):
         info.file = str(origin)
@@ -97,6 +115,7 @@ def compile_model(
     *,
     cache: bool = True,
     timeseries: frozenset[str] | set[str] = frozenset(),
+    translation: Callable[[], Any] | None = None,
 ) -> CompiledModel:
     """Compile a model (``.mdl``/``.xmile`` path or PySD ``AbstractModel``) into a batch kernel.
 
@@ -111,6 +130,10 @@ def compile_model(
     timeseries
         Python names of constants to be given as time series (a kernel
         variant; :meth:`CompiledModel.run` asks for it when needed).
+    translation
+        With a model file: a function returning a copy of PySD's abstract model of that file,
+        called only if the kernel is generated, instead of parsing the file again (see
+        :func:`generate_source`); it may return ``None`` to have the file parsed.
 
     Returns
     -------
@@ -135,7 +158,7 @@ def compile_model(
     if cache and path.is_file():
         hit = verify(path, what=what)  # a truncated or edited kernel is rebuilt (one warning)
     if not hit:
-        source = generate_source(origin, timeseries=timeseries)
+        source = generate_source(origin, timeseries=timeseries, translation=translation)
         write_module(path, source)
     else:
         check_numba_cache(path, what=what)
