@@ -22,6 +22,8 @@ Each parameter table holds ``dist``, the distribution's arguments and, optionall
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -227,6 +229,61 @@ class UncertaintySpec:
 
     def __len__(self) -> int:
         return len(self.parameters)
+
+    def select(self, names: Sequence[str] | int) -> UncertaintySpec:
+        """The specification restricted to some of its parameters (in file order).
+
+        Parameters
+        ----------
+        names
+            Vensim or Python names of parameters of this specification, or a number ``k`` for
+            its first ``k`` parameters. Rank correlations among the kept parameters are kept.
+
+        Raises
+        ------
+        UncertaintyError
+            A name that is not among the parameters (the message lists the closest), or a
+            count outside ``1 .. len(self)``.
+
+        Examples
+        --------
+        >>> import sdmodels
+        >>> m = sdmodels.load_model("models/tests/ishigami.mdl")
+        >>> spec = load_uncertainty("models/uncertainty/ishigami.toml", m)
+        >>> spec.select(["x3", "x1"]).names
+        ('x1', 'x3')
+        >>> spec.select(2).names
+        ('x1', 'x2')
+        """
+        if isinstance(names, int) and not isinstance(names, bool):
+            if not 1 <= names <= len(self):
+                raise UncertaintyError(
+                    f"{self._where()}cannot select the first {names} parameters of "
+                    f"{len(self)}; give a number from 1 to {len(self)}"
+                )
+            keep = list(range(names))
+        else:
+            if isinstance(names, str):
+                names = [names]
+            index = {}
+            for i, p in enumerate(self.parameters):
+                index[p.name] = index[p.py_name] = i
+            unknown = [n for n in names if n not in index]
+            if unknown:
+                close = difflib.get_close_matches(unknown[0], list(dict.fromkeys(index)), n=3)
+                hint = f"; closest: {', '.join(close)}" if close else ""
+                raise UncertaintyError(
+                    f"{self._where()}not among the uncertain parameters: "
+                    f"{', '.join(map(repr, unknown))}{hint}"
+                )
+            keep = sorted({index[n] for n in names})
+        corr = None
+        if self.correlation is not None:
+            corr = self.correlation[np.ix_(keep, keep)]
+            if np.allclose(corr, np.eye(len(keep))):
+                corr = None
+        return dataclasses.replace(self, parameters=tuple(self.parameters[i] for i in keep),
+                                   correlation=corr)
 
     def to_dict(self) -> dict[str, Any]:
         """The specification in the same form as an uncertainty file (Vensim names)."""

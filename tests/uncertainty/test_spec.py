@@ -177,3 +177,31 @@ def test_to_dict_round_trip(ishigami, write_toml):
     again = type(spec).from_dict(spec.to_dict(), ishigami)
     assert again.to_dict() == spec.to_dict()
     np.testing.assert_array_equal(again.correlation, spec.correlation)
+
+
+def test_select_keeps_file_order_and_the_kept_correlations(ishigami, write_toml):
+    text = CORR + (
+        '[[correlations]]\nbetween = ["X1", "X2"]\nrank = 0.6\n'
+        '[[correlations]]\nbetween = ["x3", "X1"]\nrank = -0.4\n'
+    )
+    spec = load_uncertainty(write_toml(text), ishigami)
+    both = spec.select(["X3", "x1"])
+    assert both.names == ("x1", "x3")
+    assert [p.distribution for p in both.parameters] == [spec.parameters[0].distribution,
+                                                          spec.parameters[2].distribution]
+    np.testing.assert_array_equal(both.correlation, [[1.0, -0.4], [-0.4, 1.0]])
+    # X2 and X3 are uncorrelated: the selection is independent (usable by Sobol)
+    assert spec.select(["X2", "X3"]).correlation is None
+    assert spec.select(2).names == ("x1", "x2")
+    assert spec.select("x2").names == ("x2",)
+    assert len(spec) == 3  # the original is unchanged
+
+
+@pytest.mark.parametrize(("names", "message"), [
+    (["x1", "x12"], r"not among the uncertain parameters: 'x12'; closest: .*x1"),
+    (0, "first 0 parameters of 3"),
+    (4, "first 4 parameters of 3"),
+])
+def test_select_refuses_what_is_not_there(ishigami_spec, names, message):
+    with pytest.raises(UncertaintyError, match=message):
+        ishigami_spec.select(names)
