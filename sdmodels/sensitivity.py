@@ -52,13 +52,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Engine, Model
     from sdmodels.scenarios import Scenario
 
-# SALib is loaded by the first Morris design or analysis, not when sdmodels is imported
+# SALib is loaded by the first Morris design, not when sdmodels is imported
 _salib_morris_sample = LazyModule("SALib.sample.morris")
-_salib_morris_analyze = LazyModule("SALib.analyze.morris")
 
 __all__ = [
     "morris",
     "morris_design",
+    "morris_indices",
     "ranking",
     "runs_path",
     "saltelli_sample",
@@ -610,6 +610,86 @@ def morris_design(
     return design, unit, rng
 
 
+def morris_indices(
+    unit: ArrayLike,
+    y: ArrayLike,
+    *,
+    levels: int = 4,
+    num_resamples: int = 1000,
+    conf_level: float = 0.95,
+    rng: np.random.Generator | None = None,
+) -> dict[str, NDArray[np.float64]]:
+    """Morris elementary-effect statistics of outputs over a trajectory design.
+
+    The statistics and the bootstrap are those of :func:`SALib.analyze.morris.analyze`
+    (unscaled, no groups): ``mu``, ``mu_star`` (mean absolute effect), ``sigma`` (standard
+    deviation, ``ddof=1``) and ``mu_star_conf`` (half-width of the normal interval of the
+    bootstrapped ``mu_star``, trajectories resampled with replacement). They are evaluated for
+    every column of ``y`` at once: which parameter each step moves is read from the design once,
+    and a resample's mean is a product with the matrix of how often each trajectory was drawn,
+    so one set of resamples serves all columns. For one column and a generator made from
+    integer seed ``s``, the result equals ``SALib.analyze.morris.analyze(problem, unit, y,
+    num_levels=levels, seed=s)`` to rounding (tested).
+
+    Parameters
+    ----------
+    unit
+        The design on the unit hypercube, ``(trajectories * (d + 1), d)``, as
+        :func:`morris_design` returns it.
+    y
+        Outputs, ``(trajectories * (d + 1),)`` or ``(trajectories * (d + 1), m)``.
+    levels
+        Grid levels of the design (the step is ``levels / (2 (levels - 1))``).
+    num_resamples, conf_level
+        Bootstrap of the interval of ``mu_star``.
+    rng
+        Generator of the bootstrap (a fresh default generator if ``None``).
+
+    Returns
+    -------
+    dict
+        ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma``: shape ``(d,)`` for a 1-D ``y``,
+        ``(d, m)`` otherwise.
+    """
+    x = np.asarray(unit, dtype=np.float64)
+    values = np.asarray(y, dtype=np.float64)
+    one = values.ndim == 1
+    values = values.reshape(values.shape[0], -1)
+    if x.ndim != 2 or x.shape[0] != values.shape[0] or x.shape[0] % (x.shape[1] + 1):
+        raise SDModelsError(
+            f"a Morris design of d parameters has trajectories * (d + 1) rows and y as many: "
+            f"got a design of shape {x.shape} and outputs of shape {np.shape(y)}"
+        )
+    _check_bootstrap(num_resamples, conf_level)
+    d = x.shape[1]
+    r = x.shape[0] // (d + 1)
+    delta = levels / (2.0 * (levels - 1))
+    steps = np.diff(x.reshape(r, d + 1, d), axis=1)              # (r, d steps, d)
+    moved = np.abs(steps).argmax(axis=2)                           # parameter of each step
+    sign = np.sign(np.take_along_axis(steps, moved[..., None], axis=2))[..., 0]
+    dy = np.diff(values.reshape(r, d + 1, -1), axis=1)             # (r, d steps, m)
+    effects = np.empty((d, r, values.shape[1]))
+    rows = np.arange(r)[:, None]
+    effects[moved, np.broadcast_to(rows, moved.shape)] = sign[..., None] * dy / delta
+    absolute = np.abs(effects)
+    rng = np.random.default_rng() if rng is None else rng
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    offsets = (r * np.arange(num_resamples))[:, None]
+    conf = np.empty((d, values.shape[1]))
+    for j in range(d):  # one draw per parameter, in SALib's order
+        drawn = rng.integers(r, size=(num_resamples, r))
+        counts = np.bincount((drawn + offsets).ravel(), minlength=num_resamples * r)
+        resampled = counts.reshape(num_resamples, r) @ absolute[j] / r
+        conf[j] = z * resampled.std(axis=0, ddof=1)
+    out = {
+        "mu": effects.mean(axis=1),
+        "mu_star": absolute.mean(axis=1),
+        "mu_star_conf": conf,
+        "sigma": effects.std(axis=1, ddof=1),
+    }
+    return {k: v[:, 0] if one else v for k, v in out.items()}
+
+
 @releases_outputs
 def morris(
     model: Model,
@@ -674,20 +754,12 @@ def morris(
         chunk_size=chunk_size, progress=progress, label="Morris runs", scheduler=scheduler,
         params=params, out=out_path, resume=resume,
     )
-    problem = _problem(spec)
-    d, n_time = len(spec), runs.sizes["time"]
-    data = {key: np.full((len(out_names), d, n_time), np.nan) for key in _MORRIS_VARS}
-    with progress_bar(progress, len(out_names) * n_time, "Morris analysis") as advance:
-        for i, out in enumerate(out_names):
-            y = runs[out].transpose("sample", "time").values
-            for t in range(n_time):
-                res = _salib_morris_analyze.analyze(
-                    problem, unit, np.ascontiguousarray(y[:, t]), num_resamples=num_resamples,
-                    conf_level=conf_level, num_levels=levels, seed=rng,
-                )
-                for key in _MORRIS_VARS:
-                    data[key][i, :, t] = np.asarray(res[key], dtype=np.float64)
-                advance()
+    n_time = runs.sizes["time"]
+    y = np.stack([runs[out].transpose("sample", "time").values for out in out_names], axis=1)
+    res = morris_indices(unit, y.reshape(y.shape[0], -1), levels=levels,
+                         num_resamples=num_resamples, conf_level=conf_level, rng=rng)
+    data = {key: res[key].reshape(len(spec), len(out_names), n_time).transpose(1, 0, 2)
+            for key in _MORRIS_VARS}
     ds = xr.Dataset(
         {key: (("output", "parameter", "time"), val) for key, val in data.items()},
         coords=_coords(spec, out_names, runs),

@@ -9,7 +9,7 @@ import pytest
 from SALib.analyze import sobol as salib_sobol
 
 from sdmodels.errors import SDModelsError
-from sdmodels.sensitivity import morris, ranking, sobol, sobol_indices
+from sdmodels.sensitivity import morris, morris_indices, ranking, sobol, sobol_indices
 from sdmodels.uncertainty import UncertaintyError, UncertaintySpec, load_uncertainty
 
 from .conftest import TEST_MODELS, UNCERTAINTY_DIR
@@ -229,3 +229,39 @@ def test_analyses_take_the_path_of_an_uncertainty_file(ishigami, ishigami_spec):
         with pytest.raises(UncertaintyError, match="UncertaintySpec or the path") as err:
             analysis(ishigami, {"x1": 1.0}, outputs=["Y"], seed=3, **kwargs)
         assert "dict" in str(err.value)
+
+
+@pytest.mark.parametrize(("d", "trajectories", "levels"), [(3, 10, 4), (6, 7, 6), (1, 5, 2)])
+def test_morris_indices_equal_salib(d, trajectories, levels):
+    from SALib.analyze import morris as salib_morris
+    from SALib.sample import morris as salib_morris_sample
+
+    problem = {"num_vars": d, "names": [f"x{i}" for i in range(d)], "bounds": [[0, 1]] * d}
+    unit = salib_morris_sample.sample(problem, trajectories, num_levels=levels, seed=1)
+    rng = np.random.default_rng(2)
+    y = np.column_stack([np.sin(3 * unit).sum(axis=1) + unit[:, 0] ** 3 * 5,
+                         (unit ** 2).prod(axis=1), rng.normal(size=len(unit))])
+    ours = morris_indices(unit, y, levels=levels, num_resamples=200,
+                          rng=np.random.default_rng(7))
+    for k in range(y.shape[1]):
+        theirs = salib_morris.analyze(problem, unit, y[:, k], num_resamples=200,
+                                      num_levels=levels, seed=7)
+        one = morris_indices(unit, y[:, k], levels=levels, num_resamples=200,
+                             rng=np.random.default_rng(7))
+        for key in ("mu", "mu_star", "sigma", "mu_star_conf"):
+            np.testing.assert_allclose(one[key], np.asarray(theirs[key]), rtol=1e-12,
+                                       atol=1e-14, err_msg=f"{key}, column {k}")
+            if key != "mu_star_conf":  # the columns share one set of resamples
+                np.testing.assert_allclose(ours[key][:, k], one[key], rtol=1e-12, atol=1e-14)
+    # with shared resamples the first column still equals its own analysis
+    np.testing.assert_allclose(ours["mu_star_conf"][:, 0],
+                               morris_indices(unit, y[:, 0], levels=levels, num_resamples=200,
+                                              rng=np.random.default_rng(7))["mu_star_conf"],
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_morris_indices_refuse_a_design_of_the_wrong_shape():
+    with pytest.raises(SDModelsError, match=r"trajectories \* \(d \+ 1\) rows"):
+        morris_indices(np.zeros((10, 3)), np.zeros(10))
+    with pytest.raises(SDModelsError, match="trajectories"):
+        morris_indices(np.zeros((8, 3)), np.zeros(9))
