@@ -35,6 +35,7 @@ from sdmodels.montecarlo._summaries import (
 )
 from sdmodels.results import file_provenance as _file_provenance
 from sdmodels.results import write_dataset
+from sdmodels.scenarios import common_horizon
 from sdmodels.uncertainty import (
     SamplingMethod,
     Seed,
@@ -82,6 +83,8 @@ def _setup(model: Model, spec: UncertaintySpec | None, n: Any, *, scenarios: Any
     names = [s.name for s in resolved]
     if len(set(names)) != len(names):
         raise SDModelsError(f"scenario names must be unique, got {names}")
+    # one time axis for all scenarios, or a clear error before anything runs or is written
+    common_horizon(model, resolved, [dict(s.to_params(model)) for s in resolved])
     ref = reference or ("baseline" if "baseline" in names else names[0])
     if ref not in names:
         raise SDModelsError(f"reference scenario {ref!r} is not among the scenarios run: {names}")

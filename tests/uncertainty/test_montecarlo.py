@@ -137,3 +137,28 @@ def test_pysd_engine_gives_the_same_monte_carlo(staff, staff_spec):
     pysd = run_mc(staff, staff_spec, engine="pysd", **kwargs)
     assert pysd.attrs["engine"] == "pysd"
     np.testing.assert_allclose(pysd["staff"].values, compiled["staff"].values, rtol=1e-10)
+
+
+def test_scenarios_with_other_horizons_are_refused_before_anything_is_written(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    import sdmodels
+    from sdmodels.errors import ScenarioError
+    from sdmodels.uncertainty import UncertaintySpec
+
+    folder = tmp_path / "decay"
+    shutil.copytree(Path(__file__).parents[1] / "data" / "decay", folder)
+    (folder / "scenarios" / "short.toml").write_text(
+        'model = "decay.mdl"\ndescription = "Shorter horizon."\n\n[parameters]\n'
+        '"FINAL TIME" = 2035\n', encoding="utf-8")
+    model = sdmodels.load_model(folder / "decay.mdl")
+    spec = UncertaintySpec.from_dict(
+        {"parameters": {"Residence Time": {"dist": "uniform", "min": 2, "max": 8}}}, model)
+    out = tmp_path / "mc.nc"
+    with pytest.raises(ScenarioError, match=r"cannot share one result.*short.*baseline|"
+                                            r"cannot share one result.*baseline.*short"):
+        run_mc(model, spec, n=8, scenarios=["short", "baseline"], out=out, seed=1)
+    assert list(tmp_path.iterdir()) == [folder]  # no result, no partial store, no parts folder
+    alone = run_mc(model, spec, n=8, scenarios=["short"], seed=1)
+    assert float(alone["time"].max()) == 2035
