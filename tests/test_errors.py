@@ -269,3 +269,19 @@ def test_a_signal_during_start_up_is_one_line_and_writes_nothing(tmp_path, sig, 
     # the package's own handler, once main runs, says no result file was written
     assert ("nothing was run" if phase == "imports" else "no result file was written") in err
     assert "Traceback" not in err + out and list(work.iterdir()) == []
+
+
+def test_monte_carlo_memory_advice_names_only_what_helps(monkeypatch, tmp_path):
+    model = sdmodels.load_model(STAFF / "staff.mdl")
+    spec = sdmodels.load_uncertainty(STAFF / "staff.toml", model)
+    # the design alone too large: streaming would not help, so it is not offered
+    with pytest.raises(SDModelsError, match="held in memory whatever the output") as err:
+        sdmodels.run_mc(model, spec, n=10**9, out=tmp_path / "mc.zarr", quantiles_only=True)
+    assert "--out" not in str(err.value) and "smaller n" in str(err.value)
+    # the design fits, the samples kept in memory do not: streaming is the advice, and helps
+    design_bytes = 2.0 * 1000 * len(spec) * 8
+    monkeypatch.setattr("sdmodels._diagnose.available_memory", lambda: 2 * design_bytes)
+    with pytest.raises(SDModelsError, match=r"samples kept in memory.*--out x\.zarr"):
+        sdmodels.run_mc(model, spec, n=1000)
+    streamed = sdmodels.run_mc(model, spec, n=1000, out=tmp_path / "mc.zarr", seed=1)
+    assert streamed.sizes["sample"] == 1000

@@ -176,8 +176,8 @@ def mc(
     at chosen years and the probability that each scenario beats the baseline; saves the samples
     (or only quantiles) with the design, and draws fan charts.
 
-    Samples stream to disk as they are run (memory does not grow with --n); the result file
-    appears only when complete. After Ctrl-C or a crash, the same command with --resume
+    With --out, samples stream to disk as they are run (only the design, samples x parameters,
+    stays in memory); the result file appears only when complete. After Ctrl-C or a crash, the same command with --resume
     continues where the run stopped.
 
     Examples:

@@ -95,20 +95,26 @@ def _setup(model: Model, spec: UncertaintySpec | None, n: Any, *, scenarios: Any
 
 def _check_size(model: Model, spec: UncertaintySpec | None, n: int, *, n_scenarios: int,
                 n_outputs: int, in_memory: bool) -> None:
-    """Refuse an ``n`` whose design (or in-memory samples) cannot fit, before drawing anything."""
+    """Refuse an ``n`` whose design (or in-memory samples) cannot fit, before drawing anything.
+
+    The design is held in memory whatever the output, so when it alone is too large only a
+    smaller ``n`` (or several runs with other seeds) helps; streaming helps with the samples.
+    """
     k = max(len(spec.parameters) if spec is not None else 1, 1)
     # the sampler holds the unit design and the scaled one at once
-    needed = 2.0 * n * k * 8
-    what = f"n = {n:,}: the design ({n:,} samples x {k} parameters x 8 bytes, twice)"
+    design = 2.0 * n * k * 8
+    check_memory(design, what=f"n = {n:,}: the design ({n:,} samples x {k} parameters x 8 "
+                 "bytes, twice; held in memory whatever the output)",
+                 fix="use a smaller n, or run the samples in several runs with different seeds")
     if in_memory:
         c = model.controls
         saveper = float(c["saveper"].value or c["time_step"].value or 1.0)
         t = int((float(c["final_time"].value) - float(c["initial_time"].value)) / saveper) + 1
-        needed += float(n) * n_scenarios * n_outputs * t * 8
-        what = (f"n = {n:,}: the design and the samples kept in memory ({n_scenarios} scenario(s)"
-                f" x {n_outputs} outputs x {t} times)")
-    check_memory(needed, what=what, fix="use a smaller n, stream to a file (--out x.zarr, with "
-                 "--quantiles-only for large n), or run the samples in several batches")
+        check_memory(design + float(n) * n_scenarios * n_outputs * t * 8,
+                     what=f"n = {n:,}: the design and the samples kept in memory ({n_scenarios} "
+                     f"scenario(s) x {n_outputs} outputs x {t} times)",
+                     fix="stream the samples to a file (--out x.zarr, or out= in Python), keep "
+                     "only quantiles (--quantiles-only), or use a smaller n")
 
 
 def _design(model: Model, spec: UncertaintySpec | None, posterior: Any, n: int, method: str,
