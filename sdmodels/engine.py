@@ -63,7 +63,7 @@ def run_scenarios(
     columns = resolve_columns(model, outputs, context="outputs")
     resolved = [resolve_params(model, s, params, allow_out_of_range) for s in scenarios]
     common_horizon(model, scenarios, resolved)  # one time axis for all, or a clear error
-    chosen = choose_engine(model, engine)
+    chosen = choose_engine(model, engine, runs=len(scenarios))
     results = []
     with progress_bar(progress and len(scenarios) > 1, len(scenarios), "scenarios") as advance:
         for merged in resolved:

@@ -100,3 +100,114 @@ def test_years_outside_the_horizon_fail_before_running(tmp_path, decay_path):
     assert result.exit_code == 2
     assert "2050 outside the model's horizon [2024, 2040]" in result.output
     assert not (tmp_path / "r.nc").exists()
+
+
+# --- a long compile: PySD now, the kernel in the background --------------------------------
+
+
+class _FakeProcess:
+    pid = 424242
+
+
+def _slow_compile(monkeypatch, started: list, seconds: float = 30.0) -> None:
+    """Make every kernel look uncached and ``seconds`` long to compile (more than the 5 s the
+    command waits for, less than the minute after which the library itself prefers PySD), and
+    record background starts instead of starting them."""
+    from sdmodels.compiler import CompiledModel
+
+    monkeypatch.setattr(CompiledModel, "jit_cached", property(lambda self: False))
+    monkeypatch.setattr(CompiledModel, "estimated_jit_seconds", property(lambda self: seconds))
+
+    def popen(command, **kwargs):
+        started.append(command)
+        return _FakeProcess()
+
+    monkeypatch.setattr("sdmodels.cli._background.subprocess.Popen", popen)
+
+
+def test_long_compile_runs_pysd_and_compiles_in_the_background(tmp_path, decay_copy,
+                                                               monkeypatch):
+    import sys
+
+    from sdmodels.cli import _background
+
+    monkeypatch.delenv("SDMODELS_BACKGROUND_COMPILE", raising=False)
+    started: list = []
+    _slow_compile(monkeypatch, started)
+    out, png = tmp_path / "r.nc", tmp_path / "r.png"
+    result = invoke("run", str(decay_copy), "--out", str(out), "--plot", str(png))
+    assert result.exit_code == 0, result.output
+    assert "compiling the kernel in the background (about 30 s" in " ".join(result.output.split())
+    assert xr.load_dataset(out).attrs["engine"] == "pysd" and png.is_file()
+    assert started == [[sys.executable, "-m", "sdmodels.cli", "compile", "--serial",
+                        str(decay_copy.resolve())]]
+    # a second run while that compile runs (its marker names a live process) starts no other
+    monkeypatch.setattr(_background, "_running", lambda marker: 424242)
+    again = invoke("run", str(decay_copy), "--out", str(out), "--no-plot")
+    assert again.exit_code == 0, again.output
+    assert "still compiling in the background (process 424242)" in again.output
+    assert len(started) == 1 and xr.load_dataset(out).attrs["engine"] == "pysd"
+
+
+def test_background_compile_off_and_for_engine_compiled(tmp_path, decay_copy, monkeypatch):
+    started: list = []
+    _slow_compile(monkeypatch, started)
+    out = tmp_path / "r.nc"
+    monkeypatch.setenv("SDMODELS_BACKGROUND_COMPILE", "0")
+    result = invoke("run", str(decay_copy), "--out", str(out), "--no-plot")
+    assert result.exit_code == 0, result.output
+    assert "in the background" not in result.output and not started
+    assert xr.load_dataset(out).attrs["engine"] == "compiled"
+    monkeypatch.delenv("SDMODELS_BACKGROUND_COMPILE")
+    forced = invoke("run", str(decay_copy), "--engine", "compiled", "--out", str(out), "--no-plot")
+    assert forced.exit_code == 0 and not started
+    assert xr.load_dataset(out).attrs["engine"] == "compiled"
+
+
+def test_short_compile_is_waited_for(tmp_path, decay_copy, monkeypatch):
+    monkeypatch.delenv("SDMODELS_BACKGROUND_COMPILE", raising=False)
+    started: list = []
+    _slow_compile(monkeypatch, started, seconds=2.0)
+    out = tmp_path / "r.nc"
+    result = invoke("run", str(decay_copy), "--out", str(out), "--no-plot")
+    assert result.exit_code == 0, result.output
+    assert not started and xr.load_dataset(out).attrs["engine"] == "compiled"
+
+
+def test_marker_of_a_finished_compile_is_stale(tmp_path):
+    import subprocess
+    import sys
+
+    from sdmodels.cli import _background
+
+    marker = tmp_path / "kernel.compiling"
+    assert _background._running(marker) is None  # none
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    marker.write_text(done.stdout.strip(), encoding="ascii")
+    assert _background._running(marker) is None  # its process has ended
+    import os
+
+    marker.write_text(str(os.getpid()), encoding="ascii")
+    assert _background._running(marker) == os.getpid()
+
+
+def test_the_background_command_caches_the_serial_kernel(tmp_path, decay_copy, monkeypatch):
+    """What the background process runs: afterwards the serial kernel's machine code is cached."""
+    import os
+    import subprocess
+    import sys
+
+    from sdmodels.compiler import compile_model
+
+    # another model text than any compiled in this process (the compiler keeps those in memory)
+    decay_copy.write_text(decay_copy.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    monkeypatch.setenv("SDMODELS_CACHE_DIR", str(tmp_path / "cache"))
+    assert not compile_model(decay_copy, cache=False).jit_cached
+    done = subprocess.run([sys.executable, "-m", "sdmodels.cli", "compile", "--serial",
+                           str(decay_copy)], env=dict(os.environ), capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert "kernel ready" in done.stdout
+    cm = compile_model(decay_copy)
+    assert cm.cache_hit and cm.jit_cached

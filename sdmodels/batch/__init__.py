@@ -27,7 +27,10 @@ from sdmodels.batch._executors import (
     session,
 )
 from sdmodels.batch._params import (
+    AUTO_LONG_COMPILE_SECONDS,
     choose_engine,
+    compile_outweighs_run,
+    estimated_pysd_seconds,
     per_sample,
     resolve_columns,
     resolve_outputs,
@@ -60,6 +63,7 @@ from sdmodels.batch._store import (
 from sdmodels.batch._task import BatchTask
 
 __all__ = [
+    "AUTO_LONG_COMPILE_SECONDS",
     "STORE_ATTRS",
     "BatchPlan",
     "BatchTask",
@@ -73,8 +77,10 @@ __all__ = [
     "ThreadExecutor",
     "check_scheduler",
     "choose_engine",
+    "compile_outweighs_run",
     "compiled_model",
     "default_chunk_size",
+    "estimated_pysd_seconds",
     "execute",
     "executor_for",
     "fingerprint",

@@ -26,7 +26,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.scenarios import Scenario
 
 __all__ = [
+    "AUTO_LONG_COMPILE_SECONDS",
     "choose_engine",
+    "compile_outweighs_run",
+    "estimated_pysd_seconds",
     "per_sample",
     "resolve_columns",
     "resolve_outputs",
@@ -36,9 +39,43 @@ __all__ = [
 #: Models already warned that they fall back to PySD (one warning per model object).
 _WARNED: weakref.WeakSet[Any] = weakref.WeakSet()
 
+#: PySD's CPU time per run and per element and integration step, for choosing an engine: the NHS
+#: model took 0.47 CPU-s a run (486 elements, 512 steps: 1.9 us per element-step) and the 10-element
+#: models/tests/ishigami.mdl 7 ms, measured 2 December 2026 on the 2-core development machine
+#: (benchmarks/bench_startup.py prints both). Assumption: other models' elements cost about as much;
+#: subscripted ones cost more (xarray), which only makes PySD look faster than it is.
+PYSD_SECONDS_PER_RUN = 0.007
+PYSD_SECONDS_PER_ELEMENT_STEP = 1.9e-6
+#: ``engine="auto"`` runs PySD instead of compiling when the compile would take longer than this
+#: and longer than the run takes with PySD. Assumption: a minute is long enough that no
+#: interactive user wants to wait for it when PySD answers sooner; models below it compile.
+AUTO_LONG_COMPILE_SECONDS = 60.0
 
-def choose_engine(model: Model, engine: Engine) -> str:
+
+def estimated_pysd_seconds(model: Model, cm: Any, runs: int) -> float:
+    """Estimated CPU seconds of ``runs`` runs of ``model`` with PySD (``cm``: its compiled model,
+    for the control variables)."""
+    ctl = cm.controls
+    steps = max(1.0, (ctl["final_time"] - ctl["initial_time"]) / ctl["time_step"])
+    per_run = PYSD_SECONDS_PER_RUN + PYSD_SECONDS_PER_ELEMENT_STEP * len(model.variables) * steps
+    return runs * per_run
+
+
+def compile_outweighs_run(model: Model, cm: Any, runs: int, *, longer_than: float) -> bool:
+    """Whether compiling ``cm``'s kernel (its machine code not cached) would take longer than
+    ``longer_than`` seconds and longer than ``runs`` runs take with PySD."""
+    if cm.jit_cached:
+        return False
+    jit = cm.estimated_jit_seconds
+    return jit > longer_than and jit > estimated_pysd_seconds(model, cm, runs)
+
+
+def choose_engine(model: Model, engine: Engine, *, runs: int | None = None) -> str:
     """Return ``"compiled"`` or ``"pysd"`` for ``engine``; warn once per model on fallback.
+
+    With ``runs`` (how many runs the call makes), ``"auto"`` also runs PySD when the kernel's
+    machine code is not cached and compiling it would take longer than
+    :data:`AUTO_LONG_COMPILE_SECONDS` and than the runs take with PySD.
 
     Raises
     ------
@@ -52,7 +89,7 @@ def choose_engine(model: Model, engine: Engine) -> str:
     if engine == "pysd":
         return "pysd"
     try:
-        model.compiled()
+        cm = model.compiled()
     except UnsupportedFeature as exc:
 
         loop = algebraic_loop_error(exc, model.path)
@@ -65,6 +102,20 @@ def choose_engine(model: Model, engine: Engine) -> str:
             warnings.warn(
                 f"{model.path.name}: the compiled engine does not support this model ({exc}); "
                 "running it with PySD instead, one scenario at a time",
+                EngineFallbackWarning,
+                stacklevel=4,
+            )
+        return "pysd"
+    if (engine == "auto" and runs is not None
+            and compile_outweighs_run(model, cm, runs, longer_than=AUTO_LONG_COMPILE_SECONDS)):
+        if model not in _WARNED:
+            _WARNED.add(model)
+            warnings.warn(
+                f"{model.path.name}: compiling its kernel would take about "
+                f"{cm.estimated_jit_seconds:.0f} s, longer than these {runs} run(s) with PySD "
+                f"(about {estimated_pysd_seconds(model, cm, runs):.0f} s): running them with "
+                f"PySD; `sdmodels compile {model.path.name}` compiles the kernel once for later "
+                "runs (or give engine='compiled')",
                 EngineFallbackWarning,
                 stacklevel=4,
             )

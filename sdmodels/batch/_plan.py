@@ -226,7 +226,7 @@ def plan_batch(
     outputs = renamed_option(outputs, return_columns, old="return_columns", new="outputs",
                              where="plan_batch")
     columns = resolve_columns(model, outputs, context="outputs")
-    chosen = choose_engine(model, engine)
+    chosen = choose_engine(model, engine, runs=n)
     varying = {py: v for py, v in batch.items() if isinstance(v, np.ndarray)
                and v.ndim > np.ndim(model.variables[py].value)}
     shared = {**base, **{py: v for py, v in batch.items() if py not in varying}}

@@ -21,6 +21,10 @@ def compile_command(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Ignore the kernel cache and compile afresh.")
     ] = False,
+    serial: Annotated[
+        bool, typer.Option("--serial", help="Compile only the serial kernel (what single runs "
+                           "and small batches use), not the parallel one (batches of 64 or more).")
+    ] = False,
 ) -> None:
     """Compile a model into a numba batch kernel (cached on disk) and report the timings.
 
@@ -41,7 +45,8 @@ def compile_command(
     except SDModelsError as exc:
         fail(str(exc))
     generated = time.perf_counter() - t0
-    jit = cm.warm_up()
+    # the serial kernel (what single runs call) first, then the parallel one (batches)
+    jit = cm.warm_up(parallel=False) + (0.0 if serial else cm.warm_up(parallel=True))
     if show:
         # plain print: the source must be copyable as is
         typer.echo(cm.source)

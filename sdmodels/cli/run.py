@@ -11,6 +11,7 @@ from rich.table import Table
 
 from sdmodels._common import format_number
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
+from sdmodels.cli._background import compile_in_background
 from sdmodels.cli.history import history_spec, usable_posterior, write_history
 from sdmodels.compiler import UnsupportedFeature
 from sdmodels.errors import ResultWriteError, SDModelsError
@@ -22,6 +23,7 @@ from sdmodels.scenarios import common_horizon
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
+    from sdmodels.compiler import CompiledModel
     from sdmodels.scenarios import Scenario
 
 DEFAULT_YEARS = "2024,2030,2035,2040"
@@ -126,11 +128,17 @@ def run(
         resolved = [s.to_params(m) for s in chosen]
         span = common_horizon(m, chosen, resolved)
         table_years[:] = _check_years(span, chosen_years)
+        run_engine = engine
         if engine != "pysd":
-            _compile_with_status(m)
+            cm = _compile_with_status(m)
+            note = None if engine != "auto" or cm is None else \
+                compile_in_background(m, cm, len(chosen))
+            if note is not None:  # a long compile: PySD now, the kernel for later runs
+                console.print(note, highlight=False)
+                run_engine = "pysd"
         calibrated = None if prior else (posterior or usable_posterior(m))
         start = time.perf_counter()
-        ds = m.run(chosen, engine=engine, progress=True,  # type: ignore[arg-type]
+        ds = m.run(chosen, engine=run_engine, progress=True,  # type: ignore[arg-type]
                    posterior=calibrated)
         elapsed = time.perf_counter() - start
         write_dataset(ds, out)
@@ -164,13 +172,13 @@ def _check_years(span: tuple[float, float], years: list[float] | None) -> list[f
     return years
 
 
-def _compile_with_status(model) -> None:  # noqa: ANN001 - sdmodels.Model
-    """Compile (or load the cached kernel) with a spinner: a cold compile takes a while."""
+def _compile_with_status(model) -> CompiledModel | None:  # noqa: ANN001 - sdmodels.Model
+    """Compile (or load the cached kernel) with a spinner; ``None`` if the model is not supported."""
     with console.status(f"compiling {model.path.name} (first run only; the kernel is cached)"):
         try:
-            model.compiled()
+            return model.compiled()
         except UnsupportedFeature:
-            pass  # engine="auto" falls back to PySD and says why; "compiled" raises in run
+            return None  # engine="auto" falls back to PySD and says why; "compiled" raises in run
 
 
 def _check_plot_path(path: Path) -> None:

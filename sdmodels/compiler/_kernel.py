@@ -209,6 +209,9 @@ def generate_source(
     )
     every = [c for chunks in phases.values() for c in chunks]
     _link(every, set(KERNEL_LOCALS))
+    # what numba's compile time grows with (CompiledModel.estimated_jit_seconds)
+    meta["jit_statements"] = sum(_size(c.lines) for c in every)
+    meta["jit_functions"] = sum(not c.inline for c in every) + 2  # and _sample, _kernel_serial
     lines: list[str] = [
         # the file name is model text too: a comment without line breaks, a repr() literal
         f"# generated from {comment_text(display_name)} by sdmodels.compiler; do not edit",

@@ -22,6 +22,12 @@ _RPREC = 1e-5  # PySD's relative precision for the final and saved times
 #: Batches at least this large run in parallel by default.
 PARALLEL_MIN_SAMPLES = 64
 
+#: numba's CPU time per generated statement and per jitted function: "about 7 ms of CPU per
+#: generated statement ... and about 0.3 s per jitted function" (docs/compiler.md, Compile time,
+#: measured 2 December 2026 on the NHS model and generated scalar models, 2-core machine).
+JIT_SECONDS_PER_STATEMENT = 0.007
+JIT_SECONDS_PER_FUNCTION = 0.3
+
 
 class ParameterValueError(SDModelsError, ValueError):
     """A parameter value of the wrong shape or type for the compiled engine."""
@@ -133,6 +139,21 @@ class CompiledModel:
     def statefuls(self) -> list[str]:
         """Stateful structures of the model, one per cell (for reports)."""
         return list(self._meta["statefuls"])
+
+    @property
+    def estimated_jit_seconds(self) -> float:
+        """Estimated CPU seconds numba takes to compile the serial kernel when its machine code
+        is not cached (from the number of generated statements and functions)."""
+        return (JIT_SECONDS_PER_STATEMENT * self._meta.get("jit_statements", 0)
+                + JIT_SECONDS_PER_FUNCTION * self._meta.get("jit_functions", 0))
+
+    @property
+    def jit_cached(self) -> bool:
+        """Whether numba's cache holds machine code of the serial kernel (the first run loads
+        it in a fraction of a second instead of compiling it)."""
+        folder = self.module_path.parent / "__pycache__"
+        return all(any(folder.glob(f"{self.module_path.stem}.{fn}-*.nbi"))
+                   for fn in ("_sample", "_kernel_serial"))
 
     def attrs(self, py_name: str) -> dict[str, str]:
         """Vensim name, units and documentation of an output."""
