@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import sdmodels
+from sdmodels.dashboard.levers import find_levers, scenario_lever_values
 
 LEVER_TARGET = 0.300
 PRESET_TARGET = 0.500
@@ -81,20 +82,64 @@ RECORDER = """
 }
 """
 
-# True once a move is complete: enough sources and the expected HTML changed, then quiet.
+# The settings the page's URL holds now: {preset, base, levers: {name: [value, start]}}; a
+# lever is written only where it differs from the preset (or base scenario) it starts from.
+URL_SETTINGS = """
+() => {
+  const text = new URLSearchParams(window.location.search).get("settings") || "";
+  const out = {preset: "", base: "", levers: {}};
+  for (const part of text.split("&")) {
+    const [key, value] = [part.slice(0, part.indexOf("=")), part.slice(part.indexOf("=") + 1)];
+    if (key === "preset") out.preset = value;
+    if (key === "base") out.base = value;
+    if (key === "levers") for (const item of value.split(",").filter(Boolean)) {
+      const [name, size, start] = item.split(":");
+      out.levers[name] = [parseFloat(size), parseFloat(start)];
+    }
+  }
+  return out;
+}
+"""
+
+# True once a move is complete: the URL holds the settings asked for (the server has applied
+# them and sent its changes), the expected HTML changed, then quiet and painted.
 DONE = """
-([charts, needKpi, needTable, quietMs]) => {
+([want, needTable, quietMs]) => {
   const b = window.__bench;
   if (b.t0 === null) return false;
-  const sources = new Set(b.events.filter((e) => e.type === "ColumnDataSource"
-                                               && e.attr === "data").map((e) => e.id));
-  if (sources.size < charts) return false;
-  if (needKpi && !b.events.some((e) => e.kpi)) return false;
+  const url = (%s)();
+  if (want.preset !== undefined && url.preset !== want.preset) return false;
+  if (want.lever !== undefined) {
+    const got = url.levers[want.lever];
+    const value = got === undefined ? want.default : got[0];
+    if (!(Math.abs(value - want.value) <= want.tolerance)) return false;
+  }
   if (needTable && !b.events.some((e) => e.table)) return false;
   const now = performance.now();
   return now - b.lastEvent > quietMs && b.lastPaint >= b.lastEvent;
 }
+""" % URL_SETTINGS.strip()
+
+# The value of the slider model with a CSS class, as the page holds it.
+SLIDER_VALUE = """
+(cls) => {
+  for (const m of Bokeh.documents[0]._all_models.values()) {
+    if (m.type.endsWith("Slider") && (m.css_classes || []).includes(cls)) return m.value;
+  }
+  return NaN;
+}
 """
+
+# What a finished move changed (for the report): charts' sources, KPI cards.
+CHANGED = """
+() => {
+  const b = window.__bench;
+  const sources = new Set(b.events.filter((e) => e.type === "ColumnDataSource"
+                                               && e.attr === "data").map((e) => e.id));
+  return [sources.size, b.events.some((e) => e.kpi)];
+}
+"""
+
 
 # True once the explorer is fully drawn; records when that first happened.
 DRAWN = """
@@ -204,7 +249,9 @@ class Tab:
     def arm(self) -> None:
         self.page.evaluate("window.__bench.armed = true; window.__bench.t0 = null")
 
-    def drag(self, css_class: str, fraction: float) -> None:
+    def drag(self, css_class: str, fraction: float) -> float:
+        """Drag a slider's handle to ``fraction`` of its track and let go; the value it
+        shows when released."""
         slider = self.page.locator(f".{css_class} .noUi-target").first
         handle = self.page.locator(f".{css_class} .noUi-handle").first
         handle.scroll_into_view_if_needed()
@@ -215,20 +262,48 @@ class Tab:
         self.page.mouse.move(box["x"] + fraction * box["width"], y, steps=6)
         self.arm()
         self.page.mouse.up()
+        # the slider's model holds the released value (the handle's ARIA value lags behind)
+        return float(self.page.evaluate(SLIDER_VALUE, css_class))
 
-    def finish(self, charts: int, *, kpi: bool, table: bool, quiet: float) -> float:
-        self.page.wait_for_function(DONE, arg=[charts, kpi, table, quiet * 1000],
-                                    polling=50)
+    def url_settings(self) -> dict[str, Any]:
+        return self.page.evaluate(URL_SETTINGS)
+
+    def finish(self, want: dict[str, Any], *, table: bool, quiet: float,
+               timeout: float) -> float | None:
+        """Seconds from the action to the last change painted; ``None`` if the page did not
+        reach ``want`` within ``timeout`` seconds."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415
+
+        try:
+            self.page.wait_for_function(DONE, arg=[want, table, quiet * 1000], polling=50,
+                                        timeout=timeout * 1000)
+        except PlaywrightTimeout:
+            return None
         t0, end = self.page.evaluate("[window.__bench.t0, window.__bench.lastPaint]")
         return (end - t0) / 1000
 
 
-def _measure(tab: Tab, action: Any, charts: int, *, kpi: bool, table: bool,
-             quiet: float) -> tuple[float, float, float]:
-    """(latency, main-thread seconds, style-recalculation seconds) of one action."""
+Measure = tuple[float, float, float]
+
+
+def _measure(tab: Tab, action: Any, *, table: bool, quiet: float, timeout: float,
+             label: str, failures: list[str]) -> Measure | None:
+    """(latency, main-thread seconds, style-recalculation seconds) of one action, or ``None``
+    (recorded in ``failures``) if it timed out. ``action`` returns what the URL must hold."""
     before = tab.metrics()
-    action()
-    latency = tab.finish(charts, kpi=kpi, table=table, quiet=quiet)
+    want = action()
+    if want is None:
+        failures.append(f"{label}: the slider did not move (released on its value)")
+        _say(failures[-1])
+        return None
+    latency = tab.finish(want, table=table, quiet=quiet, timeout=timeout)
+    sources, kpi = tab.page.evaluate(CHANGED)
+    if latency is None:
+        failures.append(f"{label}: timed out after {timeout:.0f} s (URL holds "
+                        f"{tab.url_settings()}, wanted {want}; {sources} charts and "
+                        f"{'the' if kpi else 'no'} KPI cards changed)")
+        _say(failures[-1])
+        return None
     after = tab.metrics()
     return (latency, after["TaskDuration"] - before["TaskDuration"],
             after["RecalcStyleDuration"] - before["RecalcStyleDuration"])
@@ -256,6 +331,8 @@ def main() -> None:  # noqa: C901 - one linear script
     parser.add_argument("--engine", default="auto", choices=["auto", "compiled", "pysd"])
     parser.add_argument("--quiet", type=float, default=0.4,
                         help="seconds without a change that end a move")
+    parser.add_argument("--timeout", type=float, default=30.0,
+                        help="seconds a move may take before it is reported as timed out")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
 
@@ -263,9 +340,7 @@ def main() -> None:  # noqa: C901 - one linear script
 
     model = sdmodels.load_model(args.model)
     charts = len(model.key_outputs)
-    levers = [p for p in model.parameters.values()
-              if any(q.name.lower() == f"{p.name} start year".lower()
-                     for q in model.parameters.values())]
+    levers = find_levers(model)
     if not levers:
         raise SystemExit("the model has no levers to move")
     presets = [n for n in model.scenarios if n != "baseline"] + ["baseline"]
@@ -274,7 +349,8 @@ def main() -> None:  # noqa: C901 - one linear script
     print(f"load before: {_uptime()}")
 
     server = Server(args.model, args.samples, args.engine)
-    results: dict[str, list[tuple[float, float, float]]] = {}
+    results: dict[str, list[Measure]] = {}
+    failures: list[str] = []
     try:
         started = server.wait(timeout=1800)
         print(f"server answered after {started:.1f} s (includes loading the kernel cache)")
@@ -307,30 +383,47 @@ def main() -> None:  # noqa: C901 - one linear script
             tab = Tab(browser, server.url)
             tab.open(charts)
             nodes = tab.metrics()["Nodes"]
+
+            def mover(lv: Any, fraction: float) -> Any:
+                def move() -> dict[str, Any] | None:
+                    url = tab.url_settings()
+                    base = url["preset"] or url["base"] or "baseline"
+                    ref = scenario_lever_values(levers, model.scenarios.get(base))[0][lv.py_name]
+                    held = url["levers"].get(lv.py_name, [ref])[0]
+                    value = tab.drag(f"lever-{lv.py_name}", fraction)
+                    if abs(value - held) <= lv.step / 2:
+                        return None
+                    return {"lever": lv.py_name, "value": value, "default": ref,
+                            "tolerance": lv.step / 2}
+                return move
+
             _say("lever releases")
             moves = []
             for i in range(args.repeats):
                 lever = levers[i % len(levers)]
                 fraction = 0.15 + 0.7 * ((i * 7) % 10) / 10
-                moves.append(_measure(
-                    tab, lambda lv=lever, f=fraction: tab.drag(f"lever-{lv.py_name}", f),
-                    charts, kpi=True, table=False, quiet=args.quiet))
-            results["lever -> explorer charts + cards"] = moves
-            _say(_row("lever", moves, LEVER_TARGET))
+                moves.append(_measure(tab, mover(lever, fraction), table=False,
+                                      quiet=args.quiet, timeout=args.timeout,
+                                      label=f"lever {lever.py_name} to {fraction:.2f}",
+                                      failures=failures))
+            results["lever -> explorer charts + cards"] = [m for m in moves if m]
+            _say(_row("lever", results["lever -> explorer charts + cards"], LEVER_TARGET))
 
             _say("presets")
             chosen = []
             for i in range(args.presets):
                 name = presets[i % len(presets)]
 
-                def pick(name: str = name) -> None:
+                def pick(name: str = name) -> dict[str, Any]:
                     tab.page.evaluate("window.__bench.start()")
                     tab.page.locator(".preset-select select").select_option(name)
+                    return {"preset": name}
 
-                chosen.append(_measure(tab, pick, charts, kpi=True, table=False,
-                                       quiet=args.quiet))
-            results["preset -> explorer charts + cards"] = chosen
-            _say(_row("preset", chosen, PRESET_TARGET))
+                chosen.append(_measure(tab, pick, table=False, quiet=args.quiet,
+                                       timeout=args.timeout, label=f"preset {name}",
+                                       failures=failures))
+            results["preset -> explorer charts + cards"] = [m for m in chosen if m]
+            _say(_row("preset", results["preset -> explorer charts + cards"], PRESET_TARGET))
 
             tab.tab("Uncertainty")
             tab.page.locator(".prob-table tbody tr").first.wait_for()
@@ -340,10 +433,11 @@ def main() -> None:  # noqa: C901 - one linear script
             for i in range(args.mc_repeats):
                 lever = levers[(i + 1) % len(levers)]
                 fraction = 0.2 + 0.15 * i
-                unc.append(_measure(
-                    tab, lambda lv=lever, f=fraction: tab.drag(f"lever-{lv.py_name}", f),
-                    charts, kpi=False, table=True, quiet=max(args.quiet, 0.6)))
-            results[f"lever -> Uncertainty ({args.samples} samples)"] = unc
+                unc.append(_measure(tab, mover(lever, fraction), table=True,
+                                    quiet=max(args.quiet, 0.6), timeout=args.timeout,
+                                    label=f"Uncertainty: lever {lever.py_name} to "
+                                          f"{fraction:.2f}", failures=failures))
+            results[f"lever -> Uncertainty ({args.samples} samples)"] = [m for m in unc if m]
             errors = tab.errors
             tab.context.close()
             browser.close()
@@ -358,10 +452,12 @@ def main() -> None:  # noqa: C901 - one linear script
     print(f"{'':<34}{'':>4}{'ms':>10}{'ms':>9}{'':>7}{'ms':>8}{'ms':>8}{'ms':>10}{'ms':>9}")
     targets = [FIRST_PAGE_TARGET, LEVER_TARGET, PRESET_TARGET, UNCERTAINTY_TARGET]
     for (label, values), target in zip(results.items(), targets, strict=True):
-        print(_row(label, values, target))
+        print(_row(label, values, target) if values else f"{label:<34}   0  (none finished)")
+    for failure in failures:
+        print(f"not measured: {failure}")
     if args.json:
         args.json.write_text(json.dumps({
-            "nodes": nodes, "load": _uptime(),
+            "nodes": nodes, "load": _uptime(), "failures": failures,
             "results": {k: [list(v) for v in vals] for k, vals in results.items()}}, indent=1))
 
 
