@@ -60,3 +60,67 @@ def test_cli_refuses_a_missing_model(tmp_path):
     result = CliRunner().invoke(cli_app, ["dashboard", str(tmp_path / "none.mdl"), "--no-show"])
     assert result.exit_code == 2
     assert "does not exist" in " ".join(result.output.split())
+
+
+def test_a_drag_computes_once_on_release(mini_model):
+    """Positions a slider passes over while dragged compute nothing; the release computes."""
+    import param
+
+    from sdmodels.dashboard.views import LeverPanel
+
+    store = DashboardStore(mini_model, engine="pysd", mc_samples=8)
+    computed = []
+    act = store._act
+
+    async def counting(settings):
+        computed.append(settings)
+        await act(settings)
+
+    store._act = counting
+    size, _ = LeverPanel(store=store).widgets["training_places"]
+
+    async def drag() -> None:
+        for value in (10.0, 20.0, 30.0, 40.0):  # what the browser sends while dragging
+            size.value = value
+        with param.edit_constant(size):
+            size.value_throttled = 40.0  # the release
+        while store.values["training_places"] != 40.0:
+            await asyncio.sleep(0.01)  # yield to the scheduled callbacks until the release lands
+
+    asyncio.run(asyncio.wait_for(drag(), timeout=120))
+    assert len(computed) == 1
+    assert computed[0].values["training_places"] == 40.0
+
+
+def test_the_starting_point_form_is_built_when_first_opened(tmp_path, mini_model):
+    """Folded, the form holds no fields (they were most of the page's DOM nodes); opened, it
+    shows every starting value as the store holds it and then follows the store."""
+    import shutil
+
+    import sdmodels
+    from sdmodels.dashboard.views import StartPointForm
+
+    copy = tmp_path / "mini_nhs.mdl"
+    shutil.copy(mini_model.path, copy)
+    shutil.copytree(mini_model.path.parent / "scenarios", tmp_path / "scenarios")
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "small.toml").write_text(
+        'name = "small"\ntitle = "A small system"\ndescription = "Half the need."\n'
+        'model = "mini_nhs.mdl"\nillustrative = true\n\n[values."Initial Need"]\n'
+        'value = 500\nscale = "extensive"\nsource = "Assumption: a test value."\n')
+    model = sdmodels.load_model(copy)
+    store = DashboardStore(model, engine="pysd", mc_samples=8)
+    assert [p.py_name for p in store.start_fields] == ["initial_need"]
+    form = StartPointForm(store=store)
+    card = form.__panel__()
+    assert not form.built and form.inputs == {}
+    assert len(card.objects) == 1  # a line saying what opening it does
+    asyncio.run(store.set_start_point({"initial_need": 700.0}))  # folded: nothing to follow
+    card.collapsed = False
+    assert form.built
+    assert set(form.inputs) == {p.py_name for p in store.start_fields}
+    assert form.inputs["initial_need"].value == 700.0  # built from the store's values
+    assert any(o is form.inputs["initial_need"] for o in card.objects)
+    asyncio.run(store.set_start_point({"initial_need": None}))
+    assert form.inputs["initial_need"].value == float(model.parameters["initial_need"].value)
+    assert form.profile.value == ""

@@ -153,6 +153,39 @@ def test_moving_a_lever_changes_a_kpi(browser, server):
         s.close()
 
 
+# The value of the slider model with a CSS class, as the page holds it.
+SLIDER_VALUE = """(cls) => { for (const m of Bokeh.documents[0]._all_models.values()) {
+  if (m.type.endsWith("Slider") && (m.css_classes || []).includes(cls)) return m.value }
+  return null }"""
+# True once the URL's settings hold a lever at a value (written as the server writes it).
+URL_HOLDS = """(item) => (new URLSearchParams(location.search).get("settings") || "")
+  .split(/[&,=]/).some((part) => part.startsWith(item))"""
+
+
+def test_a_lever_dragged_back_after_a_preset_moves_again(browser, server):
+    """A preset moves a handle; dragging it back to where it was last let go recomputes (the
+    page once kept the old release and sent nothing)."""
+    s = Session(browser, server)
+    lever = "lever-improvement_investment"
+    try:
+        s.drag_slider(lever, 0.5)
+        released = s.page.evaluate(SLIDER_VALUE, lever)
+        s.page.wait_for_function(URL_HOLDS, arg=f"improvement_investment:{released:.6g}:")
+        s.page.locator(".preset-select select").select_option("agility_first")
+        s.page.wait_for_url(re.compile(r"settings=preset%3Dagility_first"))
+        s.page.wait_for_function("([cls, v]) => (" + SLIDER_VALUE + ")(cls) !== v",
+                                 arg=[lever, released])
+        before = s.kpi("productivity_index", 2035)
+        s.drag_slider(lever, 0.5)
+        assert s.page.evaluate(SLIDER_VALUE, lever) == released
+        s.page.wait_for_function(URL_HOLDS, arg=f"improvement_investment:{released:.6g}:")
+        s.changed(s.kpi_locator("productivity_index", 2035), before)
+        assert s.page.locator(".preset-select select").input_value() == "(custom)"
+        assert s.errors == []
+    finally:
+        s.close()
+
+
 def test_uncertainty_follows_the_levers(browser, server):
     s = Session(browser, server)
     try:
