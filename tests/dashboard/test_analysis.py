@@ -100,3 +100,37 @@ def test_discovery_panel_escapes_model_text(store, mini_model):
     store.discovery = hostile
     assert "<img" not in page.failures.object
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page.failures.object
+
+
+def test_sobol_bars_are_shares_with_their_intervals_and_legends_outside(store):
+    """Bars lie in [0, 1] (estimates outside are sampling error) with whiskers at the 95 %
+    bootstrap interval; no legend stands inside a plot area."""
+    import asyncio
+
+    from bokeh.models import Legend, Whisker
+
+    from sdmodels.dashboard.views.sensitivity import lever_tornado, sobol_areas, sobol_bars
+
+    asyncio.run(store.load_sobol())
+    output = "waiting_list"
+    # an estimate outside [0, 1] and an interval crossing both bounds, as small samples give
+    sobol = store.sobol.copy(deep=True)
+    sobol["S1"][{"parameter": 0}] = -0.2
+    sobol["ST"][{"parameter": 1}] = 1.3
+    sobol["ST_conf"][:] = 0.5
+    store.sobol = sobol
+    year = float(sobol["time"][-1])
+    fig = sobol_bars(store, output, year)
+    data = fig.renderers[0].data_source.data
+    for column in ("S1", "ST", "S1_lo", "S1_hi", "ST_lo", "ST_hi"):
+        assert all(0.0 <= v <= 1.0 for v in data[column]), column
+    assert all(lo <= v <= hi for lo, v, hi in zip(data["ST_lo"], data["ST"], data["ST_hi"],
+                                                  strict=True))
+    assert any(hi - lo > 0 for lo, hi in zip(data["ST_lo"], data["ST_hi"], strict=True))
+    whiskers = [m for m in fig.center if isinstance(m, Whisker)]
+    assert {(w.lower, w.upper) for w in whiskers} == {("S1_lo", "S1_hi"),
+                                                                  ("ST_lo", "ST_hi")}
+    asyncio.run(store.refresh_tornado())
+    for chart in (fig, sobol_areas(store, output), lever_tornado(store, output, year)):
+        assert not any(isinstance(m, Legend) for m in chart.center)
+        assert any(isinstance(m, Legend) for m in [*chart.below, *chart.right])

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, FactorRange, NumeralTickFormatter, Span
+from bokeh.models import (
+    ColumnDataSource,
+    FactorRange,
+    Legend,
+    NumeralTickFormatter,
+    Span,
+    Whisker,
+)
 from bokeh.plotting import figure
 from bokeh.transform import dodge
 
@@ -34,8 +41,25 @@ LOW_COLOUR, HIGH_COLOUR = "#56B4E9", "#0b3d6b"
 
 
 def _shown(values: Any) -> Any:
-    """Indices as drawn: small negative estimates and NaN (output does not vary) as 0."""
-    return np.clip(np.nan_to_num(np.asarray(values, dtype=float)), 0, None)
+    """Indices as drawn, in [0, 1] (a share of variance): the estimators' small negative values
+    and values above 1 (sampling error) at the bounds, NaN (output does not vary) as 0."""
+    return np.clip(np.nan_to_num(np.asarray(values, dtype=float)), 0, 1)
+
+
+def _interval(values: Any, conf: Any) -> tuple[Any, Any]:
+    """The 95 % bootstrap confidence interval ``values -+ conf`` (SALib's half-widths), in
+    [0, 1]."""
+    v = np.nan_to_num(np.asarray(values, dtype=float))
+    c = np.nan_to_num(np.asarray(conf, dtype=float))
+    return np.clip(v - c, 0, 1), np.clip(v + c, 0, 1)
+
+
+def _legend(fig: Any, items: list[tuple[str, list[Any]]], place: str) -> None:
+    """A legend outside the plot area (``below``, one row; ``right``, one column), so that it
+    never hides a bar or an area."""
+    legend = Legend(items=items, orientation="horizontal" if place == "below" else "vertical",
+                    label_text_font_size="11px", click_policy="none", margin=4, padding=4)
+    fig.add_layout(legend, place)
 
 
 def _names(sobol: Any) -> list[str]:
@@ -68,22 +92,32 @@ def sobol_bars(store: DashboardStore, output: str, year: float) -> Any:
     st_now = _shown(at["ST"].values)
     order = [int(i) for i in np.argsort(-st_now, kind="stable")][:TOP]
     names = [_names(s)[i] for i in order]
+    s1_lo, s1_hi = _interval(at["S1"].values, at["S1_conf"].values)
+    st_lo, st_hi = _interval(at["ST"].values, at["ST_conf"].values)
     src = ColumnDataSource({"input": names, "S1": _shown(at["S1"].values)[order],
-                            "ST": st_now[order], "colour": [colours[i] for i in order]})
-    fig = figure(y_range=FactorRange(*reversed(names)), height=70 + 40 * len(names),
-                 sizing_mode="stretch_width", x_range=(0, 1.05), min_width=300,
+                            "ST": st_now[order], "colour": [colours[i] for i in order],
+                            "S1_lo": s1_lo[order], "S1_hi": s1_hi[order],
+                            "ST_lo": st_lo[order], "ST_hi": st_hi[order]})
+    fig = figure(y_range=FactorRange(*reversed(names)), height=110 + 40 * len(names),
+                 sizing_mode="stretch_width", x_range=(0, 1.02), min_width=300,
                  title=(f"Uncertain inputs: {store.output_label(output)} in "
                         f"{float(at['time']):.0f}"),
-                 x_axis_label="Sobol index (share of variance)",
+                 x_axis_label="Sobol index (share of variance, 0 to 1); whiskers: 95 % "
+                              "bootstrap confidence interval",
                  toolbar_location=None, tools="hover",
-                 tooltips=[("input", "@input"), ("first order", "@S1{0.00}"),
-                           ("total", "@ST{0.00}")])
-    fig.hbar(y=dodge("input", 0.18, range=fig.y_range), right="S1", height=0.34, source=src,
-             color="colour", legend_label="first order (solid)")
-    fig.hbar(y=dodge("input", -0.18, range=fig.y_range), right="ST", height=0.34, source=src,
-             fill_color="colour", fill_alpha=0.35, line_color="colour",
-             legend_label="total (pale)")
-    fig.legend.location = "bottom_right"
+                 tooltips=[("input", "@input"),
+                           ("first order", "@S1{0.00} (95 % CI @S1_lo{0.00} to @S1_hi{0.00})"),
+                           ("total", "@ST{0.00} (95 % CI @ST_lo{0.00} to @ST_hi{0.00})")])
+    first = fig.hbar(y=dodge("input", 0.18, range=fig.y_range), right="S1", height=0.34,
+                     source=src, color="colour")
+    total = fig.hbar(y=dodge("input", -0.18, range=fig.y_range), right="ST", height=0.34,
+                     source=src, fill_color="colour", fill_alpha=0.35, line_color="colour")
+    for offset, lo, hi in ((0.18, "S1_lo", "S1_hi"), (-0.18, "ST_lo", "ST_hi")):
+        fig.add_layout(Whisker(source=src, base=dodge("input", offset, range=fig.y_range),
+                               lower=lo, upper=hi, dimension="width", line_color="#333",
+                               line_width=1.2))
+    fig.hover.renderers = [first, total]
+    _legend(fig, [("first order (solid)", [first]), ("total (pale)", [total])], "below")
     fig.title.text_font_size = "12pt"
     fig.yaxis.major_label_text_font_size = "11px"
     fig.xaxis.major_label_text_font_size = "11px"
@@ -111,10 +145,8 @@ def sobol_areas(store: DashboardStore, output: str) -> Any:
         names.append(f"{len(rest)} others")
         data["others"] = s1[rest].sum(axis=0)
     fill = [*(colours[i] for i in top), *([OTHERS] if rest else [])]
-    fig.varea_stack(keys, x="time", source=data, color=fill, legend_label=names)
-    fig.legend.location = "top_left"
-    fig.legend.label_text_font_size = "11px"
-    fig.legend.background_fill_alpha = 0.7
+    areas = fig.varea_stack(keys, x="time", source=data, color=fill)
+    _legend(fig, [(n, [r]) for n, r in zip(names, areas, strict=True)][::-1], "right")
     return fig
 
 
@@ -132,7 +164,7 @@ def lever_tornado(store: DashboardStore, output: str, year: float) -> Any:
         "high_text": [fmt_value(v, info.name, info.units, signed=True) for v in frame["high"]],
         "low_value": frame["low_value"], "high_value": frame["high_value"],
     })
-    fig = figure(y_range=FactorRange(*reversed(labels)), height=70 + 30 * max(1, len(labels)),
+    fig = figure(y_range=FactorRange(*reversed(labels)), height=100 + 30 * max(1, len(labels)),
                  sizing_mode="stretch_width", min_width=300, toolbar_location=None,
                  title=f"Policy levers: change in {store.output_label(output)} in {year:.0f}",
                  x_axis_label="change against the current settings ("
@@ -140,13 +172,13 @@ def lever_tornado(store: DashboardStore, output: str, year: float) -> Any:
                  tools="hover", tooltips=[("lever", "@lever"),
                                           ("at the low end (@low_value)", "@low_text"),
                                           ("at the high end (@high_value)", "@high_text")])
-    fig.hbar(y="lever", left="zero", right="low", height=0.6, source=src, color=LOW_COLOUR,
-             legend_label="lever at the low end of its range")
-    fig.hbar(y="lever", left="zero", right="high", height=0.6, source=src, color=HIGH_COLOUR,
-             legend_label="lever at the high end of its range", fill_alpha=0.85)
+    low = fig.hbar(y="lever", left="zero", right="low", height=0.6, source=src,
+                   color=LOW_COLOUR)
+    high = fig.hbar(y="lever", left="zero", right="high", height=0.6, source=src,
+                    color=HIGH_COLOUR, fill_alpha=0.85)
     fig.add_layout(Span(location=0, dimension="height", line_color="#333", line_width=1))
-    fig.legend.location = "bottom_right"
-    fig.legend.label_text_font_size = "11px"
+    _legend(fig, [("lever at the low end of its range", [low]),
+                  ("lever at the high end of its range", [high])], "below")
     fig.title.text_font_size = "12pt"
     fig.yaxis.major_label_text_font_size = "11px"
     fig.xaxis.major_label_text_font_size = "11px"
