@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -658,8 +658,9 @@ class DashboardStore(pn.viewable.Viewer):
         self.param.update(mc=q, mc_prob=prob, mc_runs=runs, mc_stale=False,
                           mc_status=self._describe_mc(seconds))
         t1 = time.perf_counter()
-        found = await asyncio.to_thread(self.compute_discovery, runs)
-        if generation == self._generation and runs is self.mc_runs:
+        found = await asyncio.to_thread(self.compute_discovery, runs, cancelled=lambda: (
+            generation != self._generation or runs is not self.mc_runs))
+        if found is not None and generation == self._generation and runs is self.mc_runs:
             self.timings = {**self.timings, "discovery": time.perf_counter() - t1}
             self.discovery = found
 
@@ -670,7 +671,9 @@ class DashboardStore(pn.viewable.Viewer):
         years = [y for y in KPI_YEARS if times.min() <= y <= times.max()]
         return float(years[-1]) if years else float(times[-1])
 
-    def compute_discovery(self, runs: xr.Dataset | None = None) -> list[dict[str, Any]]:
+    def compute_discovery(self, runs: xr.Dataset | None = None, *,
+                          cancelled: Callable[[], bool] | None = None
+                          ) -> list[dict[str, Any]] | None:
         """Scenario discovery on the Monte Carlo runs: for each key output whose better
         direction the model states, where the current settings fail to beat the baseline.
 
@@ -678,6 +681,10 @@ class DashboardStore(pn.viewable.Viewer):
         runs where the current settings do not beat the baseline), ``discovery`` (the
         :class:`sdmodels.discovery.Discovery`, or ``None`` when the settings fail in every run
         or in none) and ``sentence`` (plain text). Changes no state (safe in a worker thread).
+
+        ``cancelled`` is asked before each output; once it answers true the search stops and
+        returns ``None`` (its runs are out of date: PRIM takes the best part of a second per
+        output, which a newer Monte Carlo would otherwise wait for).
         """
 
         runs = runs if runs is not None else self.mc_runs
@@ -689,6 +696,8 @@ class DashboardStore(pn.viewable.Viewer):
             sign = self.model.better_direction(var)
             if sign is None or var not in runs:
                 continue
+            if cancelled is not None and cancelled():
+                return None
             direction = "higher" if sign > 0 else "lower"
             name = str(runs[var].attrs.get("name", var))
             entry: dict[str, Any] = {"output": var, "name": name, "year": year,

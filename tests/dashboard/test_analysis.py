@@ -84,6 +84,17 @@ def test_discovery_sentences_come_from_the_store_samples(mini_model):
     run(store.refresh_uncertainty(samples=32))
     assert store.mc_runs is not before and store.mc_runs.sizes["sample"] == 32
     assert all(e["discovery"] is None or e["discovery"].n == 32 for e in store.discovery)
+    # a search whose runs went out of date stops before the next output
+    asked = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    assert store.compute_discovery(store.mc_runs, cancelled=cancelled) is None
+    assert len(asked) == 2
+    again = store.compute_discovery(store.mc_runs, cancelled=lambda: False)
+    assert [e["sentence"] for e in again] == [e["sentence"] for e in store.discovery]
 
 
 def test_discovery_panel_escapes_model_text(store, mini_model):
