@@ -82,7 +82,7 @@ class PosteriorPoint:
 
     def provenance(self) -> dict[str, str]:
         """Result attributes naming the posterior: file, checksum and which point was used."""
-        return {"posterior_file": str(self.path), "posterior_sha256": self.sha256,
+        return {"posterior_file": self.path.name, "posterior_sha256": self.sha256,
                 "posterior_point": "median of the posterior draws"}
 
 

@@ -89,8 +89,10 @@ def test_no_result_file_records_local_folders(project):
             out / "calibration.nc", "--no-plot", "--out", out / "history.nc")
     _invoke("mc", logistic / "logistic.mdl", "--posterior", out / "calibration.nc",
             "--n", "8", "--seed", "1", "--no-plot", "--out", out / "posterior_mc.nc")
+    _invoke("run", logistic / "logistic.mdl", "--posterior", out / "calibration.nc",
+            "--no-plot", "--out", out / "posterior_run.nc")
     written = sorted(f for f in out.iterdir() if f.suffix != ".png")
-    assert len(written) == 14, [f.name for f in written]
+    assert len(written) == 15, [f.name for f in written]
     folders = {str(p), p.as_posix(), str(p.parent), str(Path.cwd())}
     found = {f.name: [t for t in _texts(f) if any(d in t for d in folders)] for f in written}
     assert not {k: v for k, v in found.items() if v}, found
