@@ -285,3 +285,16 @@ def test_monte_carlo_memory_advice_names_only_what_helps(monkeypatch, tmp_path):
         sdmodels.run_mc(model, spec, n=1000)
     streamed = sdmodels.run_mc(model, spec, n=1000, out=tmp_path / "mc.zarr", seed=1)
     assert streamed.sizes["sample"] == 1000
+
+
+@pytest.mark.parametrize("names", [("Residence Time", "residence_time"),
+                                   ("residence_time", "RESIDENCE TIME")])
+def test_a_parameter_given_twice_in_params_is_refused(names):
+    model = sdmodels.load_model(DECAY)
+    message = rf"params: {names[0]!r} and {names[1]!r} both set 'Residence Time'; give each"
+    with pytest.raises(SDModelsError, match=message):
+        model.run(params={names[0]: 4.0, names[1]: 6.0})
+    with pytest.raises(SDModelsError, match=message):
+        model.run_batch({names[0]: np.array([4.0, 5.0]), names[1]: np.array([6.0, 7.0])})
+    with pytest.raises(SDModelsError, match=message):
+        model.run(params={names[0]: 4.0, names[1]: 6.0}, engine="pysd")

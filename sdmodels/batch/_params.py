@@ -135,6 +135,15 @@ def _is_time_series(value: Any) -> bool:
     )
 
 
+def _once(given_as: dict[str, str], py: str, name: str, vensim: str) -> None:
+    """Refuse a parameter that ``params`` gives under two names (the last would win silently)."""
+    if py in given_as:
+        raise SDModelsError(
+            f"params: {given_as[py]!r} and {name!r} both set {vensim!r}; give each parameter once"
+        )
+    given_as[py] = name
+
+
 def resolve_params(
     model: Model,
     scenario: Scenario,
@@ -149,12 +158,16 @@ def resolve_params(
         A name the model does not define.
     ParameterRangeError
         A value outside its declared range that is not allowed.
+    SDModelsError
+        A parameter given twice in ``params`` (by two of its names).
     """
     allow_all, allowed = _allowed(model, allow_out_of_range)
     merged = scenario.to_params(model, allow_out_of_range=allow_all)
+    given_as: dict[str, str] = {}
     for name, value in (params or {}).items():
         py = model.resolve_parameter(name, context="params")
         info = model.parameters.get(py) or model.controls[py]
+        _once(given_as, py, name, info.name)
         values = value.values if _is_time_series(value) else value
         info.check(values, allow_out_of_range=allow_all or py in allowed, context="params")
         merged[py] = value
@@ -197,15 +210,18 @@ def per_sample(
     Raises
     ------
     SDModelsError
-        Arrays of different lengths, or a per-sample control variable.
+        Arrays of different lengths, a per-sample control variable, or a parameter given
+        twice (by two of its names).
     """
     allow_all, allowed = _allowed(model, allow_out_of_range)
     resolved: dict[str, Any] = {}
     n: int | None = None
     first: str | None = None
+    given_as: dict[str, str] = {}
     for name, value in params.items():
         py = model.resolve_parameter(name, context="params")
         info = model.parameters.get(py) or model.controls[py]
+        _once(given_as, py, name, info.name)
         if _is_time_series(value):
             info.check(np.asarray(value.values, dtype=float),
                        allow_out_of_range=allow_all or py in allowed, context="params")
