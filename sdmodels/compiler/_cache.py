@@ -16,6 +16,7 @@ import hashlib
 import importlib.util
 import os
 import pickle
+import pickletools
 import sys
 import tempfile
 import warnings
@@ -110,30 +111,47 @@ def import_module(path: Path) -> ModuleType:
     return module
 
 
+def _readable_pickle(path: Path) -> bool:
+    """Whether ``path`` holds one whole pickle stream (its opcodes walked, nothing built)."""
+    try:
+        for _ in pickletools.genops(path.read_bytes()):
+            pass
+    except Exception:  # noqa: BLE001 - truncated, garbled or unreadable: numba would fail too
+        return False
+    return True
+
+
 def check_numba_cache(path: Path, *, what: str) -> None:
-    """Delete numba's cached machine code of the kernel at ``path`` if its index is damaged.
+    """Delete numba's cached machine code of the kernel at ``path`` if it is damaged.
 
     numba reads ``__pycache__/<kernel>.*.nbi`` (two pickles: a version stamp, then the
-    index) at the first call; a truncated file would raise ``UnpicklingError`` there and
-    on every later run. A damaged index is removed with its ``.nbc`` files (numba compiles
-    again) and reported in one line.
+    index) and the ``.nbc`` data files it lists (one pickle each) at the first call; a
+    truncated file would raise ``UnpicklingError`` there and on every later run. An entry
+    whose index or data is damaged is removed (numba compiles again) and reported in one line.
+    The data files are checked by walking their pickle opcodes (about a millisecond a
+    megabyte), so nothing is unpickled twice.
     """
     folder = path.parent / "__pycache__"
-    damaged = []
+    damaged: dict[Path, str] = {}
     for index in folder.glob(f"{path.stem}.*.nbi"):
         try:
             with index.open("rb") as fh:
                 pickle.load(fh)
                 pickle.loads(fh.read())
         except Exception:  # noqa: BLE001 - any failure to read it means numba would fail too
-            damaged.append(index)
+            damaged[index] = f"numba index {index.name}"
+    for data in folder.glob(f"{path.stem}.*.nbc"):
+        # <kernel>.<function>-<line>.py311.<k>.nbc is listed by <kernel>.<function>-<line>.py311.nbi
+        index = folder / (data.name.rsplit(".", 2)[0] + ".nbi")
+        if index not in damaged and not _readable_pickle(data):
+            damaged[index] = f"numba data {data.name}"
     for index in damaged:
         stem = index.name[: -len(".nbi")]
         for f in [index, *folder.glob(f"{stem}.*.nbc")]:
             f.unlink(missing_ok=True)
     if damaged:
         warnings.warn(
-            f"damaged cache entry ({what}: numba index {damaged[0].name}): removed; numba "
+            f"damaged cache entry ({what}: {next(iter(damaged.values()))}): removed; numba "
             "compiles the kernel again",
             CacheRepairWarning, stacklevel=3,
         )

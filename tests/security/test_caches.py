@@ -17,7 +17,8 @@ def _final(cm) -> float:
     return float(np.asarray(cm.run({}, 1)["stock"])[0][-1])
 
 
-@pytest.mark.parametrize("damage", ["truncate_kernel", "edit_kernel", "truncate_numba_index"])
+@pytest.mark.parametrize("damage", ["truncate_kernel", "edit_kernel", "truncate_numba_index",
+                                    "truncate_numba_data"])
 def test_damaged_kernel_cache_is_rebuilt(tmp_path, monkeypatch, damage):
     monkeypatch.setenv("SDMODELS_CACHE_DIR", str(tmp_path))
     _MEMORY.clear()
@@ -29,11 +30,16 @@ def test_damaged_kernel_cache_is_rebuilt(tmp_path, monkeypatch, damage):
     elif damage == "edit_kernel":
         path.write_text(path.read_text(encoding="utf-8").replace("METADATA =", "METADATA_ ="),
                         encoding="utf-8")
-    else:
+    elif damage == "truncate_numba_index":
         indexes = list((path.parent / "__pycache__").glob(f"{path.stem}.*.nbi"))
         assert indexes
         for index in indexes:
             index.write_bytes(index.read_bytes()[:40])
+    else:  # the machine code numba loads at the first call: UnpicklingError on every run
+        data = list((path.parent / "__pycache__").glob(f"{path.stem}.*.nbc"))
+        assert data
+        for f in data:
+            f.write_bytes(f.read_bytes()[:100])
     _MEMORY.clear()
     import sys
 
