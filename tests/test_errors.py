@@ -78,6 +78,11 @@ def test_algebraic_loop_under_pysd_names_the_loop(tmp_path):
     path = _write(tmp_path, "loop.mdl", data)
     with pytest.raises(ModelLoadError, match="algebraic loop among Loop A, Loop B, Outflow"):
         sdmodels.load_model(path).run(engine="pysd")
+    # compile says the same, as a mistake in the model (exit 2), never "run it with PySD"
+    result = invoke("compile", str(path))
+    text = " ".join(result.output.split())
+    assert result.exit_code == 2, text
+    assert "algebraic loop among Loop A, Loop B, Outflow" in text and 'engine="pysd"' not in text
 
 
 def test_non_utf8_model_without_mark_keeps_its_characters(tmp_path):

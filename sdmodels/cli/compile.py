@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from sdmodels._diagnose import algebraic_loop_error
 from sdmodels._paths import DEFAULT_MODEL
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail
 from sdmodels.compiler import UnsupportedFeature, compile_model
@@ -28,6 +29,9 @@ def compile_command(
 ) -> None:
     """Compile a model into a numba batch kernel (cached on disk) and report the timings.
 
+    Exits with 3 when the compiled engine does not support the model (it still runs with PySD:
+    engine "auto" does so), and with 2 for a model neither engine can run (an algebraic loop).
+
     Examples:
 
         sdmodels compile
@@ -41,6 +45,10 @@ def compile_command(
     try:
         cm = compile_model(path, cache=not no_cache)
     except UnsupportedFeature as exc:
+        loop = algebraic_loop_error(exc, path)
+        if loop is not None:  # PySD cannot run it either: a mistake in the model (exit 2)
+            fail(str(loop))
+        # the model still runs with PySD: exit 3 tells scripts "not compilable" apart
         fail(f"{exc}", code=3)
     except SDModelsError as exc:
         fail(str(exc))
