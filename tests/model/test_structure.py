@@ -11,8 +11,15 @@ import pytest
 
 from .conftest import REQUIRED_OUTPUTS, SCENARIOS, SECTORS, at
 
-#: Stocks that are signed by meaning (a financial balance is a surplus or a deficit).
-SIGNED_STOCKS = frozenset({"provider_financial_balance"})
+#: Stocks that are signed by meaning (a financial balance is a surplus or a deficit; the realised
+#: benefit of an improvement approach is negative when poor implementations do net harm).
+SIGNED_STOCKS = frozenset({
+    "provider_financial_balance",
+    "skill_mix_benefit",
+    "patient_activation_benefit",
+    "flow_benefit",
+    "technology_benefit",
+})
 
 STAFF_GROUPS = ("Nurses", "Resident Doctors", "Consultants", "AHPs", "Support Staff")
 ALLOWED_WARNINGS = (
@@ -64,6 +71,8 @@ def test_levers_come_in_pairs_and_are_off_in_the_baseline(nhs):
         "Pay Restraint",
         "Tariff Pressure",
         "Demand Shock",
+        "Codesign of Change",
+        "Efficiency Framing",
     ]
     for name in levers:
         lever = nhs.parameters[nhs.resolve(name)]
