@@ -25,7 +25,8 @@ def runs(nhs):
     params = {str(p): design.sel(parameter=p).values for p in design.parameter.values}
     out = {}
     for label, extra in (("sampled", {}),
-                         ("elasticity 0", {"Referral Elasticity to Waiting Time": np.zeros(N)})):
+                         # the design names parameters by their Python names, so the override does too
+                         ("elasticity 0", {nhs.resolve("Referral Elasticity to Waiting Time"): np.zeros(N)})):
         for s in SCENARIOS:
             ds = nhs.run_batch({**params, **extra}, scenario=s,
                                return_columns=["Productivity Index"])
