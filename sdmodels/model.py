@@ -14,8 +14,9 @@ import csv
 import glob
 import hashlib
 import pickle
+import threading
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -278,7 +279,7 @@ class Model:
             # PySD prints literal arrays and tables with numpy's print settings: use the defaults,
             # so the cached translation never depends on what the calling process has set
             try:
-                with np.printoptions(**_NUMPY_PRINT_DEFAULTS):
+                with np.printoptions(**_NUMPY_PRINT_DEFAULTS), _unformatted_build():
                     _pysd_builder.ModelBuilder(abstract_for_build).build_model()
             except Exception as exc:  # noqa: BLE001 - PySD's builder raises many kinds
                 _cachefile.discard(self._py_file)
@@ -739,6 +740,40 @@ def _parse_key() -> str:
     """What a cached parse depends on besides the file and PySD's version (both in its folder's
     name): this module, which reads the sketch's views."""
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+class _AsBuilt:
+    """Stands in for black in PySD's builder: the translation is written as built."""
+
+    FileMode = staticmethod(lambda *args, **kwargs: None)
+
+    @staticmethod
+    def format_file_contents(text: str, **kwargs: Any) -> str:
+        return text
+
+
+_BUILD_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _unformatted_build() -> Iterator[None]:
+    """PySD's builder without its black formatting of the translation (``black`` in its module).
+
+    Formatting took 2 of the NHS model's 4 CPU-seconds of translation, for a file in a cache that
+    nobody reads; the code is the same (a test formats one and compares), and the translation is
+    parsed and checked before anything imports it (``check_translation``). If PySD stops calling
+    black through that name, this changes nothing. One build at a time (the dashboard's threads).
+    """
+    with _BUILD_LOCK:
+        formatter = getattr(_pysd_builder, "black", None)
+        if formatter is None:
+            yield
+            return
+        _pysd_builder.black = _AsBuilt
+        try:
+            yield
+        finally:
+            _pysd_builder.black = formatter
 
 
 def _copied(abstract: Any) -> Any:

@@ -82,3 +82,30 @@ def test_pysd_translation_from_the_copy_equals_one_from_a_second_parse(name, tmp
     monkeypatch.setattr("sdmodels.model._copied", lambda abstract: None)  # as before: parse again
     from_parse = Path(sdmodels.load_model(path)._py_file).read_text(encoding="utf-8")
     assert from_copy == from_parse
+
+
+@pytest.mark.parametrize("name", ["nhs_productivity.mdl", "subscripted_builtins.mdl"])
+def test_translation_is_pysds_code_unformatted(name, tmp_path, monkeypatch) -> None:
+    """PySD's translation is written without its black formatting: black makes it the file
+    PySD itself writes, and PySD runs it to the same results."""
+    import contextlib
+
+    import black
+    import numpy as np
+
+    source = PROJECT_MODELS_DIR / name if name.startswith("nhs") else TEST_MODELS_DIR / name
+    path = tmp_path / name
+    path.write_text(source.read_text(encoding="utf-8") + "\n\n\n\n", encoding="utf-8")
+    monkeypatch.setenv("SDMODELS_CACHE_DIR", str(tmp_path / "as-built"))
+    as_built_model = sdmodels.load_model(path)
+    as_built = Path(as_built_model._py_file).read_text(encoding="utf-8")
+    monkeypatch.setenv("SDMODELS_CACHE_DIR", str(tmp_path / "formatted"))
+    monkeypatch.setattr("sdmodels.model._unformatted_build", contextlib.nullcontext)
+    formatted_model = sdmodels.load_model(path)
+    formatted = Path(formatted_model._py_file).read_text(encoding="utf-8")
+    assert as_built != formatted
+    assert black.format_file_contents(as_built, fast=True, mode=black.FileMode()) == formatted
+    a = as_built_model.run(engine="pysd")
+    b = formatted_model.run(engine="pysd")
+    for var in a.data_vars:
+        np.testing.assert_array_equal(a[var].values, b[var].values, err_msg=var)
