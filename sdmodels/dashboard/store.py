@@ -450,11 +450,14 @@ class DashboardStore(pn.viewable.Viewer):
         self._base_name = settings.base
         self._stale = {"compare": True, "tornado": True, "attribution": True}
         self._shown_link = self.link_text(settings)
-        self.param.update(values=settings.values, starts=settings.starts,
-                          preset=settings.preset, start_point=settings.start_point,
-                          profile=settings.profile,
-                          baseline=base, current=ds, message="", mc_stale=True, busy=False,
-                          link=self._shown_link)
+        # one message to the page for every widget, card and address the change moves (Panel
+        # otherwise sends one per widget: 200 for a preset, each redrawn on its own)
+        with pn.io.hold():
+            self.param.update(values=settings.values, starts=settings.starts,
+                              preset=settings.preset, start_point=settings.start_point,
+                              profile=settings.profile,
+                              baseline=base, current=ds, message="", mc_stale=True,
+                              busy=False, link=self._shown_link)
         self.timings = {**self.timings, "deterministic": time.perf_counter() - t0}
         await self._refresh_page(generation)
 

@@ -124,3 +124,19 @@ def test_the_starting_point_form_is_built_when_first_opened(tmp_path, mini_model
     asyncio.run(store.set_start_point({"initial_need": None}))
     assert form.inputs["initial_need"].value == float(model.parameters["initial_need"].value)
     assert form.profile.value == ""
+
+
+def test_the_explorer_is_redrawn_when_shown_not_behind_another_tab(mini_model):
+    from sdmodels.dashboard.views import ExplorerPage
+
+    store = DashboardStore(mini_model, engine="pysd", mc_samples=8)
+    page = ExplorerPage(store=store)
+    before = page.cards.object
+    source = page.plots.sources["waiting_list"]
+    data = list(source.data["current"])
+    store.page = "Compare"
+    asyncio.run(store.set_lever("Training Places", value=120))
+    assert page.cards.object == before and list(source.data["current"]) == data
+    store.page = "Scenario explorer"
+    assert page.cards.object != before
+    assert list(source.data["current"]) != data

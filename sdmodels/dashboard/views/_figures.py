@@ -157,8 +157,9 @@ class FigureGrid:
             return
 
         def write() -> None:
-            for var, values in new.items():
-                self.sources[var].data = values
+            with pn.io.hold(self.write.doc):  # one message for every chart
+                for var, values in new.items():
+                    self.sources[var].data = values
 
         self.write(write)
 

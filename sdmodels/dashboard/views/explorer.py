@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import panel as pn
 import param
 
+from sdmodels.dashboard._constants import PAGES
 from sdmodels.dashboard._text import (
     esc,
     fmt_value,
@@ -325,7 +326,9 @@ class ExplorerPage(pn.viewable.Viewer):
         self.description = pn.pane.HTML(inline_html(self._describe()),
                                         sizing_mode="stretch_width",
                                         css_classes=["preset-description"])
+        self._stale = False
         store.param.watch(self._redraw, ["current", "kpi_cards"])
+        store.param.watch(self._on_page, "page")
         store.param.watch(self._on_preset, "preset")
         store.param.watch(self._busy, "busy")
         self._layout = pn.Column(
@@ -349,8 +352,18 @@ class ExplorerPage(pn.viewable.Viewer):
                                 if label in self._options]
 
     def _redraw(self, *_: Any) -> None:
+        if self.store.page != PAGES[0]:
+            # behind another tab: redrawing now costs the browser layout work for a page
+            # nobody sees (a third of a move with the Uncertainty page open); drawn when shown
+            self._stale = True
+            return
+        self._stale = False
         self.cards.object = kpi_html(self.store)
         self.plots.update()
+
+    def _on_page(self, event: Any) -> None:
+        if event.new == PAGES[0] and self._stale:
+            self._redraw()
 
     def _on_preset(self, *_: Any) -> None:
         self.description.object = inline_html(self._describe())
