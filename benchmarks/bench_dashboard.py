@@ -192,8 +192,13 @@ class Server:
                 f"mc_samples={samples})\n")
         self.log = Path(tempfile.mkdtemp(prefix="bench-dashboard-")) / "server.log"
         self._out = open(self.log, "w")  # noqa: SIM115 - closed in stop()
+        # the server imports the sdmodels this script imported (not whichever one its working
+        # directory happens to hold)
+        package = str(Path(sdmodels.__file__).resolve().parents[1])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [package, *filter(None, [os.environ.get("PYTHONPATH")])])}
         self.proc = subprocess.Popen([sys.executable, "-c", code], stdout=self._out,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, env=env, cwd=package)
 
     def wait(self, timeout: float) -> float:
         t0 = time.monotonic()
@@ -345,7 +350,8 @@ def main() -> None:  # noqa: C901 - one linear script
         raise SystemExit("the model has no levers to move")
     presets = [n for n in model.scenarios if n != "baseline"] + ["baseline"]
     print(f"model {model.path.name}: {charts} charts, {len(levers)} levers, "
-          f"{len(presets)} presets; {os.cpu_count()} CPUs")
+          f"{len(presets)} presets; {os.cpu_count()} CPUs; sdmodels from "
+          f"{Path(sdmodels.__file__).resolve().parents[1]}")
     print(f"load before: {_uptime()}")
 
     server = Server(args.model, args.samples, args.engine)
