@@ -372,12 +372,14 @@ def peeling_trajectory(discovery: Any) -> Figure:
     return fig
 
 
-def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
-    """Save ``fig`` atomically (temporary file, then rename); the format follows the suffix."""
+def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 120,
+                metadata: dict[str, str] | None = None) -> Path:
+    """Save ``fig`` atomically (temporary file, then rename); the format follows the suffix.
+    ``metadata``: text entries to store in the file (Matplotlib's ``savefig(metadata=...)``)."""
     path = Path(path)
     tmp = sibling_temp_path(path, suffix=path.suffix)
     try:
-        fig.savefig(tmp, dpi=dpi)
+        fig.savefig(tmp, dpi=dpi, metadata=metadata)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -211,3 +211,53 @@ def test_the_background_command_caches_the_serial_kernel(tmp_path, decay_copy, m
     assert "kernel ready" in done.stdout
     cm = compile_model(decay_copy)
     assert cm.cache_hit and cm.jit_cached
+
+
+# --- the chart is redrawn only when what it shows changes ----------------------------------
+
+
+def test_chart_is_kept_when_it_shows_the_same_results(tmp_path, decay_path):
+    out, png = tmp_path / "r.nc", tmp_path / "r.png"
+    args = ("run", str(decay_path), "--out", str(out), "--plot", str(png))
+    first = invoke(*args)
+    assert first.exit_code == 0 and "chart written to" in first.output
+    drawn = png.read_bytes()
+    assert drawn[:4] == b"\x89PNG"
+    # the PySD engine's results differ from the compiled engine's in the last digits only
+    second = invoke(*args, "--engine", "pysd")
+    assert second.exit_code == 0, second.output
+    assert "chart unchanged" in " ".join(second.output.split())
+    assert png.read_bytes() == drawn
+    # other results: drawn again
+    third = invoke(*args, "--scenario", "baseline")
+    assert "chart written to" in third.output and png.read_bytes() != drawn
+
+
+def test_chart_key_follows_the_values_and_files_without_it_are_redrawn(tmp_path, decay_model):
+    from sdmodels.cli import _chart
+
+    ds = decay_model.run(["baseline", "refill"])
+    variables = ["stock"]
+    png = tmp_path / "c.png"
+    assert _chart.recorded_key(png) is None  # no file
+    assert _chart.draw_chart(ds, variables, png)
+    assert _chart.recorded_key(png) == _chart.chart_key(ds, variables)
+    assert not _chart.draw_chart(ds, variables, png)
+    changed = ds.copy(deep=True)
+    changed["stock"].values[0, 3] *= 1.001  # visible on a chart
+    assert _chart.chart_key(changed, variables) != _chart.chart_key(ds, variables)
+    tiny = ds.copy(deep=True)
+    tiny["stock"].values[0, 3] *= 1 + 1e-12  # an engine's rounding
+    assert _chart.chart_key(tiny, variables) == _chart.chart_key(ds, variables)
+    relabelled = ds.copy(deep=True)
+    relabelled["stock"].attrs["units"] = "Nurse"
+    assert _chart.chart_key(relabelled, variables) != _chart.chart_key(ds, variables)
+    # a PNG without the key (drawn elsewhere, edited) and an SVG are drawn every time
+    from matplotlib.figure import Figure
+
+    Figure().savefig(png)
+    assert _chart.recorded_key(png) is None and _chart.draw_chart(ds, variables, png)
+    svg = tmp_path / "c.svg"
+    assert _chart.draw_chart(ds, variables, svg) and _chart.draw_chart(ds, variables, svg)
+    (tmp_path / "junk.png").write_bytes(b"not a png")
+    assert _chart.recorded_key(tmp_path / "junk.png") is None

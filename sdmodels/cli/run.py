@@ -12,10 +12,10 @@ from rich.table import Table
 from sdmodels._common import format_number
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
 from sdmodels.cli._background import compile_in_background
+from sdmodels.cli._chart import draw_chart
 from sdmodels.cli.history import history_spec, usable_posterior, write_history
 from sdmodels.compiler import UnsupportedFeature
 from sdmodels.errors import ResultWriteError, SDModelsError
-from sdmodels.plots import save_figure, scenario_lines
 from sdmodels.profiles import find_profiles, with_profile
 from sdmodels.results import check_writable, summary_table, write_dataset
 from sdmodels.scenarios import common_horizon
@@ -155,8 +155,10 @@ def run(
     console.print(f"parameters: posterior medians of {ds.attrs['posterior_file']}"
                   if "posterior_file" in ds.attrs else "parameters: the model file's own values")
     if plot_path is not None:
-        save_figure(scenario_lines(ds, variables), plot_path)
-        console.print(f"chart written to {plot_path}")
+        if draw_chart(ds, variables, plot_path):
+            console.print(f"chart written to {plot_path}")
+        else:
+            console.print(f"chart unchanged: {plot_path} already shows these results")
 
 
 def _check_years(span: tuple[float, float], years: list[float] | None) -> list[float]:
