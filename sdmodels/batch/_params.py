@@ -120,6 +120,7 @@ def choose_engine(model: Model, engine: Engine, *, runs: int | None = None) -> s
                 stacklevel=4,
             )
         return "pysd"
+    cm.load()  # the kernel module and numba: an import error shows here, before any run
     return "compiled"
 
 

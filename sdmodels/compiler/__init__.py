@@ -21,7 +21,9 @@ Examples
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import json
 import tempfile
 import time as _time
 from collections.abc import Callable
@@ -53,6 +55,7 @@ __all__ = [
     "UnsupportedFeature",
     "compile_model",
     "generate_source",
+    "kernel_metadata",
     "noise_keys",
     "pysd_seed",
     "time_grid",
@@ -110,6 +113,15 @@ def generate_source(
     return _generate(plan, display_name=display, key=key)
 
 
+def kernel_metadata(source: str) -> dict[str, Any]:
+    """The ``METADATA`` of a generated kernel module, read from its source without running it
+    (the module's last statement: ``METADATA = json.loads(<string literal>)``)."""
+    head = "\nMETADATA = json.loads("
+    start = source.rindex(head) + len(head)
+    end = source.rindex(")")
+    return json.loads(ast.literal_eval(source[start:end]))
+
+
 def compile_model(
     model: Any,
     *,
@@ -162,14 +174,18 @@ def compile_model(
         write_module(path, source)
     else:
         check_numba_cache(path, what=what)
-    module = import_module(path)
+        source = path.read_text(encoding="utf-8")
+    # the module (and numba with it) is imported when the kernel first runs: deciding to run
+    # with PySD instead needs only its metadata
     cm = CompiledModel(
-        module,
+        lambda: import_module(path),
+        metadata=kernel_metadata(source),
         module_path=path,
         origin=origin,
         cache_hit=hit,
         build_seconds=_time.perf_counter() - t0,
         recompile=compile_model,
+        source=source,
     )
     if cache:
         _MEMORY[key] = cm

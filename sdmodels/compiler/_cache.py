@@ -111,10 +111,11 @@ def import_module(path: Path) -> ModuleType:
     return module
 
 
-def _readable_pickle(path: Path) -> bool:
-    """Whether ``path`` holds one whole pickle stream (its opcodes walked, nothing built)."""
+def _readable_pickle(path: Path | bytes) -> bool:
+    """Whether ``path`` (or these bytes) holds one whole pickle stream (its opcodes walked,
+    nothing built: no class it names is imported)."""
     try:
-        for _ in pickletools.genops(path.read_bytes()):
+        for _ in pickletools.genops(path if isinstance(path, bytes) else path.read_bytes()):
             pass
     except Exception:  # noqa: BLE001 - truncated, garbled or unreadable: numba would fail too
         return False
@@ -128,17 +129,20 @@ def check_numba_cache(path: Path, *, what: str) -> None:
     index) and the ``.nbc`` data files it lists (one pickle each) at the first call; a
     truncated file would raise ``UnpicklingError`` there and on every later run. An entry
     whose index or data is damaged is removed (numba compiles again) and reported in one line.
-    The data files are checked by walking their pickle opcodes (about a millisecond a
-    megabyte), so nothing is unpickled twice.
+    The index and data are checked by walking their pickle opcodes (about a millisecond a
+    megabyte), so nothing is unpickled twice and numba is not imported.
     """
     folder = path.parent / "__pycache__"
     damaged: dict[Path, str] = {}
     for index in folder.glob(f"{path.stem}.*.nbi"):
         try:
             with index.open("rb") as fh:
-                pickle.load(fh)
-                pickle.loads(fh.read())
+                pickle.load(fh)  # the version stamp: a string
+                entries = fh.read()
         except Exception:  # noqa: BLE001 - any failure to read it means numba would fail too
+            entries = b""
+        # the index names numba's types: walked, not loaded, so that checking imports no numba
+        if not _readable_pickle(entries):
             damaged[index] = f"numba index {index.name}"
     for data in folder.glob(f"{path.stem}.*.nbc"):
         # <kernel>.<function>-<line>.py311.<k>.nbc is listed by <kernel>.<function>-<line>.py311.nbi

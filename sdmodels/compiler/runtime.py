@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time as _time
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
@@ -81,15 +82,27 @@ class CompiledModel:
 
     def __init__(
         self,
-        module: ModuleType,
+        module: ModuleType | Callable[[], ModuleType],
         *,
         module_path: Path,
         origin: Any,
         cache_hit: bool,
         build_seconds: float,
         recompile: Callable[..., CompiledModel] | None = None,
+        metadata: dict[str, Any] | None = None,
+        source: str | None = None,
     ) -> None:
-        self._module = module
+        # the generated module, or a function importing it on first use with its METADATA
+        # given (importing it imports numba: a run with PySD need not)
+        if isinstance(module, ModuleType):
+            self._loaded: ModuleType | None = module
+            self._loader: Callable[[], ModuleType] | None = None
+            metadata = module.METADATA
+        else:
+            if metadata is None:
+                raise TypeError("a kernel imported on first use needs its metadata")
+            self._loaded, self._loader = None, module
+        self._load_lock = threading.Lock()
         # compiles a kernel variant (time-series parameters) of the same model: given by
         # sdmodels.compiler.compile_model, so that this module never imports the package
         self._recompile = recompile
@@ -97,7 +110,7 @@ class CompiledModel:
         self._origin = origin
         self.cache_hit = cache_hit
         self.build_seconds = build_seconds
-        meta = module.METADATA
+        meta = metadata
         self._meta = meta
         self.key: str = meta["key"]
         self.file: str = meta["file"]
@@ -120,7 +133,23 @@ class CompiledModel:
             self.defaults[name] = float(value)
         self._variants: dict[frozenset[str], CompiledModel] = {frozenset(meta["timeseries"]): self}
         self._default_rows: dict[int, np.ndarray] = {}
-        self._source: str | None = None
+        self._source: str | None = source
+
+    @property
+    def _module(self) -> ModuleType:
+        """The generated module (imported, with numba, at first use)."""
+        module = self._loaded
+        if module is None:
+            with self._load_lock:
+                if self._loaded is None:
+                    self._loaded = self._loader()  # type: ignore[misc]
+                module = self._loaded
+        return module
+
+    def load(self) -> CompiledModel:
+        """Import the generated module now (and numba with it); return ``self``."""
+        _ = self._module
+        return self
 
     # -- description -------------------------------------------------------------------
     @property
