@@ -13,6 +13,7 @@ from sdmodels._paths import DEFAULT_MODEL
 from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail
 from sdmodels.compiler import UnsupportedFeature, compile_model
 from sdmodels.errors import SDModelsError
+from sdmodels.model import load_model
 
 
 @app.command("compile")
@@ -43,7 +44,9 @@ def compile_command(
         fail(f"model file {str(path)!r} does not exist; check the path")
     t0 = time.perf_counter()
     try:
-        cm = compile_model(path, cache=not no_cache)
+        # with the cache, through the model: its parse (on disk after any earlier load, as
+        # after the `sdmodels run` that starts a background compile) is not made again
+        cm = compile_model(path, cache=False) if no_cache else load_model(path).compiled()
     except UnsupportedFeature as exc:
         loop = algebraic_loop_error(exc, path)
         if loop is not None:  # PySD cannot run it either: a mistake in the model (exit 2)

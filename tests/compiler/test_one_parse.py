@@ -109,3 +109,20 @@ def test_translation_is_pysds_code_unformatted(name, tmp_path, monkeypatch) -> N
     b = formatted_model.run(engine="pysd")
     for var in a.data_vars:
         np.testing.assert_array_equal(a[var].values, b[var].values, err_msg=var)
+
+
+def test_compile_command_reuses_the_cached_parse(tmp_path, monkeypatch) -> None:
+    """``sdmodels compile`` (what a background compile runs) after a load parses nothing."""
+    from typer.testing import CliRunner
+
+    from sdmodels.cli import app
+
+    monkeypatch.setenv("SDMODELS_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "delay.mdl"
+    path.write_text((TEST_MODELS_DIR / "delay_functions.mdl").read_text(encoding="utf-8")
+                    + "\n\n\n\n\n", encoding="utf-8")
+    sdmodels.load_model(path)  # as `sdmodels run` does before it starts the compile
+    calls = _count_parses(monkeypatch)
+    done = CliRunner().invoke(app, ["compile", "--serial", str(path)])
+    assert done.exit_code == 0, done.output
+    assert "kernel ready" in done.output and calls == []
