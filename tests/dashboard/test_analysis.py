@@ -145,3 +145,15 @@ def test_sobol_bars_are_shares_with_their_intervals_and_legends_outside(store):
     for chart in (fig, sobol_areas(store, output), lever_tornado(store, output, year)):
         assert not any(isinstance(m, Legend) for m in chart.center)
         assert any(isinstance(m, Legend) for m in [*chart.below, *chart.right])
+
+
+def test_discovery_at_the_baseline_says_there_is_nothing_to_beat(store):
+    from sdmodels.dashboard.views.uncertainty import discovery_html
+
+    run(store.show_page("Uncertainty"))
+    assert store.is_baseline() and store.discovery
+    text = discovery_html(store)
+    assert "nothing to beat" in text and "fails to beat" not in text
+    run(store.apply_preset("supply_push"))
+    run(store.show_page("Uncertainty"))
+    assert "nothing to beat" not in discovery_html(store)

@@ -345,7 +345,7 @@ class ComparePage(pn.viewable.Viewer):
                              "here. Downloads hold the scenarios shown."),
             pn.Row(self.save_name, self.save), pn.Row(self.export_choice, self.export),
             self.upload, self.chosen, pn.FlexBox(*downloads), self.note, self.legend,
-            self.plots.panel(stacked=True), self.sections, sizing_mode="stretch_width",
+            self.plots.panel(), self.sections, sizing_mode="stretch_width",
         )
         self._redraw()
 

@@ -173,6 +173,7 @@ class StartPointForm(pn.viewable.Viewer):
                 label=f"{info.name} ({units})", value=float(store.start_point.get(
                     info.py_name, info.value)), start=info.min, end=info.max,
                 description=f"Range {info.min:g} to {info.max:g}. {info.doc}",
+                format="0,0.[0000]",  # 46,400,000 people, not 46400000
                 sizing_mode="stretch_width", css_classes=[f"start-point-{info.py_name}"])
         options = {"The model file's own values": "",
                    **{p.title: name for name, p in store.profiles.items()}}

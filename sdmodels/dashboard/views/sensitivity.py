@@ -38,6 +38,8 @@ TOP = 10
 AREAS = 7
 OTHERS = "#BBBBBB"
 LOW_COLOUR, HIGH_COLOUR = "#56B4E9", "#0b3d6b"
+_ONE_COLUMN = (":host { display: grid !important; grid-template-columns: minmax(0, 1fr) "
+               "!important; gap: 8px; }")
 
 
 def _shown(values: Any) -> Any:
@@ -54,12 +56,21 @@ def _interval(values: Any, conf: Any) -> tuple[Any, Any]:
     return np.clip(v - c, 0, 1), np.clip(v + c, 0, 1)
 
 
-def _legend(fig: Any, items: list[tuple[str, list[Any]]], place: str) -> None:
-    """A legend outside the plot area (``below``, one row; ``right``, one column), so that it
-    never hides a bar or an area."""
-    legend = Legend(items=items, orientation="horizontal" if place == "below" else "vertical",
-                    label_text_font_size="11px", click_policy="none", margin=4, padding=4)
+def _legend(fig: Any, items: list[tuple[str, list[Any]]], place: str,
+            columns: int | None = None) -> None:
+    """A legend below the plot area (in one row, or ``columns`` columns), so that it never
+    hides a bar or an area. (Beside the plot, a legend narrowed the plot frames of every chart
+    on the page, Bokeh aligning them, and clipped their titles at 1024 px.)"""
+    legend = Legend(items=items, orientation="horizontal", label_text_font_size="11px",
+                    click_policy="none", margin=4, padding=4,
+                    **({"ncols": columns} if columns else {}))
     fig.add_layout(legend, place)
+
+
+def _name(store: DashboardStore, output: str) -> str:
+    """An output's name for a chart title (its units are on the axis: a title with them did
+    not fit the chart at 1024 px)."""
+    return store.model.variables[output].name
 
 
 def _names(sobol: Any) -> list[str]:
@@ -100,10 +111,9 @@ def sobol_bars(store: DashboardStore, output: str, year: float) -> Any:
                             "ST_lo": st_lo[order], "ST_hi": st_hi[order]})
     fig = figure(y_range=FactorRange(*reversed(names)), height=110 + 40 * len(names),
                  sizing_mode="stretch_width", x_range=(0, 1.02), min_width=300,
-                 title=(f"Uncertain inputs: {store.output_label(output)} in "
+                 title=(f"Uncertain inputs: {_name(store, output)} in "
                         f"{float(at['time']):.0f}"),
-                 x_axis_label="Sobol index (share of variance, 0 to 1); whiskers: 95 % "
-                              "bootstrap confidence interval",
+                 x_axis_label="Sobol index (share of variance); whiskers: 95 % bootstrap CI",
                  toolbar_location=None, tools="hover",
                  tooltips=[("input", "@input"),
                            ("first order", "@S1{0.00} (95 % CI @S1_lo{0.00} to @S1_hi{0.00})"),
@@ -129,8 +139,8 @@ def sobol_areas(store: DashboardStore, output: str) -> Any:
     s = store.sobol
     all_names = _names(s)
     colours = input_colours(s, output)
-    fig = line_figure(f"{store.output_label(output)}: first-order indices over time",
-                      "first-order Sobol index (dimensionless)", height=320)
+    fig = line_figure(f"{_name(store, output)}: first-order indices over time",
+                      "first-order Sobol index (dimensionless)", height=420)
     s1 = _shown(s["S1"].sel(output=output).values)  # (parameter, time)
     ranked = _ranked(s, output)
     top, rest = ranked[:AREAS], ranked[AREAS:]
@@ -146,7 +156,8 @@ def sobol_areas(store: DashboardStore, output: str) -> Any:
         data["others"] = s1[rest].sum(axis=0)
     fill = [*(colours[i] for i in top), *([OTHERS] if rest else [])]
     areas = fig.varea_stack(keys, x="time", source=data, color=fill)
-    _legend(fig, [(n, [r]) for n, r in zip(names, areas, strict=True)][::-1], "right")
+    _legend(fig, [(n, [r]) for n, r in zip(names, areas, strict=True)][::-1], "below",
+            columns=3)
     return fig
 
 
@@ -166,7 +177,7 @@ def lever_tornado(store: DashboardStore, output: str, year: float) -> Any:
     })
     fig = figure(y_range=FactorRange(*reversed(labels)), height=100 + 30 * max(1, len(labels)),
                  sizing_mode="stretch_width", min_width=300, toolbar_location=None,
-                 title=f"Policy levers: change in {store.output_label(output)} in {year:.0f}",
+                 title=f"Policy levers: {info.name} in {year:.0f}",
                  x_axis_label="change against the current settings ("
                               + ("percentage points" if share else units_label(info.units)) + ")",
                  tools="hover", tooltips=[("lever", "@lever"),
@@ -220,8 +231,11 @@ class SensitivityPage(pn.viewable.Viewer):
                              "output's variance due to one input, alone (first order) or with "
                              "its interactions (total)."),
             pn.Row(self.output, self.year), self.status,
-            self.tornado, self.bars,
-            self.areas, sizing_mode="stretch_width")
+            # a CSS grid of one column: each chart as wide as the page (in a plain column,
+            # the three plot frames took the width of the narrowest)
+            pn.Column(self.tornado, self.bars, self.areas, sizing_mode="stretch_width",
+                      stylesheets=[_ONE_COLUMN]),
+            sizing_mode="stretch_width")
         self._redraw()
 
     def _redraw(self, *_: Any) -> None:

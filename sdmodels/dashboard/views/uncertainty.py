@@ -24,6 +24,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["FanPlots", "UncertaintyPage", "discovery_html", "probability_table"]
 
+# the probabilities right-aligned under their (right-aligned) headers, the outputs on the left
+_TABLE_CSS = ("th, td { text-align: right !important; } "
+              "th:first-child, td:first-child { text-align: left !important; }")
+
 
 class FanPlots(FigureGrid):
     """Per key output: the current settings' 5-95 % and 25-75 % bands and median, and the
@@ -86,6 +90,9 @@ def discovery_html(store: DashboardStore) -> str:
     """The "when does this fail?" list: per output, the PRIM box sentence of
     :mod:`sdmodels.discovery` on the store's Monte Carlo runs (every text escaped)."""
     entries = store.discovery
+    if entries and store.is_baseline():
+        return ("<p>The current settings are the baseline's: there is nothing to beat. Move a "
+                "lever or pick a preset to see where your settings would fail.</p>")
     if not entries:
         return ("<p>Scenario discovery runs on the Monte Carlo samples once they are "
                 "computed.</p>")
@@ -114,7 +121,8 @@ class UncertaintyPage(pn.viewable.Viewer):
         self.status = pn.pane.HTML(inline_html(store.mc_status), css_classes=["mc-status"])
         self.table = pn.pane.DataFrame(probability_table(store), index=False, escape=True,
                                        sizing_mode="stretch_width", css_classes=["prob-table"],
-                                       classes=["table", "table-sm"])
+                                       classes=["table", "table-sm"],
+                                       stylesheets=[_TABLE_CSS])
         self.samples = pn.widgets.IntInput(label="Samples", value=store.mc_samples, start=50,
                                            step=50, width=120, css_classes=["mc-samples"])
         self.source = pn.widgets.RadioButtonGroup(
