@@ -19,6 +19,9 @@ collect_ignore_glob = ["**/models/*.py", "data/**/*.py"]
 def pytest_configure(config: pytest.Config) -> None:
     # keep the caches of a test run out of the user's cache unless told otherwise
     os.environ.setdefault("SDMODELS_CACHE_DIR", str(Path(__file__).parent.parent / ".sdmodels-cache"))
+    # `sdmodels run` compiles long kernels in a detached process: not behind the tests' backs
+    # (tests/test_cli.py turns it on where it tests it)
+    os.environ.setdefault("SDMODELS_BACKGROUND_COMPILE", "0")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
