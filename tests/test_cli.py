@@ -123,10 +123,14 @@ def _slow_compile(monkeypatch, started: list, seconds: float = 30.0) -> None:
         return _FakeProcess()
 
     monkeypatch.setattr("sdmodels.cli._background.subprocess.Popen", popen)
+    monkeypatch.setattr("sdmodels.cli._background.os.setpriority",
+                        lambda which, pid, value: started.append(("priority", pid, value)),
+                        raising=False)
 
 
 def test_long_compile_runs_pysd_and_compiles_in_the_background(tmp_path, decay_copy,
                                                                monkeypatch):
+    import os
     import sys
 
     from sdmodels.cli import _background
@@ -139,8 +143,11 @@ def test_long_compile_runs_pysd_and_compiles_in_the_background(tmp_path, decay_c
     assert result.exit_code == 0, result.output
     assert "compiling the kernel in the background (about 30 s" in " ".join(result.output.split())
     assert xr.load_dataset(out).attrs["engine"] == "pysd" and png.is_file()
-    assert started == [[sys.executable, "-m", "sdmodels.cli", "compile", "--serial",
-                        str(decay_copy.resolve())]]
+    assert started[0] == [sys.executable, "-m", "sdmodels.cli", "compile", "--serial",
+                          str(decay_copy.resolve())]
+    if hasattr(os, "setpriority"):  # below the foreground run
+        assert started[1:] == [("priority", 424242, _background.BACKGROUND_NICENESS)]
+        started[1:] = []
     # a second run while that compile runs (its marker names a live process) starts no other
     monkeypatch.setattr(_background, "_running", lambda marker: 424242)
     again = invoke("run", str(decay_copy), "--out", str(out), "--no-plot")

@@ -28,6 +28,9 @@ __all__ = ["BACKGROUND_MIN_SECONDS", "ENV_VAR", "compile_in_background"]
 #: Assumption: a compile estimated below 5 s is waited for (the first result within the cold
 #: target of issue 13, 10 s); a longer one runs in the background.
 BACKGROUND_MIN_SECONDS = 5.0
+#: The background compile's scheduling priority (POSIX niceness, 0 normal, 19 lowest). Assumption:
+#: 10 leaves the foreground run most of the processor where both compete.
+BACKGROUND_NICENESS = 10
 #: ``0`` turns background compiles off.
 ENV_VAR = "SDMODELS_BACKGROUND_COMPILE"
 #: A marker older than this is stale whatever its process (a process id may be reused).
@@ -67,6 +70,9 @@ def _start(model_path: Path, cm: Any, marker: Path) -> int:
     with log.open("w", encoding="utf-8") as err:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
                                    close_fds=True, **detach)
+    # below the foreground: on a busy machine this run (PySD) comes first
+    with contextlib.suppress(OSError, AttributeError):  # not where there are no priorities
+        os.setpriority(os.PRIO_PROCESS, process.pid, BACKGROUND_NICENESS)
     with contextlib.suppress(OSError):
         marker.write_text(str(process.pid), encoding="ascii")
     return process.pid
