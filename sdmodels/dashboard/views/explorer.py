@@ -236,10 +236,22 @@ class StartPointForm(pn.viewable.Viewer):
         return self._layout
 
 
-def kpi_html(store: DashboardStore) -> str:
+#: The KPI cards' style: given to their pane once (as a stylesheet), not sent with every update.
+KPI_CSS = (
+    ".kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));"
+    "gap:8px}.kpi{border:1px solid #ccd;border-radius:6px;padding:6px 10px;"
+    "background:#fafbfd}.kpi-label{font-size:12px;color:#222;font-weight:600}"
+    ".kpi-value{font-size:22px;font-weight:700;color:#0b3d6b}"
+    ".kpi-unit{font-size:12px;font-weight:400;color:#333}"
+    ".kpi-delta{font-size:12px}.kpi-note{font-size:11px;color:#444;margin-top:2px}"
+)
+
+
+def kpi_html(store: DashboardStore, *, style: bool = True) -> str:
     """KPI cards as HTML: value of the current settings, baseline, change and what it means.
 
-    Every text from the model file is escaped.
+    Every text from the model file is escaped. ``style=False`` leaves out the
+    :data:`KPI_CSS` style element (for a pane that has it as a stylesheet).
     """
     cards = []
     for k in store.kpis():
@@ -267,15 +279,8 @@ def kpi_html(store: DashboardStore) -> str:
             f'({esc(fmt_value(k["baseline"], name, units))})</div>'
             f'<div class="kpi-note">{esc(sentence)}</div></div>'
         )
-    style = (
-        "<style>.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));"
-        "gap:8px}.kpi{border:1px solid #ccd;border-radius:6px;padding:6px 10px;"
-        "background:#fafbfd}.kpi-label{font-size:12px;color:#222;font-weight:600}"
-        ".kpi-value{font-size:22px;font-weight:700;color:#0b3d6b}"
-        ".kpi-unit{font-size:12px;font-weight:400;color:#333}"
-        ".kpi-delta{font-size:12px}.kpi-note{font-size:11px;color:#444;margin-top:2px}</style>"
-    )
-    return style + '<div class="kpis">' + "".join(cards) + "</div>"
+    body = '<div class="kpis">' + "".join(cards) + "</div>"
+    return f"<style>{KPI_CSS}</style>{body}" if style else body
 
 
 class OutputPlots(FigureGrid):
@@ -312,8 +317,8 @@ class ExplorerPage(pn.viewable.Viewer):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         store = self.store
-        self.cards = pn.pane.HTML(kpi_html(store), sizing_mode="stretch_width",
-                                  css_classes=["kpi-cards"])
+        self.cards = pn.pane.HTML(kpi_html(store, style=False), sizing_mode="stretch_width",
+                                  css_classes=["kpi-cards"], stylesheets=[KPI_CSS])
         options = {esc(_card_label(store, v, y)): (v, y) for v in store.outputs
                    for y in store.years()}
         self.choose = pn.widgets.MultiChoice(
@@ -359,7 +364,7 @@ class ExplorerPage(pn.viewable.Viewer):
             self._stale = True
             return
         self._stale = False
-        self.cards.object = kpi_html(self.store)
+        self.cards.object = kpi_html(self.store, style=False)
         self.plots.update()
 
     def _on_page(self, event: Any) -> None:
