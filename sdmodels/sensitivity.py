@@ -31,8 +31,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
-from scipy.stats import qmc
 
 from sdmodels._common import DEFAULT_ENGINE, LazyModule
 from sdmodels._lock import releases_outputs
@@ -54,6 +52,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # SALib is loaded by the first Morris design, not when sdmodels is imported
 _salib_morris_sample = LazyModule("SALib.sample.morris")
+stats = LazyModule("scipy.stats")  # scipy.stats takes 0.7 CPU-s to import: on first use
+qmc = LazyModule("scipy.stats.qmc")
 
 __all__ = [
     "morris",

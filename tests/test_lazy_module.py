@@ -60,3 +60,14 @@ def test_doctest_introspection_of_a_module_holding_one_is_quiet(noisy):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         doctest.DocTestFinder().find(holder)
+
+
+def test_the_command_line_loads_no_heavy_dependency_on_import():
+    # A fresh interpreter: `import sdmodels.cli` is what every command pays before it starts.
+    import subprocess
+
+    heavy = ["scipy.stats", "emcee", "arviz", "numba", "matplotlib.pyplot", "SALib", "pysd"]
+    code = ("import sys, sdmodels.cli; "
+            f"print([m for m in {heavy!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

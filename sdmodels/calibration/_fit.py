@@ -21,10 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import emcee
 import numpy as np
-from scipy import special
-from scipy.optimize import differential_evolution, minimize
 
 from sdmodels._common import LazyModule
 from sdmodels.calibration._likelihood import Evaluator
@@ -33,6 +30,10 @@ from sdmodels.calibration._spec import CalibrationError, CalibrationSpec
 
 # imported on first use; its import gives a FutureWarning announcing a refactor, silenced
 arviz = LazyModule("arviz", quiet=(FutureWarning,))
+# emcee imports scipy.stats (0.7 CPU-s): loaded when a fit starts, not with the package
+emcee = LazyModule("emcee")
+special = LazyModule("scipy.special")
+_optimize = LazyModule("scipy.optimize")
 
 __all__ = ["CalibrationWarning", "Diagnostics", "FitResult", "run_mcmc", "run_optimize"]
 
@@ -161,7 +162,7 @@ def _polish(f: Callable[[np.ndarray], np.ndarray], u0: np.ndarray, *, maxiter: i
         grad = np.where(step > 0, (values[1 : d + 1] - values[d + 1 :]) / np.where(step > 0, step, 1), 0.0)
         return float(values[0]), grad
 
-    res = minimize(fun_and_grad, u0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * d,
+    res = _optimize.minimize(fun_and_grad, u0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * d,
                    options={"maxiter": maxiter})
     return np.asarray(res.x), float(res.fun), str(res.message)
 
@@ -208,7 +209,7 @@ def run_optimize(
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*differential_evolution: the 'workers'.*")
-        res = differential_evolution(
+        res = _optimize.differential_evolution(
             vectorised, [(0.0, 1.0)] * d, popsize=popsize, maxiter=maxiter, tol=tol,
             rng=np.random.default_rng(seed), polish=False, vectorized=True,
             updating="deferred", callback=callback, init="sobol" if _is_pow2(popsize * d) else

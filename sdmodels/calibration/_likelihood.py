@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import special
 
+from sdmodels._common import LazyModule
 from sdmodels.calibration._priors import log_density
 from sdmodels.calibration._spec import CalibrationSpec, ObservedSeries
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
 __all__ = ["Evaluator", "log_density", "series_log_likelihood"]
+
+special = LazyModule("scipy.special")  # loaded when a likelihood is first evaluated
 
 _LOG_2PI = math.log(2.0 * math.pi)
 #: Populations from this size run the kernel's parallel loop (emcee's half-ensembles are small).

@@ -12,8 +12,8 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from sdmodels._common import LazyModule
 from sdmodels.errors import SDModelsError
 from sdmodels.uncertainty import (
     PERT,
@@ -27,6 +27,8 @@ from sdmodels.uncertainty import (
 )
 
 __all__ = ["CalibrationError", "frozen_distribution", "log_density"]
+
+stats = LazyModule("scipy.stats")  # loaded when a prior is first evaluated
 
 
 class CalibrationError(SDModelsError, ValueError):

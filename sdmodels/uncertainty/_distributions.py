@@ -18,9 +18,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
+from sdmodels._common import LazyModule
 from sdmodels.errors import UncertaintyError
+
+stats = LazyModule("scipy.stats")  # loaded when a distribution is first used
 
 __all__ = [
     "DISTRIBUTIONS",

@@ -6,11 +6,13 @@ from typing import Literal, TypeAlias, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
-from scipy.stats import qmc
 
-from sdmodels._common import check_positive_int
+from sdmodels._common import LazyModule, check_positive_int
 from sdmodels.errors import UncertaintyError
+
+# scipy.stats (0.7 CPU-s to import) is loaded when a design is first drawn
+stats = LazyModule("scipy.stats")
+qmc = LazyModule("scipy.stats.qmc")
 
 __all__ = [
     "SAMPLING_METHODS",
