@@ -9,7 +9,7 @@ from typing import Any
 import panel as pn
 
 from sdmodels.dashboard._constants import PAGES
-from sdmodels.dashboard.views._common import accessible_names, message_pane
+from sdmodels.dashboard.views._common import accessible_names, message_pane, release_follower
 from sdmodels.dashboard.views.compare import ComparePage, saved_in_browser
 from sdmodels.dashboard.views.explorer import ExplorerPage, LeverPanel, StartPointForm
 from sdmodels.dashboard.views.model_page import ModelPage
@@ -62,4 +62,4 @@ def dashboard_layout(store: Any) -> pn.Column:
 
     tabs.param.watch(on_tab, "active")
     return pn.Column(message_pane(store), tabs, saved_in_browser(store), accessible_names(),
-                     sizing_mode="stretch_width")
+                     release_follower(), sizing_mode="stretch_width")

@@ -11,7 +11,8 @@ from panel.custom import JSComponent
 from sdmodels.dashboard._text import esc, fmt
 from sdmodels.plots import PALETTE
 
-__all__ = ["BASELINE_COLOUR", "CURRENT_COLOUR", "accessible_names", "esc", "fmt", "message_pane"]
+__all__ = ["BASELINE_COLOUR", "CURRENT_COLOUR", "accessible_names", "esc", "fmt", "message_pane",
+           "release_follower"]
 
 BASELINE_COLOUR = PALETTE[7]
 CURRENT_COLOUR = PALETTE[0]
@@ -106,3 +107,53 @@ def _accessible_names_class() -> type:
 def accessible_names() -> Any:
     """A (hidden) component naming the controls inside the widgets' shadow roots."""
     return _accessible_names_class()(sizing_mode="fixed", width=0, height=0, margin=0)
+
+
+def _release_follower_class() -> type:
+
+    class ReleaseFollower(JSComponent):
+        """Keeps each lever slider's released value (``value_throttled``) in the page equal to
+        its value when the value changes other than by a drag (a preset, a link).
+
+        Panel never sends a slider's released value to the page, so after a preset moved a
+        handle the page still held its last release: dragging the handle back there changed
+        nothing, sent nothing, and the lever stayed where the preset put it. Bokeh stops text
+        selection while a handle is dragged, which tells a drag from the server's change. One
+        component for every slider: a Panel ``jscallback`` per slider cost the server about a
+        second per session (each one makes Bokeh re-collect the document's models).
+        """
+
+        followed = param.Integer(default=0, doc="Sliders followed (for tests).")
+
+        _esm = """
+        export function render({ model }) {
+          let count = 0;
+          for (const doc of window.Bokeh.documents) {
+            for (const m of doc._all_models.values()) {
+              const classes = m.css_classes || [];
+              if (!m.type.endsWith('Slider') || !classes.some((c) => c.startsWith('lever')))
+                continue;
+              m.properties.value.change.connect(() => {
+                if (document.body.style.userSelect === 'none') return;  // a drag
+                // unset until the first release (Panel does not send it)
+                const held = m.properties.value_throttled.is_unset ? undefined
+                                                                     : m.value_throttled;
+                if (held !== m.value) m.value_throttled = m.value;
+              });
+              count += 1;
+            }
+          }
+          model.followed = count;
+          const span = document.createElement('span');
+          span.style.display = 'none';
+          return span;
+        }
+        """
+
+    return ReleaseFollower
+
+
+def release_follower() -> Any:
+    """A (hidden) component keeping the page's released value of every lever slider in step
+    with changes the server makes (see the class docstring)."""
+    return _release_follower_class()(sizing_mode="fixed", width=0, height=0, margin=0)

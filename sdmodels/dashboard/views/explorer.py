@@ -32,21 +32,10 @@ _DOC_CSS = (".lever-doc{font-size:11px;color:#444;border-bottom:1px solid #ddd;"
             "padding-bottom:4px}")
 
 
-# Run in the page whenever a lever slider's value changes. Panel never sends a slider's
-# released value (``value_throttled``) to the page, so after a preset or a link moved a handle
-# the page still held its last release: dragging the handle back there changed nothing, sent
-# nothing, and the lever stayed where the preset put it while the handle showed otherwise. A
-# change that is not a drag (Bokeh stops text selection while a handle is dragged) is taken as
-# the slider's release too.
-_FOLLOW_RELEASE = ("if (document.body.style.userSelect !== 'none' "
-                   "&& cb_obj.value_throttled !== cb_obj.value) "
-                   "{ cb_obj.value_throttled = cb_obj.value }")
-
-
 def _show(widget: Any, value: float) -> None:
     """Move a slider to ``value`` as its release would (``value`` and the released value; the
-    page follows with :data:`_FOLLOW_RELEASE`), so that page and server agree on where the
-    handle was last let go."""
+    page follows with :func:`~sdmodels.dashboard.views._common.release_follower`), so that page
+    and server agree on where the handle was last let go."""
     with param.edit_constant(widget):
         widget.param.update(value=value, value_throttled=value)
 
@@ -83,8 +72,6 @@ class LeverPanel(pn.viewable.Viewer):
                 step=1, value=round(store.starts[lv.py_name]), sizing_mode="stretch_width",
                 css_classes=["lever-start", f"start-{lv.py_name}"],
             )
-            for slider in (size, start):
-                slider.jscallback(value=_FOLLOW_RELEASE)
             size.param.watch(self._mover(lv.py_name, "value"), "value_throttled")
             start.param.watch(self._mover(lv.py_name, "start"), "value_throttled")
             self.widgets[lv.py_name] = (size, start)
