@@ -255,7 +255,8 @@ class UncertaintySpec:
         >>> spec.select(2).names
         ('x1', 'x2')
         """
-        if isinstance(names, int) and not isinstance(names, bool):
+        if isinstance(names, int | np.integer) and not isinstance(names, bool):
+            names = int(names)
             if not 1 <= names <= len(self):
                 raise UncertaintyError(
                     f"{self._where()}cannot select the first {names} parameters of "
@@ -265,6 +266,8 @@ class UncertaintySpec:
         else:
             if isinstance(names, str):
                 names = [names]
+            if not names:
+                raise UncertaintyError(f"{self._where()}select at least one parameter")
             index = {}
             for i, p in enumerate(self.parameters):
                 index[p.name] = index[p.py_name] = i

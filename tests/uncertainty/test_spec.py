@@ -192,7 +192,7 @@ def test_select_keeps_file_order_and_the_kept_correlations(ishigami, write_toml)
     np.testing.assert_array_equal(both.correlation, [[1.0, -0.4], [-0.4, 1.0]])
     # X2 and X3 are uncorrelated: the selection is independent (usable by Sobol)
     assert spec.select(["X2", "X3"]).correlation is None
-    assert spec.select(2).names == ("x1", "x2")
+    assert spec.select(2).names == spec.select(np.int64(2)).names == ("x1", "x2")
     assert spec.select("x2").names == ("x2",)
     assert len(spec) == 3  # the original is unchanged
 
@@ -201,6 +201,7 @@ def test_select_keeps_file_order_and_the_kept_correlations(ishigami, write_toml)
     (["x1", "x12"], r"not among the uncertain parameters: 'x12'; closest: .*x1"),
     (0, "first 0 parameters of 3"),
     (4, "first 4 parameters of 3"),
+    ([], "select at least one parameter"),
 ])
 def test_select_refuses_what_is_not_there(ishigami_spec, names, message):
     with pytest.raises(UncertaintyError, match=message):
