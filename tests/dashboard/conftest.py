@@ -32,6 +32,24 @@ def mini_model():
 
 
 @pytest.fixture
+def profiled_model(tmp_path, mini_model):
+    """A copy of the test model with one shipped profile, "small" (Initial Need 500)."""
+    import shutil
+
+    import sdmodels
+
+    copy = tmp_path / "mini_nhs.mdl"
+    shutil.copy(mini_model.path, copy)
+    shutil.copytree(mini_model.path.parent / "scenarios", tmp_path / "scenarios")
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "small.toml").write_text(
+        'name = "small"\ntitle = "A small system"\ndescription = "Half the need."\n'
+        'model = "mini_nhs.mdl"\nillustrative = true\n\n[values."Initial Need"]\n'
+        'value = 500\nscale = "extensive"\nsource = "Assumption: a test value."\n')
+    return sdmodels.load_model(copy)
+
+
+@pytest.fixture
 def store(mini_model):
     """A fresh store on the test model, PySD engine, few Monte Carlo samples."""
     from sdmodels.dashboard import DashboardStore

@@ -92,24 +92,12 @@ def test_a_drag_computes_once_on_release(mini_model):
     assert computed[0].values["training_places"] == 40.0
 
 
-def test_the_starting_point_form_is_built_when_first_opened(tmp_path, mini_model):
+def test_the_starting_point_form_is_built_when_first_opened(profiled_model):
     """Folded, the form holds no fields (they were most of the page's DOM nodes); opened, it
     shows every starting value as the store holds it and then follows the store."""
-    import shutil
-
-    import sdmodels
     from sdmodels.dashboard.views import StartPointForm
 
-    copy = tmp_path / "mini_nhs.mdl"
-    shutil.copy(mini_model.path, copy)
-    shutil.copytree(mini_model.path.parent / "scenarios", tmp_path / "scenarios")
-    (tmp_path / "profiles").mkdir()
-    (tmp_path / "profiles" / "small.toml").write_text(
-        'name = "small"\ntitle = "A small system"\ndescription = "Half the need."\n'
-        'model = "mini_nhs.mdl"\nillustrative = true\n\n[values."Initial Need"]\n'
-        'value = 500\nscale = "extensive"\nsource = "Assumption: a test value."\n')
-    model = sdmodels.load_model(copy)
-    store = DashboardStore(model, engine="pysd", mc_samples=8)
+    store = DashboardStore(profiled_model, engine="pysd", mc_samples=8)
     assert [p.py_name for p in store.start_fields] == ["initial_need"]
     form = StartPointForm(store=store)
     card = form.__panel__()
@@ -122,7 +110,7 @@ def test_the_starting_point_form_is_built_when_first_opened(tmp_path, mini_model
     assert form.inputs["initial_need"].value == 700.0  # built from the store's values
     assert any(o is form.inputs["initial_need"] for o in card.objects)
     asyncio.run(store.set_start_point({"initial_need": None}))
-    assert form.inputs["initial_need"].value == float(model.parameters["initial_need"].value)
+    assert form.inputs["initial_need"].value == float(profiled_model.parameters["initial_need"].value)
     assert form.profile.value == ""
 
 

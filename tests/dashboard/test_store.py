@@ -250,26 +250,13 @@ def test_sobol_indices_are_kept_on_disk(mini_model, tmp_path, monkeypatch):
     store_module.clear_shared_cache()
 
 
-def test_a_profile_is_the_starting_point_of_baseline_and_current(tmp_path, mini_model):
-    import shutil
-
-    import sdmodels
-
-    copy = tmp_path / "mini_nhs.mdl"
-    shutil.copy(mini_model.path, copy)
-    shutil.copytree(mini_model.path.parent / "scenarios", tmp_path / "scenarios")
-    (tmp_path / "profiles").mkdir()
-    (tmp_path / "profiles" / "small.toml").write_text(
-        'name = "small"\ntitle = "A small system"\ndescription = "Half the need."\n'
-        'model = "mini_nhs.mdl"\nillustrative = true\n\n[values."Initial Need"]\n'
-        'value = 500\nscale = "extensive"\nsource = "Assumption: a test value."\n')
-    model = sdmodels.load_model(copy)
-    s = DashboardStore(model, engine="pysd", mc_samples=4)
+def test_a_profile_is_the_starting_point_of_baseline_and_current(profiled_model):
+    s = DashboardStore(profiled_model, engine="pysd", mc_samples=4)
     assert list(s.profiles) == ["small"]
     before = float(s.current["waiting_list"].sel(time=2030.0))
     run(s.set_profile("small"))
     assert s.profile == "small" and s.start_point == {"initial_need": 500.0}
-    direct = model.run("baseline", params={"initial_need": 500}, engine="pysd",
+    direct = profiled_model.run("baseline", params={"initial_need": 500}, engine="pysd",
                        outputs=["waiting_list"])
     np.testing.assert_allclose(s.baseline["waiting_list"].values, direct["waiting_list"].values)
     np.testing.assert_allclose(s.current["waiting_list"].values, direct["waiting_list"].values)
