@@ -31,6 +31,16 @@ class ModelLoadError(SDModelsError, ValueError):
     """A model file is missing, of an unknown format, or cannot be translated."""
 
 
+#: Where each kind of name is listed, for a name with no close match.
+_LIST_HINTS = {
+    "parameter": "; run `sdmodels params MODEL` to list the model's parameters",
+    "variable": "; run `sdmodels variables MODEL` to list the model's variables",
+    "output": "; run `sdmodels variables MODEL` to list the model's variables",
+    "scenario": "; run `sdmodels scenarios MODEL` to list the model's scenarios",
+    "profile": "; run `sdmodels profiles MODEL` to list the model's profiles",
+}
+
+
 class UnknownNameError(SDModelsError, KeyError, ValueError):
     """A parameter or variable name that the model does not define.
 
@@ -60,7 +70,7 @@ class UnknownNameError(SDModelsError, KeyError, ValueError):
         hint = (
             "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
             if self.suggestions
-            else "; run `sdmodels params` to list the model's parameters"
+            else _LIST_HINTS.get(what, "")
         )
         self.message = f"unknown {what} {name!r}{where}{hint}"
         super().__init__(self.message)

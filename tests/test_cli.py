@@ -94,6 +94,29 @@ def test_scenarios_and_params_commands(decay_path):
     assert "1 of 4 parameters" in result.output
 
 
+def test_variables_command_lists_every_kind_and_filters(decay_path):
+    result = invoke("variables", str(decay_path))
+    assert result.exit_code == 0, result.output
+    assert "Stock" in result.output and "Outflow" in result.output  # a stock and a flow
+    assert "Residence Time" in result.output                         # and the constants
+    result = invoke("variables", str(decay_path), "--kind", "stock")
+    assert result.exit_code == 0
+    assert "Stock" in result.output and "Outflow" not in result.output
+    assert "1 of " in result.output
+    result = invoke("variables", str(decay_path), "--kind", "stok")
+    assert result.exit_code == 2
+    assert "unknown --kind 'stok'" in " ".join(result.output.split())
+
+
+def test_unknown_output_with_no_close_name_points_to_the_variable_list(tmp_path, decay_path):
+    result = invoke("run", str(decay_path), "--engine", "pysd", "--output", "Zzqx Wvvk",
+                    "--out", str(tmp_path / "r.nc"), "--no-plot")
+    text = " ".join(result.output.split())
+    assert result.exit_code == 2
+    assert "unknown variable 'Zzqx Wvvk'" in text and "sdmodels variables MODEL" in text
+    assert not (tmp_path / "r.nc").exists()
+
+
 def test_years_outside_the_horizon_fail_before_running(tmp_path, decay_path):
     result = invoke("run", str(decay_path), "--engine", "pysd", "--years", "2030,2050",
                     "--out", str(tmp_path / "r.nc"), "--no-plot")

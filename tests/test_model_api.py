@@ -103,6 +103,8 @@ def test_unknown_param_and_column(decay_model):
         decay_model.run(params={"Residence": 3}, engine="pysd")
     with pytest.raises(UnknownNameError, match="unknown variable 'Stok'.*'Stock'"):
         decay_model.run(return_columns=["Stok"], engine="pysd")
+    with pytest.raises(UnknownNameError, match="no_such_thing' in params; run `sdmodels params MODEL`"):
+        decay_model.run(params={"no_such_thing": 3}, engine="pysd")
 
 
 def test_unknown_engine(decay_model):

@@ -275,6 +275,42 @@ def params(
 
 
 @app.command()
+def variables(
+    model: Annotated[Path | None, typer.Argument(help=MODEL_ARG_HELP, show_default=False)] = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-k", help="Show only names or comments containing this.")
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="Show only this kind: stock, stateful, auxiliary, constant, lookup, data "
+                          "or control."),
+    ] = None,
+    sector: Annotated[str | None, typer.Option(help="Show only this sector (Vensim view).")] = None,
+) -> None:
+    """List every model variable (the names --output, charts and results use): name, kind, units, sector."""
+    m = load(model)
+    kinds = sorted({v.kind for v in m.variables.values()})
+    if kind is not None and kind.lower() not in kinds:
+        fail(f"unknown --kind {kind!r}; the model's kinds are {', '.join(kinds)}")
+    table = Table(title=f"Variables of {m.path.name}", title_justify="left", show_lines=False)
+    for col in ("name", "kind", "units", "sector", "comment"):
+        table.add_column(col, overflow="fold")
+    shown = 0
+    for info in m.variables.values():
+        text = f"{info.name} {info.py_name} {info.doc}".lower()
+        if search and search.lower() not in text:
+            continue
+        if kind and info.kind != kind.lower():
+            continue
+        if sector and (info.sector or "").lower() != sector.lower():
+            continue
+        table.add_row(info.name, info.kind, info.units, info.sector or "", info.doc)
+        shown += 1
+    console.print(table)
+    console.print(f"{shown} of {len(m.variables)} variables")
+
+
+@app.command()
 def profiles(
     model: Annotated[Path | None, typer.Argument(help=MODEL_ARG_HELP, show_default=False)] = None,
 ) -> None:
