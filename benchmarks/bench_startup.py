@@ -22,6 +22,7 @@ three warm runs); ``--repeat N`` for N warm runs.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -158,6 +159,11 @@ def main() -> None:
                         help="also time a cold run that waits for the compile")
     args = parser.parse_args()
     print(f"sdmodels run on {MODEL.name}; {os.cpu_count()} cores, {_load()}")
+    # With dask installed (the `distributed` extra), xarray imports dask.array when it first
+    # builds a Dataset and dask.distributed when it first writes netCDF: about 0.5 CPU-s that
+    # the quick start's install (`pip install -e .`, no dask) does not pay.
+    has_dask = importlib.util.find_spec("dask") is not None
+    print(f"dask {'installed: xarray imports dask.array and dask.distributed on first use' if has_dask else 'not installed (as after the quick start install)'}")
     with tempfile.TemporaryDirectory(prefix="bench_startup_") as tmp:
         tmp_path = Path(tmp)
         cache = tmp_path / "cache"
