@@ -87,7 +87,8 @@ cm.run({}, 2)
 elapsed = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": elapsed, "cpu": time.process_time(), "peak_mib": peak,
-                  "columns": len(cm.outputs)}))
+                  "columns": len(cm.outputs), "statements": cm._meta.get("jit_statements"),
+                  "functions": cm._meta.get("jit_functions")}))
 """
 
 
@@ -125,7 +126,8 @@ def main() -> None:
         nhs = True
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
           f"{os.getloadavg()[2]:.2f}; {os.cpu_count()} cores")
-    print(f"{'model':32s} {'cold compile':>14s} {'CPU time':>10s} {'peak memory':>12s}")
+    print(f"{'model':32s} {'statements':>10s} {'cold compile':>14s} {'CPU time':>10s} "
+          f"{'peak memory':>12s}")
     with tempfile.TemporaryDirectory() as folder:
         paths = []
         if nhs:
@@ -138,10 +140,11 @@ def main() -> None:
             t0 = time.perf_counter()
             result = measure(path, args.timeout)
             if result.get("seconds") is None:
-                print(f"{name:32s} {'-':>14s} {'-':>10s} {'-':>12s}  {result['note']}"
+                print(f"{name:32s} {'-':>10s} {'-':>14s} {'-':>10s} {'-':>12s}  {result['note']}"
                       f" ({time.perf_counter() - t0:.0f} s)")
             else:
-                print(f"{name:32s} {result['seconds']:13.1f}s {result['cpu']:9.1f}s "
+                print(f"{name:32s} {result['statements']:>10,} {result['seconds']:13.1f}s "
+                      f"{result['cpu']:9.1f}s "
                       f"{result['peak_mib']:10.0f} MiB  (load {os.getloadavg()[0]:.1f})", flush=True)
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
 

@@ -20,6 +20,7 @@ from sdmodels.compiler._controls import evaluate, reads
 from sdmodels.compiler._dependencies import Node, dynamic_nodes, topological_order
 from sdmodels.compiler._errors import UnsupportedFeature
 from sdmodels.compiler._expressions import Context, ExpressionVisitor
+from sdmodels.compiler._loops import MIN_CELLS, Family, loop_plan
 from sdmodels.compiler._names import Namer
 from sdmodels.compiler._subscripts import SubscriptResolver
 from sdmodels.compiler._translate import (
@@ -36,7 +37,7 @@ __all__ = ["KERNEL_LOCALS", "KernelPlan", "ModelBuilder"]
 #: Names the generated kernel uses for itself (arguments and loop variables).
 KERNEL_LOCALS = (
     "c", "i", "j", "k", "nt", "row", "time", "P", "ctl", "times", "saved", "out", "oc",
-    "TS_X", "TS_Y", "TS_M",
+    "TS_X", "TS_Y", "TS_M", "q",
 )
 
 
@@ -53,6 +54,7 @@ class KernelPlan:
     tables: list[Any]
     outputs: list[tuple[str, str]]  # (py_name, local name) per output column, in order
     metadata: dict[str, Any] = field(default_factory=dict)
+    arrays: dict[str, str] = field(default_factory=dict)  # array name -> its allocation
 
 
 class ModelBuilder:
@@ -67,8 +69,10 @@ class ModelBuilder:
         with the ends held, as PySD does for a :class:`pandas.Series` parameter).
     """
 
-    def __init__(self, info: ModelInfo, timeseries: frozenset[str] = frozenset()) -> None:
+    def __init__(self, info: ModelInfo, timeseries: frozenset[str] = frozenset(),
+                 loops: bool = True) -> None:
         self.info = info
+        self.loops = loops
         self.file = info.file
         self.clean_to_py = info.clean_to_py
         self.resolver = SubscriptResolver(info.subscripts, info.mapping)
@@ -287,7 +291,7 @@ class ModelBuilder:
             "n_columns": len(self._outputs),
             "statefuls": [st.label for st in statefuls],
         }
-        return KernelPlan(
+        plan = KernelPlan(
             file=self.file,
             init_nodes=init_order,
             static_nodes=[n for n in run_order if n.name not in dynamic],
@@ -298,6 +302,68 @@ class ModelBuilder:
             outputs=self._outputs,
             metadata=metadata,
         )
+        return loop_plan(plan, self._families()) if self.loops else plan
+
+    def _families(self) -> dict[str, tuple[Family, int]]:
+        """Scalar name -> (array, index) for the cells of subscripted variables with at least
+        :data:`MIN_CELLS` cells and the states and derivatives of their INTEGs."""
+        where: dict[str, tuple[Family, int]] = {}
+        position: dict[str, dict[tuple[str, ...], int]] = {}
+        for el in self.info.elements.values():
+            if el.kind in ("lookup", "control") or not el.dims:
+                continue
+            cells = self._cells_of(el)
+            if len(cells) < MIN_CELLS:
+                continue
+            fam = Family(self.namer.make("w", el.py_name), len(cells))
+            position[el.py_name] = {cell: k for k, cell in enumerate(cells)}
+            for k, cell in enumerate(cells):
+                where[self._cells[(el.py_name, cell)]] = (fam, k)
+        self._state_families(where, position)
+        return where
+
+    def _state_families(self, where: dict[str, tuple[Family, int]],
+                        position: dict[str, dict[tuple[str, ...], int]]) -> None:
+        """Arrays of the states of INTEGs, SMOOTHs and DELAYs of the cells in ``position``: one
+        per structure of the equation and role, indexed by the element's cells."""
+        integ: dict[tuple[str, int], tuple[Family, Family]] = {}
+        stages: dict[tuple[str, int], dict[str, Family]] = {}
+        for (py, cell, node_id), st in self.statefuls.by_key.items():
+            if py not in position:
+                continue
+            if st.width is not None and st.roles:
+                key = (py, node_id)
+                if key not in stages:
+                    size = len(position[py])
+                    count = Family(self.namer.make("w", "n", py), size, integer=True)
+                    fams = {"n": count}
+                    for role in st.roles:
+                        if role != "n":
+                            wide = role in ("a", "da", "tm")
+                            fams[role] = Family(self.namer.make("w", role, py), size,
+                                                width=st.width if wide else None,
+                                                count=count.name if wide else "")
+                    stages[key] = fams
+                fams = stages[key]
+                if set(fams) != set(st.roles) or any(
+                        f.width is not None and f.width != st.width for f in fams.values()):
+                    continue
+                k = position[py][cell]
+                for role, name in st.roles.items():
+                    where[name] = (fams[role], k)
+                continue
+            if not st.label.startswith("INTEG") or len(st.state_names) != 1:
+                continue
+            (s,) = st.state_names
+            d = st.deriv[0].split(" = ", 1)[0]
+            if (py, node_id) not in integ:
+                size = len(position[py])
+                integ[(py, node_id)] = (Family(self.namer.make("w", "s", py), size),
+                                        Family(self.namer.make("w", "d", py), size))
+            fs, fd = integ[(py, node_id)]
+            k = position[py][cell]
+            where[s] = (fs, k)
+            where[d] = (fd, k)
 
     def _cells_of(self, el: ElementInfo) -> list[tuple[str, ...]]:
         return self.resolver.element_cells(el.dims)

@@ -190,6 +190,19 @@ class Stateful:
     compute: list[str] = field(default_factory=list)  # derivatives from the temporaries
     update: list[str] = field(default_factory=list)
     state_names: frozenset[str] = frozenset()
+    #: SMOOTH and DELAY of a literal order: the largest number of stages (for arrays of cells)
+    width: int | None = None
+    #: SMOOTH and DELAY: stage arrays, per-cell scalars and the order (names, for arrays of cells)
+    roles: dict[str, str] = field(default_factory=dict)
+
+
+def _width(order: Any) -> int | None:
+    """Largest number of stages of a SMOOTH or DELAY of literal ``order`` (None otherwise)."""
+    if isinstance(order, (int, float, np.integer, np.floating)) and not isinstance(order, bool):
+        value = float(order)
+        if np.isfinite(value) and 1 <= value <= 1e4:
+            return int(value)
+    return None
 
 
 class StatefulRegistry:
@@ -199,6 +212,11 @@ class StatefulRegistry:
         self.builder = builder
         self.items: list[Stateful] = []
         self._by_key: dict[tuple, Stateful] = {}
+
+    @property
+    def by_key(self) -> dict[tuple, Stateful]:
+        """``(py_name, cell, id(structure)) -> Stateful``."""
+        return self._by_key
 
     def output(self, node: Any, ctx: Context) -> Expr:
         key = (ctx.element.py_name, ctx.cell, id(node))
@@ -299,6 +317,8 @@ class StatefulRegistry:
             compute=[f"f_smooth_ddt({a}, {da}, {n}, {x}, {t})"],
             update=[f"f_stage_update({a}, {da}, {n}, {ts})"],
             state_names=frozenset({a}),
+            width=_width(node.order),
+            roles={"a": a, "da": da, "n": n, "x": x, "t": t},
         )
 
     # DELAY1, DELAY1I, DELAY3, DELAY3I, DELAY N -------------------------------------------
@@ -352,6 +372,9 @@ class StatefulRegistry:
             compute=compute,
             update=[f"f_stage_update({a}, {da}, {n}, {ts})"],
             state_names=states,
+            width=_width(node.order),
+            roles={"a": a, "da": da, "n": n, "x": x, "t": t,
+                   **({"tm": tm} if variable_time else {})},
         )
 
     # DELAY FIXED ----------------------------------------------------------------------

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import dataclass, field
 
 from sdmodels.compiler._builder import KERNEL_LOCALS, KernelPlan
+from sdmodels.compiler._loops import LOOP_VAR
 from sdmodels.compiler._text import comment_text
 
 __all__ = ["CHUNK_LINES", "INLINE_LINES", "SPLIT_LINES", "generate_source"]
@@ -59,6 +61,10 @@ def _names(lines: list[str]) -> tuple[list[str], list[str]]:
     stores: dict[str, None] = {}
     for stmt in ast.parse("\n".join(lines)).body:
         loaded, stored = [], []
+        if isinstance(stmt, ast.For):  # the loop variable is stored before the body reads it
+            stored.extend(n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name))
+            for name in stored:
+                stores.setdefault(name)
         for node in ast.walk(stmt):
             if isinstance(node, ast.Name):
                 (stored if isinstance(node.ctx, ast.Store) else loaded).append(node.id)
@@ -163,6 +169,33 @@ def _metadata_source(meta: dict) -> str:
     return f"METADATA = json.loads(r{quotes}{text}{quotes})"
 
 
+def _row_lines(outputs: list[tuple[str, str]]) -> list[list[str]]:
+    """``row[col] = value`` for every output; consecutive entries of one array as a loop."""
+    out: list[list[str]] = []
+    entry = re.compile(r"([a-z_][a-z0-9_]*)\[(\d+)\]")
+    col = 0
+    while col < len(outputs):
+        m = entry.fullmatch(outputs[col][1])
+        end = col + 1
+        if m:
+            while end < len(outputs):
+                m2 = entry.fullmatch(outputs[end][1])
+                if not (m2 and m2.group(1) == m.group(1)
+                        and int(m2.group(2)) == int(m.group(2)) + end - col):
+                    break
+                end += 1
+        if end - col >= 2:
+            shift = col - int(m.group(2))
+            index = f"{LOOP_VAR} + {shift}" if shift > 0 else f"{LOOP_VAR} - {-shift}" if shift else LOOP_VAR
+            out.append([f"for {LOOP_VAR} in range({m.group(2)}, {int(m.group(2)) + end - col}):",
+                        f"    row[{index}] = {m.group(1)}[{LOOP_VAR}]"])
+        else:
+            out.append([f"row[{col}] = {outputs[col][1]}"])
+            end = col + 1
+        col = end
+    return out
+
+
 def _phases(plan: KernelPlan, limit: int, inline: int, split: int) -> dict[str, list[_Chunk]]:
     """The chunks of each phase of ``_sample``, in the order they run."""
     init = []
@@ -174,7 +207,7 @@ def _phases(plan: KernelPlan, limit: int, inline: int, split: int) -> dict[str, 
             last = node.element
         init.append(lines)
     report = _groups(plan.report_nodes)
-    report += [[f"row[{col}] = {name}"] for col, (_py, name) in enumerate(plan.outputs)]
+    report += _row_lines(plan.outputs)
     step = [[f"# {comment_text(st.label)}", *st.deriv] for st in plan.statefuls if st.deriv]
     step += [list(st.compute) for st in plan.statefuls if st.compute]
     step += [list(st.update) for st in plan.statefuls if st.update]
@@ -208,7 +241,7 @@ def generate_source(
         SPLIT_LINES if split_lines is None else split_lines,
     )
     every = [c for chunks in phases.values() for c in chunks]
-    _link(every, set(KERNEL_LOCALS))
+    _link(every, set(KERNEL_LOCALS) | set(plan.arrays))
     # what numba's compile time grows with (CompiledModel.estimated_jit_seconds)
     meta["jit_statements"] = sum(_size(c.lines) for c in every)
     meta["jit_functions"] = sum(not c.inline for c in every) + 2  # and _sample, _kernel_serial
@@ -240,6 +273,8 @@ def generate_source(
         '    """Integrate sample ``i`` and store the saved columns in ``out``."""',
         "    time = times[0]",
         f"    row = np.empty({len(plan.outputs)})  # values of all outputs at a saved time",
+        *(["    # ---- subscripted values: one array per variable"] if plan.arrays else []),
+        *(f"    {line}" for line in plan.arrays.values()),
         "    # ---- initialisation (stateful initial values, in dependency order)",
         *_calls(phases["init"], 4),
         "    # ---- values that do not change over time",

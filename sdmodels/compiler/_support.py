@@ -35,6 +35,10 @@ __all__ = [
     "f_nan_max",
     "f_nan_min",
     "f_nan_mul",
+    "f_nan_reduce_add",
+    "f_nan_reduce_max",
+    "f_nan_reduce_min",
+    "f_nan_reduce_mul",
     "f_ndtri",
     "f_pulse",
     "f_pulse_magnitude",
@@ -205,6 +209,42 @@ def f_nan_max(acc, x):
     if math.isnan(acc):
         return x
     return max(acc, x)
+
+
+@_jit
+def f_nan_reduce_add(cells):
+    """SUM over ``cells`` (an array slice), left to right: ``f_nan_add`` from 0."""
+    acc = 0.0
+    for x in cells:
+        acc = f_nan_add(acc, x)
+    return acc
+
+
+@_jit
+def f_nan_reduce_mul(cells):
+    """PROD over ``cells``, left to right: ``f_nan_mul`` from 1."""
+    acc = 1.0
+    for x in cells:
+        acc = f_nan_mul(acc, x)
+    return acc
+
+
+@_jit
+def f_nan_reduce_min(cells):
+    """VMIN over ``cells``, left to right: ``f_nan_min`` from NaN."""
+    acc = math.nan
+    for x in cells:
+        acc = f_nan_min(acc, x)
+    return acc
+
+
+@_jit
+def f_nan_reduce_max(cells):
+    """VMAX over ``cells``, left to right: ``f_nan_max`` from NaN."""
+    acc = math.nan
+    for x in cells:
+        acc = f_nan_max(acc, x)
+    return acc
 
 
 @_jit
