@@ -173,6 +173,27 @@ def _runs(members: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
     return runs
 
 
+def _fits(templates: list[_Template], qs: list[int], s: int, e: int) -> bool:
+    """Whether cell ``e`` continues the loop of cells ``s..e-1`` (same text, integers on the
+    line through the first two cells)."""
+    first, t = templates[s], templates[e]
+    if t.pieces != first.pieces:
+        return False
+    if e == s + 1:
+        return True
+    second = templates[s + 1]
+    for x0, x1, x in zip(first.ints, second.ints, t.ints, strict=True):
+        if x0 == x1:
+            if x != x0:
+                return False
+            continue
+        v0, v1 = int(x0), int(x1)
+        step = (v1 - v0) // (qs[s + 1] - qs[s])
+        if int(x) != v0 + step * (qs[e] - qs[s]):
+            return False
+    return True
+
+
 def _greedy(templates: list[_Template], qs: list[int]) -> list[tuple[int, int, list[str] | None]]:
     """Cut a run into maximal loops: ``(start, end, loop lines or None for single cells)``."""
     out = []
@@ -180,18 +201,14 @@ def _greedy(templates: list[_Template], qs: list[int]) -> list[tuple[int, int, l
     n = len(qs)
     while s < n:
         e = s + 1
-        best = None
-        while e < n:
-            lines = _loop_lines(templates[s:e + 1], qs[s:e + 1])
-            if lines is None:
-                break
-            best = lines
+        while e < n and _fits(templates, qs, s, e):
             e += 1
-        if best is None:
+        lines = _loop_lines(templates[s:e], qs[s:e]) if e - s >= 2 else None
+        if lines is None:
             out.append((s, s + 1, None))
             s += 1
         else:
-            out.append((s, e, best))
+            out.append((s, e, lines))
             s = e
     return out
 
@@ -275,14 +292,15 @@ def _group_statefuls(statefuls: list[Stateful], where: dict[str, tuple[Family, i
                     bool(x) == bool(part[0]) and all(bool(y) == bool(part[0]) for y in part)
                     for x, part in zip(loops, parts, strict=True)):
                 deriv, compute, update = loops
-                deps: frozenset[str] = frozenset()
-                states: frozenset[str] = frozenset()
+                deps: set[str] = set()
+                states: set[str] = set()
                 for st in items:
                     deps |= st.deriv_deps
                     states |= st.state_names
                 label = f"{items[0].label} .. {items[-1].label}"
                 out.append(replace(items[0], label=label, deriv=deriv, compute=compute,
-                                   update=update, deriv_deps=deps, state_names=states))
+                                   update=update, deriv_deps=frozenset(deps),
+                                   state_names=frozenset(states)))
                 return
         out.extend(items)
 
