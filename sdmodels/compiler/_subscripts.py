@@ -1,7 +1,8 @@
 """Subscript ranges: the cells of an element and the cell a reference reads.
 
-The compiler flattens subscripted variables: each cell (one coordinate per
-dimension) becomes a scalar in the generated kernel. This module decides, for
+The compiler resolves subscripts cell by cell at compile time (each cell, one coordinate per
+dimension, is an entry of its variable's array in the generated kernel; ``_loops`` turns
+same-shaped cells into loops). This module decides, for
 an equation written for a block of cells, which cell of each referenced
 variable a given cell reads: same-name ranges, subranges, mapped ranges
 (position by position), fixed coordinates and ``dim!`` ranges of SUM, PROD,
