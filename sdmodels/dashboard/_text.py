@@ -9,6 +9,7 @@ import re
 __all__ = [
     "esc",
     "fmt",
+    "fmt_card",
     "fmt_value",
     "inline_html",
     "is_share",
@@ -108,6 +109,28 @@ def fmt_value(value: float, name: str, units: str | None, *, signed: bool = Fals
         text = "+" + text
     label = units_label(units)
     return text if label == "dimensionless" else f"{text} {label}"
+
+
+def fmt_card(value: float, name: str, units: str | None) -> tuple[str, str]:
+    """A KPI card's number and units, millions and billions written short so that the
+    number and its units stay on one line of a card (``7.41m`` ``Patients``).
+
+    Examples
+    --------
+    >>> fmt_card(7.412e6, "Waiting List", "Patients")
+    ('7.41m', 'Patients')
+    >>> fmt_card(-2.5e9, "Cost", "GBP"), fmt_card(71234.0, "Nurses", "Person")
+    (('-2.5bn', 'GBP'), ('71,234', 'Person'))
+    >>> fmt_card(0.105, "Vacancy Rate", "Dmnl")
+    ('10.5', '%')
+    """
+    mag = abs(value)
+    if is_share(name, units) or mag < 1e6:
+        number, _, unit = fmt_value(value, name, units).partition(" ")
+        return number, unit
+    scale, suffix = (1e9, "bn") if mag >= 1e9 else (1e6, "m")
+    label = units_label(units)
+    return f"{value / scale:.3g}{suffix}", "" if label == "dimensionless" else label
 
 
 def number_format(name: str, units: str | None) -> str:

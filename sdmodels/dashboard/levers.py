@@ -52,15 +52,38 @@ class LeverSpec:
     sector: str | None
 
     @property
+    def percent(self) -> bool:
+        """True for a share (dimensionless) or a rate (1/Year): shown as a percentage.
+
+        The slider still holds the model's value (0.03), only its readout is ``3.0%``, so
+        links, saved scenarios and exported files keep the model's values.
+        """
+        return units_label(self.units) == "dimensionless" or _per_year(self.units)
+
+    @property
     def label(self) -> str:
-        """Widget label: the lever's name with its units."""
+        """Widget label: the lever's name with its units; a share's or a rate's readout is a
+        percentage, so its label names no units (``Protected Improvement Time: 3.0%``) or
+        says the rate is per year (``Pay Restraint (per year): 1.5%``)."""
+        if self.percent:
+            return f"{self.name} (per year)" if _per_year(self.units) else self.name
         return f"{self.name} ({units_label(self.units)})"
+
+    @property
+    def format(self) -> str | None:
+        """Number format of the slider's readout and tooltip (numbro): ``3.0%`` for a share
+        or a rate held as 0.03; None (Panel's default) otherwise."""
+        return "0.0[0]%" if self.percent else None
 
     @property
     def step(self) -> float:
         """A slider step giving about 100 positions."""
         span = self.max - self.min
         return span / 100 if span > 0 else 1.0
+
+
+def _per_year(units: str | None) -> bool:
+    return (units or "").replace(" ", "").lower() in ("1/year", "1/years", "/year")
 
 
 def _range(info: ParameterInfo) -> tuple[float, float]:

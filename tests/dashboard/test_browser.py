@@ -162,6 +162,50 @@ URL_HOLDS = """(item) => (new URLSearchParams(location.search).get("settings") |
   .split(/[&,=]/).some((part) => part.startsWith(item))"""
 
 
+def test_a_rate_lever_reads_as_a_percentage_and_sends_the_fraction(browser, server):
+    """Pay Restraint (1/Year, 0 to 0.05) reads ``2.5%``, not ``0.025``; the link holds 0.025."""
+    s = Session(browser, server)
+    lever = "lever-pay_restraint"
+    title = s.page.locator(f".{lever} .bk-slider-title").first
+    try:
+        s.drag_slider(lever, 0.5)
+        released = s.page.evaluate(SLIDER_VALUE, lever)
+        assert 0 < released < 0.05  # the model's value
+        s.page.wait_for_function(URL_HOLDS, arg=f"pay_restraint:{released:.6g}:")
+        from playwright.sync_api import expect
+
+        expect(title).to_have_text(re.compile(r"^Pay Restraint \(per year\): ?\d+\.\d+%$"))
+        shown = float(re.search(r"([\d.]+)%", title.inner_text()).group(1))
+        assert shown == pytest.approx(100 * released, abs=0.01)
+        assert "dimensionless" not in s.page.locator(".lever-panel").inner_text()
+        assert s.errors == []
+    finally:
+        s.close()
+
+
+# The number of text lines of every KPI card's value and units (1 for each when none wraps).
+KPI_LINES = """(els) => els.map((el) => {
+  const range = document.createRange(); range.selectNodeContents(el);
+  const rects = [...range.getClientRects()].filter((r) => r.width > 0)
+    .sort((a, b) => a.top - b.top);
+  let lines = 0, bottom = -Infinity;
+  for (const r of rects) {  // a rect starting below the line so far starts a new line
+    if (r.top >= bottom - 1) { lines += 1; bottom = r.bottom } else bottom = Math.max(bottom, r.bottom)
+  }
+  return lines })"""
+
+
+@pytest.mark.parametrize("width", [1440, 1024])
+def test_kpi_values_and_units_stay_on_one_line(browser, server, width):
+    s = Session(browser, server, width=width)
+    try:
+        lines = s.page.locator(".kpi-value").evaluate_all(KPI_LINES)
+        assert lines and set(lines) == {1}, lines
+        assert s.errors == []
+    finally:
+        s.close()
+
+
 def test_a_lever_dragged_back_after_a_preset_moves_again(browser, server):
     """A preset moves a handle; dragging it back to where it was last let go recomputes (the
     page once kept the old release and sent nothing)."""

@@ -13,6 +13,11 @@ def test_every_pair_is_a_lever_with_units_and_range(mini_model):
     assert (tp.min, tp.max, tp.default) == (0.0, 200.0, 0.0)
     assert tp.units == "people/Year"
     assert tp.label == "Training Places (people/Year)"
+    assert not tp.percent and tp.format is None
+    # a rate (1/Year) or a share (dimensionless) reads as a percentage; the slider keeps the
+    # model's value, so only the readout's format changes
+    pay = levers["Pay Restraint"]
+    assert pay.percent and pay.label == "Pay Restraint (per year)" and pay.format.endswith("%")
     assert tp.start_py_name == "training_places_start_year"
     assert (tp.start_min, tp.start_max, tp.start_default) == (2024.0, 2040.0, 2026.0)
     # a constant without a start-year companion is not a lever

@@ -12,6 +12,7 @@ import param
 from sdmodels.dashboard._constants import PAGES
 from sdmodels.dashboard._text import (
     esc,
+    fmt_card,
     fmt_value,
     inline_html,
     is_share,
@@ -65,6 +66,7 @@ class LeverPanel(pn.viewable.Viewer):
             size = pn.widgets.FloatSlider(
                 label=lv.label, start=lv.min, end=lv.max, step=lv.step,
                 value=store.values[lv.py_name], sizing_mode="stretch_width",
+                **({"format": lv.format} if lv.format else {}),
                 css_classes=["lever", f"lever-{lv.py_name}"],
             )
             start = pn.widgets.IntSlider(
@@ -228,7 +230,8 @@ KPI_CSS = (
     ".kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));"
     "gap:8px}.kpi{border:1px solid #ccd;border-radius:6px;padding:6px 10px;"
     "background:#fafbfd}.kpi-label{font-size:12px;color:#222;font-weight:600}"
-    ".kpi-value{font-size:22px;font-weight:700;color:#0b3d6b}"
+    ".kpi-value{font-size:22px;font-weight:700;color:#0b3d6b;white-space:nowrap;"
+    "overflow:hidden;text-overflow:ellipsis}"  # number and units on one line
     ".kpi-unit{font-size:12px;font-weight:400;color:#333}"
     ".kpi-delta{font-size:12px}.kpi-note{font-size:11px;color:#444;margin-top:2px}"
 )
@@ -252,8 +255,7 @@ def kpi_html(store: DashboardStore, *, style: bool = True) -> str:
         sentence = kpi_sentence(name, units, info.doc, value=k["value"], delta=k["delta"],
                                 year=k["year"], better=k["better"],
                                 direction=store.model.better_direction(k["variable"]))
-        value = fmt_value(k["value"], name, units)
-        number, _, unit = value.partition(" ")
+        number, unit = fmt_card(k["value"], name, units)
         cards.append(
             f'<div class="kpi" data-variable="{esc(k["variable"])}" '
             f'data-year="{k["year"]:.0f}" role="group" aria-label="{esc(name)} '
