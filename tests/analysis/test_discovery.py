@@ -123,3 +123,50 @@ def test_docstring_examples():
 
     result = doctest.testmod(discovery)
     assert result.attempted > 0 and result.failed == 0
+
+
+def _reference_peel(values, y, inside, peel_alpha, n_min):
+    """The peel as first written: one quantile per input and side, in a loop."""
+    best = None
+    y_in = y[inside]
+    for j in range(values.shape[1]):
+        v = values[inside, j]
+        if v.min() == v.max():
+            continue
+        for side in ("low", "high"):
+            cut = np.quantile(v, peel_alpha if side == "low" else 1 - peel_alpha,
+                              method="lower" if side == "low" else "higher")
+            keep = v > cut if side == "low" else v < cut
+            if keep.all() or not keep.any():
+                keep = v != cut
+            if keep.sum() < n_min or keep.all():
+                continue
+            density = y_in[keep].mean()
+            if best is None or density > best[0] + 1e-12 or (
+                    abs(density - best[0]) <= 1e-12 and keep.sum() > best[4].sum()):
+                best = (density, j, side, cut, keep)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_vectorised_peel_is_the_loop_of_quantiles(seed):
+    """All inputs peeled at once (one partition) choose the same peel as one quantile per
+    input and side, ties (a constant column, repeated values) included."""
+    from sdmodels.discovery import _best_peel
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(40, 400))
+    values = rng.random((n, 7))
+    values[:, 2] = np.round(values[:, 2] * 3)  # a few repeated values
+    values[:, 4] = 0.5  # never peeled
+    values[:, 5] = (values[:, 5] > 0.9).astype(float)  # mostly tied at its low end
+    y = (values[:, 0] < 0.3) ^ (rng.random(n) < 0.1)
+    inside = rng.random(n) < 0.8
+    for alpha in (0.05, 0.1, 0.3):
+        want = _reference_peel(values, y, inside, alpha, n_min=5)
+        got = _best_peel(values, y, inside, alpha, 5)
+        assert (got is None) == (want is None)
+        if want is not None:
+            assert got[0] == pytest.approx(want[0], abs=1e-15)
+            assert got[1:4] == (want[1], want[2], want[3])
+            np.testing.assert_array_equal(got[4], want[4])
