@@ -60,14 +60,17 @@ def _wrap(text: str, width: int = 14) -> list[str]:
 
 
 def _label(x: float, y: float, text: str, *, size: int = _FONT, weight: str = "normal",
-           colour: str = "#222", width: int = 14) -> str:
+           colour: str = "#222", width: int = 14, halo: bool = False) -> str:
     lines = _wrap(text, width)
     step = size * 1.2
     top = y - step * (len(lines) - 1) / 2 + size * 0.35
     spans = "".join(f'<tspan x="{x:.1f}" y="{top + i * step:.1f}">{_esc(line)}</tspan>'
                     for i, line in enumerate(lines))
+    # a white halo under the letters: an arrow passing behind a label never crosses its text
+    ring = (' stroke="white" stroke-width="5" stroke-linejoin="round" paint-order="stroke"'
+            if halo else "")
     return (f'<text text-anchor="middle" font-size="{size}" font-weight="{weight}" '
-            f'fill="{colour}">{spans}</text>')
+            f'fill="{colour}"{ring}>{spans}</text>')
 
 
 def _half_size(text: str, size: int = _FONT, width: int = 14) -> tuple[float, float]:
@@ -85,7 +88,8 @@ def _node(model: Model, py: str, x: float, y: float, href: Href) -> str:
         hw, hh = _half_size(info.name)
         shape = (f'<rect x="{x - hw:.1f}" y="{y - hh:.1f}" width="{2 * hw:.1f}" '
                  f'height="{2 * hh:.1f}" rx="3" fill="#DCEBF5" stroke="{PALETTE[0]}"/>')
-    body = f"{title}{shape}{_label(x, y, info.name, weight='bold' if shape else 'normal')}"
+    label = _label(x, y, info.name, weight="bold" if shape else "normal", halo=not shape)
+    body = f"{title}{shape}{label}"
     target = href(py)
     cls = f'class="cld-node" data-name="{_esc(info.name)}"'
     if target:
@@ -104,19 +108,55 @@ def _clip(centre: tuple[float, float], towards: tuple[float, float],
     return centre[0] + dx * t, centre[1] + dy * t
 
 
+Boxes = Sequence[tuple[float, float, float, float]]  # centre x, centre y, half width, half height
+_SIGN_HALF = 10.0  # half the height of a drawn + or minus sign (19 px bold, with its line box)
+_SIGN_CLEAR = 6.0  # least gap between a sign and any label box
+
+
+def _gap(x: float, y: float, box: tuple[float, float, float, float]) -> float:
+    """Distance from a sign centred at ``(x, y)`` to ``box`` (negative when they overlap)."""
+    bx, by, hw, hh = box
+    dx = abs(x - bx) - hw - _SIGN_HALF
+    dy = abs(y - by) - hh - _SIGN_HALF
+    if dx > 0 and dy > 0:
+        return math.hypot(dx, dy)
+    return max(dx, dy)
+
+
+def _sign_place(start: tuple[float, float], bend: tuple[float, float],
+                end: tuple[float, float], avoid: Boxes) -> tuple[float, float]:
+    """Where an arrow's sign goes: beside the curve near its head, at the first of a few
+    places along it (and either side) clear of every label box by ``_SIGN_CLEAR``; failing
+    that, the place farthest from them."""
+    best, best_gap = None, -math.inf
+    for t in (0.78, 0.7, 0.62, 0.86, 0.54, 0.46):
+        px = (1 - t) ** 2 * start[0] + 2 * (1 - t) * t * bend[0] + t * t * end[0]
+        py = (1 - t) ** 2 * start[1] + 2 * (1 - t) * t * bend[1] + t * t * end[1]
+        tx = 2 * (1 - t) * (bend[0] - start[0]) + 2 * t * (end[0] - bend[0])
+        ty = 2 * (1 - t) * (bend[1] - start[1]) + 2 * t * (end[1] - bend[1])
+        norm = math.hypot(tx, ty) or 1.0
+        for side in (1, -1):
+            sx, sy = px - side * ty / norm * 13, py + side * tx / norm * 13
+            gap = min((_gap(sx, sy, box) for box in avoid), default=math.inf)
+            if gap >= _SIGN_CLEAR:
+                return sx, sy
+            if gap > best_gap:
+                best, best_gap = (sx, sy), gap
+    assert best is not None
+    return best
+
+
 def _arrow(a: tuple[float, float], b: tuple[float, float], bend: tuple[float, float],
-           sign: int, half_a: tuple[float, float], half_b: tuple[float, float]) -> str:
-    """A curved arrow from label ``a`` to label ``b`` through control point ``bend``."""
-    start, end = _clip(a, bend, half_a), _clip(b, bend, half_b)
+           sign: int, half_a: tuple[float, float], half_b: tuple[float, float],
+           avoid: Boxes = ()) -> str:
+    """A curved arrow from label ``a`` to label ``b`` through control point ``bend``; its sign
+    kept clear of the label boxes ``avoid``."""
+    pad = 4.0  # the head stops short of the label
+    start = _clip(a, bend, (half_a[0] + pad, half_a[1] + pad))
+    end = _clip(b, bend, (half_b[0] + pad, half_b[1] + pad))
     colour = _POS if sign > 0 else _NEG
     mark = "+" if sign > 0 else _MINUS
-    # the sign sits near the head, beside the curve
-    t = 0.78
-    px = (1 - t) ** 2 * start[0] + 2 * (1 - t) * t * bend[0] + t * t * end[0]
-    py = (1 - t) ** 2 * start[1] + 2 * (1 - t) * t * bend[1] + t * t * end[1]
-    tx, ty = end[0] - bend[0], end[1] - bend[1]
-    norm = math.hypot(tx, ty) or 1.0
-    sx, sy = px - ty / norm * 13, py + tx / norm * 13
+    sx, sy = _sign_place(start, bend, end, avoid)
     dash = "" if sign > 0 else ' stroke-dasharray="7,4"'
     marker = "cld-pos" if sign > 0 else "cld-neg"
     return (f'<path class="cld-link" d="M{start[0]:.1f},{start[1]:.1f} Q{bend[0]:.1f},'
@@ -179,12 +219,14 @@ def loop_svg(model: Model, check: LoopCheck, *, href: Href = lambda py: None,
                    f"({POLARITIES[loop.polarity]})", fingerprint)]
     parts.append(_label(cx, 30, f"{loop.name} ({loop.polarity}, {POLARITIES[loop.polarity]})",
                         size=19, weight="bold", width=80))
+    avoid = [(*pos[py], *half[py]) for py in loop.variables] + [(cx, cy, 30.0, 30.0)]
     for link in check.links:
         a, b = pos[link.source], pos[link.target]
         mid = ((a[0] + b[0]) / 2 - cx, (a[1] + b[1]) / 2 - cy)
         norm = math.hypot(mid[0] / rx, mid[1] / ry) or 1.0
         bend = (cx + mid[0] / norm * 1.12, cy + mid[1] / norm * 1.12)
-        parts.append(_arrow(a, b, bend, link.sign or 1, half[link.source], half[link.target]))
+        parts.append(_arrow(a, b, bend, link.sign or 1, half[link.source], half[link.target],
+                            avoid))
     for py in loop.variables:
         parts.append(_node(model, py, *pos[py], href))
     parts.append(_badge(cx, cy, loop.polarity, loop.polarity, size=30))
@@ -234,6 +276,9 @@ def condensed_loops(model: Model, checks: Sequence[LoopCheck]) -> list[list[tupl
     return out
 
 
+_SPACE = 34.0  # least gap between two labels of the overview: room for an arrow and its sign
+
+
 def _spread(pos: dict[str, list[float]], half: dict[str, tuple[float, float]],
             rounds: int = 200) -> None:
     names = list(pos)
@@ -242,8 +287,8 @@ def _spread(pos: dict[str, list[float]], half: dict[str, tuple[float, float]],
         for i, a in enumerate(names):
             for b in names[i + 1:]:
                 dx, dy = pos[b][0] - pos[a][0], pos[b][1] - pos[a][1]
-                gap_x = half[a][0] + half[b][0] + 14 - abs(dx)
-                gap_y = half[a][1] + half[b][1] + 14 - abs(dy)
+                gap_x = half[a][0] + half[b][0] + _SPACE - abs(dx)
+                gap_y = half[a][1] + half[b][1] + _SPACE - abs(dy)
                 if gap_x <= 0 or gap_y <= 0:
                     continue
                 moved = True
@@ -290,16 +335,25 @@ def overview_svg(model: Model, checks: Sequence[LoopCheck], *, href: Href = lamb
     half = {n: ((26.0, 26.0) if n.startswith("loop:")
                 else _half_size(model.variables[n].name)) for n in pos}
     _spread(pos, half)
+    # spreading may push labels out: the frame is drawn round them, 30 px clear
+    x0 = min(p[0] - half[n][0] for n, p in pos.items()) - 30
+    x1 = max(p[0] + half[n][0] for n, p in pos.items()) + 30
+    shift = -x0 + max(0.0, (width - (x1 - x0)) / 2) if x0 < 0 or x1 > width else 0.0
+    for p in pos.values():
+        p[0] += shift
+    width = max(width, x1 - x0)
+    legend = _legend_lines(checks, labels, width)
     legend_top = max(p[1] + half[n][1] for n, p in pos.items()) + 40
-    height = legend_top + 26 * len(checks) + 30
+    height = legend_top + 22 * sum(len(lines) for lines in legend) + 6 * len(checks) + 30
     parts = [_open(width, height, "Causal loop overview of the model's main feedback loops",
                    fingerprint)]
     parts.append(_label(width / 2, 30, "Main feedback loops", size=20, weight="bold", width=80))
+    avoid = [(*pos[n], *half[n]) for n in pos]
     for (a, b), sign in edges.items():
         pa, pb = tuple(pos[a]), tuple(pos[b])
         dx, dy = pb[0] - pa[0], pb[1] - pa[1]
         bend = ((pa[0] + pb[0]) / 2 - dy * 0.15, (pa[1] + pb[1]) / 2 + dx * 0.15)
-        parts.append(_arrow(pa, pb, bend, sign, half[a], half[b]))
+        parts.append(_arrow(pa, pb, bend, sign, half[a], half[b], avoid))
     for n, p in pos.items():
         if not n.startswith("loop:"):
             parts.append(_node(model, n, p[0], p[1], href))
@@ -308,15 +362,45 @@ def overview_svg(model: Model, checks: Sequence[LoopCheck], *, href: Href = lamb
         parts.append(f'<g class="cld-loop" data-loop="{_esc(c.loop.name)}"><title>'
                      f"{_esc(c.loop.name)}: {_esc(c.loop.story)}</title>"
                      f"{_badge(x, y, label, c.loop.polarity, size=17)}</g>")
-    for i, (label, c) in enumerate(zip(labels, checks, strict=True)):
-        y = legend_top + 26 * i
+    y = legend_top
+    for label, c, lines in zip(labels, checks, legend, strict=True):
         colour = _R_COLOUR if c.loop.polarity == "R" else _B_COLOUR
-        parts.append(f'<text x="40" y="{y:.1f}" font-size="15"><tspan font-weight="bold" '
-                     f'fill="{colour}">{label}</tspan><tspan dx="8" font-weight="bold">'
-                     f'{_esc(c.loop.name)}</tspan><tspan dx="8" fill="#444">'
-                     f"{_esc(_short(c.loop.story))}</tspan></text>")
+        first, *rest = lines
+        parts.append(f'<text class="cld-legend" x="40" y="{y:.1f}" font-size="15">'
+                     f'<tspan font-weight="bold" fill="{colour}">{label}</tspan>'
+                     f'<tspan dx="8" font-weight="bold">{_esc(c.loop.name)}</tspan>'
+                     f'<tspan dx="8" fill="#444">{_esc(first)}</tspan>'
+                     + "".join(f'<tspan x="{_LEGEND_INDENT:.0f}" dy="22" fill="#444">'
+                               f"{_esc(line)}</tspan>" for line in rest)
+                     + "</text>")
+        y += 22 * len(lines) + 6
     parts.append("</svg>")
     return "".join(parts)
+
+
+# Widths of the legend's 15 px text, generous for Helvetica/Arial (average letter about
+# 0.5 em, bold 0.56 em), so that a wrapped line stays inside the frame in any sans-serif.
+_CHAR, _BOLD_CHAR, _LEGEND_INDENT = 8.0, 9.2, 72.0
+
+
+def _legend_lines(checks: Sequence[LoopCheck], labels: Sequence[str],
+                  width: float) -> list[list[str]]:
+    """Each legend entry's story, wrapped to the frame: the first line after the loop's label
+    and name, the others indented under the name."""
+    out = []
+    for label, c in zip(labels, checks, strict=True):
+        head = 40 + (len(label) + len(c.loop.name)) * _BOLD_CHAR + 16
+        room_first = max(10, int((width - 30 - head) / _CHAR))
+        room = max(20, int((width - 30 - _LEGEND_INDENT) / _CHAR))
+        lines: list[str] = []
+        for word in c.loop.story.split():
+            cap = room_first if len(lines) == 1 else room
+            if lines and len(lines[-1]) + 1 + len(word) <= cap:
+                lines[-1] += " " + word
+            else:
+                lines.append(word)
+        out.append(lines or [""])
+    return out
 
 
 def _short(text: str, limit: int = 105) -> str:

@@ -557,3 +557,41 @@ def test_the_explorer_is_a_grid_at_1440_pixels(browser, server):
         assert right <= 1440
     finally:
         s.close()
+
+
+# Boxes (in the SVG's units) of the loop overview's legend lines, arrow signs and labels.
+LOOP_BOXES = """() => {
+  const svg = document.querySelector('svg');
+  const box = (el) => { const b = el.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height] };
+  return {view: svg.viewBox.baseVal.width, height: svg.viewBox.baseVal.height,
+          legend: [...svg.querySelectorAll('.cld-legend')].map(box),
+          signs: [...svg.querySelectorAll('.cld-sign')].map(box),
+          labels: [...svg.querySelectorAll('.cld-node text')].map(box)} }"""
+
+
+def _box_gap(a, b) -> float:
+    """Distance between two boxes (x0, y0, x1, y1); negative when they overlap."""
+    dx = max(a[0] - b[2], b[0] - a[2])
+    dy = max(a[1] - b[3], b[1] - a[3])
+    return max(dx, dy) if dx < 0 or dy < 0 else (dx * dx + dy * dy) ** 0.5
+
+
+def test_the_loop_overview_keeps_signs_off_labels_and_text_in_its_frame(browser):
+    """Drawn in Chromium (its own text measures): every legend line ends inside the figure,
+    and no arrow's + or minus sign touches a variable's label (they had overlapped Nurse
+    Agency Staff, Morale Change and Indicated Financial Pressure)."""
+    svg = (Path(__file__).resolve().parents[2] / "docs" / "model" / "loops" / "overview.svg")
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    try:
+        page.set_content(f"<html><body style='margin:0'>{svg.read_text()}</body></html>")
+        boxes = page.evaluate(LOOP_BOXES)
+    finally:
+        page.close()
+    assert boxes["legend"] and boxes["signs"] and boxes["labels"]
+    for x0, y0, x1, y1 in boxes["legend"]:
+        assert x0 >= 0 and x1 <= boxes["view"] - 10 and y1 <= boxes["height"], (x1, boxes["view"])
+    for sign in boxes["signs"]:
+        closest = min(_box_gap(sign, label) for label in boxes["labels"])
+        assert closest >= 1.0, (sign, closest)
+    for i, a in enumerate(boxes["labels"]):
+        assert all(_box_gap(a, b) > 0 for b in boxes["labels"][i + 1:])
