@@ -113,12 +113,12 @@ def fmt_value(value: float, name: str, units: str | None, *, signed: bool = Fals
 
 def fmt_card(value: float, name: str, units: str | None) -> tuple[str, str]:
     """A KPI card's number and units, millions and billions written short so that the
-    number and its units stay on one line of a card (``7.41m`` ``Patients``).
+    number and its units stay on one line of a card (``12.98m`` ``Patients``).
 
     Examples
     --------
-    >>> fmt_card(7.412e6, "Waiting List", "Patients")
-    ('7.41m', 'Patients')
+    >>> fmt_card(7.4123e6, "Waiting List", "Patients")
+    ('7.412m', 'Patients')
     >>> fmt_card(-2.5e9, "Cost", "GBP"), fmt_card(71234.0, "Nurses", "Person")
     (('-2.5bn', 'GBP'), ('71,234', 'Person'))
     >>> fmt_card(0.105, "Vacancy Rate", "Dmnl")
@@ -130,7 +130,8 @@ def fmt_card(value: float, name: str, units: str | None) -> tuple[str, str]:
         return number, unit
     scale, suffix = (1e9, "bn") if mag >= 1e9 else (1e6, "m")
     label = units_label(units)
-    return f"{value / scale:.3g}{suffix}", "" if label == "dimensionless" else label
+    # four figures: a change of ten thousand patients in a 13 million list still shows
+    return f"{value / scale:.4g}{suffix}", "" if label == "dimensionless" else label
 
 
 def number_format(name: str, units: str | None) -> str:

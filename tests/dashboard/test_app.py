@@ -131,11 +131,11 @@ def test_the_explorer_is_redrawn_when_shown_not_behind_another_tab(mini_model):
 
 
 def test_kpi_cards_write_millions_short():
-    """A waiting list of 7.4 million reads ``7.41m Patients`` (it had wrapped its units onto
+    """A waiting list of 7.4 million reads ``7.412m Patients`` (it had wrapped its units onto
     a line of their own); thousands stay exact, shares are percentages."""
     from sdmodels.dashboard._text import fmt_card
 
-    assert fmt_card(7.412e6, "Waiting List", "Patients") == ("7.41m", "Patients")
+    assert fmt_card(7.4123e6, "Waiting List", "Patients") == ("7.412m", "Patients")
     assert fmt_card(1571.2, "Waiting List", "patients") == ("1,571.2", "patients")
     assert fmt_card(2.5e9, "Income", "GBP/Year") == ("2.5bn", "GBP/Year")
     assert fmt_card(0.105, "Vacancy Rate", "Dmnl") == ("10.5", "%")
