@@ -57,17 +57,45 @@ def units_label(units: str | None) -> str:
     return units
 
 
+def per_year(units: str | None) -> bool:
+    """True for a fraction a year (Vensim ``1/Year``), read as a percentage a year.
+
+    Examples
+    --------
+    >>> per_year("1/Year"), per_year("1 / years"), per_year("Patients/Year")
+    (True, True, False)
+    """
+    return (units or "").replace(" ", "").lower() in ("1/year", "1/years", "/year")
+
+
 def is_share(name: str, units: str | None) -> bool:
-    """True for a dimensionless rate or share, shown as a percentage.
+    """True for an output shown as a percentage: a dimensionless rate or share, or a
+    fraction a year (``1/Year``: growth, leaver and attrition rates).
 
     Examples
     --------
     >>> is_share("Vacancy Rate", "Dmnl"), is_share("Productivity Index", "Dmnl")
     (True, False)
     >>> is_share("Real Funding Growth", "1/Year")
-    False
+    True
     """
-    return units_label(units) == "dimensionless" and bool(_SHARE.search(name))
+    return per_year(units) or (units_label(units) == "dimensionless" and bool(_SHARE.search(name)))
+
+
+def percent_unit(name: str, units: str | None) -> str:
+    """Units of an output for a label: ``%`` for a share, ``%/year`` for a fraction a year,
+    otherwise its own units.
+
+    Examples
+    --------
+    >>> percent_unit("Vacancy Rate", "Dmnl"), percent_unit("Real Funding Growth", "1/Year")
+    ('%', '%/year')
+    >>> percent_unit("Waiting List", "Patients")
+    'Patients'
+    """
+    if not is_share(name, units):
+        return units_label(units)
+    return "%/year" if per_year(units) else "%"
 
 
 def fmt(value: float) -> str:
@@ -99,11 +127,14 @@ def fmt_value(value: float, name: str, units: str | None, *, signed: bool = Fals
     '-0.4 points'
     >>> fmt_value(7.2e6, "Waiting List", "Patients")
     '7,200,000 Patients'
+    >>> fmt_value(0.03, "Real Funding Growth", "1/Year")
+    '3.0 %/year'
     """
     if is_share(name, units):
+        rate = "/year" if per_year(units) else ""
         if signed:
-            return f"{100 * value:+.1f} points".replace("+", "" if value < 0 else "+")
-        return f"{100 * value:.1f} %"
+            return f"{100 * value:+.1f} points{rate}".replace("+", "" if value < 0 else "+")
+        return f"{100 * value:.1f} %{rate}"
     text = fmt(value)
     if signed and value > 0:
         text = "+" + text
@@ -123,6 +154,8 @@ def fmt_card(value: float, name: str, units: str | None) -> tuple[str, str]:
     (('-2.5bn', 'GBP'), ('71,234', 'Person'))
     >>> fmt_card(0.105, "Vacancy Rate", "Dmnl")
     ('10.5', '%')
+    >>> fmt_card(0.0115, "Nurse Leaver Rate", "1/Year")
+    ('1.1', '%/year')
     """
     mag = abs(value)
     if is_share(name, units) or mag < 1e6:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sdmodels.dashboard._text import per_year as _per_year
 from sdmodels.dashboard._text import units_label
 from sdmodels.scenarios import START_YEAR_SUFFIX, Lever, Scenario
 
@@ -80,10 +81,6 @@ class LeverSpec:
         """A slider step giving about 100 positions."""
         span = self.max - self.min
         return span / 100 if span > 0 else 1.0
-
-
-def _per_year(units: str | None) -> bool:
-    return (units or "").replace(" ", "").lower() in ("1/year", "1/years", "/year")
 
 
 def _range(info: ParameterInfo) -> tuple[float, float]:

@@ -28,7 +28,7 @@ from sdmodels.attribution import attribute, attribution_factors, attribution_tab
 from sdmodels.dashboard import _shared
 from sdmodels.dashboard._constants import FAN_QUANTILES, KPI_YEARS, PAGES, START_POINT
 from sdmodels.dashboard._shared import clear_shared_cache
-from sdmodels.dashboard._text import is_share, units_label
+from sdmodels.dashboard._text import percent_unit
 from sdmodels.dashboard.levers import LeverSpec, find_levers, levers_scenario, scenario_lever_values
 from sdmodels.dashboard.scenario_files import scenario_from_toml, scenario_to_toml
 from sdmodels.dashboard.start_point import profile_toml, start_fields
@@ -580,8 +580,7 @@ class DashboardStore(pn.viewable.Viewer):
     def output_label(self, var: str) -> str:
         """``"Name (units)"`` of a model variable (``%`` for rates and shares)."""
         info = self.model.variables[var]
-        units = "%" if is_share(info.name, info.units) else units_label(info.units)
-        return f"{info.name} ({units})"
+        return f"{info.name} ({percent_unit(info.name, info.units)})"
 
     def uncertain_count(self) -> int:
         """Number of uncertain inputs in the model's uncertainty file."""

@@ -139,3 +139,18 @@ def test_kpi_cards_write_millions_short():
     assert fmt_card(1571.2, "Waiting List", "patients") == ("1,571.2", "patients")
     assert fmt_card(2.5e9, "Income", "GBP/Year") == ("2.5bn", "GBP/Year")
     assert fmt_card(0.105, "Vacancy Rate", "Dmnl") == ("10.5", "%")
+
+
+def test_fractions_a_year_read_as_percentages_a_year(store):
+    """An output in 1/Year (a fraction a year: growth, leaving, erosion) reads as a percentage
+    a year on its chart's axis, its card, its tooltip and in changes; counts keep their units."""
+    from sdmodels.dashboard._text import fmt_card, fmt_value, number_format, percent_unit
+    from sdmodels.dashboard.views._figures import line_figure
+
+    assert store.output_label("capability_erosion") == "Capability Erosion (%/year)"
+    assert fmt_card(0.0115, "Capability Erosion", "1/Year") == ("1.1", "%/year")
+    assert fmt_value(0.03, "Real Funding Growth", "1/Year") == "3.0 %/year"
+    assert fmt_value(-0.004, "Real Funding Growth", "1/Year", signed=True) == "-0.4 points/year"
+    assert number_format("Capability Erosion", "1/Year") == "{0.0%}"
+    assert percent_unit("Waiting List", "Patients") == "Patients"
+    assert line_figure("Capability Erosion", "1/Year", share=True).yaxis[0].axis_label == "%/year"

@@ -16,7 +16,7 @@ import panel as pn
 from bokeh.models import ColumnDataSource, HoverTool, NumeralTickFormatter
 from bokeh.plotting import figure
 
-from sdmodels.dashboard._text import esc, is_share, number_format, units_label
+from sdmodels.dashboard._text import esc, is_share, number_format, per_year, units_label
 from sdmodels.plots import PALETTE
 
 __all__ = [
@@ -43,9 +43,10 @@ def series_style(i: int) -> tuple[str, Any, str]:
 
 def line_figure(title: str, units: str, *, height: int = FIGURE_HEIGHT,
                 share: bool = False) -> Any:
-    """An empty time-series figure: x axis in years, y axis in ``units`` (or %)."""
+    """An empty time-series figure: x axis in years, y axis in ``units`` (or % and %/year
+    for a share or a fraction a year)."""
 
-    label = "%" if share else units_label(units)
+    label = ("%/year" if per_year(units) else "%") if share else units_label(units)
     fig = figure(title=title, height=height, sizing_mode="stretch_width", min_width=280,
                  x_axis_label="Year", y_axis_label=label,
                  tools="pan,box_zoom,wheel_zoom,reset,save", toolbar_location="above",
@@ -67,7 +68,8 @@ def add_hover(fig: Any, renderer: Any, series: str, column: str, name: str,
     """A tooltip on ``renderer``: series name, year, formatted value with units."""
 
     share = is_share(name, units)
-    unit_text = "" if share or units_label(units) == "dimensionless" else f" {units}"
+    unit_text = (("/year" if per_year(units) else "") if share
+                 else "" if units_label(units) == "dimensionless" else f" {units}")
     fig.add_tools(HoverTool(renderers=[renderer], tooltips=[
         ("", series), ("year", "@time{0}"),
         (name, f"@{{{column}}}{number_format(name, units)}{unit_text}"),

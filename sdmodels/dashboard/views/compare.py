@@ -19,7 +19,14 @@ from panel.custom import JSComponent
 
 from sdmodels.dashboard import reports
 from sdmodels.dashboard._constants import KPI_YEARS
-from sdmodels.dashboard._text import esc, inline_html, is_share, units_label
+from sdmodels.dashboard._text import (
+    esc,
+    inline_html,
+    is_share,
+    per_year,
+    percent_unit,
+    units_label,
+)
 from sdmodels.dashboard.scenario_files import MAX_SCENARIO_BYTES, scenario_to_toml
 from sdmodels.dashboard.views._figures import (
     FIGURE_HEIGHT,
@@ -147,7 +154,7 @@ class ComparisonPlots(FigureGrid):
 def _signed(value: float, name: str, units: str) -> str:
     """A change with its units: ``+0.0123 dmnl``, ``-1.2 percentage points``, ``+1,234 Person``."""
     if is_share(name, units):
-        return f"{100 * value:+,.3g} percentage points"
+        return f"{100 * value:+,.3g} percentage points" + (" a year" if per_year(units) else "")
     label = units_label(units)
     unit_text = "" if label == "dimensionless" else f" {label}"
     return f"{value:+,.4g}{unit_text}"
@@ -155,7 +162,7 @@ def _signed(value: float, name: str, units: str) -> str:
 
 def _level(value: float, name: str, units: str) -> str:
     if is_share(name, units):
-        return f"{100 * value:,.3g} %"
+        return f"{100 * value:,.3g} " + percent_unit(name, units)
     label = units_label(units)
     return f"{value:,.4g}" + ("" if label == "dimensionless" else f" {label}")
 

@@ -15,7 +15,6 @@ from sdmodels.dashboard._text import (
     fmt_card,
     fmt_value,
     inline_html,
-    is_share,
     kpi_sentence,
     units_label,
 )
@@ -157,7 +156,7 @@ class StartPointForm(pn.viewable.Viewer):
             return
         store = self.store
         for info in store.start_fields:
-            units = "%" if is_share(info.name, info.units) else units_label(info.units)
+            units = units_label(info.units)  # the field holds the model's value (0.03, not 3%)
             self.inputs[info.py_name] = pn.widgets.FloatInput(
                 label=f"{info.name} ({units})", value=float(store.start_point.get(
                     info.py_name, info.value)), start=info.min, end=info.max,
