@@ -12,6 +12,7 @@ of sdmodels but :mod:`sdmodels.errors`).
 from __future__ import annotations
 
 import importlib
+import sys
 import warnings
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
@@ -84,13 +85,21 @@ class LazyModule:
     while it runs (arviz announces a coming refactor with a FutureWarning on import); warnings
     the module gives later, when used, are untouched. The filter applies whoever reads the first
     attribute, including introspection such as doctest's search for ``__wrapped__``.
+
+    ``hide`` names optional dependencies that the module tries to import for features sdmodels
+    never uses, and that must not be loaded with it: while the import runs they are marked absent
+    in ``sys.modules`` (so the module's own ``try: import ... except ImportError`` takes its
+    fallback), then unmarked, so that a later ``import`` of them by anyone works as usual. A
+    module already imported is never hidden.
     """
 
-    __slots__ = ("_lazy_module", "_lazy_name", "_lazy_quiet")
+    __slots__ = ("_lazy_hide", "_lazy_module", "_lazy_name", "_lazy_quiet")
 
-    def __init__(self, name: str, *, quiet: tuple[type[Warning], ...] = ()) -> None:
+    def __init__(self, name: str, *, quiet: tuple[type[Warning], ...] = (),
+                 hide: tuple[str, ...] = ()) -> None:
         self._lazy_name = name
         self._lazy_quiet = quiet
+        self._lazy_hide = hide
         self._lazy_module: ModuleType | None = None
 
     def _load(self) -> ModuleType:
@@ -100,7 +109,15 @@ class LazyModule:
             with warnings.catch_warnings():
                 for category in self._lazy_quiet:
                     warnings.simplefilter("ignore", category)
-                module = self._lazy_module = importlib.import_module(self._lazy_name)
+                hidden = [name for name in self._lazy_hide if name not in sys.modules]
+                for name in hidden:
+                    sys.modules[name] = None  # type: ignore[assignment]  # "import name" fails
+                try:
+                    module = self._lazy_module = importlib.import_module(self._lazy_name)
+                finally:
+                    for name in hidden:
+                        if sys.modules.get(name, False) is None:
+                            del sys.modules[name]
         return module
 
     def __getattr__(self, attr: str) -> Any:

@@ -71,3 +71,42 @@ def test_the_command_line_loads_no_heavy_dependency_on_import():
             f"print([m for m in {heavy!r} if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+OPTIONAL = '''
+try:
+    import {dep}
+except ImportError:
+    {dep} = None
+'''
+
+
+def test_hide_keeps_an_optional_dependency_out_then_restores_it(tmp_path, monkeypatch):
+    dep = f"sdmodels_optional_{tmp_path.name.replace('-', '_')}"
+    user = f"{dep}_user"
+    (tmp_path / f"{dep}.py").write_text("LOADED = True\n", encoding="utf-8")
+    (tmp_path / f"{user}.py").write_text(OPTIONAL.format(dep=dep), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        lazy = LazyModule(user, hide=(dep,))
+        assert getattr(lazy, dep) is None  # the module took its fallback
+        assert dep not in sys.modules  # neither loaded nor left marked absent
+        assert __import__(dep).LOADED  # a later import works as usual
+        # a module already imported is never hidden
+        sys.modules.pop(user)
+        assert getattr(LazyModule(user, hide=(dep,)), dep).LOADED
+    finally:
+        sys.modules.pop(dep, None)
+        sys.modules.pop(user, None)
+
+
+def test_a_fit_does_not_load_a_second_hdf5_library():
+    """emcee's optional HDF5 backend would import h5py, whose wheel carries its own HDF5 beside
+    netCDF4's: the calibration must load emcee without it (a fresh interpreter)."""
+    import subprocess
+
+    code = ("import sys; from sdmodels.calibration import _fit; "
+            "_fit.emcee.EnsembleSampler; import emcee.backends.hdf as hdf; "
+            "print('h5py' in sys.modules, hdf.h5py is None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False True", out.stdout + out.stderr

@@ -30,8 +30,12 @@ from sdmodels.calibration._spec import CalibrationError, CalibrationSpec
 
 # imported on first use; its import gives a FutureWarning announcing a refactor, silenced
 arviz = LazyModule("arviz", quiet=(FutureWarning,))
-# emcee imports scipy.stats (0.7 CPU-s): loaded when a fit starts, not with the package
-emcee = LazyModule("emcee")
+# emcee imports scipy.stats (0.7 CPU-s): loaded when a fit starts, not with the package. Its
+# optional HDF5 backend (unused here) imports h5py when installed (arviz installs it); h5py's wheel
+# carries its own HDF5 library beside the one in netCDF4's wheel, which writes and reads every
+# result, and two HDF5 libraries in one process are a known source of "HDF error" and crashes
+# in netCDF4 (h5py issue 1541; Unidata/netcdf4-python issues 694 and 1214): keep h5py out.
+emcee = LazyModule("emcee", hide=("h5py",))
 special = LazyModule("scipy.special")
 _optimize = LazyModule("scipy.optimize")
 
