@@ -446,8 +446,10 @@ def assert_matches_pysd(
         compiled = compile_model(path)
     fixed = {model.resolve_parameter(k, context="params"): v for k, v in (params or {}).items()}
     compiled_dims = getattr(compiled, "dims", None)
-    controls = {k: v for k, v in fixed.items() if k in CONTROL_NAMES}
-    # INITIAL TIME, FINAL TIME, TIME STEP or SAVEPER among the params change the saved times
+    grid = set(CONTROL_NAMES) | set(getattr(compiled, "grid_parameters", ()))
+    controls = {k: v for k, v in fixed.items() if k in grid}
+    # INITIAL TIME, FINAL TIME, TIME STEP or SAVEPER among the params, or constants they are
+    # computed from (FINAL TIME = start year + horizon), change the saved times
     time = compiled.saved_times(**controls) if controls else compiled.time
 
     default_out = compiled.run(dict(fixed), 1)

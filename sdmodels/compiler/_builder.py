@@ -16,7 +16,7 @@ import numpy as np
 
 from sdmodels._common import LazyModule
 from sdmodels.compiler._builtins import LookupRegistry, Stateful, StatefulRegistry
-from sdmodels.compiler._controls import evaluate, reads
+from sdmodels.compiler._controls import CONTROL_FUNCTIONS, evaluate, reads
 from sdmodels.compiler._dependencies import Node, dynamic_nodes, topological_order
 from sdmodels.compiler._errors import UnsupportedFeature
 from sdmodels.compiler._expressions import Context, ExpressionVisitor
@@ -33,6 +33,13 @@ from sdmodels.compiler._translate import (
 _ae = LazyModule("pysd.translators.structures.abstract_expressions")
 
 __all__ = ["KERNEL_LOCALS", "KernelPlan", "ModelBuilder"]
+
+#: Structures whose value changes over the run (refused in a control variable's expression).
+_STATEFUL_STRUCTURES = frozenset({
+    "Integ", "Smooth", "SmoothN", "Delay", "DelayN", "DelayFixed", "Trend", "Forecast",
+    "SampleIfTrue", "Data", "GetData", "Game", "Lookups", "InlineLookups",
+    "STEP", "RAMP", "PULSE", "PULSE_TRAIN", "RANDOM_0_1", "RANDOM_UNIFORM", "RANDOM_NORMAL",
+})
 
 #: Names the generated kernel uses for itself (arguments and loop variables).
 KERNEL_LOCALS = (
@@ -110,13 +117,18 @@ class ModelBuilder:
 
     # -- control variables ---------------------------------------------------------------
     def control_defaults(self) -> dict[str, float]:
-        """INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER: numbers, or expressions of numbers and
-        of each other (``TIME STEP = 1/4``, ``SAVEPER = TIME STEP * 4``), folded at compile time.
-        Formulas that read other controls are kept in ``self.control_formulas``."""
+        """INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER: numbers, or expressions of numbers, of
+        each other and of values that are constant over the run (``TIME STEP = 1/4``, ``SAVEPER =
+        TIME STEP * 4``, ``FINAL TIME = start year + horizon`` with ``end year`` an auxiliary of
+        constants), folded at compile time. Formulas that read other controls or constants are
+        kept in ``self.control_formulas``, the constants they read in ``self.grid_constants``
+        (Python name -> default), so that overriding one derives the time grid again."""
+        self.grid_constants: dict[str, float] = {}
         formulas = {c: self._control_formula(self.info.elements[c].components[0].ast,
-                                             self.info.elements[c]) for c in CONTROL_NAMES}
+                                             self.info.elements[c], ())
+                    for c in CONTROL_NAMES}
         self.control_formulas = {c: f for c, f in formulas.items() if reads(f)}
-        values: dict[str, float] = {}
+        values: dict[str, float] = dict(self.grid_constants)
         pending = dict(formulas)
         for _ in range(len(pending) + 1):
             for name, formula in list(pending.items()):
@@ -126,35 +138,88 @@ class ModelBuilder:
                     del pending[name]
         if pending:
             raise UnsupportedFeature("circular control variables", ", ".join(pending), self.file)
-        for name, value in values.items():
-            if math.isnan(value):
-                raise UnsupportedFeature("a control variable divided by zero",
+        for name in CONTROL_NAMES:
+            if math.isnan(values[name]):
+                raise UnsupportedFeature("a control variable that is not a number (a division "
+                                         "by zero?)",
                                          self.info.elements[name].name, self.file)
-        return values
+        return {name: values[name] for name in CONTROL_NAMES}
 
-    def _control_formula(self, ast: Any, el: ElementInfo) -> Any:
-        """A control variable's expression as a formula (see :mod:`._controls`)."""
+    def _control_formula(self, ast: Any, el: ElementInfo, via: tuple[str, ...]) -> Any:
+        """A control variable's expression as a formula (see :mod:`._controls`); ``via`` are the
+        auxiliaries whose equations it reached through (inlined)."""
         if isinstance(ast, (int, float, np.integer, np.floating)) and not isinstance(ast, bool):
             return float(ast)
-        if isinstance(ast, _ae.ReferenceStructure) and ast.subscripts is None:
-            ref = self.clean_to_py.get(ast.reference)
-            if ref not in CONTROL_NAMES:
-                raise UnsupportedFeature(
-                    "a control variable defined from a model variable", el.name, self.file,
-                    detail="the time grid is shared by the whole batch: write a number",
-                )
-            return {"ref": ref}
+        if isinstance(ast, _ae.ReferenceStructure):
+            return self._control_reference(ast, el, via)
         if isinstance(ast, _ae.ArithmeticStructure):
             ops = list(ast.operators)
             bad = [op for op in ops if op not in ("+", "-", "*", "/", "^", "negative")]
             if bad:
                 raise UnsupportedFeature(f"operator {bad[0]!r} in a control variable", el.name,
                                          self.file)
-            return {"ops": ops, "args": [self._control_formula(a, el) for a in ast.arguments]}
+            return {"ops": ops, "args": [self._control_formula(a, el, via) for a in ast.arguments]}
+        if isinstance(ast, _ae.InitialStructure):  # the value at the start: the value itself
+            return self._control_formula(ast.initial, el, via)
+        if (isinstance(ast, _ae.CallStructure) and isinstance(ast.function, _ae.ReferenceStructure)
+                and ast.function.reference in CONTROL_FUNCTIONS
+                and len(ast.arguments) == CONTROL_FUNCTIONS[ast.function.reference]):
+            return {"fn": ast.function.reference,
+                    "args": [self._control_formula(a, el, via) for a in ast.arguments]}
+        what = type(ast).__name__.replace("Structure", "")
+        if isinstance(ast, _ae.CallStructure) and isinstance(ast.function, _ae.ReferenceStructure):
+            what = ast.function.reference.upper()
+        if what in _STATEFUL_STRUCTURES:
+            raise UnsupportedFeature(
+                f"a control variable that changes over time ({self._chain(via)} is {what.upper()})",
+                el.name, self.file,
+                detail="the time grid is shared by the whole run: define it from constants",
+            )
         raise UnsupportedFeature(
-            f"a control variable defined by {type(ast).__name__.replace('Structure', '')}",
+            f"a control variable defined by {what}" + (f" (in {self._chain(via)})" if via else ""),
             el.name, self.file,
         )
+
+    def _control_reference(self, ast: Any, el: ElementInfo, via: tuple[str, ...]) -> Any:
+        """A reference in a control variable's expression: another control, a scalar constant
+        (read from the parameters) or a scalar auxiliary (its equation inlined)."""
+        ref = self.clean_to_py.get(ast.reference)
+        target = self.info.elements.get(ref) if ref is not None else None
+        if ref == "time" or (ref is None and str(ast.reference).lower() == "time"):
+            raise UnsupportedFeature(
+                "a control variable that changes over time"
+                + (f" ({self._chain(via)} reads Time)" if via else " (it reads Time)"),
+                el.name, self.file,
+                detail="the time grid is shared by the whole run: define it from constants",
+            )
+        if target is None:
+            raise UnsupportedFeature(
+                f"a reference to {ast.reference!r}, which is not a model element", el.name,
+                self.file)
+        if ref in CONTROL_NAMES:
+            return {"ref": ref}
+        if ast.subscripts is not None or target.dims:
+            raise UnsupportedFeature(
+                f"a control variable defined from a subscripted variable ({target.name})",
+                el.name, self.file, detail="the time grid is one for the whole model",
+            )
+        if target.kind == "constant":
+            if ref in self.timeseries:
+                raise UnsupportedFeature(
+                    f"a control variable that changes over time ({target.name} is given as a "
+                    "time series)", el.name, self.file)
+            self.grid_constants[ref] = float(self._constant_values(target, [()]))
+            return {"ref": ref}
+        if target.kind == "aux" and len(target.components) == 1:
+            if ref in via:
+                raise UnsupportedFeature("circular control variables",
+                                         f"{el.name} ({self._chain((*via, ref))})", self.file)
+            return self._control_formula(target.components[0].ast, el, (*via, ref))
+        raise UnsupportedFeature(
+            f"a control variable defined from {target.name} ({target.kind})", el.name, self.file)
+
+    def _chain(self, via: tuple[str, ...]) -> str:
+        return " -> ".join(self.info.elements[py].name for py in via)
 
     # -- build ---------------------------------------------------------------------------
     def build(self) -> KernelPlan:
@@ -283,6 +348,7 @@ class ModelBuilder:
             "file": self.file,
             "controls": controls,
             "control_formulas": self.control_formulas,
+            "grid_constants": sorted(self.grid_constants),
             "params": self._params,
             "n_param": self._n_param,
             "timeseries": self._ts_columns,

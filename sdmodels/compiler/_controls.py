@@ -1,12 +1,15 @@
-"""Control variables written as expressions of numbers and of each other.
+"""Control variables written as expressions of numbers, of each other and of constants.
 
-``TIME STEP = 1/4`` or ``SAVEPER = TIME STEP * 4`` are folded at compile time. A control that
-reads another one keeps its formula in the kernel's metadata, so that overriding the control it
-reads at run time (``time_step``) derives it again (``saveper``), as PySD does: its control
-variables are functions of each other, evaluated when the run starts.
+``TIME STEP = 1/4``, ``SAVEPER = TIME STEP * 4`` or ``FINAL TIME = start year + horizon`` are
+folded at compile time (auxiliaries of constants are inlined into the formula). A control that
+reads another control or a constant keeps its formula in the kernel's metadata, so that
+overriding what it reads at run time (``time_step``, ``horizon``) derives it again (``saveper``,
+``final_time``), as PySD does: its control variables are functions of the model's other
+variables, evaluated when the run starts.
 
-A formula is JSON: a number, ``{"ref": py_name}`` or ``{"ops": [...], "args": [formula, ...]}``
-(an arithmetic chain in the model's own order, ``^`` grouping from the right).
+A formula is JSON: a number, ``{"ref": py_name}`` (a control or a constant), ``{"ops": [...],
+"args": [formula, ...]}`` (an arithmetic chain in the model's own order, ``^`` grouping from the
+right) or ``{"fn": name, "args": [formula, ...]}`` (a function of :data:`CONTROL_FUNCTIONS`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,29 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["derive_controls", "evaluate", "fold_arithmetic", "reads"]
+import numpy as np
+
+__all__ = ["CONTROL_FUNCTIONS", "derive_controls", "evaluate", "fold_arithmetic", "reads"]
+
+#: Functions a control variable's expression may call (PySD's name -> number of arguments),
+#: evaluated as PySD's runtime does (``pysd/builders/python/python_functions.py``: numpy's
+#: ``minimum``, ``maximum``, ``abs``, ``exp``, ``sqrt``, ``log``; ``functions.integer`` is
+#: ``int(x)``).
+CONTROL_FUNCTIONS: dict[str, int] = {
+    "min": 2, "max": 2, "abs": 1, "integer": 1, "exp": 1, "sqrt": 1, "ln": 1,
+}
+
+
+def _call(name: str, args: list[float]) -> float:
+    if name == "min":
+        return float(np.minimum(args[0], args[1]))
+    if name == "max":
+        return float(np.maximum(args[0], args[1]))
+    if name == "integer":
+        return float(int(args[0])) if math.isfinite(args[0]) else math.nan
+    with np.errstate(all="ignore"):
+        fn = {"abs": np.abs, "exp": np.exp, "sqrt": np.sqrt, "ln": np.log}[name]
+        return float(fn(args[0]))
 
 
 def fold_arithmetic(ops: list[str], args: list[float]) -> float:
@@ -67,6 +92,8 @@ def evaluate(formula: Any, values: Mapping[str, float]) -> float | None:
     0.5
     >>> evaluate({"ref": "time_step"}, {}) is None
     True
+    >>> evaluate({"fn": "max", "args": [{"ref": "horizon"}, 5.0]}, {"horizon": 8.0})
+    8.0
     """
     if isinstance(formula, dict) and "ref" in formula:
         value = values.get(formula["ref"])
@@ -75,6 +102,8 @@ def evaluate(formula: Any, values: Mapping[str, float]) -> float | None:
         args = [evaluate(a, values) for a in formula["args"]]
         if any(a is None for a in args):
             return None
+        if "fn" in formula:
+            return _call(formula["fn"], args)  # type: ignore[arg-type]
         return fold_arithmetic(list(formula["ops"]), args)  # type: ignore[arg-type]
     return float(formula)
 
@@ -97,8 +126,9 @@ def reads(formula: Any) -> set[str]:
 def derive_controls(
     formulas: Mapping[str, Any], values: Mapping[str, float], given: Iterable[str]
 ) -> dict[str, float]:
-    """``values`` with every control not in ``given`` whose formula reads other controls
-    computed again from them (after the ones it reads).
+    """``values`` with every control not in ``given`` whose formula reads other controls or
+    constants computed again from them (after the ones it reads). ``values`` holds the
+    controls and the values of the constants the formulas read.
 
     Examples
     --------

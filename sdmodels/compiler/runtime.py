@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from sdmodels.compiler._controls import derive_controls
+from sdmodels.compiler._controls import reads as _formula_reads
 from sdmodels.compiler._random import NOISE_KEY, noise_keys
 from sdmodels.errors import SDModelsError, UnknownNameError
 
@@ -115,6 +116,8 @@ class CompiledModel:
         self.key: str = meta["key"]
         self.file: str = meta["file"]
         self.controls: dict[str, float] = dict(meta["controls"])
+        # constants the control variables are computed from (FINAL TIME = start year + horizon)
+        self._grid_constants: tuple[str, ...] = tuple(meta.get("grid_constants", ()))
         self._params: dict[str, dict[str, Any]] = meta["params"]
         self._columns: dict[str, dict[str, Any]] = meta["columns"]
         self.outputs: list[str] = list(self._columns)
@@ -254,22 +257,10 @@ class CompiledModel:
             raise ParameterValueError(f"the number of samples must be >= 0, got {n}")
         params = dict(params or {})
         keys = self._noise_keys(params.pop(NOISE_KEY, None), n, noise_seed, first_sample)
-        controls = dict(self.controls)
-        constant: dict[str, Any] = {}
-        series: dict[str, Any] = {}
-        given: list[str] = []  # control variables overridden
-        allowed = {*self._params, *self.controls}
-        for key, value in params.items():
-            py = self._resolve(key, allowed, "parameter")
-            if py in self.controls:
-                controls[py] = self._control_value(py, value)
-                given.append(py)
-            elif _is_timeseries(value):
-                series[py] = value
-            else:
-                constant[py] = value
-        # a control written from another (SAVEPER = TIME STEP) follows an override of it
-        controls = derive_controls(self._meta.get("control_formulas", {}), controls, given)
+        controls, grid, given, constant, series = self._split_params(params)
+        # a control written from another (SAVEPER = TIME STEP) or from constants (FINAL TIME =
+        # start year + horizon) follows an override of them
+        controls = self._derived_controls(controls, grid, given)
 
         variant = self._variant(frozenset(series))
         times, saved, _labels = time_grid(**controls)
@@ -321,12 +312,62 @@ class CompiledModel:
             result[py] = np.moveaxis(block, (-2, -1), (0, 1)) if shape else block
         return result
 
+    def _split_params(self, params: Mapping[str, Any]):
+        """Overrides by kind: control variables (and which), constants the controls read,
+        constants (including those), time series."""
+        controls = dict(self.controls)
+        constant: dict[str, Any] = {}
+        series: dict[str, Any] = {}
+        given: list[str] = []  # control variables overridden
+        grid: dict[str, float] = {}  # overridden constants the control variables read
+        allowed = {*self._params, *self.controls}
+        for key, value in params.items():
+            py = self._resolve(key, allowed, "parameter")
+            if py in self.controls:
+                controls[py] = self._control_value(py, value)
+                given.append(py)
+            elif py in self._grid_constants:
+                grid[py] = self._grid_value(py, value)
+                constant[py] = value
+            elif _is_timeseries(value):
+                series[py] = value
+            else:
+                constant[py] = value
+        return controls, grid, given, constant, series
+
+    @property
+    def grid_parameters(self) -> tuple[str, ...]:
+        """Constants the control variables are computed from (``FINAL TIME = start year +
+        horizon``): overriding one changes the time grid, so it takes one number per batch."""
+        return self._grid_constants
+
     def saved_times(self, **controls: float) -> np.ndarray:
-        """Saved time labels for (possibly overridden) control variables."""
+        """Saved time labels for (possibly overridden) control variables and constants they
+        are computed from (:attr:`grid_parameters`)."""
         values = dict(self.controls)
+        grid: dict[str, float] = {}
+        given = []
+        for key, value in controls.items():
+            py = self._resolve(key, {*self.controls, *self._grid_constants}, "control variable")
+            if py in self.controls:
+                values[py] = self._control_value(py, value)
+                given.append(py)
+            else:
+                grid[py] = self._grid_value(py, value)
+        return time_grid(**self._derived_controls(values, grid, given))[2]
+
+    def _derived_controls(self, controls: dict[str, float], grid: Mapping[str, float],
+                          given: Iterable[str]) -> dict[str, float]:
+        """The control variables after overrides: those not given computed again from the
+        controls and constants they read."""
+        formulas = self._meta.get("control_formulas", {})
+        if not formulas:
+            return controls
+        values = {py: float(self.defaults[py]) for py in self._grid_constants}  # type: ignore[arg-type]
+        values.update(grid)
         values.update(controls)
-        values = derive_controls(self._meta.get("control_formulas", {}), values, controls)
-        return time_grid(**values)[2]
+        out = derive_controls(formulas, values, given)
+        return {name: out[name] for name in controls}
 
     def warm_up(self, *, parallel: bool = True) -> float:
         """Compile (or load from numba's cache) the kernel; return seconds taken."""
@@ -356,6 +397,28 @@ class CompiledModel:
                 "for the whole batch; run batches with different values separately"
             )
         return float(arr)
+
+    def _grid_value(self, py: str, value: Any) -> float:
+        """An override of a constant the time grid is computed from: one number for the batch
+        (an array of equal values counts as one)."""
+        readers = [self._columns[c]["name"] for c, f in self._meta["control_formulas"].items()
+                   if py in _formula_reads(f)]
+        why = (f"{self._columns[py]['name']} sets {' and '.join(readers)} and with it the "
+               "time grid, which the whole batch shares")
+        if _is_timeseries(value):
+            raise ParameterValueError(f"{why}: it cannot be a time series")
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ParameterValueError(f"parameter {py!r}: cannot use {type(value).__name__} "
+                                      "as a number") from exc
+        flat = arr.ravel()
+        if flat.size == 0 or not np.all(flat == flat[0]):
+            raise ParameterValueError(
+                f"{why}: give one number for the whole batch (run batches with different "
+                "values separately)"
+            )
+        return float(flat[0])
 
     def _broadcast(self, py: str, value: Any, n: int) -> np.ndarray:
         p = self._params[py]

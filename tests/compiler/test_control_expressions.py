@@ -23,15 +23,86 @@ def test_control_expressions_are_folded(compiled) -> None:
     np.testing.assert_allclose(stock, 8 * (1 - 0.125) ** (4 * cm.time), rtol=1e-12)
 
 
-def test_control_defined_from_a_model_variable_is_refused(tmp_path) -> None:
+def test_controls_from_constants_are_folded_and_follow_overrides(compiled) -> None:
+    """INITIAL TIME = start year, FINAL TIME = MAX(end year, ...) with end year = start year +
+    horizon, TIME STEP = 1 / INTEGER(steps per year): folded at load, and derived again when
+    a constant they read is overridden, as PySD does (hand-checked Euler and equal to PySD)."""
+    from sdmodels.testing import assert_matches_pysd
+
+    path = TEST_MODELS_DIR / "control_from_constants.mdl"
+    cm = compiled(path)
+    assert cm.controls == {"initial_time": 2020.0, "final_time": 2026.0, "time_step": 0.25,
+                           "saveper": 0.5}
+    assert set(cm.grid_parameters) == {"start_year", "horizon", "steps_per_year"}
+    np.testing.assert_array_equal(cm.time, np.arange(2020.0, 2026.01, 0.5))
+    np.testing.assert_allclose(cm.run({}, 1)["stock"][0], 1.025 ** (4 * (cm.time - 2020)),
+                               rtol=1e-12)
+    params = {"horizon": 3, "steps_per_year": 2}
+    times = cm.saved_times(**params)
+    assert times.tolist() == [2020.0, 2021.0, 2022.0, 2023.0]  # SAVEPER = TIME STEP * 2 = 1
+    stock = cm.run(params, 2)["stock"]
+    assert stock.shape == (2, 4)
+    np.testing.assert_allclose(stock[1], 1.05 ** (2 * (times - 2020)), rtol=1e-12)
+    assert_matches_pysd(path, params=params, n_random=2, compiled=cm)
+    # INITIAL TIME follows start year too (PySD keeps the INITIAL TIME it loaded with: see
+    # docs/compiler.md, Known differences), and FINAL TIME with it
+    assert cm.saved_times(start_year=2000, **params).tolist() == [2000.0, 2001.0, 2002.0, 2003.0]
+    np.testing.assert_allclose(cm.run({"Start Year": 2000, **params}, 1)["stock"][0],
+                               stock[0], rtol=0)
+    # a given control wins over the formula; the same value for every sample is one number
+    assert cm.saved_times(horizon=3, final_time=2021).tolist() == [2020.0, 2020.5, 2021.0]
+    assert cm.run({"horizon": np.full(3, 2.0)}, 3)["stock"].shape == (3, 5)
+
+
+def test_per_sample_values_of_a_grid_constant_are_a_clear_error(compiled) -> None:
+    from sdmodels.compiler import ParameterValueError
+
+    cm = compiled(TEST_MODELS_DIR / "control_from_constants.mdl")
+    with pytest.raises(ParameterValueError, match="horizon sets FINAL TIME.*one number"):
+        cm.run({"horizon": [3.0, 4.0]}, 2)
+    with pytest.raises(ParameterValueError, match="steps per year sets TIME STEP"):
+        cm.run({"steps_per_year": np.array([2.0, 4.0])}, 2)
+    with pytest.raises(ParameterValueError, match="start year.*time series"):
+        import pandas as pd
+
+        cm.run({"start_year": pd.Series([2020.0, 2021.0], index=[2020.0, 2030.0])}, 1)
+
+
+@pytest.mark.parametrize(("final_time", "what"), [
+    ("stock * 2000", "stock is INTEG"),
+    ("Time + 5", "reads Time"),
+    ("late year", "late year -> stock is INTEG"),
+])
+def test_control_that_changes_over_time_is_refused(tmp_path, final_time, what) -> None:
     from sdmodels.compiler import UnsupportedFeature, compile_model
 
-    text = (TEST_MODELS_DIR / "control_expressions.mdl").read_text(encoding="utf-8")
-    path = tmp_path / "grid_from_variable.mdl"
-    path.write_text(text.replace("FINAL TIME  = 2 * 2 + INITIAL TIME", "FINAL TIME  = decay rate * 8"),
-                    encoding="utf-8")
-    with pytest.raises(UnsupportedFeature, match="FINAL TIME.*|model variable"):
+    text = (TEST_MODELS_DIR / "control_from_constants.mdl").read_text(encoding="utf-8")
+    text = text.replace("FINAL TIME  = MAX(end year, INITIAL(start year) + 1)",
+                        f"FINAL TIME  = {final_time}")
+    text += "\nlate year = stock * 2000\n\t~\tYear\n\t~\t|\n"
+    path = tmp_path / "grid_over_time.mdl"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UnsupportedFeature, match=f"changes over time.*{what}.*FINAL TIME"):
         compile_model(path)
+
+
+def test_time_varying_control_falls_back_to_pysd_with_one_warning(tmp_path) -> None:
+    import warnings
+
+    import sdmodels
+
+    text = (TEST_MODELS_DIR / "control_from_constants.mdl").read_text(encoding="utf-8")
+    path = tmp_path / "grid_from_stock.mdl"
+    path.write_text(text.replace("FINAL TIME  = MAX(end year, INITIAL(start year) + 1)",
+                                 "FINAL TIME  = 2020 + stock * 3"), encoding="utf-8")
+    model = sdmodels.load_model(path)
+    with pytest.warns(sdmodels.EngineFallbackWarning, match="changes over time.*FINAL TIME"):
+        first = model.run(return_columns=["stock"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.run(return_columns=["stock"])
+    assert not [w for w in caught if issubclass(w.category, sdmodels.EngineFallbackWarning)]
+    assert first.attrs["engine"] == "pysd"
 
 
 def test_elmcount_and_get_time_value(compiled, tmp_path) -> None:
