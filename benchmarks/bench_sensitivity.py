@@ -44,8 +44,12 @@ def main() -> None:
     parser.add_argument("--pysd-runs", type=int, default=100, help="PySD runs to time")
     parser.add_argument("--no-second-order", action="store_true", help="S1 and ST only")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--parameters", type=int, default=20,
-                        help="analyse the file's first K parameters (0: all of them)")
+    parser.add_argument(
+        "--parameters",
+        type=int,
+        default=20,
+        help="analyse the file's first K parameters (0: all of them)",
+    )
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -58,8 +62,10 @@ def main() -> None:
 
     # Time the three stages of sobol(): the design, the runs (the batch core and the compiled
     # kernel) and the analysis, by wrapping the functions sobol() calls.
-    stages = {name: {"seconds": 0.0, "cpu": 0.0}
-              for name in ("sobol_design", "run_design", "sobol_dataset")}
+    stages = {
+        name: {"seconds": 0.0, "cpu": 0.0}
+        for name in ("sobol_design", "run_design", "sobol_dataset")
+    }
     originals = {name: getattr(sensitivity, name) for name in stages}
 
     def timed(name: str):
@@ -70,6 +76,7 @@ def main() -> None:
             finally:
                 stages[name]["seconds"] += time.perf_counter() - start
                 stages[name]["cpu"] += time.process_time() - cpu
+
         return call
 
     for name in stages:
@@ -104,26 +111,38 @@ def main() -> None:
     # CPU seconds do not depend on other processes sharing the machine: on an idle machine the
     # parallel simulation takes about its CPU time over the threads, the rest runs on one core.
     idle = simulated["cpu"] / min(threads, cores) + (cpu_total - simulated["cpu"])
-    print(f"NHS model, {len(spec)} parameters, N = {args.n}, "
-          f"{'S1, ST and S2' if second else 'S1 and ST'}: {runs:,} runs; "
-          f"{si.sizes['output']} outputs x {si.sizes['time']} years analysed")
+    print(
+        f"NHS model, {len(spec)} parameters, N = {args.n}, "
+        f"{'S1, ST and S2' if second else 'S1 and ST'}: {runs:,} runs; "
+        f"{si.sizes['output']} outputs x {si.sizes['time']} years analysed"
+    )
     print(f"machine: {cores} cores, {threads} numba threads, load average {load:.1f} at the end")
     print(f"setup (load model, uncertainty file, kernel): {setup:8.2f} s (not counted below)")
     print(f"end to end (sobol())                        : {total:8.2f} s")
-    print(f"  simulation, compiled engine               : {sim:8.2f} s "
-          f"({100 * sim / total:4.1f}%), {runs / sim:,.0f} runs/s")
-    print(f"  design and analysis                       : {rest:8.2f} s ({100 * rest / total:4.1f}%): "
-          f"design {stages['sobol_design']['seconds']:.2f} s, "
-          f"indices {stages['sobol_dataset']['seconds']:.2f} s")
-    print(f"CPU time: simulation {simulated['cpu']:.2f} s, total {cpu_total:.2f} s; on an idle "
-          f"machine end to end would take about {idle:.1f} s")
-    print(f"PySD: {len(design)} runs in {pysd:.2f} s ({per_run * 1000:.0f} ms a run); "
-          f"the whole design would take {pysd_total:,.0f} s ({pysd_total / 3600:.1f} h)")
+    print(
+        f"  simulation, compiled engine               : {sim:8.2f} s "
+        f"({100 * sim / total:4.1f}%), {runs / sim:,.0f} runs/s"
+    )
+    print(
+        f"  design and analysis                       : {rest:8.2f} s ({100 * rest / total:4.1f}%): "
+        f"design {stages['sobol_design']['seconds']:.2f} s, "
+        f"indices {stages['sobol_dataset']['seconds']:.2f} s"
+    )
+    print(
+        f"CPU time: simulation {simulated['cpu']:.2f} s, total {cpu_total:.2f} s; on an idle "
+        f"machine end to end would take about {idle:.1f} s"
+    )
+    print(
+        f"PySD: {len(design)} runs in {pysd:.2f} s ({per_run * 1000:.0f} ms a run); "
+        f"the whole design would take {pysd_total:,.0f} s ({pysd_total / 3600:.1f} h)"
+    )
     print(f"ratio PySD loop / sdmodels end to end       : {pysd_total / total:8.0f}x")
     print(f"ratio PySD loop / compiled simulation       : {pysd_total / sim:8.0f}x")
-    print(f"target: under 8 s end to end on a 2-core machine -> measured {total:.1f} s "
-          f"({'met' if total < 8 else 'not met'}), idle estimate {idle:.1f} s "
-          f"({'met' if idle < 8 else 'not met'})")
+    print(
+        f"target: under 8 s end to end on a 2-core machine -> measured {total:.1f} s "
+        f"({'met' if total < 8 else 'not met'}), idle estimate {idle:.1f} s "
+        f"({'met' if idle < 8 else 'not met'})"
+    )
 
 
 if __name__ == "__main__":

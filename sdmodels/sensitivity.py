@@ -80,9 +80,14 @@ def _problem(spec: UncertaintySpec) -> dict[str, Any]:
 def _check_bootstrap(num_resamples: int, conf_level: float) -> None:
     if not 0 < conf_level < 1:
         raise SDModelsError(f"conf_level must lie between 0 and 1, got {conf_level}")
-    if isinstance(num_resamples, bool) or not isinstance(num_resamples, (int, np.integer)) \
-            or num_resamples < 2:
-        raise SDModelsError(f"num_resamples must be an integer of at least 2, got {num_resamples!r}")
+    if (
+        isinstance(num_resamples, bool)
+        or not isinstance(num_resamples, (int, np.integer))
+        or num_resamples < 2
+    ):
+        raise SDModelsError(
+            f"num_resamples must be an integer of at least 2, got {num_resamples!r}"
+        )
 
 
 def _check_independent(spec: UncertaintySpec, ignore_correlations: bool) -> None:
@@ -126,8 +131,9 @@ def sobol_design(
             f"Sobol analysis needs a base sample size n that is a power of 2 (and at least 2), "
             f"got n={n!r}; use n={lower} or n={lower * 2}"
         )
-    spec.check_design_size(int(n) * ((2 if second_order else 1) * len(spec) + 2),
-                           what=f"Sobol n = {int(n):,}")
+    spec.check_design_size(
+        int(n) * ((2 if second_order else 1) * len(spec) + 2), what=f"Sobol n = {int(n):,}"
+    )
     rng, recorded = resolve_seed(seed)
     unit = saltelli_sample(len(spec), int(n), second_order=second_order, rng=rng)
     design = spec.design(spec.transform(unit), method="saltelli-sobol", seed=recorded)
@@ -243,9 +249,13 @@ def sobol_indices(
     ab = blocks[:, 1 : d + 1]  # (n, d, k): A with column j from B
     # How often each base sample is drawn in each resample (the same draws as SALib's).
     r = rng.integers(n, size=(n, num_resamples))
-    counts = np.bincount(
-        (np.arange(num_resamples)[None, :] * n + r).ravel(), minlength=n * num_resamples
-    ).reshape(num_resamples, n).astype(np.float64)  # (R, n)
+    counts = (
+        np.bincount(
+            (np.arange(num_resamples)[None, :] * n + r).ravel(), minlength=n * num_resamples
+        )
+        .reshape(num_resamples, n)
+        .astype(np.float64)
+    )  # (R, n)
 
     def boot_mean(q: NDArray[np.float64]) -> NDArray[np.float64]:
         """Mean over base samples within every resample: (n, ...) -> (R, ...)."""
@@ -279,8 +289,11 @@ def sobol_indices(
             # cross_r[r, j, k] = mean over resample r of BA_j * AB_k
             weighted = counts[:, None, :] * ba[:, :, t].T[None, :, :]  # (R, d, n)
             cross_r = (weighted @ ab[:, :, t]) / n
-            s2_r = (cross_r - vab_r[:, t, None, None]) / safe_var_r[:, t, None, None] \
-                - s1_r[:, :, None, t] - s1_r[:, None, :, t]
+            s2_r = (
+                (cross_r - vab_r[:, t, None, None]) / safe_var_r[:, t, None, None]
+                - s1_r[:, :, None, t]
+                - s1_r[:, None, :, t]
+            )
             s2_conf[..., t] = zq * s2_r.std(axis=0, ddof=1)
         upper = np.triu(np.ones((d, d), dtype=bool), k=1)
         out["S2"] = np.where(upper[..., None], s2, np.nan)
@@ -309,20 +322,31 @@ def _runs(
     resume: bool = False,
 ) -> xr.Dataset:
     uncertain = {str(p) for p in design["parameter"].values}
-    clash = sorted(p for p in (params or {})
-                   if model.resolve_parameter(p, context="params") in uncertain)
+    clash = sorted(
+        p for p in (params or {}) if model.resolve_parameter(p, context="params") in uncertain
+    )
     if clash:
         raise SDModelsError(
             f"{clash} are uncertain parameters of the specification: leave them out of params, "
             "or out of the uncertainty file"
         )
-    with session(scheduler) as client, \
-            progress_bar(progress, design.sizes["sample"], label) as advance:
+    with (
+        session(scheduler) as client,
+        progress_bar(progress, design.sizes["sample"], label) as advance,
+    ):
         ds = run_design(
-            model, design, scenario=scenario, params=params, outputs=outputs,
-            years="whole" if years is None else years, engine=engine,
-            chunk_size=chunk_size, advance=advance, scheduler=client,
-            out=None if out is None else runs_path(out), resume=resume,
+            model,
+            design,
+            scenario=scenario,
+            params=params,
+            outputs=outputs,
+            years="whole" if years is None else years,
+            engine=engine,
+            chunk_size=chunk_size,
+            advance=advance,
+            scheduler=client,
+            out=None if out is None else runs_path(out),
+            resume=resume,
         )
     for out in outputs:
         extra = [dim for dim in ds[out].dims if dim not in ("sample", "time")]
@@ -361,7 +385,9 @@ def _finish(ds: xr.Dataset, runs: xr.Dataset, out: Path | None) -> xr.Dataset:
 
 def _check_out(out: str | os.PathLike[str] | None, resume: bool) -> Path | None:
     if resume and out is None:
-        raise SDModelsError("resume=True continues runs written beside a file: give its path as out=")
+        raise SDModelsError(
+            "resume=True continues runs written beside a file: give its path as out="
+        )
     return None if out is None else check_writable(out)
 
 
@@ -477,17 +503,39 @@ def sobol(
     out_names = resolve_outputs(model, outputs)
     design, rng = sobol_design(spec, n, second_order=second_order, seed=seed)
     runs = _runs(
-        model, design, scenario=scenario, outputs=out_names, years=years, engine=engine,
-        chunk_size=chunk_size, progress=progress, label="Sobol runs", scheduler=scheduler,
-        params=params, out=out_path, resume=resume,
+        model,
+        design,
+        scenario=scenario,
+        outputs=out_names,
+        years=years,
+        engine=engine,
+        chunk_size=chunk_size,
+        progress=progress,
+        label="Sobol runs",
+        scheduler=scheduler,
+        params=params,
+        out=out_path,
+        resume=resume,
     )
-    ds = sobol_dataset(runs, spec, outputs=out_names, second_order=second_order,
-                       num_resamples=num_resamples, conf_level=conf_level, rng=rng,
-                       progress=progress)
+    ds = sobol_dataset(
+        runs,
+        spec,
+        outputs=out_names,
+        second_order=second_order,
+        num_resamples=num_resamples,
+        conf_level=conf_level,
+        rng=rng,
+        progress=progress,
+    )
     ds["design"] = design
     ds.attrs = _attrs(
-        runs, spec, design, analysis="sobol", base_samples=int(n),
-        second_order=int(second_order), num_resamples=int(num_resamples),
+        runs,
+        spec,
+        design,
+        analysis="sobol",
+        base_samples=int(n),
+        second_order=int(second_order),
+        num_resamples=int(num_resamples),
         conf_level=float(conf_level),
     )
     return _finish(ds, runs, out_path)
@@ -533,10 +581,16 @@ def sobol_dataset(
     per_output = []
     with progress_bar(progress, len(outputs), "Sobol analysis") as advance:
         for o in outputs:
-            per_output.append(sobol_indices(
-                runs[o].transpose("sample", "time").values, d, second_order=second_order,
-                num_resamples=num_resamples, conf_level=conf_level, rng=rng,
-            ))
+            per_output.append(
+                sobol_indices(
+                    runs[o].transpose("sample", "time").values,
+                    d,
+                    second_order=second_order,
+                    num_resamples=num_resamples,
+                    conf_level=conf_level,
+                    rng=rng,
+                )
+            )
             advance()
     coords = _coords(spec, list(outputs), runs)
     dims = ("output", "parameter", "time")
@@ -588,22 +642,36 @@ def morris_design(
         measures elementary effects in quantile steps), and the generator for the bootstrap.
     """
 
-    if isinstance(trajectories, bool) or not isinstance(trajectories, (int, np.integer)) or trajectories < 2:
+    if (
+        isinstance(trajectories, bool)
+        or not isinstance(trajectories, (int, np.integer))
+        or trajectories < 2
+    ):
         raise SDModelsError(f"Morris needs at least 2 trajectories, got {trajectories!r}")
-    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 2 or levels % 2:
+    if (
+        isinstance(levels, bool)
+        or not isinstance(levels, (int, np.integer))
+        or levels < 2
+        or levels % 2
+    ):
         raise SDModelsError(f"levels must be an even integer of at least 2, got {levels!r}")
     if optimal_trajectories is not None and not 2 <= optimal_trajectories < trajectories:
         raise SDModelsError(
             f"optimal_trajectories must lie between 2 and trajectories - 1 ({trajectories - 1}), "
             f"got {optimal_trajectories}"
         )
-    spec.check_design_size(int(trajectories) * (len(spec) + 1),
-                           what=f"Morris with {int(trajectories):,} trajectories",
-                           fix="use fewer trajectories (--trajectories)")
+    spec.check_design_size(
+        int(trajectories) * (len(spec) + 1),
+        what=f"Morris with {int(trajectories):,} trajectories",
+        fix="use fewer trajectories (--trajectories)",
+    )
     rng, recorded = resolve_seed(seed)
     unit = _salib_morris_sample.sample(
-        _problem(spec), int(trajectories), num_levels=int(levels),
-        optimal_trajectories=optimal_trajectories, seed=rng,
+        _problem(spec),
+        int(trajectories),
+        num_levels=int(levels),
+        optimal_trajectories=optimal_trajectories,
+        seed=rng,
     )
     design = spec.design(spec.transform(unit), method="morris", seed=recorded)
     design.attrs.update(trajectories=int(trajectories), levels=int(levels))
@@ -664,10 +732,10 @@ def morris_indices(
     d = x.shape[1]
     r = x.shape[0] // (d + 1)
     delta = levels / (2.0 * (levels - 1))
-    steps = np.diff(x.reshape(r, d + 1, d), axis=1)              # (r, d steps, d)
-    moved = np.abs(steps).argmax(axis=2)                           # parameter of each step
+    steps = np.diff(x.reshape(r, d + 1, d), axis=1)  # (r, d steps, d)
+    moved = np.abs(steps).argmax(axis=2)  # parameter of each step
     sign = np.sign(np.take_along_axis(steps, moved[..., None], axis=2))[..., 0]
-    dy = np.diff(values.reshape(r, d + 1, -1), axis=1)             # (r, d steps, m)
+    dy = np.diff(values.reshape(r, d + 1, -1), axis=1)  # (r, d steps, m)
     effects = np.empty((d, r, values.shape[1]))
     rows = np.arange(r)[:, None]
     effects[moved, np.broadcast_to(rows, moved.shape)] = sign[..., None] * dy / delta
@@ -750,16 +818,34 @@ def morris(
         spec, trajectories, levels=levels, optimal_trajectories=optimal_trajectories, seed=seed
     )
     runs = _runs(
-        model, design, scenario=scenario, outputs=out_names, years=years, engine=engine,
-        chunk_size=chunk_size, progress=progress, label="Morris runs", scheduler=scheduler,
-        params=params, out=out_path, resume=resume,
+        model,
+        design,
+        scenario=scenario,
+        outputs=out_names,
+        years=years,
+        engine=engine,
+        chunk_size=chunk_size,
+        progress=progress,
+        label="Morris runs",
+        scheduler=scheduler,
+        params=params,
+        out=out_path,
+        resume=resume,
     )
     n_time = runs.sizes["time"]
     y = np.stack([runs[out].transpose("sample", "time").values for out in out_names], axis=1)
-    res = morris_indices(unit, y.reshape(y.shape[0], -1), levels=levels,
-                         num_resamples=num_resamples, conf_level=conf_level, rng=rng)
-    data = {key: res[key].reshape(len(spec), len(out_names), n_time).transpose(1, 0, 2)
-            for key in _MORRIS_VARS}
+    res = morris_indices(
+        unit,
+        y.reshape(y.shape[0], -1),
+        levels=levels,
+        num_resamples=num_resamples,
+        conf_level=conf_level,
+        rng=rng,
+    )
+    data = {
+        key: res[key].reshape(len(spec), len(out_names), n_time).transpose(1, 0, 2)
+        for key in _MORRIS_VARS
+    }
     ds = xr.Dataset(
         {key: (("output", "parameter", "time"), val) for key, val in data.items()},
         coords=_coords(spec, out_names, runs),
@@ -769,8 +855,14 @@ def morris(
         ds[key].attrs["scale"] = "output units per step in the parameter's quantile"
     ds["design"] = design
     ds.attrs = _attrs(
-        runs, spec, design, analysis="morris", trajectories=int(trajectories),
-        levels=int(levels), num_resamples=int(num_resamples), conf_level=float(conf_level),
+        runs,
+        spec,
+        design,
+        analysis="morris",
+        trajectories=int(trajectories),
+        levels=int(levels),
+        num_resamples=int(num_resamples),
+        conf_level=float(conf_level),
     )
     return _finish(ds, runs, out_path)
 
@@ -814,4 +906,3 @@ def ranking(
     frame = frame.sort_values(index, ascending=False, na_position="last", kind="stable")
     frame.attrs = {"output": output, "year": float(at["time"].values)}
     return frame.reset_index(drop=True)
-

@@ -146,8 +146,9 @@ def test_time_resolved_indices(staff, staff_spec):
     )
     chosen = sobol(staff, staff_spec, n=512, outputs=["Staff"], seed=0, years=[2024, 2030])
     assert chosen["time"].values.tolist() == [2024.0, 2030.0]
-    np.testing.assert_allclose(chosen["S1"].isel(time=-1).values, si["S1"].isel(time=-1).values,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        chosen["S1"].isel(time=-1).values, si["S1"].isel(time=-1).values, atol=1e-12
+    )
 
 
 def test_morris_ranks_g_function_inputs(sobol_g):
@@ -192,8 +193,9 @@ def test_saltelli_sample_equals_salib(second_order):
     from sdmodels.sensitivity import saltelli_sample
 
     problem = {"num_vars": 4, "names": list("abcd"), "bounds": [[0.0, 1.0]] * 4}
-    theirs = salib_sample.sample(problem, 64, calc_second_order=second_order,
-                                 seed=np.random.default_rng(3))
+    theirs = salib_sample.sample(
+        problem, 64, calc_second_order=second_order, seed=np.random.default_rng(3)
+    )
     ours = saltelli_sample(4, 64, second_order=second_order, rng=np.random.default_rng(3))
     np.testing.assert_array_equal(ours, theirs)
 
@@ -209,8 +211,9 @@ def test_every_saved_year_by_default_every_saved_time_on_request(tmp_path):
     assert yearly["time"].values.tolist() == [2024.0 + k for k in range(7)]
     every = sobol(model, spec, n=8, outputs=["Staff"], seed=0, years="all")
     assert every["time"].values.tolist() == [2024.0 + k / 2 for k in range(13)]
-    np.testing.assert_allclose(every["S1"].sel(time=2027.0).values,
-                               yearly["S1"].sel(time=2027.0).values)
+    np.testing.assert_allclose(
+        every["S1"].sel(time=2027.0).values, yearly["S1"].sel(time=2027.0).values
+    )
     with pytest.raises(SDModelsError, match="'all' or 'whole'"):
         sobol(model, spec, n=8, outputs=["Staff"], seed=0, years="some")
 
@@ -219,13 +222,17 @@ def test_analyses_take_the_path_of_an_uncertainty_file(ishigami, ishigami_spec):
     from sdmodels.montecarlo import run_mc
 
     path = UNCERTAINTY_DIR / "ishigami.toml"
-    for analysis, kwargs in ((sobol, {"n": 64}), (morris, {"trajectories": 4}),
-                             (run_mc, {"n": 32})):
+    for analysis, kwargs in (
+        (sobol, {"n": 64}),
+        (morris, {"trajectories": 4}),
+        (run_mc, {"n": 32}),
+    ):
         by_path = analysis(ishigami, str(path), outputs=["Y"], seed=3, **kwargs)
         by_spec = analysis(ishigami, ishigami_spec, outputs=["Y"], seed=3, **kwargs)
         for name in by_spec.data_vars:
-            np.testing.assert_array_equal(by_path[name].values, by_spec[name].values,
-                                          err_msg=f"{analysis.__name__}: {name}")
+            np.testing.assert_array_equal(
+                by_path[name].values, by_spec[name].values, err_msg=f"{analysis.__name__}: {name}"
+            )
         with pytest.raises(UncertaintyError, match="UncertaintySpec or the path") as err:
             analysis(ishigami, {"x1": 1.0}, outputs=["Y"], seed=3, **kwargs)
         assert "dict" in str(err.value)
@@ -239,25 +246,40 @@ def test_morris_indices_equal_salib(d, trajectories, levels):
     problem = {"num_vars": d, "names": [f"x{i}" for i in range(d)], "bounds": [[0, 1]] * d}
     unit = salib_morris_sample.sample(problem, trajectories, num_levels=levels, seed=1)
     rng = np.random.default_rng(2)
-    y = np.column_stack([np.sin(3 * unit).sum(axis=1) + unit[:, 0] ** 3 * 5,
-                         (unit ** 2).prod(axis=1), rng.normal(size=len(unit))])
-    ours = morris_indices(unit, y, levels=levels, num_resamples=200,
-                          rng=np.random.default_rng(7))
+    y = np.column_stack(
+        [
+            np.sin(3 * unit).sum(axis=1) + unit[:, 0] ** 3 * 5,
+            (unit**2).prod(axis=1),
+            rng.normal(size=len(unit)),
+        ]
+    )
+    ours = morris_indices(unit, y, levels=levels, num_resamples=200, rng=np.random.default_rng(7))
     for k in range(y.shape[1]):
-        theirs = salib_morris.analyze(problem, unit, y[:, k], num_resamples=200,
-                                      num_levels=levels, seed=7)
-        one = morris_indices(unit, y[:, k], levels=levels, num_resamples=200,
-                             rng=np.random.default_rng(7))
+        theirs = salib_morris.analyze(
+            problem, unit, y[:, k], num_resamples=200, num_levels=levels, seed=7
+        )
+        one = morris_indices(
+            unit, y[:, k], levels=levels, num_resamples=200, rng=np.random.default_rng(7)
+        )
         for key in ("mu", "mu_star", "sigma", "mu_star_conf"):
-            np.testing.assert_allclose(one[key], np.asarray(theirs[key]), rtol=1e-12,
-                                       atol=1e-14, err_msg=f"{key}, column {k}")
+            np.testing.assert_allclose(
+                one[key],
+                np.asarray(theirs[key]),
+                rtol=1e-12,
+                atol=1e-14,
+                err_msg=f"{key}, column {k}",
+            )
             if key != "mu_star_conf":  # the columns share one set of resamples
                 np.testing.assert_allclose(ours[key][:, k], one[key], rtol=1e-12, atol=1e-14)
     # with shared resamples the first column still equals its own analysis
-    np.testing.assert_allclose(ours["mu_star_conf"][:, 0],
-                               morris_indices(unit, y[:, 0], levels=levels, num_resamples=200,
-                                              rng=np.random.default_rng(7))["mu_star_conf"],
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        ours["mu_star_conf"][:, 0],
+        morris_indices(
+            unit, y[:, 0], levels=levels, num_resamples=200, rng=np.random.default_rng(7)
+        )["mu_star_conf"],
+        rtol=1e-12,
+        atol=1e-12,
+    )
 
 
 def test_morris_indices_refuse_a_design_of_the_wrong_shape():
