@@ -69,6 +69,8 @@ __all__ = [
 ]
 
 _SOBOL_VARS = ("S1", "S1_conf", "ST", "ST_conf")
+#: Working memory of the bootstrap of Sobol indices: per-sample quantities of some columns of y.
+_BOOTSTRAP_BYTES = 64 * 2**20
 _MORRIS_VARS = ("mu", "mu_star", "mu_star_conf", "sigma")
 
 
@@ -257,47 +259,59 @@ def sobol_indices(
         .astype(np.float64)
     )  # (R, n)
 
-    def boot_mean(q: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Mean over base samples within every resample: (n, ...) -> (R, ...)."""
-        return np.tensordot(counts, q, axes=(1, 0)) / n
-
     zq = stats.norm.ppf(0.5 + conf_level / 2)
     var = np.var(np.concatenate([a, b]), axis=0)  # (k,)
-    mean_r = (boot_mean(a) + boot_mean(b)) / 2
-    var_r = (boot_mean(a * a) + boot_mean(b * b)) / 2 - mean_r**2  # (R, k)
-    safe_var, safe_var_r = np.where(varies, var, 1.0), np.where(varies, var_r, 1.0)
-
+    safe_var = np.where(varies, var, 1.0)
     q1 = b[:, None, :] * (ab - a[:, None, :])  # (n, d, k)
     qt = 0.5 * (a[:, None, :] - ab) ** 2
     s1, st = q1.mean(axis=0) / safe_var, qt.mean(axis=0) / safe_var
-    s1_r = boot_mean(q1) / safe_var_r[:, None, :]  # (R, d, k)
-    st_r = boot_mean(qt) / safe_var_r[:, None, :]
-    out = {
-        "S1": s1,
-        "S1_conf": zq * s1_r.std(axis=0, ddof=1),
-        "ST": st,
-        "ST_conf": zq * st_r.std(axis=0, ddof=1),
-    }
+    out = {"S1": s1, "S1_conf": np.empty_like(s1), "ST": st, "ST_conf": np.empty_like(st)}
+    j2, l2 = np.triu_indices(d, k=1)  # the pairs j < l of S2
     if second_order:
         ba = blocks[:, d + 1 : 2 * d + 1]  # (n, d, k): B with column j from A
-        vab = (a * b).mean(axis=0)
-        vab_r = boot_mean(a * b)  # (R, k)
-        cross = np.einsum("mjt,mkt->jkt", ba, ab) / n  # (d, d, k)
-        s2 = (cross - vab) / safe_var - s1[:, None, :] - s1[None, :, :]
-        s2_conf = np.empty_like(s2)
-        for t in range(k):
-            # cross_r[r, j, k] = mean over resample r of BA_j * AB_k
-            weighted = counts[:, None, :] * ba[:, :, t].T[None, :, :]  # (R, d, n)
-            cross_r = (weighted @ ab[:, :, t]) / n
-            s2_r = (
-                (cross_r - vab_r[:, t, None, None]) / safe_var_r[:, t, None, None]
-                - s1_r[:, :, None, t]
-                - s1_r[:, None, :, t]
-            )
-            s2_conf[..., t] = zq * s2_r.std(axis=0, ddof=1)
+        cross = np.einsum("mjt,mlt->jlt", ba, ab) / n  # (d, d, k)
+        s2 = (cross - (a * b).mean(axis=0)) / safe_var - s1[:, None, :] - s1[None, :, :]
+        s2_conf = np.full_like(s2, np.nan)
+    # Every resample's mean of every per-sample quantity is one product of the resample
+    # counts with the matrix of those quantities (base samples x quantities), a few columns
+    # of y at a time so that the matrix stays small.
+    per_column = 4 + 2 * d + ((1 + len(j2)) if second_order else 0)
+    width = max(1, _BOOTSTRAP_BYTES // (8 * n * per_column))
+    for lo in range(0, k, width):
+        c = slice(lo, min(k, lo + width))
+        kc = c.stop - c.start
+        q = np.empty((n, per_column * kc))  # per-sample quantities, column blocks of kc
+        q[:, :kc], q[:, kc : 2 * kc] = a[:, c], b[:, c]
+        q[:, 2 * kc : 3 * kc], q[:, 3 * kc : 4 * kc] = a[:, c] ** 2, b[:, c] ** 2
+        q[:, 4 * kc : (4 + d) * kc] = q1[..., c].reshape(n, -1)
+        q[:, (4 + d) * kc : (4 + 2 * d) * kc] = qt[..., c].reshape(n, -1)
+        if second_order:
+            q[:, (4 + 2 * d) * kc : (5 + 2 * d) * kc] = a[:, c] * b[:, c]
+            pairs = q[:, (5 + 2 * d) * kc :].reshape(n, len(j2), kc)
+            first = 0
+            for j in range(d - 1):  # pairs (j, j+1..d-1), in the order of triu_indices
+                np.multiply(
+                    ba[:, j, None, c], ab[:, j + 1 :, c], out=pairs[:, first : first + d - 1 - j]
+                )
+                first += d - 1 - j
+        means = counts @ q / n  # (R, quantities)
+        split = np.cumsum([kc, kc, kc, kc, d * kc, d * kc, kc])
+        mean_a, mean_b, mean_aa, mean_bb, m1, mt, *rest = np.split(means, split, axis=1)
+        mean_r = (mean_a + mean_b) / 2
+        var_r = (mean_aa + mean_bb) / 2 - mean_r**2  # (R, kc)
+        var_r = np.where(varies[c], var_r, 1.0)[:, None, :]
+        s1_r = m1.reshape(-1, d, kc) / var_r  # (R, d, kc)
+        st_r = mt.reshape(-1, d, kc) / var_r
+        out["S1_conf"][:, c] = zq * s1_r.std(axis=0, ddof=1)
+        out["ST_conf"][:, c] = zq * st_r.std(axis=0, ddof=1)
+        if second_order:
+            vab_r, cross_r = rest[0], rest[1].reshape(-1, len(j2), kc)  # (R, kc), (R, pairs, kc)
+            s2_r = (cross_r - vab_r[:, None, :]) / var_r - s1_r[:, j2] - s1_r[:, l2]
+            s2_conf[j2, l2, c] = zq * s2_r.std(axis=0, ddof=1)
+    if second_order:
         upper = np.triu(np.ones((d, d), dtype=bool), k=1)
         out["S2"] = np.where(upper[..., None], s2, np.nan)
-        out["S2_conf"] = np.where(upper[..., None], s2_conf, np.nan)
+        out["S2_conf"] = s2_conf
     for value in out.values():
         value[..., ~varies] = np.nan
     if single:
