@@ -88,13 +88,33 @@ def test_registry_loads_a_model_once(ishigami) -> None:
     assert first is again and len(calls) == 1
 
 
+def test_chunks_in_the_driver_use_the_kernel_of_the_planned_model(ishigami, monkeypatch) -> None:
+    """Chunks run in this process use the registered model's kernel (the one that ran the first
+    sample), without compiling or hashing the model file again for each chunk."""
+    from sdmodels.batch import _registry
+
+    x1 = np.linspace(-3.0, 3.0, 40)
+    expected = run_batch(ishigami, {"x1": x1}, outputs=["y"])
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("compile_model called for a chunk")
+
+    monkeypatch.setattr(_registry, "compile_model", refuse)
+    chunked = run_batch(ishigami, {"x1": x1}, outputs=["y"], chunk_size=7)
+    np.testing.assert_array_equal(chunked["y"].values, expected["y"].values)
+    threaded = run_batch(ishigami, {"x1": x1}, outputs=["y"], chunk_size=7, scheduler="threads:2")
+    np.testing.assert_array_equal(threaded["y"].values, expected["y"].values)
+
+
 def test_pysd_adapter_controls_and_subscripts() -> None:
     model = sdmodels.load_model(ROOT / "tests" / "compiler" / "models" / "subscripts_1d.mdl")
-    run = run_pysd_arrays(model, {"final_time": float(model.controls["final_time"].value) / 2},
-                          None)
+    run = run_pysd_arrays(
+        model, {"final_time": float(model.controls["final_time"].value) / 2}, None
+    )
     ds = run_pysd(model, {}, None)
     assert run.time[-1] < float(ds["time"][-1])
     sub = [py for py, dims in run.dims.items() if dims]
-    assert sub and all(run.arrays[py].shape[1:] == tuple(len(c) for _, c in run.dims[py])
-                       for py in sub)
+    assert sub and all(
+        run.arrays[py].shape[1:] == tuple(len(c) for _, c in run.dims[py]) for py in sub
+    )
     assert not any(py in ds for py in ("final_time", "time_step", "saveper", "initial_time"))
