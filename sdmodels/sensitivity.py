@@ -137,8 +137,11 @@ def sobol_design(
         int(n) * ((2 if second_order else 1) * len(spec) + 2), what=f"Sobol n = {int(n):,}"
     )
     rng, recorded = resolve_seed(seed)
-    unit = saltelli_sample(len(spec), int(n), second_order=second_order, rng=rng)
-    design = spec.design(spec.transform(unit), method="saltelli-sobol", seed=recorded)
+    a, b = _saltelli_base(len(spec), int(n), rng)
+    # The inverse CDFs map each column on its own: the 2 n base points are mapped, then
+    # cross-sampled, instead of the n (d + 2) or n (2 d + 2) rows of the design (same values).
+    values = _cross_sample(spec.transform(a), spec.transform(b), second_order=second_order)
+    design = spec.design(values, method="saltelli-sobol", seed=recorded)
     design.attrs.update(base_samples=int(n), second_order=int(second_order))
     return design, rng
 
@@ -170,20 +173,36 @@ def saltelli_sample(
     numpy.ndarray
         Shape ``(n * (d + 2), d)`` or ``(n * (2 d + 2), d)``.
     """
+    a, b = _saltelli_base(d, n, rng)
+    return _cross_sample(a, b, second_order=second_order)
+
+
+def _saltelli_base(
+    d: int, n: int, rng: np.random.Generator
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The base matrices ``A`` and ``B`` (``n`` x ``d`` each): one scrambled Sobol sequence in
+    ``2 d`` dimensions, split as SALib splits it."""
     base = qmc.Sobol(d=2 * d, scramble=True, rng=rng).random(n)
-    a, b = base[:, :d], base[:, d:]
-    blocks = [a]
-    for j in range(d):
-        ab = a.copy()
-        ab[:, j] = b[:, j]
-        blocks.append(ab)
+    return base[:, :d], base[:, d:]
+
+
+def _cross_sample(
+    a: NDArray[np.float64], b: NDArray[np.float64], *, second_order: bool
+) -> NDArray[np.float64]:
+    """Saltelli's rows from the base matrices, for every base point ``A``, ``A`` with column
+    ``j`` from ``B`` (each ``j``), with ``second_order`` ``B`` with column ``j`` from ``A``
+    (each ``j``), then ``B``."""
+    n, d = a.shape
+    rows = np.empty((n, 2 * d + 2 if second_order else d + 2, d))
+    cols = np.arange(d)
+    rows[:, 0] = a
+    rows[:, 1 : d + 1] = a[:, None, :]
+    rows[:, 1 + cols, cols] = b
     if second_order:
-        for j in range(d):
-            ba = b.copy()
-            ba[:, j] = a[:, j]
-            blocks.append(ba)
-    blocks.append(b)
-    return np.stack(blocks, axis=1).reshape(-1, d)
+        rows[:, d + 1 : 2 * d + 1] = b[:, None, :]
+        rows[:, d + 1 + cols, cols] = a
+    rows[:, -1] = b
+    return rows.reshape(-1, d)
 
 
 def sobol_indices(
@@ -269,8 +288,7 @@ def sobol_indices(
     j2, l2 = np.triu_indices(d, k=1)  # the pairs j < l of S2
     if second_order:
         ba = blocks[:, d + 1 : 2 * d + 1]  # (n, d, k): B with column j from A
-        cross = np.einsum("mjt,mlt->jlt", ba, ab) / n  # (d, d, k)
-        s2 = (cross - (a * b).mean(axis=0)) / safe_var - s1[:, None, :] - s1[None, :, :]
+        s2 = np.full((d, d, k), np.nan)
         s2_conf = np.full_like(s2, np.nan)
     # Every resample's mean of every per-sample quantity is one product of the resample
     # counts with the matrix of those quantities (base samples x quantities), a few columns
@@ -295,6 +313,10 @@ def sobol_indices(
                 )
                 first += d - 1 - j
         means = counts @ q / n  # (R, quantities)
+        if second_order:  # the estimate itself: the means over all base samples
+            whole = q[:, (4 + 2 * d) * kc :].mean(axis=0)
+            vab, cross = whole[:kc], whole[kc:].reshape(len(j2), kc)
+            s2[j2, l2, c] = (cross - vab) / safe_var[c] - s1[j2, c] - s1[l2, c]
         split = np.cumsum([kc, kc, kc, kc, d * kc, d * kc, kc])
         mean_a, mean_b, mean_aa, mean_bb, m1, mt, *rest = np.split(means, split, axis=1)
         mean_r = (mean_a + mean_b) / 2
@@ -309,9 +331,7 @@ def sobol_indices(
             s2_r = (cross_r - vab_r[:, None, :]) / var_r - s1_r[:, j2] - s1_r[:, l2]
             s2_conf[j2, l2, c] = zq * s2_r.std(axis=0, ddof=1)
     if second_order:
-        upper = np.triu(np.ones((d, d), dtype=bool), k=1)
-        out["S2"] = np.where(upper[..., None], s2, np.nan)
-        out["S2_conf"] = s2_conf
+        out["S2"], out["S2_conf"] = s2, s2_conf
     for value in out.values():
         value[..., ~varies] = np.nan
     if single:

@@ -248,6 +248,17 @@ def test_saltelli_sample_equals_salib(second_order):
     np.testing.assert_array_equal(ours, theirs)
 
 
+@pytest.mark.parametrize("second_order", [False, True])
+def test_design_is_the_unit_design_through_the_distributions(staff_spec, second_order):
+    """The design maps the base points and then cross-samples them: the same values as mapping
+    every row of the unit design (triangular, uniform and PERT parameters)."""
+    from sdmodels.sensitivity import saltelli_sample, sobol_design
+
+    design, _ = sobol_design(staff_spec, 32, second_order=second_order, seed=4)
+    unit = saltelli_sample(3, 32, second_order=second_order, rng=np.random.default_rng(4))
+    np.testing.assert_array_equal(design.values, staff_spec.transform(unit))
+
+
 def test_every_saved_year_by_default_every_saved_time_on_request(tmp_path):
     import sdmodels
 
