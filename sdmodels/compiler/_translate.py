@@ -145,14 +145,37 @@ class _MacroExpander:
         self.elements: list[Any] = []
 
     def check(self, user: str | None) -> None:
+        """Refuse what PySD cannot run either: a subscripted macro variable over a range the macro
+        does not define (PySD builds a macro with its own subscript ranges only)."""
         for m in self.macros.values():
-            if m.returns:
-                raise UnsupportedFeature(f"macro {m.name} with more than one output", user,
-                                         self.file)
+            ranges = {_clean(r.name) for r in m.subscripts}
+            ranges |= {_clean(c) for r in m.subscripts if isinstance(r.subscripts, list)
+                       for c in r.subscripts}
             for el in m.elements:
-                if any(c.subscripts[0] or c.subscripts[1] for c in el.components):
-                    raise UnsupportedFeature(f"macro {m.name} with subscripted variables", user,
-                                             self.file)
+                for c in el.components:
+                    unknown = [s for s in (*c.subscripts[0], *c.subscripts[1])
+                               if _clean(s) not in ranges]
+                    if unknown:
+                        raise UnsupportedFeature(
+                            f"macro {m.name} with a variable over subscript {unknown[0]}", user,
+                            self.file, detail=f"{el.name} is subscripted over {unknown[0]}, which "
+                            "the macro does not define; PySD builds a macro with its own subscript "
+                            "ranges only, so define the range inside the macro")
+
+    def ranges(self, section: Any) -> list[Any]:
+        """The main section's subscript ranges and those the macros define (PySD gives each macro
+        its own ranges; a range defined in both must be the same range)."""
+        ranges = {_clean(r.name): r for r in section.subscripts}
+        for m in self.macros.values():
+            for r in m.subscripts:
+                known = ranges.get(_clean(r.name))
+                if known is None:
+                    ranges[_clean(r.name)] = r
+                elif (known.subscripts, list(known.mapping)) != (r.subscripts, list(r.mapping)):
+                    raise UnsupportedFeature(
+                        f"macro {m.name} defining subscript range {r.name}", None, self.file,
+                        detail="the model defines a range of that name differently")
+        return list(ranges.values())
 
     def walk(self, node: Any, subs: Any, caller: str, rename: dict[str, str], depth: int) -> Any:
         """``node`` with references renamed and macro calls replaced by their fresh outputs."""
@@ -193,9 +216,10 @@ class _MacroExpander:
                 documentation=f"Argument {p} of the call of macro {macro.name} in {caller}.",
             ))
         for el in macro.elements:
-            comps = [dataclasses.replace(c, subscripts=subs,
-                                         ast=self.walk(c.ast, subs, caller, rename, depth + 1))
-                     for c in el.components]
+            # a variable subscripted in the macro keeps its subscripts; the others take the call's
+            comps = [dataclasses.replace(
+                c, subscripts=c.subscripts if c.subscripts[0] or c.subscripts[1] else subs,
+                ast=self.walk(c.ast, subs, caller, rename, depth + 1)) for c in el.components]
             self.elements.append(dataclasses.replace(
                 el, name=names[_clean(el.name)], components=comps,
                 documentation=f"{el.documentation} (macro {macro.name} called in {caller})".strip(),
@@ -223,7 +247,8 @@ def expand_macros(section: Any, macros: list[Any], file: str) -> Any:
         comps = [dataclasses.replace(c, ast=expander.walk(c.ast, c.subscripts, el.name, {}, 0))
                  for c in el.components]
         elements.append(dataclasses.replace(el, components=comps))
-    return dataclasses.replace(section, elements=elements + expander.elements)
+    return dataclasses.replace(section, elements=elements + expander.elements,
+                               subscripts=expander.ranges(section))
 
 
 def collect(abstract_model: Any) -> ModelInfo:

@@ -4,6 +4,7 @@ call, with its own state; so does the compiled engine). PySD's XMILE translator 
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -104,3 +105,59 @@ def test_by_hand(both):
 def test_equals_pysd(both, name):
     pysd, c = both
     np.testing.assert_allclose(c[name].values, pysd[name].values, rtol=1e-12, atol=1e-12)
+
+
+# A macro with a second output, macros with subscripted variables (over ranges the macro defines,
+# as PySD requires) and a subscripted chain of stocks inside a macro
+# (tests/compiler/models/macro_outputs_subscripts.mdl).
+MORE = Path(__file__).resolve().parent / "models" / "macro_outputs_subscripts.mdl"
+MORE_OUTPUTS = ["smoothed", "share", "share sum", "weighted total", "chained", "delayed"]
+
+
+@pytest.fixture(scope="module")
+def more():
+    model = sdmodels.load_model(MORE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return (model.run(engine="pysd", outputs=MORE_OUTPUTS),
+                model.run(engine="compiled", outputs=MORE_OUTPUTS))
+
+
+def test_outputs_and_subscripts_by_hand(more):
+    _, c = more
+    # SMOOTH GAP integrates its second output (input - smooth) / 2: the Euler smooth of a step
+    n = np.arange(0, 33)
+    np.testing.assert_allclose(c["smoothed"].sel(time=2.0 + 0.25 * n).values,
+                               10 * (1 - (1 - 0.25 / 2) ** n), rtol=1e-12)
+    # shares of (1, 2, 3) * (3, 2, 1) = (3, 4, 3) in their total 10; plus (3, 2, 1) / 6
+    np.testing.assert_allclose(c["share"].values, np.tile([0.3, 0.4, 0.3], (41, 1)), rtol=1e-15)
+    np.testing.assert_allclose(c["share_sum"].values[0], [0.3 + 3 / 6, 0.4 + 2 / 6, 0.3 + 1 / 6],
+                               rtol=1e-15)
+    # 4 * 2 * (1 + 2 + 3), over the range the macro defines for itself
+    assert (c["weighted_total"].values == 48.0).all()
+    # a chain of three stocks written in the macro is the built-in third-order delay
+    np.testing.assert_allclose(c["chained"].values, c["delayed"].values, rtol=1e-12, atol=1e-12)
+    assert c["chained"].values[-1] > 9.9
+
+
+@pytest.mark.parametrize("name", ["smoothed", "share", "share_sum", "weighted_total", "chained"])
+def test_outputs_and_subscripts_equal_pysd(more, name):
+    pysd, c = more
+    np.testing.assert_allclose(c[name].values, pysd[name].values, rtol=1e-12, atol=1e-12)
+
+
+def test_macro_over_a_range_it_does_not_define_is_refused(tmp_path):
+    # PySD builds a macro with its own ranges only and fails on this model; so does the compiler,
+    # naming the macro, the range and the variable
+    from sdmodels.compiler import compile_model
+    from sdmodels.compiler._errors import UnsupportedFeature
+
+    text = MORE.read_text(encoding="utf-8")
+    start = text.index(":MACRO: WEIGHTED TOTAL")
+    block = text[start:text.index(":END OF MACRO:", start)]
+    cut = block.index("region: north")
+    text = text.replace(block, block[:cut])
+    path = tmp_path / "outside_range.mdl"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UnsupportedFeature, match=r"weighted_total.*region.*cell is subscripted"):
+        compile_model(path)
