@@ -386,18 +386,37 @@ class ExpressionVisitor:
         return Expr(number(len(self.builder.resolver.subscripts[ranges[name]])), "f", frozenset())
 
     def _get_time_value(self, node: Any, ctx: Context) -> Expr:
-        """GET TIME VALUE(0, offset, 0): model time plus offset, as PySD computes it.
+        """GET TIME VALUE(relativeto, offset, measure) in the forms PySD computes reproducibly.
 
-        The other forms read the computer's clock (or are not implemented by PySD) and are
-        refused: a batch of samples would not be reproducible.
+        PySD (``pysd.py_backend.functions.get_time_value``) implements ``relativeto`` 0 (the
+        simulation time) with ``measure`` 0 (units of Time): ``Time + offset``, for any offset
+        (subscripted, changing over time). Compiled here. The other forms are refused:
+
+        * ``relativeto`` 1 (the initial time), and ``relativeto`` 0 with ``measure`` 1-10:
+          PySD raises NotImplementedError, so there is no reference result to reproduce.
+        * ``relativeto`` 2 (the computer's clock; ``measure`` 1-10, year to second): PySD reads
+          ``datetime.now()`` at every evaluation, so its result depends on the date and, for
+          hours, minutes and seconds, on the moment of each step: not reproducible.
         """
         if len(node.arguments) != 3:
             self.unsupported("GET TIME VALUE with other than 3 arguments", ctx)
         relativeto, offset, measure = node.arguments
         literal = (int, float, np.integer, np.floating)
-        if not (isinstance(relativeto, literal) and isinstance(measure, literal)
-                and float(relativeto) == 0 and float(measure) == 0):
-            self.unsupported("GET TIME VALUE other than (0, offset, 0) (the computer clock)", ctx)
+        if not (isinstance(relativeto, literal) and isinstance(measure, literal)):
+            self.unsupported("GET TIME VALUE with relativeto or measure not a number", ctx,
+                             "give both as numbers (0, offset, 0 is model time plus offset)")
+        rel, meas = float(relativeto), float(measure)
+        if rel == 2:
+            self.unsupported("GET TIME VALUE of the computer clock (relativeto 2)", ctx,
+                             "PySD reads the clock at every step, so its result depends on "
+                             "when the model runs and cannot be reproduced")
+        if rel == 1 or (rel == 0 and meas != 0):
+            self.unsupported(
+                f"GET TIME VALUE({relativeto:g}, offset, {measure:g})", ctx,
+                "PySD does not implement it (only 0, offset, 0: model time plus offset)")
+        if rel != 0:
+            self.unsupported(f"GET TIME VALUE with relativeto {relativeto:g}", ctx,
+                             "relativeto is 0, 1 or 2")
         off = self.visit(offset, ctx)
         return Expr(f"(time + {off.as_float()})", "f", off.deps | {"time"})
 

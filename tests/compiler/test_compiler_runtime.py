@@ -148,7 +148,7 @@ def test_bad_parameters_are_named(small: CompiledModel) -> None:
 
 
 def test_unsupported_feature_names_function_element_and_file(tmp_path: Path) -> None:
-    path = tmp_path / "clock.mdl"  # the computer's clock: never compiled (not reproducible)
+    path = tmp_path / "clock.mdl"  # relative to the initial time: PySD does not implement it
     path.write_text(SMALL.replace("growth = 0.05", "growth = GET TIME VALUE(1, 0, 0)"))
     with pytest.raises(UnsupportedFeature) as info:
         compile_model(path)

@@ -1,0 +1,60 @@
+"""GET TIME VALUE: the forms PySD computes (relativeto 0, measure 0: Time + offset) compile, by hand
+and against PySD; the forms PySD does not implement or computes from the computer's clock are
+refused, each with its reason (``tests/compiler/models/get_time_value.mdl``)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sdmodels
+from sdmodels.compiler import compile_model
+from sdmodels.compiler._errors import UnsupportedFeature
+
+MODEL = Path(__file__).resolve().parent / "models" / "get_time_value.mdl"
+OUTPUTS = ["shifted", "moving", "back"]
+
+
+@pytest.fixture(scope="module")
+def both():
+    model = sdmodels.load_model(MODEL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return (model.run(engine="pysd", outputs=OUTPUTS),
+                model.run(engine="compiled", outputs=OUTPUTS))
+
+
+def test_by_hand(both):
+    _, c = both
+    t = np.arange(0, 3.25, 0.5)
+    np.testing.assert_array_equal(c["time"].values, t)
+    np.testing.assert_array_equal(c["shifted"].values, np.stack([t + 1, t + 3], axis=1))
+    np.testing.assert_array_equal(c["moving"].values, t + (1 + t) / 2)  # stock = 1 + Time
+    np.testing.assert_array_equal(c["back"].values, t - 1.5)
+
+
+@pytest.mark.parametrize("name", OUTPUTS)
+def test_equals_pysd(both, name):
+    pysd, c = both
+    np.testing.assert_allclose(c[name].values, pysd[name].values, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(("form", "reason"), [
+    ("1, 0, 0", "PySD does not implement it"),  # the initial time: NotImplementedError in PySD
+    ("0, 0, 3", "PySD does not implement it"),  # month of the simulation time: likewise
+    ("2, 0, 1", "reads the clock at every step"),  # the computer's year
+    ("2, 0, 9", "reads the clock at every step"),  # the computer's second
+    ("3, 0, 0", "relativeto is 0, 1 or 2"),
+    ("rel, 0, 0", "give both as numbers"),
+])
+def test_other_forms_are_refused_with_their_reason(tmp_path, form, reason):
+    text = MODEL.read_text(encoding="utf-8").replace("GET TIME VALUE( 0 , -1.5 , 0 )",
+                                                     f"GET TIME VALUE({form})")
+    path = tmp_path / "form.mdl"
+    path.write_text(text + "rel = 0\n\t~\tDmnl\n\t~\t\t|\n", encoding="utf-8")
+    with pytest.raises(UnsupportedFeature, match="GET TIME VALUE") as info:
+        compile_model(path)
+    assert reason in str(info.value) and info.value.element == "back"
