@@ -48,6 +48,7 @@ from sdmodels.compiler import compile_model
 from sdmodels.compiler._external import (
     data_file_names,
     link_data_files,
+    resolve_data_files,
     resolve_external_subscripts,
 )
 from sdmodels.errors import ModelLoadError, ParameterRangeError, UnknownNameError
@@ -209,9 +210,12 @@ class Model:
     ----------
     path
         The model file.
+    data_files
+        The file (or files) holding the values of data variables without an equation
+        (``name :INTERPOLATE:``), as PySD's ``data_files``; see :func:`load_model`.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, data_files: Any = None) -> None:
         path = Path(path)
         if not path.is_file():
             raise ModelLoadError(
@@ -223,6 +227,8 @@ class Model:
                 f"{str(path)!r} is not a Vensim (.mdl) or XMILE (.xmile, .xml, .stmx) model file"
             )
         self.path = path.resolve()
+        #: files of the data variables, resolved relative to the model's folder
+        self.data_files: tuple[Path, ...] = resolve_data_files(data_files, self.path)
         self.name = path.stem
         self.hash = file_sha256(self.path)
         self._pysd_model: Any = None
@@ -321,7 +327,8 @@ class Model:
         """The PySD model (loaded lazily from the cached translation)."""
         if self._pysd_model is None:
             link_data_files(self.path, self._py_file.parent)
-            self._pysd_model = _pysd.load(str(self._py_file))
+            self._pysd_model = _pysd.load(
+                str(self._py_file), data_files=[str(f) for f in self.data_files] or None)
         return self._pysd_model
 
     # ------------------------------------------------------------------ description
@@ -686,7 +693,8 @@ class Model:
         if self._compiled is None:
             try:
                 # the compiler is given a copy of this model's parse rather than parsing again
-                self._compiled = compile_model(self.path, translation=lambda: _copied(self._abstract))
+                self._compiled = compile_model(self.path, translation=lambda: _copied(self._abstract),
+                                               data_files=self.data_files or None)
             except Exception as exc:
                 self._compile_error = exc
                 raise
@@ -809,7 +817,7 @@ def _write_parsed(path: Path, parsed: tuple[Any, dict[str, str]]) -> None:
         _cachefile.write_sealed(path, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def load_model(path: str | Path | None = None) -> Model:
+def load_model(path: str | Path | None = None, *, data_files: Any = None) -> Model:
     """Load a Vensim (``.mdl``) or XMILE model; the bundled NHS productivity model by default.
 
     Parameters
@@ -817,6 +825,14 @@ def load_model(path: str | Path | None = None) -> Model:
     path
         The model file. ``None`` loads ``models/nhs_productivity.mdl``; a bare name such as
         ``"nhs_productivity"`` is looked up in the bundled ``models/`` folder.
+    data_files
+        The file, or a list of files, holding the values of the model's data variables without
+        an equation (``name :INTERPOLATE:``, ``:RAW:``, ``:HOLD BACKWARD:``, ``:LOOK FORWARD:``),
+        as PySD's ``data_files``: a ``.tab`` or ``.csv`` file (a ``Time`` column and a column per
+        variable, ``name[cell]`` for subscripted ones, or the same transposed) or PySD's
+        ``.nc`` output; a variable is taken from the first file that holds it. Relative paths
+        are relative to the model file's folder. Vensim ``.vdf`` files are binary and cannot be
+        read: export them as ``.tab``.
 
     Returns
     -------
@@ -835,11 +851,11 @@ def load_model(path: str | Path | None = None) -> Model:
     'Productivity Index'
     """
     if path is None:
-        return Model(DEFAULT_MODEL)
+        return Model(DEFAULT_MODEL, data_files)
     p = Path(path)
     if not p.exists() and not p.suffix:
         for suffix in (".mdl", ".xmile"):
             if (MODELS_DIR / (p.name + suffix)).is_file():
-                return Model(MODELS_DIR / (p.name + suffix))
-    return Model(p)
+                return Model(MODELS_DIR / (p.name + suffix), data_files)
+    return Model(p, data_files)
 

@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import tempfile
@@ -41,7 +42,7 @@ from sdmodels.compiler._cache import (
     write_module,
 )
 from sdmodels.compiler._errors import UnsupportedFeature
-from sdmodels.compiler._external import data_file_digest
+from sdmodels.compiler._external import data_file_digest, data_files_digest, resolve_data_files
 from sdmodels.compiler._kernel import generate_source as _generate
 from sdmodels.compiler._random import NOISE_KEY, noise_keys, pysd_seed, uses_random
 from sdmodels.compiler._translate import collect, translate_file
@@ -65,23 +66,35 @@ __all__ = [
 _MEMORY: dict[str, CompiledModel] = {}
 
 
-def _origin_hash(model: Any) -> tuple[str, str, Any]:
+def _origin_hash(model: Any, data_files: tuple[Path, ...] = ()) -> tuple[str, str, Any]:
     """(content hash, display name, origin to recompile from)."""
+    extra = data_files_digest(data_files).encode()
     if isinstance(model, (str, Path)):
         path = Path(model)
         if not path.is_file():
             raise ModelLoadError(f"model file {str(path)!r} does not exist; check the path")
         # the data files the model reads are part of its content: editing one compiles afresh
-        digest = hashlib.sha256(path.read_bytes() + data_file_digest(path).encode()).hexdigest()
+        digest = hashlib.sha256(path.read_bytes() + data_file_digest(path).encode()
+                                + extra).hexdigest()
         return digest, path.name, path
     sections = getattr(model, "sections", None)
     if sections is None:
         raise TypeError(
             f"compile_model expects a model file path or a PySD AbstractModel, got {type(model).__name__}"
         )
-    digest = hashlib.sha256(repr(sections).encode()).hexdigest()
+    digest = hashlib.sha256(repr(sections).encode() + extra).hexdigest()
     name = Path(str(getattr(model, "original_path", "") or "model")).name
     return digest, name, model
+
+
+def _data_files(model: Any, files: Any) -> tuple[Path, ...]:
+    """``files`` resolved beside the model file (or the abstract model's original file)."""
+    if files is None or (isinstance(files, tuple) and all(isinstance(f, Path) and f.is_absolute()
+                                                          for f in files)):
+        return files or ()
+    where = (model if isinstance(model, (str, Path))
+             else getattr(model, "original_path", "") or Path.cwd() / "model")
+    return resolve_data_files(files, Path(where))
 
 
 def generate_source(
@@ -89,14 +102,17 @@ def generate_source(
     *,
     timeseries: frozenset[str] = frozenset(),
     translation: Callable[[], Any] | None = None,
+    data_files: Any = None,
 ) -> str:
     """Generate the kernel module source for a model file or ``AbstractModel``.
 
     ``translation`` (with a model file only) returns PySD's abstract model of that file, parsed
     already (the compiler may change it, so it must be a copy of its own): parsing a large model
-    takes seconds, and :class:`sdmodels.Model` has done it once.
+    takes seconds, and :class:`sdmodels.Model` has done it once. ``data_files`` as for
+    :func:`compile_model`.
     """
-    digest, display, origin = _origin_hash(model)
+    data_files = _data_files(model, data_files)
+    digest, display, origin = _origin_hash(model, data_files)
     if not isinstance(origin, Path):
         abstract = origin
     else:
@@ -105,7 +121,7 @@ def generate_source(
             abstract = translate_file(origin)
         else:  # parsed from a copy elsewhere: data files are still found beside this file
             abstract.original_path = origin
-    info = collect(abstract)
+    info = collect(abstract, data_files)
     if isinstance(origin, Path):
         info.file = str(origin)
     plan = ModelBuilder(info, frozenset(timeseries)).build()
@@ -128,6 +144,7 @@ def compile_model(
     cache: bool = True,
     timeseries: frozenset[str] | set[str] = frozenset(),
     translation: Callable[[], Any] | None = None,
+    data_files: Any = None,
 ) -> CompiledModel:
     """Compile a model (``.mdl``/``.xmile`` path or PySD ``AbstractModel``) into a batch kernel.
 
@@ -146,6 +163,12 @@ def compile_model(
         With a model file: a function returning a copy of PySD's abstract model of that file,
         called only if the kernel is generated, instead of parsing the file again (see
         :func:`generate_source`); it may return ``None`` to have the file parsed.
+    data_files
+        File (or files) holding the values of the model's data variables without an equation
+        (``name :INTERPOLATE:`` …), as PySD's ``data_files``: ``.tab``/``.csv`` (a ``Time``
+        column and a column per variable, ``name[cell]`` for subscripted ones) or ``.nc``; each
+        found relative to the model file's folder unless absolute. Read once, here, with PySD's
+        reader; their content is part of the cache key.
 
     Returns
     -------
@@ -159,7 +182,8 @@ def compile_model(
     """
     t0 = _time.perf_counter()
     timeseries = frozenset(timeseries)
-    digest, _display, origin = _origin_hash(model)
+    data_files = _data_files(model, data_files)
+    digest, _display, origin = _origin_hash(model, data_files)
     key = cache_key(digest, variant=",".join(sorted(timeseries)))
     if cache and key in _MEMORY:
         return _MEMORY[key]
@@ -170,7 +194,8 @@ def compile_model(
     if cache and path.is_file():
         hit = verify(path, what=what)  # a truncated or edited kernel is rebuilt (one warning)
     if not hit:
-        source = generate_source(origin, timeseries=timeseries, translation=translation)
+        source = generate_source(origin, timeseries=timeseries, translation=translation,
+                                 data_files=data_files)
         write_module(path, source)
     else:
         check_numba_cache(path, what=what)
@@ -184,7 +209,8 @@ def compile_model(
         origin=origin,
         cache_hit=hit,
         build_seconds=_time.perf_counter() - t0,
-        recompile=compile_model,
+        # a time-series variant reads the same data files
+        recompile=functools.partial(compile_model, data_files=data_files) if data_files else compile_model,
         source=source,
     )
     if cache:

@@ -486,6 +486,15 @@ class ExpressionVisitor:
         table = self.builder.lookups.data(ctx)
         return Expr(table.call("time"), "f", frozenset({"time"}))
 
+    def visit_DataStructure(self, node: Any, ctx: Context) -> Expr:
+        """A data variable without an equation: its values from the data files (PySD's TabData)."""
+        if ctx.element.external is None:
+            self.unsupported("data variables (:DATA:) defined per subscript cell", ctx,
+                             "PySD keeps one table per variable; give one definition over the "
+                             "whole range")
+        table = self.builder.lookups.data(ctx)
+        return Expr(table.call("time"), "f", frozenset({"time"}))
+
 
 _FEATURE_NAMES = {
     "DataStructure": "data variables (:DATA:)",

@@ -22,6 +22,7 @@ from sdmodels._common import LazyModule
 from sdmodels.errors import ModelLoadError
 
 _ext = LazyModule("pysd.py_backend.external")  # PySD's readers, loaded on first use
+_data = LazyModule("pysd.py_backend.data")  # PySD's reader of data variables (TabData)
 
 __all__ = [
     "DataFileError",
@@ -29,7 +30,9 @@ __all__ = [
     "data_file_digest",
     "data_file_names",
     "link_data_files",
+    "read_data_variables",
     "read_externals",
+    "resolve_data_files",
     "resolve_external_subscripts",
 ]
 
@@ -267,4 +270,109 @@ def read_externals(section: Any, section_builder: Any, root: Path) -> dict[str, 
             raise DataFileError(element.name, element.components[0].ast.file, root,
                                 f"{type(exc).__name__}: {exc}") from exc
         out[element.name] = ExternalValues(kind, obj.data, getattr(obj, "interp", None) or "interpolate")
+    return out
+
+
+#: Suffixes of the files PySD reads data variables from (``pysd.py_backend.data.TabData``):
+#: Vensim's tabular exports and PySD's own netCDF output.
+DATA_VARIABLE_SUFFIXES = (".tab", ".csv", ".nc")
+
+
+def resolve_data_files(files: Any, model_path: Path) -> tuple[Path, ...]:
+    """The files of data variables (``data_files``), each relative to the model's folder unless
+    absolute, checked to exist and to be a kind PySD reads.
+
+    Raises
+    ------
+    ModelLoadError
+        A file is missing, or is a Vensim ``.vdf`` (binary, which PySD cannot read) or another
+        kind of file.
+    """
+    if files is None:
+        return ()
+    if isinstance(files, (str, Path)):
+        files = [files]
+    root = Path(model_path).resolve().parent
+    out = []
+    for name in files:
+        path = Path(name).expanduser()
+        path = (path if path.is_absolute() else root / path).resolve()
+        if path.suffix.lower() == ".vdf":
+            raise ModelLoadError(
+                f"data file {str(name)!r}: Vensim .vdf files are binary and PySD cannot read "
+                "them; export the data from Vensim as a .tab or .csv file")
+        if path.suffix.lower() not in DATA_VARIABLE_SUFFIXES:
+            raise ModelLoadError(
+                f"data file {str(name)!r}: data variables are read from "
+                f"{', '.join(DATA_VARIABLE_SUFFIXES)} files (PySD's TabData)")
+        if not path.is_file():
+            raise ModelLoadError(
+                f"data file {str(name)!r} is not in {root} (data files are looked for relative "
+                "to the folder of the model file)")
+        if path not in out:
+            out.append(path)
+    return tuple(out)
+
+
+def data_files_digest(files: tuple[Path, ...]) -> str:
+    """Hash of the names and content of the data variables' files ('' if none)."""
+    if not files:
+        return ""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path).encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def read_data_variables(section: Any, section_builder: Any, files: tuple[Path, ...],
+                        file: str, py_names: dict[str, str]) -> dict[str, ExternalValues]:
+    """Read every data variable without an equation (``name :INTERPOLATE:``, ``:RAW:``, …) of
+    ``section`` from ``files`` with PySD's reader (the first file holding the variable, by its
+    name or its Python name ``py_names[name]``, as ``pysd.load(..., data_files=[...])`` does).
+
+    Raises
+    ------
+    ModelLoadError
+        A data variable when no data file is given (a :class:`DataFileError` when no file
+        holds it or a file cannot be read).
+    """
+    out: dict[str, ExternalValues] = {}
+    pairs = list(zip(section_builder.elements, section.elements, strict=True))
+    if not any(type(c.ast).__name__ == "DataStructure" for _b, e in pairs for c in e.components):
+        return out
+    subscripts = section_builder.subscripts
+    _data.Columns.clean()  # PySD keeps the columns of files it has read: read them as they are now
+    folder = Path(file).parent if file else Path.cwd()
+    for el_builder, element in pairs:
+        comps = element.components
+        if not any(type(c.ast).__name__ == "DataStructure" for c in comps):
+            continue
+        if len(comps) != 1:
+            continue  # per-cell data definitions: the compiler refuses them by name
+        if not files:
+            raise ModelLoadError(
+                f"element {element.name!r} is a data variable without an equation: its values "
+                "come from a data file given when the model is loaded; pass the file with "
+                "load_model(path, data_files=[...]) (or --data FILE on the command line), a .tab "
+                f"or .csv file with a Time column and a column per variable, found relative to "
+                f"{folder}")
+        coords, _text = subscripts.simplify_subscript_input(
+            subscripts.make_coord_dict(comps[0].subscripts[0]), el_builder.subscripts)
+        names = ", ".join(p.name for p in files)
+        tab = None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tab = _data.TabData(element.name, py_names[element.name], coords,
+                                    comps[0].keyword)
+                tab.load_data([str(p) for p in files])
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {str(exc).strip()}"
+            if tab is not None and tab.data is None and "not found in" in str(exc):
+                reason = (f"no data file holds it; a file needs a column (or row) named "
+                          f"{element.name!r} or {py_names[element.name]!r}"
+                          + (f", or {element.name + '[cell]'!r} per cell" if coords else ""))
+            raise DataFileError(element.name, names, files[0].parent, reason) from exc
+        out[element.name] = ExternalValues("data", tab.data, tab.interp or "interpolate")
     return out

@@ -21,7 +21,11 @@ from sdmodels._common import LazyModule
 from sdmodels._diagnose import model_encoding, translation_error
 from sdmodels._pysd_build import literal_eval_in_translators
 from sdmodels.compiler._errors import UnsupportedFeature
-from sdmodels.compiler._external import read_externals, resolve_external_subscripts
+from sdmodels.compiler._external import (
+    read_data_variables,
+    read_externals,
+    resolve_external_subscripts,
+)
 from sdmodels.errors import ModelLoadError
 
 # PySD loads on first use (``import sdmodels`` does not pay for it)
@@ -251,8 +255,11 @@ def expand_macros(section: Any, macros: list[Any], file: str) -> Any:
                                subscripts=expander.ranges(section))
 
 
-def collect(abstract_model: Any) -> ModelInfo:
-    """Collect elements, Python names and subscripts of the main section."""
+def collect(abstract_model: Any, data_files: tuple[Path, ...] = ()) -> ModelInfo:
+    """Collect elements, Python names and subscripts of the main section.
+
+    ``data_files`` (resolved paths) hold the values of data variables without an equation.
+    """
     file = str(getattr(abstract_model, "original_path", "") or "")
     section = abstract_model.sections[0]
     if len(abstract_model.sections) > 1:
@@ -270,11 +277,15 @@ def collect(abstract_model: Any) -> ModelInfo:
     for sub in section.subscripts:
         if not isinstance(sub.subscripts, (list, str)):
             raise UnsupportedFeature("subscript range from an external file", sub.name, file)
+    py_names = {}
+    for element in section.elements:  # PySD's Python names, in the order its builder gives them
+        builder.namespace.add_to_namespace(element.name)
+        py_names[element.name] = builder.namespace.namespace[element.name]
     externals = read_externals(section, builder, root)
+    externals.update(read_data_variables(section, builder, tuple(data_files), file, py_names))
     elements: dict[str, ElementInfo] = {}
     for el_builder, element in zip(builder.elements, section.elements, strict=True):
-        builder.namespace.add_to_namespace(element.name)
-        py_name = builder.namespace.namespace[element.name]
+        py_name = py_names[element.name]
         comps = list(element.components)
         if el_builder.control_var:
             kind = "control"
