@@ -82,10 +82,16 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def load(model: Path | None):
+DATA_OPT_HELP = (
+    "File of the model's data variables without an equation (.tab, .csv or .nc, relative to the "
+    "model file's folder); repeat for several (PySD's data_files)."
+)
+
+
+def load(model: Path | None, data_files: list[Path] | None = None):
     """Load a model, turning load errors into a clean CLI error."""
     try:
-        return load_model(model)
+        return load_model(model, data_files=data_files or None)
     except SDModelsError as exc:
         fail(str(exc))
 

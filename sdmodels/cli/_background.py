@@ -60,9 +60,11 @@ def _running(marker: Path) -> int | None:
     return pid
 
 
-def _start(model_path: Path, cm: Any, marker: Path) -> int:
+def _start(model_path: Path, cm: Any, marker: Path, data_files: tuple[Path, ...] = ()) -> int:
     # the serial kernel only: what the next `sdmodels run` calls (batches compile the parallel one)
     command = [sys.executable, "-m", "sdmodels.cli", "compile", "--serial", str(model_path)]
+    for file in data_files:  # the same data variables' files (resolved: absolute paths)
+        command += ["--data", str(file)]
     log = Path(cm.module_path).with_suffix(".compile.log")
     detach: dict[str, Any] = ({"start_new_session": True} if os.name == "posix" else
                               {"creationflags": getattr(subprocess, "DETACHED_PROCESS", 0)
@@ -90,6 +92,6 @@ def compile_in_background(model: Any, cm: Any, runs: int) -> str | None:
     pid = _running(marker)
     if pid is not None:
         return f"the kernel is still compiling in the background (process {pid}); this run uses PySD"
-    pid = _start(model.path, cm, marker)
+    pid = _start(model.path, cm, marker, tuple(getattr(model, "data_files", ())))
     return (f"compiling the kernel in the background (about {cm.estimated_jit_seconds:.0f} s, "
             f"process {pid}); this run uses PySD, later runs the compiled engine")

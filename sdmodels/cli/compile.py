@@ -10,7 +10,7 @@ import typer
 
 from sdmodels._diagnose import algebraic_loop_error
 from sdmodels._paths import DEFAULT_MODEL
-from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail
+from sdmodels.cli._app import DATA_OPT_HELP, MODEL_ARG_HELP, app, console, fail
 from sdmodels.compiler import UnsupportedFeature, compile_model
 from sdmodels.errors import SDModelsError
 from sdmodels.model import load_model
@@ -27,6 +27,7 @@ def compile_command(
         bool, typer.Option("--serial", help="Compile only the serial kernel (what single runs "
                            "and small batches use), not the parallel one (batches of 64 or more).")
     ] = False,
+    data: Annotated[list[Path] | None, typer.Option("--data", help=DATA_OPT_HELP)] = None,
 ) -> None:
     """Compile a model into a numba batch kernel (cached on disk) and report the timings.
 
@@ -46,7 +47,8 @@ def compile_command(
     try:
         # with the cache, through the model: its parse (on disk after any earlier load, as
         # after the `sdmodels run` that starts a background compile) is not made again
-        cm = compile_model(path, cache=False) if no_cache else load_model(path).compiled()
+        cm = (compile_model(path, cache=False, data_files=data or None) if no_cache
+              else load_model(path, data_files=data or None).compiled())
     except UnsupportedFeature as exc:
         loop = algebraic_loop_error(exc, path)
         if loop is not None:  # PySD cannot run it either: a mistake in the model (exit 2)

@@ -10,7 +10,16 @@ import typer
 from rich.table import Table
 
 from sdmodels._common import format_number
-from sdmodels.cli._app import MODEL_ARG_HELP, app, console, fail, guarded, load, parse_years
+from sdmodels.cli._app import (
+    DATA_OPT_HELP,
+    MODEL_ARG_HELP,
+    app,
+    console,
+    fail,
+    guarded,
+    load,
+    parse_years,
+)
 from sdmodels.cli._background import compile_in_background
 from sdmodels.cli._chart import draw_chart
 from sdmodels.cli.history import history_spec, usable_posterior, write_history
@@ -78,6 +87,7 @@ def run(
                                           "(2010-2024) with its historic inputs and write "
                                           "simulated against observed, with a chart per series "
                                           "(as `sdmodels history`).")] = False,
+    data: Annotated[list[Path] | None, typer.Option("--data", help=DATA_OPT_HELP)] = None,
 ) -> None:
     """Run scenarios of a model over its whole horizon and save the results.
 
@@ -105,7 +115,7 @@ def run(
         spec_path = guarded(lambda: history_spec(model, None))
         write_history(spec_path, posterior=posterior, prior=prior, out=out, no_plot=no_plot)
         return
-    m = load(model)
+    m = load(model, data)
     chosen_years = parse_years(years)
     default_dir = Path("results")
     if out is None or (plot is None and not no_plot):

@@ -41,3 +41,18 @@ def test_compile_rejects_a_missing_file(runner: CliRunner, tmp_path: Path) -> No
     result = runner.invoke(app, ["compile", str(tmp_path / "nope.mdl")])
     assert result.exit_code == 2
     assert "does not exist" in " ".join(result.output.split())
+
+
+def test_compile_reads_data_variables_from_data_files(runner: CliRunner, tmp_path: Path) -> None:
+    from sdmodels.cli import app
+
+    from .test_data_variables import FILES, write
+
+    path = write(tmp_path)
+    result = runner.invoke(app, ["compile", str(path)])
+    assert result.exit_code == 2
+    assert "'observed' is a data variable" in " ".join(result.output.split())
+    args = ["compile", str(path), "--serial"] + [a for f in FILES for a in ("--data", f)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "data_variables.mdl: 12 outputs" in result.output
