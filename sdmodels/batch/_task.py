@@ -67,7 +67,10 @@ class BatchTask:
             out = self._run_pysd(varying, n)
         else:
             cm = compiled_model(self.model_path, self.model_sha256, self.model_bytes)
-            out = cm.run({**self.shared, **varying}, n, return_columns=list(self.columns))
+            # the kernel writes outputs at the kept times only
+            out = cm.run({**self.shared, **varying}, n, return_columns=list(self.columns),
+                         saved_indices=self.times)
+            return {name: np.ascontiguousarray(arr) for name, arr in out.items()}
         if self.times is not None:
             keep = list(self.times)
             out = {name: np.ascontiguousarray(arr[:, keep]) for name, arr in out.items()}

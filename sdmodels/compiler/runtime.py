@@ -74,6 +74,35 @@ def time_grid(
     return arr, saved, labels
 
 
+def _select_saved(saved: np.ndarray, indices: Iterable[int] | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The saved-time mask reduced to ``indices`` (positions among the saved times), and the
+    order that puts the kernel's output (in time order, each time once) into the order asked
+    (``None`` where that is already it).
+
+    >>> mask = np.array([True, False, True, True, False, True])
+    >>> kept, order = _select_saved(mask, [3, 0, 3])
+    >>> kept.tolist(), order.tolist()
+    ([True, False, False, False, False, True], [1, 0, 1])
+    >>> _select_saved(mask, [1, 2])[1] is None
+    True
+    """
+    if indices is None:
+        return saved, None
+    idx = np.asarray(list(indices), dtype=np.int64).reshape(-1)
+    positions = np.flatnonzero(saved)
+    if idx.size and (idx.min() < 0 or idx.max() >= positions.size):
+        raise ParameterValueError(
+            f"saved_indices must lie in 0..{positions.size - 1} (the run saves {positions.size} "
+            f"times), got {idx.min() if idx.min() < 0 else idx.max()}"
+        )
+    at = positions[idx]
+    kept_at, inverse = np.unique(at, return_inverse=True)
+    kept = np.zeros_like(saved)
+    kept[kept_at] = True
+    in_order = kept_at.size == at.size and bool(np.all(np.diff(at) > 0))
+    return kept, (None if in_order else inverse.reshape(-1))
+
+
 class CompiledModel:
     """A model compiled to a numba batch kernel.
 
@@ -217,6 +246,7 @@ class CompiledModel:
         parallel: bool | None = None,
         noise_seed: int = 0,
         first_sample: int = 0,
+        saved_indices: Iterable[int] | None = None,
     ) -> dict[str, np.ndarray]:
         """Integrate ``n`` samples.
 
@@ -245,6 +275,11 @@ class CompiledModel:
             passes each sample's stream key instead, as the reserved parameter
             ``sdmodels.compiler._random.NOISE_KEY``). A sample's draws depend on nothing
             else: not on the chunk, the thread or the scenario.
+        saved_indices
+            Positions among the saved times to return, in the order given (default: all).
+            Outputs are written at these times only, so a batch that keeps a few years of a
+            long run does not pay for writing every output at every saved time; the values
+            are the same.
 
         Returns
         -------
@@ -264,6 +299,7 @@ class CompiledModel:
 
         variant = self._variant(frozenset(series))
         times, saved, _labels = time_grid(**controls)
+        saved, order = _select_saved(saved, saved_indices)
         # the last column is each sample's random stream key (read only by random functions)
         P = np.empty((n, variant._meta["n_param"] + 1), dtype=np.float64)
         P[:, -1] = keys
@@ -310,6 +346,8 @@ class CompiledModel:
             size = int(np.prod(shape, dtype=int))
             block = out[start : start + size].reshape(*shape, n, n_saved)
             result[py] = np.moveaxis(block, (-2, -1), (0, 1)) if shape else block
+            if order is not None:
+                result[py] = result[py][:, order]
         return result
 
     def _split_params(self, params: Mapping[str, Any]):
