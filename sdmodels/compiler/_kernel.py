@@ -38,6 +38,13 @@ SPLIT_LINES = 1500
 #: In a split model, a phase of at most this many statements stays in ``_sample``.
 INLINE_LINES = 60
 
+#: Most values in one tuple of the saved row (a tuple indexed in a loop is a switch over its
+#: entries: short tuples keep it small).
+ROW_TUPLE = 50
+
+#: Prefix of the initialisation's copies of values computed again in the time loop.
+INIT_PREFIX = "_i_"
+
 #: Arguments of ``_sample`` and the kernels.
 _ARGS = "i, P, ctl, times, saved, out, oc, TS_X, TS_Y, TS_M"
 
@@ -170,9 +177,28 @@ def _metadata_source(meta: dict) -> str:
 
 
 def _row_lines(outputs: list[tuple[str, str]]) -> list[list[str]]:
-    """``row[col] = value`` for every output; consecutive entries of one array as a loop."""
+    """The saved row: consecutive entries of one array as a loop over the array, and runs of
+    other values as a tuple of at most :data:`ROW_TUPLE` values copied by a loop, so that a
+    model with 600 outputs needs a dozen statements, not 600 (numba's time grows with the
+    number of statements; a tuple is one)."""
     out: list[list[str]] = []
     entry = re.compile(r"([a-z_][a-z0-9_]*)\[(\d+)\]")
+    run: list[tuple[int, str]] = []  # (column, value) of consecutive scalar outputs
+
+    def flush() -> None:
+        for start in range(0, len(run), ROW_TUPLE):
+            part = run[start : start + ROW_TUPLE]
+            first = part[0][0]
+            if len(part) == 1:
+                out.append([f"row[{first}] = {part[0][1]}"])
+                continue
+            name = f"_row{first}"
+            values = "".join(f"{v}, " for _, v in part)
+            out.append([f"{name} = ({values})",
+                        f"for c in range({len(part)}):",
+                        f"    row[c + {first}] = {name}[c]"])
+        run.clear()
+
     col = 0
     while col < len(outputs):
         m = entry.fullmatch(outputs[col][1])
@@ -185,23 +211,64 @@ def _row_lines(outputs: list[tuple[str, str]]) -> list[list[str]]:
                     break
                 end += 1
         if end - col >= 2:
+            flush()
             shift = col - int(m.group(2))
             index = f"{LOOP_VAR} + {shift}" if shift > 0 else f"{LOOP_VAR} - {-shift}" if shift else LOOP_VAR
             out.append([f"for {LOOP_VAR} in range({m.group(2)}, {int(m.group(2)) + end - col}):",
                         f"    row[{index}] = {m.group(1)}[{LOOP_VAR}]"])
         else:
-            out.append([f"row[{col}] = {outputs[col][1]}"])
+            run.append((col, outputs[col][1]))
             end = col + 1
         col = end
+    flush()
     return out
+
+
+def _single_definitions(plan: KernelPlan) -> tuple[list, set[str]]:
+    """The static nodes still to compute after the initialisation, and the names the
+    initialisation must store under other names, so that no value is assigned twice.
+
+    numba rebuilds SSA form for every variable assigned more than once, each time with a pass
+    over the whole function, so a kernel whose initialisation and time loop assign the same
+    names compiled in time growing with the square of its size. A value that does not change
+    over time and whose statement and inputs are the same in both (a constant, ``P[i, 3] / 4``)
+    is computed once, by the initialisation, and not again; any other value the
+    initialisation stores and later code stores again gets an initialisation name of its own
+    (:data:`INIT_PREFIX`), unless later code reads the initialisation's value (the states).
+    The statements run are the same, on the same inputs, so results are bit-identical.
+    """
+    init_lines = {node.name: tuple(node.lines) for node in plan.init_nodes}
+    init_stores: set[str] = set()
+    for node in plan.init_nodes:
+        init_stores.update(_names(list(node.lines))[1])
+    shared: set[str] = set()
+    static_nodes = []
+    for node in plan.static_nodes:
+        if init_lines.get(node.name) == tuple(node.lines):
+            reads, stores = _names(list(node.lines))
+            if stores == [node.name] and all(r in shared or r not in init_stores for r in reads):
+                shared.add(node.name)
+                continue
+        static_nodes.append(node)
+    static = [line for node in static_nodes for line in node.lines]
+    dynamic = [line for node in plan.dynamic_nodes for line in node.lines]
+    report = [line for node in plan.report_nodes for line in node.lines]
+    step = [line for st in plan.statefuls for line in (*st.deriv, *st.compute, *st.update)]
+    later_stores = set(_names(static + dynamic + report + step)[1])
+    carried = set(_names(static + dynamic + step)[0]) | set(_names(static + dynamic + report)[0])
+    carried |= {name for st in plan.statefuls for name in st.state_names}
+    return static_nodes, (init_stores & later_stores) - carried - set(KERNEL_LOCALS)
 
 
 def _phases(plan: KernelPlan, limit: int, inline: int, split: int) -> dict[str, list[_Chunk]]:
     """The chunks of each phase of ``_sample``, in the order they run."""
+    static_nodes, rename = _single_definitions(plan)
     init = []
     last = None
+    word = re.compile(r"\b[a-z_][a-z0-9_]*\b")
     for node in plan.init_nodes:
-        lines = list(node.lines)
+        lines = [word.sub(lambda m: INIT_PREFIX + m.group(0) if m.group(0) in rename
+                          else m.group(0), line) for line in node.lines]
         if node.element and node.element != last:
             lines.insert(0, f"# {comment_text(node.element)}")
             last = node.element
@@ -211,7 +278,7 @@ def _phases(plan: KernelPlan, limit: int, inline: int, split: int) -> dict[str, 
     step = [[f"# {comment_text(st.label)}", *st.deriv] for st in plan.statefuls if st.deriv]
     step += [list(st.compute) for st in plan.statefuls if st.compute]
     step += [list(st.update) for st in plan.statefuls if st.update]
-    groups = {"init": init, "static": _groups(plan.static_nodes),
+    groups = {"init": init, "static": _groups(static_nodes),
               "dynamic": _groups(plan.dynamic_nodes), "report": report, "step": step}
     prefixes = {"init": "_init", "static": "_static", "dynamic": "_aux", "report": "_report",
                 "step": "_step"}
