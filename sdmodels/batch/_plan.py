@@ -32,6 +32,7 @@ from sdmodels.batch._registry import register
 from sdmodels.batch._store import ChunkLayout
 from sdmodels.batch._task import BatchTask
 from sdmodels.compiler import NOISE_KEY, noise_keys, uses_random
+from sdmodels.compiler._external import data_files_digest
 from sdmodels.errors import SDModelsError
 from sdmodels.results import annotate, describe_value, provenance, select_years
 
@@ -275,9 +276,11 @@ def plan_batch(
         engine=chosen,
         times=times,
         loader=type(model),
+        data_files=tuple(str(f) for f in getattr(model, "data_files", ())),
     )
+    data = tuple(getattr(model, "data_files", ()))
     run_fingerprint = fingerprint(
-        model.hash, chosen, json.dumps(sc.to_dict(), sort_keys=True, default=str), shared, varying,
+        model.hash + (data_files_digest(data) if data else ""), chosen, json.dumps(sc.to_dict(), sort_keys=True, default=str), shared, varying,
         names, times, layout.n, layout.size,
     )
     return BatchPlan(task=task, varying=varying, layout=layout, template=template,

@@ -26,7 +26,8 @@ from sdmodels.compiler import compile_model
 
 __all__ = ["compiled_model", "loaded_model", "local_model_file", "register"]
 
-#: Loaded models (for PySD runs and reference runs) of this process, by model SHA-256.
+#: Loaded models (for PySD runs and reference runs) of this process, by model SHA-256 (and the
+#: files of its data variables, if any).
 _MODELS: dict[str, Any] = {}
 #: The kernels of the models the driver registered, by model SHA-256 and path (data files are
 #: found beside the model file); the last registered wins.
@@ -35,12 +36,18 @@ _KERNELS: dict[tuple[str, str], Any] = {}
 _LOCK = threading.RLock()
 
 
+def _key(sha256: str, data_files: tuple[str, ...]) -> str:
+    """The registry key of a model file read with ``data_files`` (its data variables' files)."""
+    return "\n".join((sha256, *data_files))
+
+
 def register(model: Any, *, compiled: bool) -> None:
     """Let runs in this process use ``model`` (and, if ``compiled``, its kernel)."""
+    data = tuple(str(f) for f in getattr(model, "data_files", ()))
     with _LOCK:
-        _MODELS.setdefault(model.hash, model)
-        if compiled:
-            _KERNELS[model.hash, str(model.path)] = model.compiled()  # compiled (or loaded) once
+        _MODELS.setdefault(_key(model.hash, data), model)
+        if compiled:  # compiled (or loaded) once
+            _KERNELS[_key(model.hash, data), str(model.path)] = model.compiled()
 
 
 def local_model_file(path: str, sha256: str, content: bytes) -> Path:
@@ -66,21 +73,29 @@ def _once(cache: dict[str, Any], sha256: str, make: Callable[[], Any]) -> Any:
         return obj
 
 
-def compiled_model(path: str, sha256: str, content: bytes) -> Any:
-    """The :class:`~sdmodels.compiler.CompiledModel` of a model file, once per process: the
-    registered model's kernel where the driver registered one."""
-    kernel = _KERNELS.get((sha256, path))
+def compiled_model(path: str, sha256: str, content: bytes, data_files: tuple[str, ...] = ()) -> Any:
+    """The :class:`~sdmodels.compiler.CompiledModel` of a model file (with the files of its data
+    variables), once per process: the registered model's kernel where the driver registered one."""
+    kernel = _KERNELS.get((_key(sha256, data_files), path))
     if kernel is not None:
         return kernel
     with _LOCK:  # one compile at a time: two threads never build the same kernel twice
-        return compile_model(local_model_file(path, sha256, content))
+        return compile_model(local_model_file(path, sha256, content),
+                             data_files=list(data_files) or None)
 
 
 def loaded_model(
-    path: str, sha256: str, content: bytes | None, loader: Callable[[Path], Any]
+    path: str, sha256: str, content: bytes | None, loader: Callable[..., Any],
+    data_files: tuple[str, ...] = (),
 ) -> Any:
-    """The loaded model of a model file (``loader(file)``, e.g. :class:`sdmodels.Model`), once per
-    process. ``content`` may be ``None`` where ``path`` is known to hold the file."""
+    """The loaded model of a model file (``loader(file)``, e.g. :class:`sdmodels.Model`; with
+    ``data_files=`` where the model has files of data variables), once per process. ``content``
+    may be ``None`` where ``path`` is known to hold the file."""
+
+    def load(file: Path) -> Any:
+        return loader(file, data_files=list(data_files)) if data_files else loader(file)
+
+    key = _key(sha256, data_files)
     if content is None:
-        return _once(_MODELS, sha256, lambda: loader(Path(path)))
-    return _once(_MODELS, sha256, lambda: loader(local_model_file(path, sha256, content)))
+        return _once(_MODELS, key, lambda: load(Path(path)))
+    return _once(_MODELS, key, lambda: load(local_model_file(path, sha256, content)))

@@ -47,6 +47,9 @@ class BatchTask:
         back to the driver.
     loader
         Loads the model file for PySD runs (the driver's model class, e.g. :class:`sdmodels.Model`).
+    data_files
+        The model's files of data variables (``Model.data_files``, absolute paths), read by both
+        engines with the model file.
     """
 
     model_path: str
@@ -57,6 +60,7 @@ class BatchTask:
     engine: str = "compiled"
     times: tuple[int, ...] | None = None
     loader: Callable[[Path], Any] | None = None
+    data_files: tuple[str, ...] = ()
 
     def __call__(self, varying: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
         """Integrate ``n`` samples; ``varying`` holds this chunk's rows of the per-sample values.
@@ -66,7 +70,8 @@ class BatchTask:
         if self.engine == "pysd":
             out = self._run_pysd(varying, n)
         else:
-            cm = compiled_model(self.model_path, self.model_sha256, self.model_bytes)
+            cm = compiled_model(self.model_path, self.model_sha256, self.model_bytes,
+                                self.data_files)
             # the kernel writes outputs at the kept times only
             out = cm.run({**self.shared, **varying}, n, return_columns=list(self.columns),
                          saved_indices=self.times)
@@ -79,7 +84,8 @@ class BatchTask:
     def _run_pysd(self, varying: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
         if self.loader is None:
             raise ValueError("a PySD task needs the loader of its model file (loader=)")
-        model = loaded_model(self.model_path, self.model_sha256, self.model_bytes, self.loader)
+        model = loaded_model(self.model_path, self.model_sha256, self.model_bytes, self.loader,
+                             self.data_files)
         runs = []
         with _PYSD_LOCK:
             for i in range(n):

@@ -55,4 +55,4 @@ def test_compile_reads_data_variables_from_data_files(runner: CliRunner, tmp_pat
     args = ["compile", str(path), "--serial"] + [a for f in FILES for a in ("--data", f)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "data_variables.mdl: 12 outputs" in result.output
+    assert "data_variables.mdl: 13 outputs" in result.output

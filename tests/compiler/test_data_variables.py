@@ -50,7 +50,10 @@ inline := 2 * Time
 total = observed + held + ahead + inline + SUM(from tab[region!])
 	~	widgets	~	|
 
-stock = INTEG(observed, 0)
+scale = 1
+	~	Dmnl	~	|
+
+stock = INTEG(observed * scale, 0)
 	~	widgets Month	~	|
 
 INITIAL TIME = 0 ~ Month ~ |
@@ -171,3 +174,20 @@ def test_per_cell_data_definitions_are_refused_by_name(tmp_path):
                                   "measured[south] :RAW:\n\t~\twidgets\t~\t|"), encoding="utf-8")
     with pytest.raises(UnsupportedFeature, match=r"defined per subscript cell.*measured"):
         compile_model(path, data_files=FILES)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "pysd"])
+def test_batches_of_one_model_file_with_two_data_files(tmp_path, engine):
+    # the same model file read with two data files is two models: a batch never takes the
+    # kernel or loaded model of the other (they are kept by model content and data files)
+    path = write(tmp_path)
+    other = tmp_path / "data" / "other.csv"
+    other.write_text(CSV.replace("0,1,10", "0,2,10"), encoding="utf-8")
+    firsts = []
+    for files in (FILES, ["data/other.csv", "data/more.tab"], FILES):
+        model = sdmodels.load_model(path, data_files=files)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = model.run_batch({"scale": [1.0, 2.0]}, engine=engine, outputs=["observed"])
+        firsts.append(float(out["observed"].isel(time=0, sample=0)))
+    assert firsts == [1.0, 2.0, 1.0]
