@@ -490,8 +490,8 @@ class ExpressionVisitor:
         """A data variable without an equation: its values from the data files (PySD's TabData)."""
         if ctx.element.external is None:
             self.unsupported("data variables (:DATA:) defined per subscript cell", ctx,
-                             "PySD keeps one table per variable; give one definition over the "
-                             "whole range")
+                             "PySD builds the last definition's table only and fails to load "
+                             "the model; give one definition over the whole range")
         table = self.builder.lookups.data(ctx)
         return Expr(table.call("time"), "f", frozenset({"time"}))
 
