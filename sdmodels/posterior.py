@@ -223,11 +223,28 @@ def model_fingerprint(model: Any) -> str:
     model
         A :class:`sdmodels.Model`.
     """
-    key = (str(model.hash), data_file_digest(model.path))
+    given = _given_data_digest(getattr(model, "data_files", ()))
+    key = (str(model.hash), data_file_digest(model.path), given)
     if key not in _FINGERPRINTS:
-        text = json.dumps([_canonical(model.abstract), key[1]], sort_keys=True)
+        # the data files given at load (data variables without an equation) count only when
+        # there are some, so a model without them keeps the fingerprint it always had
+        parts = [_canonical(model.abstract), key[1]] + ([given] if given else [])
+        text = json.dumps(parts, sort_keys=True)
         _FINGERPRINTS[key] = hashlib.sha256(text.encode()).hexdigest()
     return _FINGERPRINTS[key]
+
+
+def _given_data_digest(files: Any) -> str:
+    """SHA-256 of the content of the data files a model was loaded with, in order ('' if none)."""
+    if not files:
+        return ""
+    digest = hashlib.sha256()
+    for file in files:
+        try:
+            digest.update(hashlib.sha256(Path(file).read_bytes()).digest())
+        except OSError:
+            digest.update(b"<missing>")
+    return digest.hexdigest()
 
 
 def check_model(posterior: Any, model: Any) -> None:

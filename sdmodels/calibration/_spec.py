@@ -6,6 +6,7 @@ A calibration file is TOML; paths in it are relative to the file::
     data = "logistic_data.csv"      # a column `time`, then one column per series
     start = 0                       # optional fit window (model time units)
     end = 30
+    model_data = "inputs.tab"       # optional: values of the model's data variables (below)
 
     [series."Population"]
     error = "normal"                # normal | student_t | lognormal
@@ -21,6 +22,10 @@ Priors are parsed by :class:`sdmodels.uncertainty.UncertaintySpec`, so they acce
 distribution and check every support against the range declared in the model file. A
 series with ``scale = "estimate"`` gets a nuisance parameter ``scale[<series>]`` with a
 log-uniform prior, sampled or optimised with the model's parameters.
+
+``model_data`` (a file or a list of files) gives the values of the model's data variables
+without an equation (``name :INTERPOLATE:`` ...), as ``load_model(path, data_files=...)`` does:
+they are inputs of the model, not observations, and are not compared with it.
 """
 
 from __future__ import annotations
@@ -63,8 +68,8 @@ Transform = Literal["level", "growth", "growth_rate"]
 ERROR_MODELS: tuple[str, ...] = ("normal", "student_t", "lognormal")
 #: How a series is compared: its level, or its relative change from the previous observation.
 TRANSFORMS: tuple[str, ...] = ("level", "growth", "growth_rate")
-_TOP_KEYS = ("description", "model", "data", "scenario", "start", "end", "series", "parameters",
-             "inputs")
+_TOP_KEYS = ("description", "model", "model_data", "data", "scenario", "start", "end", "series",
+             "parameters", "inputs")
 _SERIES_KEYS = ("variable", "error", "scale", "weight", "df", "column", "transform", "period",
                 "scale_min", "scale_max", "source")
 _INPUT_KEYS = ("column", "before", "after", "as", "source")
@@ -591,6 +596,27 @@ def _time_horizon(model: Model, scenario: Any) -> tuple[float, float]:
     return float(controls["initial_time"]), float(controls["final_time"])
 
 
+def _model_data(value: Any, base: Path, where: str) -> list[Path] | None:
+    """The files of the model's data variables (``model_data``), relative to the calibration
+    file; each must exist."""
+    if value is None:
+        return None
+    files = [value] if isinstance(value, str) else value
+    if not (isinstance(files, list) and files and all(isinstance(f, str) for f in files)):
+        raise CalibrationError(
+            f"{where}'model_data' must be a file name or a list of file names (the values of "
+            "the model's data variables, relative to the calibration file)"
+        )
+    paths = [Path(f) if Path(f).is_absolute() else base / f for f in files]
+    for given, path in zip(files, paths, strict=True):
+        if not path.is_file():
+            raise CalibrationError(
+                f"{where}model_data file {given!r} not found (looked for {path}); paths are "
+                "relative to the calibration file"
+            )
+    return paths
+
+
 def _model_and_data(data: Mapping[str, Any], model: Model | None, base: Path,
                     where: str) -> tuple[Model, pd.DataFrame, list[Path]]:
     """The model (the file's, unless given) and the joined data files."""
@@ -598,7 +624,19 @@ def _model_and_data(data: Mapping[str, Any], model: Model | None, base: Path,
         if "model" not in data:
             raise CalibrationError(f"{where}no 'model' key: name the model file to calibrate")
         target = Path(str(data["model"]))
-        model = load_model(target if target.is_absolute() else base / target)
+        model = load_model(target if target.is_absolute() else base / target,
+                           data_files=_model_data(data.get("model_data"), base, where))
+    elif "model_data" in data:
+        # the model given in place of the file's takes the file's data variables' values
+        wanted = tuple(p.resolve() for p in _model_data(data["model_data"], base, where) or ())
+        if not model.data_files:
+            model = load_model(model.path, data_files=list(wanted))
+        elif tuple(Path(f).resolve() for f in model.data_files) != wanted:
+            raise CalibrationError(
+                f"{where}the model given was loaded with data files "
+                f"{', '.join(map(str, model.data_files))}, but model_data names "
+                f"{', '.join(map(str, wanted))}: load it without data_files, or drop model_data"
+            )
     files = data.get("data")
     if isinstance(files, str):
         files = [files]
