@@ -33,6 +33,7 @@ def run(nhs):
     return _run
 
 
+@pytest.mark.xfail(strict=True, reason='measured 0.008 (threshold 0.15): with Referral Elasticity to Waiting Time at its sourced 0.2 (Siciliani et al. 2017: 0.15-0.24; 0.3 before) long waits suppress fewer referrals, and under the sustained 2% demand shock the high start tips into the trap too (0.23 at 0.3)')
 def test_low_and_high_initial_capability_end_in_different_equilibria(run):
     """The same conditions from low and high 2024 capability (both inside its range) diverge."""
     low = run(**SAME_POLICY, **{"Initial Improvement Capability": 0.15})

@@ -76,6 +76,7 @@ def test_national_levers_below_baseline_by_2035(runs):
     assert share(runs, "sampled", "baseline", "national_levers", 2035) >= 0.80
 
 
+@pytest.mark.xfail(strict=True, reason="measured 0.42 of 512 draws (threshold 0.5) after the referral elasticity's range became its sources' (0-0.5, mode 0.2) and the tariff sets the price of activity instead of cutting income")
 def test_national_levers_below_baseline_more_often_than_not(runs):
     assert share(runs, "sampled", "baseline", "national_levers", 2035) > 0.5
 
