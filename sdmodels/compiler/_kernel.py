@@ -9,13 +9,19 @@ chunk its own ``@numba.njit`` function taking the values it reads and returning 
 later code reads; ``_sample`` calls the chunks in order and keeps the values between them, so
 every statement runs in the same order as in one function.
 
-Splitting has costs of its own: numba spends a fixed time on every function, and passing values
-between functions at every time step costs run time. Models of at most :data:`SPLIT_LINES`
-statements (the NHS model has about 1,400) are therefore written as one function, as before,
-and in a split model a phase of at most :data:`INLINE_LINES` statements stays in ``_sample``.
-Measured on the generated scalar models of ``benchmarks/bench_compile.py`` (numba CPU time):
-400 variables, 1,048 statements, 7.6 s in one function and 9.0 s split; 1,000 variables,
-2,608 statements, 47.8 s in one function and 24.7 s split.
+Splitting has costs of its own: numba spends a fixed time on every function and about as much
+on a value passed between functions as on a statement, and passing values between functions at
+every time step costs run time. Kernels of at most :data:`SPLIT_LINES` statements (the NHS model
+has 973) are therefore written as one function, and in a split model a phase of at most
+:data:`INLINE_LINES` statements stays in ``_sample``. Measured on the generated scalar models of
+``benchmarks/bench_compile.py`` (numba CPU time, 3 December 2026): 2,000 variables, 3,752
+statements, 23.0 s in one function and 26.3 s in chunks of 150 (30.5 s in chunks of 500).
+
+The source gives numba few statements and assigns every name once (numba rebuilds SSA form for
+each name assigned twice, with a pass over the whole function): the saved row is copied from
+tuples (:data:`ROW_TUPLE`), values the initialisation has computed from the same statement are not
+computed again, the initialisation's other values have names of their own
+(:data:`INIT_PREFIX`), and the scalar states travel between steps in :data:`STATE_ARRAY`.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ __all__ = ["CHUNK_LINES", "INLINE_LINES", "SPLIT_LINES", "generate_source"]
 #: Most statements in one generated function (a node or a stateful's statements are never split).
 CHUNK_LINES = 150
 #: A model of at most this many statements is one function (no chunks).
-SPLIT_LINES = 1500
+SPLIT_LINES = 4000
 #: In a split model, a phase of at most this many statements stays in ``_sample``.
 INLINE_LINES = 60
 
@@ -44,6 +50,9 @@ ROW_TUPLE = 50
 
 #: Prefix of the initialisation's copies of values computed again in the time loop.
 INIT_PREFIX = "_i_"
+
+#: The array that carries the scalar states from one time step to the next.
+STATE_ARRAY = "S"
 
 #: Arguments of ``_sample`` and the kernels.
 _ARGS = "i, P, ctl, times, saved, out, oc, TS_X, TS_Y, TS_M"
@@ -224,6 +233,66 @@ def _row_lines(outputs: list[tuple[str, str]]) -> list[list[str]]:
     return out
 
 
+_WORD = re.compile(r"\b[a-z_][a-z0-9_]*\b")
+_ASSIGN = re.compile(r"([a-z_][a-z0-9_]*) = (.*)")
+
+
+def _carried_states(plan: KernelPlan, init_stores: set[str]) -> list[str]:
+    """Scalar states the time loop stores again (INTEG, TREND, ...): kept in
+    :data:`STATE_ARRAY` between steps, so that each is assigned once in the source (read at the
+    top of the loop), not once by the initialisation and again by every step."""
+    simple: dict[str, bool] = {}
+    for st in plan.statefuls:
+        for stmt in ast.parse("\n".join((*st.deriv, *st.compute, *st.update))).body:
+            plain = (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                     and isinstance(stmt.targets[0], ast.Name))
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    simple[node.id] = simple.get(node.id, True) and plain
+    out = []
+    for st in plan.statefuls:
+        for name in sorted(st.state_names):
+            if name in init_stores and simple.get(name) and name not in out:
+                out.append(name)
+    return out
+
+
+def _carry_step(groups: list[list[str]], index: dict[str, int]) -> list[list[str]]:
+    """The Euler step with the carried states stored into :data:`STATE_ARRAY`; a statement
+    after a state's update that reads it reads the updated entry, as it read the updated
+    name before."""
+    updated: set[str] = set()
+
+    def sub(text: str) -> str:
+        return _WORD.sub(lambda m: f"{STATE_ARRAY}[{index[m.group(0)]}]"
+                         if m.group(0) in updated else m.group(0), text)
+
+    out = []
+    for group in groups:
+        new = []
+        for line in group:
+            m = _ASSIGN.fullmatch(line)
+            if m and m.group(1) in index:
+                new.append(f"{STATE_ARRAY}[{index[m.group(1)]}] = {sub(m.group(2))}")
+                updated.add(m.group(1))
+            else:
+                new.append(line if line.lstrip().startswith("#") else sub(line))
+        out.append(new)
+    return out
+
+
+def _tuple_copy(values: list[str], target: str, prefix: str) -> list[list[str]]:
+    """``target[k] = values[k]`` for every k, through tuples of at most :data:`ROW_TUPLE`."""
+    out = []
+    for start in range(0, len(values), ROW_TUPLE):
+        part = values[start : start + ROW_TUPLE]
+        name = f"{prefix}{start}"
+        out.append([f"{name} = ({''.join(f'{v}, ' for v in part)})",
+                    f"for c in range({len(part)}):",
+                    f"    {target}[c + {start}] = {name}[c]"])
+    return out
+
+
 def _single_definitions(plan: KernelPlan) -> tuple[list, set[str]]:
     """The static nodes still to compute after the initialisation, and the names the
     initialisation must store under other names, so that no value is assigned twice.
@@ -263,12 +332,16 @@ def _single_definitions(plan: KernelPlan) -> tuple[list, set[str]]:
 def _phases(plan: KernelPlan, limit: int, inline: int, split: int) -> dict[str, list[_Chunk]]:
     """The chunks of each phase of ``_sample``, in the order they run."""
     static_nodes, rename = _single_definitions(plan)
+    init_stores: set[str] = set()
+    for node in plan.init_nodes:
+        init_stores.update(_names(list(node.lines))[1])
+    carried = _carried_states(plan, init_stores)
+    rename |= set(carried)
     init = []
     last = None
-    word = re.compile(r"\b[a-z_][a-z0-9_]*\b")
     for node in plan.init_nodes:
-        lines = [word.sub(lambda m: INIT_PREFIX + m.group(0) if m.group(0) in rename
-                          else m.group(0), line) for line in node.lines]
+        lines = [_WORD.sub(lambda m: INIT_PREFIX + m.group(0) if m.group(0) in rename
+                           else m.group(0), line) for line in node.lines]
         if node.element and node.element != last:
             lines.insert(0, f"# {comment_text(node.element)}")
             last = node.element
@@ -278,13 +351,23 @@ def _phases(plan: KernelPlan, limit: int, inline: int, split: int) -> dict[str, 
     step = [[f"# {comment_text(st.label)}", *st.deriv] for st in plan.statefuls if st.deriv]
     step += [list(st.compute) for st in plan.statefuls if st.compute]
     step += [list(st.update) for st in plan.statefuls if st.update]
-    groups = {"init": init, "static": _groups(static_nodes),
+    index = {name: k for k, name in enumerate(carried)}
+    step = _carry_step(step, index)
+    store = [[f"{STATE_ARRAY} = np.empty({len(carried)})"],
+             *_tuple_copy([INIT_PREFIX + n for n in carried], STATE_ARRAY, "_s")] if carried else []
+    load = [[f"{name} = {STATE_ARRAY}[{k}]" for name, k in index.items()]] if carried else []
+    groups = {"init": init, "static": _groups(static_nodes), "store": store, "load": load,
               "dynamic": _groups(plan.dynamic_nodes), "report": report, "step": step}
     prefixes = {"init": "_init", "static": "_static", "dynamic": "_aux", "report": "_report",
                 "step": "_step"}
     if sum(_size(g) for phase in groups.values() for g in phase) <= split:
         inline = split  # a small model: one function
-    return {k: _split(g, prefixes[k], limit, inline) for k, g in groups.items()}
+    phases = {k: _split(g, prefixes[k], limit, inline) for k, g in groups.items()
+              if k in prefixes}
+    # the states' array is filled and read by ``_sample`` itself
+    phases["store"] = _split(store, "_store", limit, 10**9)
+    phases["load"] = _split(load, "_load", limit, 10**9)
+    return phases
 
 
 def generate_source(
@@ -308,7 +391,7 @@ def generate_source(
         SPLIT_LINES if split_lines is None else split_lines,
     )
     every = [c for chunks in phases.values() for c in chunks]
-    _link(every, set(KERNEL_LOCALS) | set(plan.arrays))
+    _link(every, set(KERNEL_LOCALS) | set(plan.arrays) | {STATE_ARRAY})
     # what numba's compile time grows with (CompiledModel.estimated_jit_seconds)
     meta["jit_statements"] = sum(_size(c.lines) for c in every)
     meta["jit_functions"] = sum(not c.inline for c in every) + 2  # and _sample, _kernel_serial
@@ -346,10 +429,14 @@ def generate_source(
         *_calls(phases["init"], 4),
         "    # ---- values that do not change over time",
         *_calls(phases["static"], 4),
+        *(["    # ---- states carried from one step to the next, in one array"]
+          if phases["store"] else []),
+        *_calls(phases["store"], 4),
         "    j = 0",
         "    nt = times.shape[0]",
         "    for k in range(nt):",
         "        time = times[k]",
+        *_calls(phases["load"], 8),
         "        # ---- auxiliaries at this time, from the stocks at this time",
         *_calls(phases["dynamic"], 8),
         "        if saved[k]:",

@@ -519,7 +519,10 @@ def test_xmile_builtins():
 
 
 #: Constants left without a range on purpose (see their comments in the model files).
-UNRANGED = {("subscripted_builtins.mdl", "order"), ("xmile_builtins.xmile", "pipeline_time")}
+UNRANGED = {("subscripted_builtins.mdl", "order"), ("xmile_builtins.xmile", "pipeline_time"),
+            # they set the time grid, which takes one value per batch, not a draw per sample
+            *(("control_from_constants.mdl", py) for py in ("start_year", "horizon",
+                                                            "steps_per_year"))}
 
 
 @pytest.mark.parametrize("path", small_model_paths(), ids=lambda p: p.name)
