@@ -15,7 +15,9 @@ every time step costs run time. Kernels of at most :data:`SPLIT_LINES` statement
 has 973) are therefore written as one function, and in a split model a phase of at most
 :data:`INLINE_LINES` statements stays in ``_sample``. Measured on the generated scalar models of
 ``benchmarks/bench_compile.py`` (numba CPU time, 3 December 2026): 2,000 variables, 3,752
-statements, 23.0 s in one function and 26.3 s in chunks of 150 (30.5 s in chunks of 500).
+statements, 23.0 s in one function, 22.1 s in chunks of 75, 23.2 s in chunks of 150 and 30.5 s
+in chunks of 500; 5,000 variables, 9,368 statements, 60.6 s in chunks of 75 and 80.2 s in
+chunks of 150.
 
 The source gives numba few statements and assigns every name once (numba rebuilds SSA form for
 each name assigned twice, with a pass over the whole function): the saved row is copied from
@@ -38,9 +40,9 @@ from sdmodels.compiler._text import comment_text
 __all__ = ["CHUNK_LINES", "INLINE_LINES", "SPLIT_LINES", "generate_source"]
 
 #: Most statements in one generated function (a node or a stateful's statements are never split).
-CHUNK_LINES = 150
+CHUNK_LINES = 75
 #: A model of at most this many statements is one function (no chunks).
-SPLIT_LINES = 4000
+SPLIT_LINES = 2500
 #: In a split model, a phase of at most this many statements stays in ``_sample``.
 INLINE_LINES = 60
 
@@ -156,7 +158,9 @@ def _function(chunk: _Chunk) -> list[str]:
     return [
         "",
         "",
-        "@numba.njit(**JIT_OPTIONS)",
+        # called only from jitted code: no wrapper for calls from Python (numba builds one per
+        # function otherwise, a fixed cost of each chunk)
+        "@numba.njit(no_cpython_wrapper=True, **JIT_OPTIONS)",
         f"def {chunk.name}({', '.join(chunk.inputs)}):",
         *("    " + line for line in body),
     ]
@@ -418,7 +422,7 @@ def generate_source(
     lines += [
         "",
         "",
-        "@numba.njit(**JIT_OPTIONS)",
+        "@numba.njit(no_cpython_wrapper=True, **JIT_OPTIONS)",
         f"def _sample({_ARGS}):",
         '    """Integrate sample ``i`` and store the saved columns in ``out``."""',
         "    time = times[0]",
