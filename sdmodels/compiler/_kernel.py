@@ -12,7 +12,7 @@ every statement runs in the same order as in one function.
 Splitting has costs of its own: numba spends a fixed time on every function and about as much
 on a value passed between functions as on a statement, and passing values between functions at
 every time step costs run time. Kernels of at most :data:`SPLIT_LINES` statements (the NHS model
-has 973) are therefore written as one function, and in a split model a phase of at most
+has 1,042) are therefore written as one function, and in a split model a phase of at most
 :data:`INLINE_LINES` statements stays in ``_sample``. Measured on the generated scalar models of
 ``benchmarks/bench_compile.py`` (numba CPU time, 3 December 2026): 2,000 variables, 3,752
 statements, 23.0 s in one function, 22.1 s in chunks of 75, 23.2 s in chunks of 150 and 30.5 s
