@@ -11,6 +11,7 @@ PySD's XMILE translator has no random functions, so there is no XMILE twin of th
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -122,7 +123,8 @@ def test_the_draw_is_the_documented_hash(cm, model_file):
     from sdmodels.compiler._random import _mix64
 
     line = next(x for x in cm.source.splitlines() if x.strip().startswith("v_unit ="))
-    site = int(line.split(",")[2])  # f_random_uniform(P[i, -1], SITE, k, 0.0, 1.0)
+    # f_random_uniform(Pi[-1], SITE, k, 0.0, 1.0): Pi is the sample's row of P
+    site = int(re.search(r"f_random_uniform\(Pi\[-1\], (\d+),", line).group(1))
     key = float(noise_keys(0, [3])[0])
     out = cm.run({}, 4, return_columns=["unit"])["unit"][3]
     for k in (0, 1, 40):
