@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sdmodels.compiler import ParameterValueError
-from tests.compiler.conftest import TEST_MODELS_DIR
+from .conftest import TEST_MODELS_DIR
 
 MODELS = ["smooth_functions.mdl", "subscripts_2d.mdl", "delay_functions.mdl"]
 
