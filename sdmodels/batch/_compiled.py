@@ -46,8 +46,10 @@ def compiled_columns(cm: Any, columns: list[str] | None) -> list[str]:
 
 
 def saved_times(cm: Any, params: Mapping[str, Any]) -> np.ndarray:
-    """The saved times of the compiled model under any overridden control variables."""
-    controls = {py: float(v) for py, v in params.items() if py in CONTROL_NAMES}
+    """The saved times of the compiled model under any overridden control variables, and any
+    overridden constants they are computed from (``FINAL TIME = start year + horizon``)."""
+    grid = set(CONTROL_NAMES) | set(getattr(cm, "grid_parameters", ()))
+    controls = {py: v for py, v in params.items() if py in grid}
     return np.asarray(cm.saved_times(**controls), dtype=float)
 
 

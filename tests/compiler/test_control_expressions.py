@@ -143,3 +143,16 @@ def test_overriding_time_step_derives_saveper_again_as_pysd_does(compiled) -> No
     # SAVEPER given too: the given value wins
     assert cm.saved_times(time_step=0.125, saveper=1.0).tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
     assert cm.run({"time_step": 0.125, "saveper": 1.0}, 1)["stock"].shape == (1, 5)
+
+
+def test_model_run_follows_an_override_of_a_constant_the_grid_reads():
+    """``Model.run`` labels the times of a run whose FINAL TIME follows ``horizon``."""
+    import sdmodels
+
+    model = sdmodels.load_model(TEST_MODELS_DIR / "control_from_constants.mdl")
+    for engine in ("compiled", "pysd"):
+        ds = model.run(params={"horizon": 3}, engine=engine)
+        times = ds["stock"].squeeze().time.values
+        assert times[0] == 2020 and times[-1] == 2023, engine
+    compiled = model.run(params={"horizon": 3}, engine="compiled")["stock"].squeeze().values
+    assert compiled[-1] == pytest.approx((1 + 0.1 / 4) ** 12)
