@@ -202,3 +202,21 @@ def test_shipped_posterior_matches_the_shipped_model():
         f"the data changed since the fit: re-fit with `{refit_command(model)}`")
     assert post.attrs["method"] == "mcmc"
     assert MODELS_DIR in declared.resolve().parents
+
+
+def test_shipped_posterior_keeps_the_2024_baseline_out_of_the_burnout_loop():
+    """Out of sample: the RTT list was about flat in 2024-25 (7.5 million), so a posterior fitted to
+    2010-2024 must not send 2024's state into collapse. The posterior before the beds and the 2010
+    emergency admissions came from the data gave productivity 0.80 and a list of 22.3 million by
+    2030, morale at its floor (0.30) by 2040; the model's own values give 1.03 and 10.4 million at
+    2030, 1.09 and 12.8 million at 2040. The bounds are the prior run's 2030 list plus a fifth, and no
+    fall of productivity or morale by more than a tenth of their 2024 values (1.0 and 0.69)."""
+    model = sdmodels.load_model()
+    run = model.run("baseline", posterior="default", years=[2030, 2040],
+                    outputs=["Productivity Index", "Waiting List", "Staff Morale"])
+    productivity = run["productivity_index"].values.ravel()
+    waiting = run["waiting_list"].values.ravel()
+    morale = run["staff_morale"].values.ravel()
+    assert (productivity > 0.9).all(), productivity
+    assert waiting[0] < 1.2 * 10.45e6, waiting
+    assert (morale > 0.9 * 0.69).all(), morale
