@@ -3,7 +3,9 @@
 Prints:
 
 * an MCMC fit (emcee, 64 walkers x 2,000 steps by default: 128,000 model runs) of the
-  20 parameters (plus 2 estimated error scales) of ``models/calibration/nhs_history.toml``,
+  parameters (and any estimated error scales) of ``models/calibration/nhs_history.toml``
+  (15 parameters since the tariff sets the price of activity; the first line printed says how
+  many),
 * a differential-evolution fit of the same calibration,
 * the time the same number of runs would take with PySD, estimated from a few timed PySD runs
   of the same history scenario, and the ratios.
