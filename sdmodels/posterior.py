@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from sdmodels.compiler._external import data_file_digest
+from sdmodels.compiler._external import data_file_digest, data_files_digest
 from sdmodels.errors import SDModelsError
 
 __all__ = [
@@ -223,7 +223,7 @@ def model_fingerprint(model: Any) -> str:
     model
         A :class:`sdmodels.Model`.
     """
-    given = _given_data_digest(getattr(model, "data_files", ()))
+    given = data_files_digest(getattr(model, "data_files", ()))
     key = (str(model.hash), data_file_digest(model.path), given)
     if key not in _FINGERPRINTS:
         # the data files given at load (data variables without an equation) count only when
@@ -232,19 +232,6 @@ def model_fingerprint(model: Any) -> str:
         text = json.dumps(parts, sort_keys=True)
         _FINGERPRINTS[key] = hashlib.sha256(text.encode()).hexdigest()
     return _FINGERPRINTS[key]
-
-
-def _given_data_digest(files: Any) -> str:
-    """SHA-256 of the content of the data files a model was loaded with, in order ('' if none)."""
-    if not files:
-        return ""
-    digest = hashlib.sha256()
-    for file in files:
-        try:
-            digest.update(hashlib.sha256(Path(file).read_bytes()).digest())
-        except OSError:
-            digest.update(b"<missing>")
-    return digest.hexdigest()
 
 
 def check_model(posterior: Any, model: Any) -> None:

@@ -278,9 +278,9 @@ def plan_batch(
         loader=type(model),
         data_files=tuple(str(f) for f in getattr(model, "data_files", ())),
     )
-    data = tuple(getattr(model, "data_files", ()))
     run_fingerprint = fingerprint(
-        model.hash + (data_files_digest(data) if data else ""), chosen, json.dumps(sc.to_dict(), sort_keys=True, default=str), shared, varying,
+        model.hash + data_files_digest(getattr(model, "data_files", ())), chosen,
+        json.dumps(sc.to_dict(), sort_keys=True, default=str), shared, varying,
         names, times, layout.n, layout.size,
     )
     return BatchPlan(task=task, varying=varying, layout=layout, template=template,

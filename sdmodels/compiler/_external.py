@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,18 +167,22 @@ def data_file_digest(model_path: Path) -> str:
     >>> before != data_file_digest(folder / "m.mdl") != ""
     True
     """
-    names = data_file_names(model_path)
-    if not names:
-        return ""
+    return _files_digest((name, model_path.parent / name) for name in data_file_names(model_path))
+
+
+def _files_digest(files: Iterable[tuple[str, Path]]) -> str:
+    """Hash of each ``(name, path)``: the name and the file's content, a missing file hashed as
+    missing ('' if there are none)."""
     digest = hashlib.sha256()
-    for name in names:
+    empty = True
+    for name, path in files:
+        empty = False
         digest.update(name.encode())
-        file = model_path.parent / name
         try:
-            digest.update(hashlib.sha256(file.read_bytes()).digest())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
         except OSError:
             digest.update(b"<missing>")
-    return digest.hexdigest()
+    return "" if empty else digest.hexdigest()
 
 
 def _check_file(element: str, file: str, root: Path) -> None:
@@ -314,15 +319,11 @@ def resolve_data_files(files: Any, model_path: Path) -> tuple[Path, ...]:
     return tuple(out)
 
 
-def data_files_digest(files: tuple[Path, ...]) -> str:
-    """Hash of the names and content of the data variables' files ('' if none)."""
-    if not files:
-        return ""
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(str(path).encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+def data_files_digest(files: Iterable[Path]) -> str:
+    """Hash of the file names and content of the data variables' files, in order ('' if none),
+    as :func:`data_file_digest` hashes the files a model names: the folder they are in is left
+    out, so a model and its data moved together keep their kernel and their posterior."""
+    return _files_digest((Path(path).name, Path(path)) for path in files)
 
 
 def read_data_variables(section: Any, section_builder: Any, files: tuple[Path, ...],
