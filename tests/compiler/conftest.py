@@ -29,6 +29,17 @@ def project_model_paths() -> list[Path]:
     return sorted(p for p in PROJECT_MODELS_DIR.glob("*") if p.suffix in _MODEL_SUFFIXES)
 
 
+def run_both_engines(model: Any, outputs: list[str]) -> tuple[Any, Any]:
+    """``(PySD, compiled)`` runs of ``model``'s ``outputs``, their warnings silenced
+    (a test model's units and fallbacks are not what these tests check)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return (model.run(engine="pysd", outputs=outputs),
+                model.run(engine="compiled", outputs=outputs))
+
+
 @pytest.fixture(scope="session")
 def compiled() -> Callable[[Path], Any]:
     """``compiled(path)``: the compiled model of ``path``, compiled once per test session.

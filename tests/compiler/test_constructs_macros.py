@@ -3,13 +3,14 @@ call, with its own state; so does the compiled engine). PySD's XMILE translator 
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import sdmodels
+
+from .conftest import run_both_engines
 
 MODEL = """{UTF-8}
 :MACRO: EXPSMOOTH(input, avtime)
@@ -80,10 +81,7 @@ def both(tmp_path_factory):
     path = tmp_path_factory.mktemp("macros") / "macros.mdl"
     path.write_text(MODEL, encoding="utf-8")
     model = sdmodels.load_model(path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return (model.run(engine="pysd", outputs=OUTPUTS),
-                model.run(engine="compiled", outputs=OUTPUTS))
+    return run_both_engines(model, OUTPUTS)
 
 
 def test_by_hand(both):
@@ -117,10 +115,7 @@ MORE_OUTPUTS = ["smoothed", "share", "share sum", "weighted total", "chained", "
 @pytest.fixture(scope="module")
 def more():
     model = sdmodels.load_model(MORE)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return (model.run(engine="pysd", outputs=MORE_OUTPUTS),
-                model.run(engine="compiled", outputs=MORE_OUTPUTS))
+    return run_both_engines(model, MORE_OUTPUTS)
 
 
 def test_outputs_and_subscripts_by_hand(more):

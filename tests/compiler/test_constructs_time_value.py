@@ -4,7 +4,6 @@ refused, each with its reason (``tests/compiler/models/get_time_value.mdl``)."""
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +13,8 @@ import sdmodels
 from sdmodels.compiler import compile_model
 from sdmodels.compiler._errors import UnsupportedFeature
 
+from .conftest import run_both_engines
+
 MODEL = Path(__file__).resolve().parent / "models" / "get_time_value.mdl"
 OUTPUTS = ["shifted", "moving", "back"]
 
@@ -21,10 +22,7 @@ OUTPUTS = ["shifted", "moving", "back"]
 @pytest.fixture(scope="module")
 def both():
     model = sdmodels.load_model(MODEL)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return (model.run(engine="pysd", outputs=OUTPUTS),
-                model.run(engine="compiled", outputs=OUTPUTS))
+    return run_both_engines(model, OUTPUTS)
 
 
 def test_by_hand(both):

@@ -19,6 +19,8 @@ import sdmodels
 from sdmodels.compiler import UnsupportedFeature, compile_model
 from sdmodels.errors import ModelLoadError
 
+from .conftest import run_both_engines
+
 MODEL = """{UTF-8}
 region: north, south
 	~	~	|
@@ -95,10 +97,7 @@ def both(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(elsewhere)  # relative data files are looked for beside the model, not here
         model = sdmodels.load_model(path, data_files=FILES)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return (model.run(engine="pysd", outputs=OUTPUTS),
-                    model.run(engine="compiled", outputs=OUTPUTS))
+        return run_both_engines(model, OUTPUTS)
 
 
 def test_by_hand(both):
