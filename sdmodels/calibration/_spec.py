@@ -596,25 +596,33 @@ def _time_horizon(model: Model, scenario: Any) -> tuple[float, float]:
     return float(controls["initial_time"]), float(controls["final_time"])
 
 
+def _file_list(value: Any, base: Path) -> list[tuple[str, Path]] | None:
+    """``(name as written, path)`` of a file name or a non-empty list of them, relative to
+    ``base`` unless absolute; ``None`` if ``value`` is neither."""
+    files = [value] if isinstance(value, str) else value
+    if not (isinstance(files, list) and files and all(isinstance(f, str) for f in files)):
+        return None
+    return [(f, Path(f) if Path(f).is_absolute() else base / f) for f in files]
+
+
 def _model_data(value: Any, base: Path, where: str) -> list[Path] | None:
     """The files of the model's data variables (``model_data``), relative to the calibration
     file; each must exist."""
     if value is None:
         return None
-    files = [value] if isinstance(value, str) else value
-    if not (isinstance(files, list) and files and all(isinstance(f, str) for f in files)):
+    files = _file_list(value, base)
+    if files is None:
         raise CalibrationError(
             f"{where}'model_data' must be a file name or a list of file names (the values of "
             "the model's data variables, relative to the calibration file)"
         )
-    paths = [Path(f) if Path(f).is_absolute() else base / f for f in files]
-    for given, path in zip(files, paths, strict=True):
+    for given, path in files:
         if not path.is_file():
             raise CalibrationError(
                 f"{where}model_data file {given!r} not found (looked for {path}); paths are "
                 "relative to the calibration file"
             )
-    return paths
+    return [path for _, path in files]
 
 
 def _model_and_data(data: Mapping[str, Any], model: Model | None, base: Path,
@@ -637,14 +645,12 @@ def _model_and_data(data: Mapping[str, Any], model: Model | None, base: Path,
                 f"{', '.join(map(str, model.data_files))}, but model_data names "
                 f"{', '.join(map(str, wanted))}: load it without data_files, or drop model_data"
             )
-    files = data.get("data")
-    if isinstance(files, str):
-        files = [files]
-    if not (isinstance(files, list) and files and all(isinstance(f, str) for f in files)):
+    files = _file_list(data.get("data"), base)
+    if files is None:
         raise CalibrationError(
             f"{where}no 'data' key: name the CSV file of observations (or a list of files)"
         )
-    data_paths = [Path(f) if Path(f).is_absolute() else base / f for f in files]
+    data_paths = [path for _, path in files]
     return model, read_data_files(data_paths), data_paths
 
 
