@@ -41,6 +41,11 @@ _STATEFUL_STRUCTURES = frozenset({
     "STEP", "RAMP", "PULSE", "PULSE_TRAIN", "RANDOM_0_1", "RANDOM_UNIFORM", "RANDOM_NORMAL",
 })
 
+#: Roles of a stateful's values that are a row per cell (stages, stage times, a DELAY FIXED's
+#: pipe), and that are integers (number of stages, a pipe's position).
+_ROW_ROLES = frozenset({"a", "da", "tm", "b"})
+_INTEGER_ROLES = frozenset({"n", "p"})
+
 #: Names the generated kernel uses for itself (arguments and loop variables).
 KERNEL_LOCALS = (
     "c", "i", "j", "k", "nt", "row", "time", "P", "ctl", "times", "saved", "out", "oc",
@@ -390,46 +395,48 @@ class ModelBuilder:
 
     def _state_families(self, where: dict[str, tuple[Family, int]],
                         position: dict[str, dict[tuple[str, ...], int]]) -> None:
-        """Arrays of the states of INTEGs, SMOOTHs and DELAYs of the cells in ``position``: one
-        per structure of the equation and role, indexed by the element's cells."""
-        integ: dict[tuple[str, int], tuple[Family, Family]] = {}
-        stages: dict[tuple[str, int], dict[str, Family]] = {}
+        """Arrays of the states, derivatives and temporaries of the stateful structures (INTEG,
+        INITIAL, SMOOTH, DELAY, DELAY FIXED, TREND, FORECAST, SAMPLE IF TRUE) of the cells in
+        ``position``: one per structure of the equation and role, indexed by the element's cells.
+
+        Stages of a SMOOTH or DELAY of literal order are a row per cell (of which the cell's
+        ``n`` entries are used); stages of an order known only at run time and a DELAY FIXED's
+        pipe are a list of one array per cell, each as long as its cell's initialisation sets.
+        A structure of fewer than :data:`MIN_CELLS` cells (a cell defined apart) keeps scalars,
+        not arrays over the whole element for one of their entries."""
+        cells: dict[tuple[str, int], int] = {}
+        for py, _cell, node_id in self.statefuls.by_key:
+            cells[(py, node_id)] = cells.get((py, node_id), 0) + 1
+        structures: dict[tuple[str, int], dict[str, Family]] = {}
         for (py, cell, node_id), st in self.statefuls.by_key.items():
-            if py not in position:
+            if py not in position or not st.roles or cells[(py, node_id)] < MIN_CELLS:
                 continue
-            if st.width is not None and st.roles:
-                key = (py, node_id)
-                if key not in stages:
-                    size = len(position[py])
-                    count = Family(self.namer.make("w", "n", py), size, integer=True)
-                    fams = {"n": count}
-                    for role in st.roles:
-                        if role != "n":
-                            wide = role in ("a", "da", "tm")
-                            fams[role] = Family(self.namer.make("w", role, py), size,
-                                                width=st.width if wide else None,
-                                                count=count.name if wide else "")
-                    stages[key] = fams
-                fams = stages[key]
-                if set(fams) != set(st.roles) or any(
-                        f.width is not None and f.width != st.width for f in fams.values()):
-                    continue
-                k = position[py][cell]
-                for role, name in st.roles.items():
-                    where[name] = (fams[role], k)
-                continue
-            if not st.label.startswith("INTEG") or len(st.state_names) != 1:
-                continue
-            (s,) = st.state_names
-            d = st.deriv[0].split(" = ", 1)[0]
-            if (py, node_id) not in integ:
+            key = (py, node_id)
+            if key not in structures:
                 size = len(position[py])
-                integ[(py, node_id)] = (Family(self.namer.make("w", "s", py), size),
-                                        Family(self.namer.make("w", "d", py), size))
-            fs, fd = integ[(py, node_id)]
+                fams: dict[str, Family] = {}
+                count = ""
+                if "n" in st.roles:
+                    fams["n"] = Family(self.namer.make("w", "n", py), size, integer=True)
+                    count = fams["n"].name
+                for role in st.roles:
+                    if role == "n":
+                        continue
+                    if role in _ROW_ROLES:
+                        fams[role] = Family(self.namer.make("w", role, py), size,
+                                            width=st.width, count=count if st.width else "",
+                                            ragged=st.width is None)
+                    else:
+                        fams[role] = Family(self.namer.make("w", role, py), size,
+                                            integer=role in _INTEGER_ROLES)
+                structures[key] = fams
+            fams = structures[key]
+            if set(fams) != set(st.roles) or any(
+                    role in _ROW_ROLES and f.width != st.width for role, f in fams.items()):
+                continue
             k = position[py][cell]
-            where[s] = (fs, k)
-            where[d] = (fd, k)
+            for role, name in st.roles.items():
+                where[name] = (fams[role], k)
 
     def _cells_of(self, el: ElementInfo) -> list[tuple[str, ...]]:
         return self.resolver.element_cells(el.dims)

@@ -190,9 +190,11 @@ class Stateful:
     compute: list[str] = field(default_factory=list)  # derivatives from the temporaries
     update: list[str] = field(default_factory=list)
     state_names: frozenset[str] = frozenset()
-    #: SMOOTH and DELAY of a literal order: the largest number of stages (for arrays of cells)
+    #: SMOOTH and DELAY of a literal order: the largest number of stages (for arrays of cells;
+    #: None: the number of stages, or a DELAY FIXED's pipe length, is known only at run time)
     width: int | None = None
-    #: SMOOTH and DELAY: stage arrays, per-cell scalars and the order (names, for arrays of cells)
+    #: role -> name of every value of the structure (for arrays of cells): states, derivatives
+    #: and temporaries; ``n`` the number of stages, ``a``/``da``/``tm``/``b`` rows of ``n``
     roles: dict[str, str] = field(default_factory=dict)
 
 
@@ -270,6 +272,7 @@ class StatefulRegistry:
             deriv_deps=flow.deps | {ts},
             update=[update],
             state_names=frozenset({s}),
+            roles={"s": s, "d": d},
         )
 
     # INITIAL --------------------------------------------------------------------------
@@ -284,6 +287,7 @@ class StatefulRegistry:
             out_run=Expr(s, "f", frozenset({s})),
             out_init=Expr(s, "f", frozenset({iname})),
             state_names=frozenset({s}),
+            roles={"s": s},
         )
 
     # SMOOTH, SMOOTHI, SMOOTH3, SMOOTH3I, SMOOTH N ---------------------------------------
@@ -401,6 +405,7 @@ class StatefulRegistry:
             deriv_deps=inp.deps,
             update=[f"{b}[{p}] = {x}", f"{p} = ({p} + 1) % {n}", f"{s} = {b}[{p}]"],
             state_names=frozenset({s, b}),
+            roles={"s": s, "b": b, "p": p, "n": n, "x": x},
         )
 
     # TREND ----------------------------------------------------------------------------
@@ -430,6 +435,7 @@ class StatefulRegistry:
             deriv_deps=self._deps(inp, avg) | {ts},
             update=[f"{s} = {s} + {d} * {ts}"],
             state_names=frozenset({s}),
+            roles={"s": s, "d": d},
         )
 
     # FORECAST -------------------------------------------------------------------------
@@ -464,6 +470,7 @@ class StatefulRegistry:
             deriv_deps=self._deps(inp, avg) | {ts},
             update=[f"{s} = {s} + {d} * {ts}"],
             state_names=frozenset({s}),
+            roles={"s": s, "d": d},
         )
 
     # SAMPLE IF TRUE -------------------------------------------------------------------
@@ -489,4 +496,5 @@ class StatefulRegistry:
             deriv_deps=self._deps(cond, inp) | {s},
             update=[f"{s} = {x}"],
             state_names=frozenset({s}),
+            roles={"s": s, "x": x},
         )

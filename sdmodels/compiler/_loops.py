@@ -4,18 +4,23 @@ The builder writes one statement per cell (``v_x__e3 = v_a__e3 * v_b + v_c__e3``
 compile time grows with the number of statements, so :func:`loop_plan` rewrites a
 :class:`~sdmodels.compiler._builder.KernelPlan` after it has been ordered:
 
-1. every cell of a subscripted variable (and the state and derivative of every cell of a
-   subscripted INTEG) becomes an entry of one array per variable, ``w_x[3]``, allocated once per
-   sample (:attr:`LoopPlan.arrays`);
+1. every cell of a subscripted variable (and the states, derivatives and temporaries of every
+   cell of its INTEG, INITIAL, SMOOTH, DELAY, DELAY FIXED, TREND, FORECAST or SAMPLE IF TRUE)
+   becomes an entry of one array per variable and role, ``w_x[3]``, allocated once per sample
+   (:attr:`KernelPlan.arrays`); stages and a DELAY FIXED's pipe are a row per cell,
+   ``w_a[3, :n]``, as wide as a literal order, or a list of one array per cell, ``w_b[3]``, when
+   their length is known only at initialisation (a pipe's length follows the delay time, which
+   may differ per cell and per sample);
 2. the statements of consecutive cells of one variable that differ only in integer literals
    that are affine in the cell's position (``w_a[3]``, ``P[i, 17]``, the ``col`` of a SUM's
    terms) become one loop, ``for q in range(0, 400): w_x[q] = w_a[q] * v_b + w_c[q]``;
 3. the nodes of each phase are ordered again, loops as single nodes.
 
 Cells whose statements differ otherwise (per-cell definitions, EXCEPT, lookups per cell, a
-delay's own per-cell state) keep one statement per cell, now over array entries, so the
-results are the same statements in the same dependency order. A loop whose cells read each
-other, or an order that the loops would make circular, falls back to the per-cell statements.
+random function's call site per cell) keep one statement per cell, now over array entries, so
+the results are the same statements in the same dependency order; a stateful structure that
+covers a single cell keeps scalar states. A loop whose cells read each other, or an order that
+the loops would make circular, falls back to the per-cell statements.
 """
 
 from __future__ import annotations
@@ -39,20 +44,27 @@ LOOP_VAR = "q"
 #: Variables with fewer cells stay scalars (an array entry costs a little run time).
 MIN_CELLS = 2
 
+#: Integers that vary from cell to cell are computed in the loop in int64: larger ones (a random
+#: function's call site, a hash) keep their own statement per cell.
+_LARGEST = 2**31
+
 _NAME = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]*)")
 _INT = re.compile(r"(?<![\w.])(\d+)(?![\w.])")
 
 
 @dataclass
 class Family:
-    """One array: its name, its number of cells and, for the stages of a SMOOTH or DELAY, the
-    number of stages (a row per cell, of which the cell's order, ``count[k]``, are used)."""
+    """One array: its name, its number of cells and, for the stages of a SMOOTH or DELAY and the
+    pipe of a DELAY FIXED, a row per cell of which the cell's first ``count[k]`` entries are used
+    (``width`` entries wide, a literal order), or a list of one array per cell (``ragged``: the
+    number of stages or a pipe's length known only at run time, set at initialisation)."""
 
     name: str
     size: int
     integer: bool = False
     width: int | None = None
     count: str = ""  # the array of orders, for stage arrays
+    ragged: bool = False
 
     def entry(self, k: int) -> str:
         if self.width is None:
@@ -60,6 +72,8 @@ class Family:
         return f"{self.name}[{k}, :{self.count}[{k}]]"
 
     def allocation(self) -> str:
+        if self.ragged:  # each cell's array is set by its initialisation
+            return f"{self.name} = [np.empty(0) for {LOOP_VAR} in range({self.size})]"
         if self.width is not None:
             return f"{self.name} = np.empty(({self.size}, {self.width}))"
         if self.integer:
@@ -103,7 +117,8 @@ def _reduce(text: str, where: dict[str, tuple[Family, int]]) -> str:
         fam = hits[0][0]
         ks = [k for _f, k in hits]
         stride = ks[1] - ks[0]
-        if fam.width is not None or stride <= 0 or any(f is not fam for f, _k in hits) or any(
+        if fam.width is not None or fam.ragged or stride <= 0 or any(
+                f is not fam for f, _k in hits) or any(
                 b - a != stride for a, b in itertools.pairwise(ks)):
             continue
         call = f"{helper}({fam.name}[{ks[0]}:{ks[-1] + 1}:{stride}])"
@@ -150,7 +165,8 @@ def _loop_lines(templates: list[_Template], qs: list[int]) -> list[str] | None:
         values = [int(x) for x in texts]
         a = values[1] - values[0] if len(values) > 1 else 0
         b = values[0] - a * q0
-        if any(v != a * q + b for v, q in zip(values, qs, strict=True)):
+        if any(v != a * q + b for v, q in zip(values, qs, strict=True)) or max(
+                abs(a), abs(b), *map(abs, values)) >= _LARGEST:
             return None
         term = LOOP_VAR if a == 1 else f"{a} * {LOOP_VAR}"
         exprs.append(f"({term} + {b})" if b > 0 else f"({term} - {-b})" if b < 0 else

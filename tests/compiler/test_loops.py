@@ -79,3 +79,24 @@ def test_cells_that_read_each_other_are_not_looped() -> None:
     (loop,) = _group(nodes, where, "test.mdl")
     assert loop.lines == ["for q in range(0, 3):", "    w_a[q] = (w_b[q] * 2.0)"]
     assert loop.deps == {"v_b__0", "v_b__1", "v_b__2"}
+
+
+def test_cells_whose_integers_do_not_fit_a_machine_integer_are_not_looped() -> None:
+    """A random function's call site is a 63-bit hash per cell: any two cells are on a line,
+    whose intercept may not fit int64 (numba refused ``19353936711194332866``), so such cells
+    keep a statement each; small integers (parameter columns) still make a loop."""
+    from sdmodels.compiler._dependencies import Node
+    from sdmodels.compiler._loops import Family, _group
+
+    sites = [3830911239196369908, 6243183330186814441 - 4869527893554432173,
+             19353936711194332866 - 2 * 5242688590100692043]
+    where = {f"v_a__{k}": (Family("w_a", 3), k) for k in range(3)}
+    nodes = [Node(f"v_a__{k}", [f"v_a__{k} = f_random_uniform(Pi[-1], {s}, k, 0.0, 1.0)"],
+                  frozenset(), "a") for k, s in enumerate(sites)]
+    out = _group(nodes, where, "test.mdl")
+    assert [n.lines for n in out] == [[f"w_a[{k}] = f_random_uniform(Pi[-1], {s}, k, 0.0, 1.0)"]
+                                      for k, s in enumerate(sites)]
+    nodes = [Node(f"v_a__{k}", [f"v_a__{k} = P[i, {2**20 + 7 * k}]"], frozenset(), "a")
+             for k in range(3)]
+    (loop,) = _group(nodes, where, "test.mdl")
+    assert loop.lines == ["for q in range(0, 3):", f"    w_a[q] = P[i, (7 * q + {2**20})]"]
