@@ -40,6 +40,22 @@ def run_both_engines(model: Any, outputs: list[str]) -> tuple[Any, Any]:
                 model.run(engine="compiled", outputs=outputs))
 
 
+def sample_body(source: str) -> str:
+    """The generated kernel's ``_sample`` function (the per-sample statements)."""
+    return source[source.index("def _sample("):source.index("def _kernel(")]
+
+
+def assert_same_runs(first: Any, second: Any, params: dict[str, Any], n: int) -> None:
+    """Two compiled models give bit-identical outputs, the same ones, for ``n`` samples of ``params``."""
+    import numpy as np
+
+    a = first.run(params, n)
+    b = second.run(params, n)
+    assert set(a) == set(b)
+    for py in a:
+        np.testing.assert_array_equal(a[py], b[py], err_msg=py)
+
+
 @pytest.fixture(scope="session")
 def compiled() -> Callable[[Path], Any]:
     """``compiled(path)``: the compiled model of ``path``, compiled once per test session.

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pytest
 
 from sdmodels.testing import assert_matches_pysd, draw_parameters
 
-from .conftest import TEST_MODELS_DIR
+from .conftest import TEST_MODELS_DIR, assert_same_runs
 
 # DELAY FIXED, DELAY N and SMOOTH N arrays, an integer pipe position, subscripts and lookups
 MODELS = ["delay_functions.mdl", "subscripted_builtins.mdl"]
@@ -35,10 +34,5 @@ def test_split_kernel_equals_the_default_kernel_bit_for_bit(name, compiled, monk
     functions = re.findall(r"^def (_\w+)\(", split.source, re.M)
     assert len([f for f in functions if f.startswith(("_init_", "_aux_", "_step_"))]) >= 3
     assert not re.findall(r"^def (_\w+)\(", whole.source, re.M)[0].startswith("_init_")
-    params = draw_parameters(path, 3, seed=1)
-    a = whole.run(params, 3)
-    b = split.run(params, 3)
-    assert set(a) == set(b)
-    for py in a:
-        np.testing.assert_array_equal(b[py], a[py], err_msg=py)
+    assert_same_runs(whole, split, draw_parameters(path, 3, seed=1), 3)
     assert_matches_pysd(path, n_random=2, compiled=split)

@@ -11,23 +11,18 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 
 from sdmodels.testing import assert_matches_pysd, draw_parameters
 
-from .conftest import TEST_MODELS_DIR
+from .conftest import TEST_MODELS_DIR, assert_same_runs, sample_body
 
 MODEL = TEST_MODELS_DIR / "subscripts_loops.mdl"
-
-
-def _sample_body(source: str) -> str:
-    return source[source.index("def _sample("):source.index("def _kernel(")]
 
 
 def test_same_shaped_cells_become_loops_and_the_others_stay_apart() -> None:
     from sdmodels.compiler import generate_source
 
-    body = _sample_body(generate_source(MODEL))
+    body = sample_body(generate_source(MODEL))
     # one loop per same-shaped equation: auxiliaries, stocks, delays, smooths, 2-D cells
     assert "w_inflow[q] = " in body
     assert "w_s__level[q] = w_s__level[q] + w_d__level[q] * v_time_step" in body
@@ -49,14 +44,9 @@ def test_loops_equal_per_cell_statements_bit_for_bit(compiled, monkeypatch) -> N
     assert "for q in range(" in looped.source
     monkeypatch.setattr(_builder, "MIN_CELLS", 10**9)
     cells = compile_model(MODEL, cache=False)
-    assert "for q in range(" not in _sample_body(cells.source)
-    assert not re.search(r"\bw_", _sample_body(cells.source))
-    params = draw_parameters(MODEL, 4, seed=3)
-    a = looped.run(params, 4)
-    b = cells.run(params, 4)
-    assert set(a) == set(b)
-    for py in a:
-        np.testing.assert_array_equal(a[py], b[py], err_msg=py)
+    assert "for q in range(" not in sample_body(cells.source)
+    assert not re.search(r"\bw_", sample_body(cells.source))
+    assert_same_runs(looped, cells, draw_parameters(MODEL, 4, seed=3), 4)
     assert_matches_pysd(MODEL, n_random=2, compiled=looped)
 
 

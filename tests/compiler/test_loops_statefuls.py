@@ -20,7 +20,7 @@ import pytest
 import sdmodels
 from sdmodels.testing import assert_matches_pysd, draw_parameters
 
-from .conftest import TEST_MODELS_DIR, run_both_engines
+from .conftest import TEST_MODELS_DIR, run_both_engines, assert_same_runs, sample_body
 
 MODEL = TEST_MODELS_DIR / "subscripted_statefuls.mdl"
 #: SMOOTH N and DELAY N of an order that is a constant (known only at run time)
@@ -56,10 +56,6 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def _sample_body(source: str) -> str:
-    return source[source.index("def _sample("):source.index("def _kernel(")]
-
-
 def _statements(source: str) -> int:
     return int(re.search(r'"jit_statements": (\d+)', source).group(1))
 
@@ -68,7 +64,7 @@ def _statements(source: str) -> int:
 def test_each_stateful_structure_is_one_loop_and_cells_defined_apart_keep_their_own() -> None:
     from sdmodels.compiler import generate_source
 
-    body = _sample_body(generate_source(MODEL))
+    body = sample_body(generate_source(MODEL))
     loop = r"for q in range\(0, 3\):\n\s+"
     for pattern in [
         # DELAY FIXED: the pipe's length from the delay time, a row per cell, one step for all
@@ -95,7 +91,7 @@ def test_each_stateful_structure_is_one_loop_and_cells_defined_apart_keep_their_
         assert (f"n_delay_fixed__delayed_per_cell__{cell} = f_fixed_delay_order({delay}, "
                 "v_time_step)") in body
     # SMOOTH N and DELAY N of an order known at run time: an array of stages per cell
-    body = _sample_body(generate_source(BUILTINS))
+    body = sample_body(generate_source(BUILTINS))
     assert re.search(loop + r"w_n__smoothed_n\[q\] = int\(v_order\)\n\s+"
                      r"w_a__smoothed_n\[q\] = np\.full\(w_n__smoothed_n\[q\], ", body)
     assert re.search(loop + r"f_delayn_ddt\(w_a__delayed_n\[q\], w_da__delayed_n\[q\], ", body)
@@ -120,13 +116,8 @@ def test_loops_equal_per_cell_statements_bit_for_bit(path, compiled, monkeypatch
     looped = compiled(path)
     monkeypatch.setattr(_builder, "MIN_CELLS", 10**9)
     cells = compile_model(path, cache=False)
-    assert not re.search(r"\bw_", _sample_body(cells.source))
-    params = draw_parameters(path, 6, seed=11)
-    a = looped.run(params, 6)
-    b = cells.run(params, 6)
-    assert set(a) == set(b)
-    for py in a:
-        np.testing.assert_array_equal(a[py], b[py], err_msg=py)
+    assert not re.search(r"\bw_", sample_body(cells.source))
+    assert_same_runs(looped, cells, draw_parameters(path, 6, seed=11), 6)
 
 
 def test_matches_pysd(compiled) -> None:
