@@ -51,6 +51,7 @@ from sdmodels.compiler._external import (
     resolve_data_files,
     resolve_external_subscripts,
 )
+from sdmodels.compiler._random import compiled_only_functions
 from sdmodels.errors import ModelLoadError, ParameterRangeError, UnknownNameError
 from sdmodels.metadata import ModelMetadata, read_metadata
 from sdmodels.posterior import point_under_scenarios, posterior_point
@@ -285,7 +286,14 @@ class Model:
             # PySD prints literal arrays and tables with numpy's print settings: use the defaults,
             # so the cached translation never depends on what the calling process has set
             try:
-                with np.printoptions(**_NUMPY_PRINT_DEFAULTS), _unformatted_build():
+                with np.printoptions(**_NUMPY_PRINT_DEFAULTS), _unformatted_build(), \
+                        warnings.catch_warnings():
+                    # PySD warns that a translation calling a function it lacks "will crash";
+                    # for those the compiled engine runs that is not so (and PySD runs of such
+                    # a model are refused with a clear error: batch._params.choose_engine)
+                    warnings.filterwarnings("ignore", message=(
+                        f"Trying to translate '({'|'.join(compiled_only_functions())})' "
+                        "which it is not implemented on PySD"))
                     _pysd_builder.ModelBuilder(abstract_for_build).build_model()
             except Exception as exc:  # noqa: BLE001 - PySD's builder raises many kinds
                 _cachefile.discard(self._py_file)
@@ -372,14 +380,22 @@ class Model:
                 min=_limit(limits[0]),
                 max=_limit(limits[1]),
             )
-            if kind in ("constant", "control"):
-                out[py] = ParameterInfo(**common, value=self._default_value(py))
+            value = self._default_value(py) if kind in ("constant", "control") else None
+            if value is None:  # PySD types a call it does not implement as a constant
+                out[py] = VariableInfo(**{**common, "kind": "auxiliary" if kind == "constant"
+                                          else kind})
             else:
-                out[py] = VariableInfo(**common)
+                out[py] = ParameterInfo(**common, value=value)
         return dict(sorted(out.items()))
 
-    def _default_value(self, py: str) -> float | np.ndarray:
-        value = getattr(self.pysd.components, py)()
+    def _default_value(self, py: str) -> float | np.ndarray | None:
+        """The value of a constant or control; None for an element PySD types as a constant
+        although its equation calls a function PySD does not implement (such as RANDOM BETA
+        with constant arguments, which the compiled engine draws at every step)."""
+        try:
+            value = getattr(self.pysd.components, py)()
+        except NotImplementedError:
+            return None
         if hasattr(value, "values"):
             return np.asarray(value.values, dtype=float)
         return float(value)
@@ -474,11 +490,16 @@ class Model:
         """Python names of the outputs summarised by default.
 
         Those listed as ``key_outputs`` in the model's metadata file; without one, the model's
-        stocks (at most nine).
+        stocks (at most nine), or for a model without stocks its auxiliaries and other
+        stateful structures (at most nine).
         """
         if self.metadata.key_outputs:
             return list(self.metadata.key_outputs)
-        return [py for py, v in self.variables.items() if v.kind == "stock"][:9]
+        for kinds in (("stock",), ("auxiliary", "stateful")):
+            found = [py for py, v in self.variables.items() if v.kind in kinds]
+            if found:
+                return found[:9]
+        return []
 
     def better_direction(self, name: str) -> Literal[1, -1] | None:
         """``1`` if higher values of an output are better, ``-1`` if lower ones are, ``None`` if
@@ -761,7 +782,6 @@ class _AsBuilt:
 
 
 _BUILD_LOCK = threading.Lock()
-
 
 @contextlib.contextmanager
 def _unformatted_build() -> Iterator[None]:

@@ -7,6 +7,7 @@ one common length N.
 
 from __future__ import annotations
 
+import re
 import warnings
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
@@ -95,8 +96,17 @@ def choose_engine(model: Model, engine: Engine, *, runs: int | None = None) -> s
         loop = algebraic_loop_error(exc, model.path)
         if loop is not None:  # PySD cannot run it either: no fallback
             raise loop from None
+        if not exc.pysd_runs:  # neither can it run a function it does not implement
+            raise
         if engine == "compiled":
             raise
+        missing = _pysd_lacks(model)
+        if missing:
+            used = f" (used by element {exc.element!r})" if exc.element else ""
+            raise UnsupportedFeature(
+                " and ".join(missing), None, str(model.path),
+                f"the compiled engine runs {'them' if len(missing) > 1 else 'it'} but not "
+                f"{exc.function}{used}", pysd_runs=False) from None
         if model not in _WARNED:
             _WARNED.add(model)
             warnings.warn(
@@ -122,6 +132,19 @@ def choose_engine(model: Model, engine: Engine, *, runs: int | None = None) -> s
         return "pysd"
     cm.load()  # the kernel module and numba: an import error shows here, before any run
     return "compiled"
+
+
+_NOT_IMPLEMENTED = re.compile(r"not_implemented_function\(\s*['\"](\w+)['\"]")
+
+
+def _pysd_lacks(model: Model) -> list[str]:
+    """The functions the model calls that PySD does not implement (its translation calls
+    ``not_implemented_function`` for them, which fails when the model runs)."""
+    try:
+        text = model._py_file.read_text(encoding="utf-8")
+    except (OSError, AttributeError):
+        return []
+    return sorted({m.upper().replace("_", " ") for m in _NOT_IMPLEMENTED.findall(text)})
 
 
 def _allowed(model: Model, allow: bool | Iterable[str]) -> tuple[bool, set[str]]:

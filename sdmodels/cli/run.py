@@ -156,15 +156,19 @@ def run(
 
     ds, variables, chosen, elapsed = guarded(work)
 
-    table = summary_table(ds, variables, table_years or [float(ds.time[-1])])
-    _print_table(table, title=f"{m.path.name}: key outputs by scenario")
+    if variables:
+        table = summary_table(ds, variables, table_years or [float(ds.time[-1])])
+        _print_table(table, title=f"{m.path.name}: key outputs by scenario")
     console.print(
         f"{len(chosen)} scenario(s) with the {ds.attrs['engine']} engine in {elapsed:.2f} s; "
         f"results written to {out}"
     )
     console.print(f"parameters: posterior medians of {ds.attrs['posterior_file']}"
                   if "posterior_file" in ds.attrs else "parameters: the model file's own values")
-    if plot_path is not None:
+    if plot_path is not None and not variables:
+        console.print("no chart: the model has no stocks or auxiliaries to show; name "
+                      "variables with --output")
+    elif plot_path is not None:
         if draw_chart(ds, variables, plot_path):
             console.print(f"chart written to {plot_path}")
         else:

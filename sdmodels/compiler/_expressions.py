@@ -20,7 +20,7 @@ from sdmodels._common import LazyModule
 from sdmodels.compiler._allocation import allocate_available, allocate_by_priority
 from sdmodels.compiler._dependencies import bang_ranges
 from sdmodels.compiler._errors import UnsupportedFeature
-from sdmodels.compiler._random import RANDOM_FUNCTIONS, RandomSites, random_code
+from sdmodels.compiler._random import RANDOM_FUNCTIONS, RandomSites, pysd_implements, random_code
 from sdmodels.compiler._subscripts import SubscriptError
 from sdmodels.compiler._vectors import VECTOR_FUNCTIONS, subscript_value
 
@@ -180,6 +180,13 @@ def vector_code(fname: str, terms: list[str]) -> str:
         code = f"{step}({code}, {term})"
     return code
 
+#: Why a function that neither engine runs has no compiled version (shown in the error).
+_NOT_IN_PYSD = {
+    "random_gamma": "Vensim's documentation names its order (the shape) but not its scale "
+    "(1, or 1/order for a mean of 1), and a guess would be a silent wrong answer",
+}
+
+
 #: Calls with a method of their own in :class:`ExpressionVisitor`.
 _SPECIAL = {
     "if_then_else": "_if_then_else",
@@ -308,8 +315,11 @@ class ExpressionVisitor:
             return Expr("np.pi", "f", frozenset())
         if fname in FUNCTIONS:
             return self._function(fname, node, ctx)
-        shown = fname.removeprefix("X")
-        self.unsupported(shown.upper().replace("_", " "), ctx)
+        shown = fname.removeprefix("X").upper().replace("_", " ")
+        if not pysd_implements(fname):
+            raise UnsupportedFeature(shown, ctx.element.name, self.builder.file,
+                                     _NOT_IN_PYSD.get(fname, ""), pysd_runs=False)
+        self.unsupported(shown, ctx)
         raise AssertionError  # pragma: no cover
 
     def _function(self, fname: str, node: Any, ctx: Context) -> Expr:
@@ -370,11 +380,32 @@ class ExpressionVisitor:
         if len(node.arguments) not in counts:
             self.unsupported(f"{fname.upper().replace('_', ' ')} with {len(node.arguments)} arguments",
                              ctx, f"expected {' or '.join(map(str, counts))}")
-        args = [self.visit(a, ctx) for a in node.arguments]
+        if fname == "random_lookup":
+            table = self._lookup_argument(node.arguments[0], ctx, "RANDOM LOOKUP")
+            args = [self.visit(a, ctx) for a in node.arguments[1:]]
+            values = [table.x_name, table.y_name, *(a.as_float() for a in args)]
+        else:
+            args = [self.visit(a, ctx) for a in node.arguments]
+            values = [a.as_float() for a in args]
         site = self.random_sites.site(ctx.element.py_name, ctx.cell, node)
-        code = random_code(fname, site, ctx.mode, [a.as_float() for a in args])
+        code = random_code(fname, site, ctx.mode, values)
         # a fresh draw at every step, as PySD's random calls depend on time
         return Expr(code, "f", _join(*args) | {"time"})
+
+    def _lookup_argument(self, arg: Any, ctx: Context, function: str) -> Any:
+        """The table of a lookup named as an argument (RANDOM LOOKUP's first)."""
+        name = getattr(arg, "reference", None)
+        target = None
+        if type(arg).__name__ == "ReferenceStructure" and name in self.builder.clean_to_py:
+            target = self.builder.element_of(name, ctx)
+        if target is None or target.kind != "lookup":
+            self.unsupported(f"{function} whose first argument is not the name of a lookup", ctx)
+        subs = None if arg.subscripts is None else list(arg.subscripts.subscripts)
+        try:
+            cell = self.builder.resolver.resolve(target.dims, subs, ctx.env)
+        except SubscriptError as exc:
+            self.unsupported(f"subscript reference to lookup {target.name!r}", ctx, str(exc))
+        return self.builder.lookups.table_of(target, cell, ctx)
 
     def _elmcount(self, node: Any, ctx: Context) -> Expr:
         """ELMCOUNT(range): the number of elements of a subscript range (PySD: ``len``)."""

@@ -1,4 +1,5 @@
-"""Random functions (RANDOM 0 1, RANDOM UNIFORM, RANDOM NORMAL, RANDOM EXPONENTIAL).
+"""Random functions (RANDOM 0 1, UNIFORM, NORMAL, EXPONENTIAL, TRIANGULAR, POISSON, BINOMIAL,
+NEGATIVE BINOMIAL, WEIBULL, BETA and LOOKUP).
 
 Every draw is a hash of three things (see :func:`sdmodels.compiler._support.f_uniform01`):
 
@@ -25,11 +26,15 @@ from typing import Any
 
 import numpy as np
 
+from sdmodels._common import LazyModule
+
 __all__ = [
     "NOISE_KEY",
     "RANDOM_FUNCTIONS",
     "RandomSites",
+    "compiled_only_functions",
     "noise_keys",
+    "pysd_implements",
     "pysd_seed",
     "random_code",
     "uses_random",
@@ -52,7 +57,38 @@ RANDOM_FUNCTIONS: dict[str, tuple[tuple[int, ...], str, int]] = {
     "random_poisson": ((5, 6), "f_random_poisson", 5),
     "random_binomial": ((6, 7), "f_random_binomial", 6),
     "random_weibull": ((5, 6), "f_random_weibull", 5),
+    "random_beta": ((6, 7), "f_random_beta", 6),
+    "random_negative_binomial": ((6, 7), "f_random_negative_binomial", 6),
+    # its first argument, a lookup, is passed as the table's two arrays (x and y)
+    "random_lookup": ((5, 6), "f_random_lookup", 6),
 }
+
+_pysd_functions = LazyModule("pysd.builders.python.python_functions")
+
+
+def pysd_implements(fname: str) -> bool:
+    """Whether PySD runs the call ``fname``: for a function outside its builder's function
+    space PySD writes a call that fails when the model runs (``not_implemented_function``).
+    ``A FUNCTION OF`` (an incomplete equation) is left to PySD's own handling.
+
+    Examples
+    --------
+    >>> pysd_implements("random_uniform"), pysd_implements("random_beta")
+    (True, False)
+    """
+    return fname == "a_function_of" or fname in _pysd_functions.functionspace
+
+
+def compiled_only_functions() -> list[str]:
+    """Vensim names of the random functions the compiled engine runs and PySD does not.
+
+    Examples
+    --------
+    >>> "RANDOM BETA" in compiled_only_functions(), "RANDOM UNIFORM" in compiled_only_functions()
+    (True, False)
+    """
+    return sorted(n.upper().replace("_", " ") for n in RANDOM_FUNCTIONS if not pysd_implements(n))
+
 
 #: Stream keys are kept below 2**53 so that they travel exactly as float64 parameters.
 _KEY_MASK = (1 << 53) - 1
@@ -142,7 +178,8 @@ def random_code(fname: str, site: int, mode: str, args: list[str]) -> str:
 
 
 _RANDOM_TEXT = re.compile(
-    r"RANDOM[\s_]+(0[\s_]+1|UNIFORM|NORMAL|EXPONENTIAL|TRIANGULAR|POISSON|BINOMIAL|WEIBULL)\s*\(", re.IGNORECASE)
+    r"RANDOM[\s_]+(0[\s_]+1|UNIFORM|NORMAL|EXPONENTIAL|TRIANGULAR|POISSON|(NEGATIVE[\s_]+)?BINOMIAL"
+    r"|WEIBULL|BETA|LOOKUP)\s*\(", re.IGNORECASE)
 
 
 def uses_random(path: str | Path) -> bool:

@@ -46,8 +46,11 @@ __all__ = [
     "f_quantum",
     "f_ramp",
     "f_ramp_open",
+    "f_random_beta",
     "f_random_binomial",
     "f_random_exponential",
+    "f_random_lookup",
+    "f_random_negative_binomial",
     "f_random_normal",
     "f_random_poisson",
     "f_random_triangular",
@@ -847,11 +850,6 @@ def f_random_poisson(key, site, k, lo, hi, mean, shift, stretch):
         return math.nan
     top = mean + 40.0 * math.sqrt(mean) + 40.0  # the mass beyond is below 1e-300 or so
     n_hi = min(n_hi, max(top, n_lo))
-    below = 0.0  # P(N < n_lo)
-    n = 0.0
-    while n < n_lo:
-        below += _poisson_pmf(n, mean)
-        n += 1.0
     inside = 0.0
     n = n_lo
     while n <= n_hi:
@@ -929,3 +927,179 @@ def f_random_weibull(key, site, k, lo, hi, shape, shift, stretch):
     q = sa - f_uniform01(key, site, k, 0) * (sa - sb)
     w = scale * (-math.log(q)) ** (1.0 / shape)
     return shift + stretch * min(max(w, a), b)
+
+
+_TINY = 1e-300
+
+
+@_jit
+def _beta_cf(x, a, b):
+    """The continued fraction of the incomplete beta function, by the modified Lentz method
+    (Press, Teukolsky, Vetterling and Flannery, Numerical Recipes, 3rd edition, 2007, §6.4)."""
+    qab = a + b
+    qap = a + 1.0
+    qam = a - 1.0
+    c = 1.0
+    d = 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > _TINY else _TINY)
+    h = d
+    for m in range(1, 100000):
+        m2 = 2.0 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > _TINY else _TINY)
+        c = 1.0 + aa / c
+        c = c if abs(c) > _TINY else _TINY
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > _TINY else _TINY)
+        c = 1.0 + aa / c
+        c = c if abs(c) > _TINY else _TINY
+        step = d * c
+        h *= step
+        if abs(step - 1.0) < 1e-15:
+            break
+    return h
+
+
+@_jit
+def _beta_inc(x, a, b):
+    """The regularised incomplete beta function I_x(a, b) (the beta distribution function)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+                     + a * math.log(x) + b * math.log1p(-x))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _beta_cf(x, a, b) / a
+    return 1.0 - front * _beta_cf(1.0 - x, b, a) / b
+
+
+@_jit
+def f_random_beta(key, site, k, lo, hi, alpha, beta, shift, stretch):
+    """RANDOM BETA(min, max, alpha, beta, shift, stretch, stream): ``shift + stretch * B`` with B
+    a beta variable on [0, 1] of shapes alpha and beta, truncated to [min, max] (Vensim's
+    definition; PySD does not implement it), by inversion of the distribution function
+    (bisection to the last bit). NaN for shapes or a stretch that are not positive, or bounds
+    that leave no probability."""
+    if not (alpha > 0.0) or not (beta > 0.0) or not (stretch > 0.0):
+        return math.nan
+    a = max(0.0, (lo - shift) / stretch)
+    b = min(1.0, (hi - shift) / stretch)
+    if not b > a:
+        return math.nan
+    fa = _beta_inc(a, alpha, beta)
+    fb = _beta_inc(b, alpha, beta)
+    if not fb > fa:
+        return math.nan
+    target = fa + f_uniform01(key, site, k, 0) * (fb - fa)
+    left, right = a, b
+    for _ in range(2000):
+        mid = 0.5 * (left + right)
+        if mid <= left or mid >= right:
+            break
+        if _beta_inc(mid, alpha, beta) < target:
+            left = mid
+        else:
+            right = mid
+    return shift + stretch * right
+
+
+@_jit
+def _negative_binomial_pmf(f, n, p):
+    """P(F = f), F the failures before the n-th success in trials of success probability p."""
+    if p >= 1.0:
+        return 1.0 if f == 0 else 0.0
+    return math.exp(math.lgamma(n + f) - math.lgamma(f + 1.0) - math.lgamma(n)
+                    + n * math.log(p) + f * math.log1p(-p))
+
+
+@_jit
+def f_random_negative_binomial(key, site, k, lo, hi, p, successes, shift, stretch):
+    """RANDOM NEGATIVE BINOMIAL(min, max, P, N, shift, stretch, stream): ``shift + stretch * T``
+    with T the number of trials (N or more) needed for N successes of probability P, truncated
+    to [min, max] (Vensim's definition; PySD does not implement it), by inversion over the
+    counts inside. NaN for a stretch that is not positive, P outside (0, 1], N not a whole
+    number >= 1, or bounds that leave no count."""
+    if not (stretch > 0.0) or not (0.0 < p <= 1.0) or not (successes >= 1.0) or (
+            successes != math.floor(successes)):
+        return math.nan
+    t_lo = max(successes, math.ceil((lo - shift) / stretch))
+    t_hi = math.floor((hi - shift) / stretch) if hi < math.inf else math.inf
+    if t_hi < t_lo:
+        return math.nan
+    mean = successes * (1.0 - p) / p  # failures: mean and standard deviation
+    sd = math.sqrt(successes * (1.0 - p)) / p
+    top = successes + mean + 40.0 * sd + 40.0  # the mass beyond is below 1e-17
+    t_hi = min(t_hi, max(top, t_lo))
+    inside = 0.0
+    t = t_lo
+    while t <= t_hi:
+        inside += _negative_binomial_pmf(t - successes, successes, p)
+        t += 1.0
+    if not inside > 0.0:
+        return math.nan
+    target = f_uniform01(key, site, k, 0) * inside
+    acc = 0.0
+    t = t_lo
+    while t < t_hi:
+        acc += _negative_binomial_pmf(t - successes, successes, p)
+        if acc >= target:
+            break
+        t += 1.0
+    return shift + stretch * t
+
+
+@_jit
+def _lookup_mass(xs, ys, x):
+    """The area under the piecewise-linear density (xs, ys) from xs[0] to x."""
+    total = 0.0
+    for j in range(xs.size - 1):
+        if x <= xs[j]:
+            break
+        width = xs[j + 1] - xs[j]
+        t = min(x - xs[j], width)
+        total += t * (ys[j] + 0.5 * (ys[j + 1] - ys[j]) / width * t)
+    return total
+
+
+@_jit
+def f_random_lookup(key, site, k, xs, ys, lo, hi, shift, stretch):
+    """RANDOM LOOKUP(lookup, min, max, shift, stretch, stream): ``shift + stretch * L`` with L
+    drawn from the density the lookup describes (its points joined by straight lines, as the
+    lookup interpolates, and 0 outside its x range; it need not be normalised), truncated to
+    [min, max] (Vensim's definition; PySD does not implement it), by inversion of the piecewise
+    quadratic distribution function. NaN for a stretch that is not positive, a negative or
+    missing density value, or bounds that leave no probability."""
+    n = xs.size
+    if not (stretch > 0.0) or n < 2:
+        return math.nan
+    for j in range(n):
+        if not (ys[j] >= 0.0):
+            return math.nan
+    a = max(xs[0], (lo - shift) / stretch)
+    b = min(xs[n - 1], (hi - shift) / stretch)
+    if not b > a:
+        return math.nan
+    fa = _lookup_mass(xs, ys, a)
+    fb = _lookup_mass(xs, ys, b)
+    if not fb > fa:
+        return math.nan
+    target = fa + f_uniform01(key, site, k, 0) * (fb - fa)
+    acc = 0.0
+    x = b
+    for j in range(n - 1):
+        width = xs[j + 1] - xs[j]
+        seg = 0.5 * (ys[j] + ys[j + 1]) * width
+        if acc + seg >= target or j == n - 2:
+            # y0 t + s t^2 / 2 = r, solved in the form that is stable for any slope s
+            r = max(target - acc, 0.0)
+            y0 = ys[j]
+            root = y0 + math.sqrt(max(y0 * y0 + 2.0 * (ys[j + 1] - y0) / width * r, 0.0))
+            t = 2.0 * r / root if root > 0.0 else 0.0
+            x = xs[j] + min(t, width)
+            break
+        acc += seg
+    return shift + stretch * min(max(x, a), b)

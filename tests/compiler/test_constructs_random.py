@@ -1,4 +1,6 @@
-"""RANDOM 0 1, RANDOM UNIFORM, RANDOM NORMAL and RANDOM EXPONENTIAL in the compiled engine.
+"""Random functions in the compiled engine: RANDOM 0 1, UNIFORM, NORMAL and EXPONENTIAL (which
+PySD implements too), and Vensim's TRIANGULAR, POISSON, BINOMIAL, NEGATIVE BINOMIAL, WEIBULL,
+BETA and LOOKUP (which it does not).
 
 The compiled engine draws its own numbers (a counter-based generator, see
 ``sdmodels.compiler._random``), so it cannot equal PySD value for value: these tests check the
@@ -279,3 +281,122 @@ def test_vensim_only_distributions(tmp_path):
     w = stats.weibull_min(1.7, loc=0.5, scale=2 / math.gamma(1 + 1 / 1.7))  # mean 0.5 + 2
     assert stats.kstest(weibull, lambda y: (w.cdf(y) - w.cdf(1.5)) / (w.cdf(4) - w.cdf(1.5))
                         ).pvalue > 0.001
+
+
+#: More of Vensim's own: BETA, NEGATIVE BINOMIAL and LOOKUP, each shifted, stretched and cut
+#: (fn_random.html); GAMMA is refused by both engines (its scale is not documented).
+MORE_VENSIM_ONLY = """{UTF-8}
+beta=
+	RANDOM BETA(0.4, 2.5, 2, 3, 0.1, 3, 0)
+	~	dmnl
+	~	0.1 + 3 B, B beta(2, 3) on [0, 1], kept in [0.4, 2.5].
+	|
+trials=
+	RANDOM NEGATIVE BINOMIAL(6, 30, 0.3, 4, 1, 2, 0)
+	~	dmnl
+	~	1 + 2 T, T the trials for 4 successes of probability 0.3 (T >= 4), kept in [6, 30].
+	|
+density(
+	(0,0),(1,2),(3,1),(4,0))
+	~	dmnl
+	~	A density drawn as straight lines between its points (area 5).
+	|
+drawn=
+	RANDOM LOOKUP(density, 1.5, 7, 1, 2, 0)
+	~	dmnl
+	~	1 + 2 L, L from the density, kept in [1.5, 7]: L in [0.25, 3].
+	|
+bad beta=
+	RANDOM BETA(0, 1, -1, 3, 0, 1, 0)
+	~	dmnl
+	~	A shape that is not positive: NaN.
+	|
+bad trials=
+	RANDOM NEGATIVE BINOMIAL(0, 100, 0, 4, 0, 1, 0)
+	~	dmnl
+	~	A success probability of 0: NaN.
+	|
+FINAL TIME  = 9
+	~	Month
+	~		|
+INITIAL TIME  = 0
+	~	Month
+	~		|
+SAVEPER  = 1
+	~	Month
+	~		|
+TIME STEP  = 1
+	~	Month
+	~		|
+"""
+
+
+def _cut_cdf(dist, lo, hi):
+    return lambda y: (dist.cdf(y) - dist.cdf(lo)) / (dist.cdf(hi) - dist.cdf(lo))
+
+
+def test_beta_negative_binomial_and_lookup_distributions(tmp_path):
+    path = tmp_path / "more_random.mdl"
+    path.write_text(MORE_VENSIM_ONLY, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # PySD's "will crash" warning is not shown for these
+        model = sdmodels.load_model(path)
+        assert model.variables["beta"].kind == "auxiliary"  # not a constant to set
+        # no stocks: the summary shows the auxiliaries
+        assert model.key_outputs == ["bad_beta", "bad_trials", "beta", "drawn", "trials"]
+    out = compile_model(path).run({}, 2000)  # 2000 samples x 10 steps
+    beta = out["beta"].ravel()
+    assert beta.min() >= 0.4 and beta.max() <= 2.5
+    b = stats.beta(2, 3, loc=0.1, scale=3)
+    assert stats.kstest(beta, _cut_cdf(b, 0.4, 2.5)).pvalue > 0.001
+    trials = out["trials"].ravel()
+    values, seen = np.unique(trials, return_counts=True)
+    assert set(values.tolist()) <= set(range(9, 31, 2))  # 1 + 2 T, T = 4..14
+    assert {9, 11, 13, 15} <= set(values.tolist())
+    failures = (values - 1) / 2 - 4  # scipy's negative binomial counts the failures
+    pmf = stats.nbinom(4, 0.3).pmf(failures)
+    assert stats.chisquare(seen, pmf / pmf.sum() * trials.size).pvalue > 0.001
+    drawn = out["drawn"].ravel()
+    assert drawn.min() >= 1.5 and drawn.max() <= 7.0
+    grid = np.linspace(0.25, 3.0, 200_001)  # the cut density's distribution, by quadrature
+    pdf = np.interp(grid, [0, 1, 3, 4], [0, 2, 1, 0])
+    cdf = np.concatenate([[0.0], np.cumsum((pdf[1:] + pdf[:-1]) / 2 * np.diff(grid))])
+    cdf /= cdf[-1]
+    assert stats.kstest((drawn - 1) / 2, lambda y: np.interp(y, grid, cdf)).pvalue > 0.001
+    assert np.isnan(out["bad_beta"]).all() and np.isnan(out["bad_trials"]).all()
+
+
+def test_random_lookup_needs_a_lookup(tmp_path):
+    path = tmp_path / "not_a_lookup.mdl"
+    path.write_text(MORE_VENSIM_ONLY.replace("RANDOM LOOKUP(density,", "RANDOM LOOKUP(beta,"),
+                    encoding="utf-8")
+    with pytest.raises(sdmodels.compiler.UnsupportedFeature,
+                       match="RANDOM LOOKUP whose first argument is not the name of a lookup"):
+        compile_model(path)
+
+
+def test_what_neither_engine_runs_is_refused_with_a_clear_error(tmp_path):
+    gamma = tmp_path / "gamma.mdl"
+    gamma.write_text(MORE_VENSIM_ONLY.replace("RANDOM BETA(0.4, 2.5, 2, 3, 0.1, 3, 0)",
+                                              "RANDOM GAMMA(0, 10, 3, 0, 1, 0)"), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PySD's own warning for GAMMA
+        model = sdmodels.load_model(gamma)
+    for engine in ("auto", "compiled"):  # no fallback to PySD, which would fail mid-run
+        with pytest.raises(sdmodels.compiler.UnsupportedFeature) as info:
+            model.run(engine=engine)
+        assert not info.value.pysd_runs
+        assert str(info.value).startswith("neither engine supports RANDOM GAMMA (used by "
+                                          "element 'beta'")
+        assert "scale" in str(info.value)
+    # a function only the compiled engine runs, in a model it cannot run for another reason
+    both = tmp_path / "both.mdl"
+    both.write_text(MORE_VENSIM_ONLY.replace(
+        "bad beta=\n", "when=\n\tGET TIME VALUE(1, 0, 0)\n\t~\tMonth\n\t~\t\t|\nbad beta=\n"),
+        encoding="utf-8")
+    model = sdmodels.load_model(both)
+    with pytest.raises(sdmodels.compiler.UnsupportedFeature,
+                       match=r"neither engine supports RANDOM BETA and RANDOM LOOKUP and RANDOM "
+                             r"NEGATIVE BINOMIAL .*the compiled engine runs them but not GET TIME "
+                             r"VALUE\(1, offset, 0\) \(used by element 'when'\)"):
+        model.run(engine="auto")
