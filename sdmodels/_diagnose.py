@@ -295,9 +295,29 @@ def algebraic_loop_error(exc: BaseException, path: Path) -> ModelLoadError | Non
     )
 
 
+def _where_in_pysd(exc: BaseException, model: object) -> tuple[str, str]:
+    """(" in element 'x'", " at time t") of an error raised in a PySD run, each "" if unknown."""
+    element = None
+    tb = exc.__traceback__
+    while tb is not None:  # the innermost frame in the translated model is the element
+        code = tb.tb_frame.f_code
+        if code.co_filename.endswith(".py") and "pysd" in code.co_filename and \
+                "/site-packages/" not in code.co_filename:
+            element = code.co_name
+        tb = tb.tb_next
+    names: dict[str, str] = {}
+    with contextlib.suppress(Exception):  # the message is still useful without the name
+        names = {v.py_name: v.name for v in model.variables.values()}  # type: ignore[attr-defined]
+    when = ""
+    with contextlib.suppress(Exception):
+        when = f" at time {float(model.pysd.time()):g}"  # type: ignore[attr-defined]
+    return (f" in element {names.get(element, element)!r}" if element else ""), when
+
+
 def pysd_run_error(exc: BaseException, model: object) -> ModelLoadError | None:
     """A clear error for what stops a PySD run (``None`` if unknown): an algebraic loop
-    (RecursionError) or a division by zero, naming the element and the time."""
+    (RecursionError), a function PySD does not implement (NotImplementedError) or a division
+    by zero, naming the element and the time."""
     path = getattr(model, "path", "model")
     if isinstance(exc, RecursionError):
         try:
@@ -311,22 +331,16 @@ def pysd_run_error(exc: BaseException, model: object) -> ModelLoadError | None:
             "algebraic loop (variables that need each other at the same time step); break it "
             "with a stock (INTEG), a delay or SMOOTH"
         )
+    if isinstance(exc, NotImplementedError):
+        what, when = _where_in_pysd(exc, model)
+        return ModelLoadError(
+            f"{path}: PySD does not implement what the model uses{what}{when} ({exc}); run it "
+            "with engine=\"auto\" or \"compiled\", which run Vensim's RANDOM BETA, BINOMIAL, "
+            "NEGATIVE BINOMIAL, LOOKUP, POISSON, TRIANGULAR and WEIBULL and GET TIME VALUE(1, "
+            "offset, 0) (docs/compiler.md lists what each engine runs)"
+        )
     if isinstance(exc, ZeroDivisionError | FloatingPointError):
-        element = None
-        tb = exc.__traceback__
-        while tb is not None:  # the innermost frame in the translated model is the element
-            code = tb.tb_frame.f_code
-            if code.co_filename.endswith(".py") and "pysd" in code.co_filename and \
-                    "/site-packages/" not in code.co_filename:
-                element = code.co_name
-            tb = tb.tb_next
-        names: dict[str, str] = {}
-        with contextlib.suppress(Exception):  # the message is still useful without the name
-            names = {v.py_name: v.name for v in model.variables.values()}  # type: ignore[attr-defined]
-        when = ""
-        with contextlib.suppress(Exception):
-            when = f" at time {float(model.pysd.time()):g}"  # type: ignore[attr-defined]
-        what = f" in element {names.get(element, element)!r}" if element else ""
+        what, when = _where_in_pysd(exc, model)
         return ModelLoadError(
             f"{path}: division by zero{what}{when} (PySD stops there; the compiled engine "
             "continues with inf/NaN and warns); check that the divisor cannot reach zero, for "

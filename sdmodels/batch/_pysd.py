@@ -147,10 +147,9 @@ def run_pysd_arrays(
             df = pm.run(params=pysd_params,
                         return_columns=None if columns is None else list(columns),
                         reload=True, flatten_output=False, **run_kwargs)
-        except (RecursionError, ZeroDivisionError, FloatingPointError) as exc:
-
+        except (RecursionError, ZeroDivisionError, FloatingPointError, NotImplementedError) as exc:
             err = pysd_run_error(exc, model)
-            if err is None:  # pragma: no cover - pysd_run_error knows all three
+            if err is None:  # pragma: no cover - pysd_run_error knows all four
                 raise
             raise err from None
         finally:

@@ -421,10 +421,14 @@ class ExpressionVisitor:
 
         PySD (``pysd.py_backend.functions.get_time_value``) implements ``relativeto`` 0 (the
         simulation time) with ``measure`` 0 (units of Time): ``Time + offset``, for any offset
-        (subscripted, changing over time). Compiled here. The other forms are refused:
+        (subscripted, changing over time). Compiled here, as is ``relativeto`` 1 with
+        ``measure`` 0, ``INITIAL TIME + offset`` (Vensim's fn_get_time_value: "relative to the
+        current, initial or clock time offset by the specified amount"), which PySD does not
+        implement (checked by hand). The other forms are refused:
 
-        * ``relativeto`` 1 (the initial time), and ``relativeto`` 0 with ``measure`` 1-10:
-          PySD raises NotImplementedError, so there is no reference result to reproduce.
+        * ``relativeto`` 0 or 1 with ``measure`` 1-10 (year, quarter, month, day, ...): they
+          count from the date labelling of Time set in Vensim's time bounds settings, which the
+          model file does not carry; PySD raises NotImplementedError for them.
         * ``relativeto`` 2 (the computer's clock; ``measure`` 1-10, year to second): PySD reads
           ``datetime.now()`` at every evaluation, so its result depends on the date and, for
           hours, minutes and seconds, on the moment of each step: not reproducible.
@@ -441,14 +445,19 @@ class ExpressionVisitor:
             self.unsupported("GET TIME VALUE of the computer clock (relativeto 2)", ctx,
                              "PySD reads the clock at every step, so its result depends on "
                              "when the model runs and cannot be reproduced")
-        if rel == 1 or (rel == 0 and meas != 0):
+        if rel in (0, 1) and meas != 0:
             self.unsupported(
                 f"GET TIME VALUE({relativeto:g}, offset, {measure:g})", ctx,
-                "PySD does not implement it (only 0, offset, 0: model time plus offset)")
-        if rel != 0:
+                "calendar measures need the model's date labelling of Time (Vensim's time "
+                "bounds settings), which the model file does not give; PySD does not implement "
+                "them either (only measure 0: model time plus offset)")
+        if rel not in (0, 1):
             self.unsupported(f"GET TIME VALUE with relativeto {relativeto:g}", ctx,
                              "relativeto is 0, 1 or 2")
         off = self.visit(offset, ctx)
+        if rel == 1:  # the initial time plus offset (Vensim); PySD raises NotImplementedError
+            start = self.builder.control_name("initial_time")
+            return Expr(f"({start} + {off.as_float()})", "f", off.deps | {start})
         return Expr(f"(time + {off.as_float()})", "f", off.deps | {"time"})
 
     def _xmile_extremum(self, fname: str, node: Any, ctx: Context) -> Expr:

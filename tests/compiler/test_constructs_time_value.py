@@ -1,6 +1,7 @@
 """GET TIME VALUE: the forms PySD computes (relativeto 0, measure 0: Time + offset) compile, by hand
-and against PySD; the forms PySD does not implement or computes from the computer's clock are
-refused, each with its reason (``tests/compiler/models/get_time_value.mdl``)."""
+and against PySD; relative to the initial time (1, offset, 0), which PySD does not implement,
+by hand; calendar measures and the computer's clock are refused, each with its reason
+(``tests/compiler/models/get_time_value.mdl``)."""
 
 from __future__ import annotations
 
@@ -41,8 +42,8 @@ def test_equals_pysd(both, name):
 
 
 @pytest.mark.parametrize(("form", "reason"), [
-    ("1, 0, 0", "PySD does not implement it"),  # the initial time: NotImplementedError in PySD
-    ("0, 0, 3", "PySD does not implement it"),  # month of the simulation time: likewise
+    ("1, 0, 3", "date labelling of Time"),  # month of the initial time
+    ("0, 0, 3", "date labelling of Time"),  # month of the simulation time
     ("2, 0, 1", "reads the clock at every step"),  # the computer's year
     ("2, 0, 9", "reads the clock at every step"),  # the computer's second
     ("3, 0, 0", "relativeto is 0, 1 or 2"),
@@ -56,3 +57,51 @@ def test_other_forms_are_refused_with_their_reason(tmp_path, form, reason):
     with pytest.raises(UnsupportedFeature, match="GET TIME VALUE") as info:
         compile_model(path)
     assert reason in str(info.value) and info.value.element == "back"
+
+
+INITIAL_TIME_MODEL = """{UTF-8}
+opened=
+	GET TIME VALUE(1, 0.5, 0)
+	~	Year
+	~	Half a year after the start.
+	|
+elapsed=
+	GET TIME VALUE(1, Time - INITIAL TIME, 0)
+	~	Year
+	~	The start plus the time elapsed: Time itself.
+	|
+FINAL TIME  = 2023
+	~	Year
+	~		|
+INITIAL TIME  = 2020
+	~	Year
+	~		|
+SAVEPER  = 0.5
+	~	Year
+	~		|
+TIME STEP  = 0.25
+	~	Year
+	~		|
+"""
+
+
+def test_relative_to_the_initial_time_by_hand(tmp_path):
+    path = tmp_path / "initial_time_value.mdl"
+    path.write_text(INITIAL_TIME_MODEL, encoding="utf-8")
+    out = compile_model(path).run({}, 1, return_columns=["opened", "elapsed"])
+    t = np.arange(2020, 2023.25, 0.5)
+    np.testing.assert_array_equal(out["opened"][0], np.full(t.size, 2020.5))
+    np.testing.assert_array_equal(out["elapsed"][0], t)
+
+
+def test_pysd_says_it_does_not_implement_it(tmp_path):
+    """Under PySD (chosen) the form PySD lacks is a clear error naming the element, not a
+    traceback; the compiled engine runs it."""
+    path = tmp_path / "initial_time_value.mdl"
+    path.write_text(INITIAL_TIME_MODEL, encoding="utf-8")
+    model = sdmodels.load_model(path)
+    with pytest.raises(sdmodels.ModelLoadError,
+                       match=r"PySD does not implement what the model uses in element "
+                             r"'(opened|elapsed)' .*engine=\"auto\" or \"compiled\""):
+        model.run(engine="pysd")
+    assert float(model.run(engine="auto")["opened"].values[0]) == 2020.5
