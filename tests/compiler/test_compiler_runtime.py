@@ -148,8 +148,8 @@ def test_bad_parameters_are_named(small: CompiledModel) -> None:
 
 
 def test_unsupported_feature_names_function_element_and_file(tmp_path: Path) -> None:
-    path = tmp_path / "clock.mdl"  # relative to the initial time: PySD does not implement it
-    path.write_text(SMALL.replace("growth = 0.05", "growth = GET TIME VALUE(1, 0, 0)"))
+    path = tmp_path / "clock.mdl"  # a calendar measure (month): neither engine computes it
+    path.write_text(SMALL.replace("growth = 0.05", "growth = GET TIME VALUE(0, 0, 3)"))
     with pytest.raises(UnsupportedFeature) as info:
         compile_model(path)
     assert info.value.function.startswith("GET TIME VALUE")
