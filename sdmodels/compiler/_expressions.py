@@ -400,7 +400,11 @@ class ExpressionVisitor:
             target = self.builder.element_of(name, ctx)
         if target is None or target.kind != "lookup":
             self.unsupported(f"{function} whose first argument is not the name of a lookup", ctx)
-        subs = None if arg.subscripts is None else list(arg.subscripts.subscripts)
+        return self._lookup_table(target, arg, ctx)
+
+    def _lookup_table(self, target: ElementInfo, reference: Any, ctx: Context) -> Any:
+        """The table of lookup ``target`` in the cell its ``reference`` (with subscripts) names."""
+        subs = None if reference.subscripts is None else list(reference.subscripts.subscripts)
         try:
             cell = self.builder.resolver.resolve(target.dims, subs, ctx.env)
         except SubscriptError as exc:
@@ -478,12 +482,7 @@ class ExpressionVisitor:
         if len(node.arguments) != 1:
             self.unsupported(f"lookup {target.name!r} called with {len(node.arguments)} arguments", ctx)
         x = self.visit(node.arguments[0], ctx)
-        subs = None if node.function.subscripts is None else list(node.function.subscripts.subscripts)
-        try:
-            cell = self.builder.resolver.resolve(target.dims, subs, ctx.env)
-        except SubscriptError as exc:
-            self.unsupported(f"subscript reference to lookup {target.name!r}", ctx, str(exc))
-        table = self.builder.lookups.table_of(target, cell, ctx)
+        table = self._lookup_table(target, node.function, ctx)
         return Expr(table.call(x.as_float()), "f", x.deps)
 
     def visit_InlineLookupsStructure(self, node: Any, ctx: Context) -> Expr:
