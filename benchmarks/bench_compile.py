@@ -9,7 +9,10 @@ the NHS productivity model and generated ones:
 * ``2-D A x B``: A x B cells of subscripted auxiliaries and stocks.
 
 Run ``python benchmarks/bench_compile.py`` for the issue's sizes (slow: minutes for the largest),
-``--quick`` for a scaling series of small sizes, ``--timeout S`` to stop a compile after S seconds.
+``--quick`` for a scaling series of small sizes, ``--timeout S`` to stop a compile after S seconds,
+``--only TEXT`` for the models whose name contains TEXT, and ``--phases`` to print where each cold
+compile spends its time (imports, PySD's translation, sdmodels' code generation, numba's type
+inference, lowering and LLVM, cache writing), measured in a second cold compile.
 Wall-clock figures are printed with the CPU time of the compiling process and the machine's load
 average, since other jobs change the wall clock.
 """
@@ -92,13 +95,82 @@ print(json.dumps({"seconds": elapsed, "cpu": time.process_time(), "peak_mib": pe
 """
 
 
-def measure(path: Path, timeout: float) -> dict:
+#: The same cold compile step by step, with numba's own events (``numba.core.event``): the
+#: exclusive time of each compiler pass (a callee's passes are not counted in its caller's) and
+#: the time spent inside LLVM (``numba:llvm_lock``, held around every call into LLVM).
+_PHASES_CHILD = """
+import collections, json, sys, time
+from pathlib import Path
+t0 = time.perf_counter()
+import sdmodels.compiler as sc
+from sdmodels._common import gc_paused
+from sdmodels.compiler import _builder, _cache, _kernel, _translate
+phases = {"import sdmodels.compiler": time.perf_counter() - t0}
+path = Path(sys.argv[1])
+with gc_paused():  # as compile_model does
+    t = time.perf_counter()
+    abstract = _translate.translate_file(path)
+    phases["PySD translation (parse)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    info = _translate.collect(abstract, ())
+    info.file = str(path)
+    plan = _builder.ModelBuilder(info, frozenset()).build()
+    phases["sdmodels: elements and plan"] = time.perf_counter() - t
+    t = time.perf_counter()
+    source = _kernel.generate_source(plan, display_name=path.name, key="0" * 64)
+    phases["sdmodels: kernel source"] = time.perf_counter() - t
+module = _cache.module_path("1" * 64, _cache.cache_dir())
+_cache.write_module(module, source)
+t = time.perf_counter()
+import numba
+from numba.core import caching, event
+phases["import numba"] = time.perf_counter() - t
+saving = [0.0]
+save_overload = caching.Cache.save_overload
+def timed_save(self, sig, data):
+    start = time.perf_counter()
+    save_overload(self, sig, data)
+    saving[0] += time.perf_counter() - start
+caching.Cache.save_overload = timed_save
+class Passes(event.Listener):
+    def __init__(self):
+        self.stack, self.seconds = [], collections.Counter()
+    def on_start(self, ev):
+        self.stack.append([ev.data["name"].split(" [")[0], time.perf_counter(), 0.0])
+    def on_end(self, ev):
+        name, start, inner = self.stack.pop()
+        took = time.perf_counter() - start
+        self.seconds[name] += took - inner
+        if self.stack:
+            self.stack[-1][2] += took
+passes, llvm = Passes(), [0.0]
+cm = sc.CompiledModel(lambda: _cache.import_module(module), metadata=sc.kernel_metadata(source),
+                      module_path=module, origin=path, cache_hit=False, build_seconds=0.0,
+                      recompile=sc.compile_model, source=source)
+t = time.perf_counter()
+with event.install_listener("numba:run_pass", passes), \
+        event.install_timer("numba:llvm_lock", lambda s: llvm.__setitem__(0, llvm[0] + s)):
+    cm.run({}, 2)
+total = time.perf_counter() - t
+typing = passes.seconds.pop("nopython_type_inference", 0.0)
+lowering = passes.seconds.pop("native_lowering", 0.0)
+phases["numba: type inference"] = typing
+phases["numba: lowering (Python side)"] = lowering - llvm[0]
+phases["numba: LLVM (optimisation, machine code)"] = llvm[0]
+phases["numba: other passes"] = sum(passes.seconds.values())
+phases["numba: cache writing"] = saving[0]
+phases["rest of the first run"] = total - typing - lowering - sum(passes.seconds.values()) - saving[0]
+print(json.dumps(phases))
+"""
+
+
+def measure(path: Path, timeout: float, child: str = _CHILD) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     with tempfile.TemporaryDirectory() as cache:
         env["SDMODELS_CACHE_DIR"] = cache  # empty cache: a cold compile
         env["NUMBA_CACHE_DIR"] = cache
         try:
-            done = subprocess.run([sys.executable, "-c", _CHILD, str(path)], env=env,
+            done = subprocess.run([sys.executable, "-c", child, str(path)], env=env,
                                   capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return {"seconds": None, "note": f"stopped after {timeout:.0f} s"}
@@ -112,6 +184,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only (scaling series)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per model")
+    parser.add_argument("--only", metavar="TEXT", help="only the models whose name contains TEXT")
+    parser.add_argument("--phases", action="store_true",
+                        help="also where each cold compile spends its time, phase by phase "
+                             "(a second cold compile of each model)")
     args = parser.parse_args()
     if args.quick:
         cases = [("scalar 100", scalar_model(100)), ("scalar 200", scalar_model(200)),
@@ -136,6 +212,8 @@ def main() -> None:
             path = Path(folder) / (name.split(" (")[0].replace(" ", "_") + ".mdl")
             path.write_text(text, encoding="utf-8")
             paths.append((name, path))
+        if args.only:
+            paths = [(name, path) for name, path in paths if args.only.lower() in name.lower()]
         for name, path in paths:
             t0 = time.perf_counter()
             result = measure(path, args.timeout)
@@ -146,6 +224,15 @@ def main() -> None:
                 print(f"{name:32s} {result['statements']:>10,} {result['seconds']:13.1f}s "
                       f"{result['cpu']:9.1f}s "
                       f"{result['peak_mib']:10.0f} MiB  (load {os.getloadavg()[0]:.1f})", flush=True)
+            if args.phases:
+                phases = measure(path, args.timeout, _PHASES_CHILD)
+                if phases.get("seconds", 0) is None:
+                    print(f"    phases: {phases['note']}")
+                    continue
+                for phase, seconds in phases.items():
+                    print(f"    {phase:44s} {seconds:7.2f} s")
+                print(f"    {'total':44s} {sum(phases.values()):7.2f} s  "
+                      f"(load {os.getloadavg()[0]:.1f})", flush=True)
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 

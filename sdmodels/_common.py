@@ -11,9 +11,13 @@ of sdmodels but :mod:`sdmodels.errors`).
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
@@ -33,6 +37,7 @@ __all__ = [
     "check_positive_int",
     "dependency_version",
     "format_number",
+    "gc_paused",
     "package_version",
     "renamed_option",
 ]
@@ -133,6 +138,37 @@ class LazyModule:
     def __repr__(self) -> str:
         state = "lazy module" if self._lazy_module is None else "module"
         return f"<{state} {self._lazy_name!r}>"
+
+
+_GC_LOCK = threading.Lock()
+_GC_PAUSES = [0, False]  # blocks inside gc_paused, and whether the collector was on before
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block (and back as it was after it).
+
+    A compile allocates millions of objects that live until it ends (PySD's parse tree, numba's
+    IR and types), and the collector's generational passes scan them again and again: 0.8 s of
+    the NHS model's 2.9 s translation and 1.2 s of its 6.5 s numba compile (3 December 2026).
+    Nested or concurrent blocks keep the collector off until the last one ends.
+
+    >>> with gc_paused():
+    ...     gc.isenabled()
+    False
+    """
+    with _GC_LOCK:
+        if _GC_PAUSES[0] == 0:
+            _GC_PAUSES[1] = gc.isenabled()
+            gc.disable()
+        _GC_PAUSES[0] += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_PAUSES[0] -= 1
+            if _GC_PAUSES[0] == 0 and _GC_PAUSES[1]:
+                gc.enable()
 
 
 @lru_cache(maxsize=1)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from sdmodels._cachefile import verify
+from sdmodels._common import gc_paused
 from sdmodels.compiler._builder import ModelBuilder
 from sdmodels.compiler._cache import (
     cache_dir,
@@ -111,6 +112,13 @@ def generate_source(
     takes seconds, and :class:`sdmodels.Model` has done it once. ``data_files`` as for
     :func:`compile_model`.
     """
+    with gc_paused():  # parsing and building allocate millions of objects kept to the end
+        return _generate_source(model, timeseries=timeseries, translation=translation,
+                                data_files=data_files)
+
+
+def _generate_source(model: Any, *, timeseries: frozenset[str],
+                     translation: Callable[[], Any] | None, data_files: Any) -> str:
     data_files = _data_files(model, data_files)
     digest, display, origin = _origin_hash(model, data_files)
     if not isinstance(origin, Path):

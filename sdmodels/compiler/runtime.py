@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from sdmodels._common import gc_paused
 from sdmodels.compiler._controls import derive_controls
 from sdmodels.compiler._controls import reads as _formula_reads
 from sdmodels.compiler._random import NOISE_KEY, noise_keys
@@ -213,8 +214,7 @@ class CompiledModel:
         """Whether numba's cache holds machine code of the serial kernel (the first run loads
         it in a fraction of a second instead of compiling it)."""
         folder = self.module_path.parent / "__pycache__"
-        return all(any(folder.glob(f"{self.module_path.stem}.{fn}-*.nbi"))
-                   for fn in ("_sample", "_kernel_serial"))
+        return any(folder.glob(f"{self.module_path.stem}._sample-*.nbi"))
 
     def attrs(self, py_name: str) -> dict[str, str]:
         """Vensim name, units and documentation of an output."""
@@ -339,8 +339,15 @@ class CompiledModel:
         if parallel is None:
             parallel = n >= PARALLEL_MIN_SAMPLES
         if n > 0:
-            kernel = variant._module._kernel if parallel else variant._module._kernel_serial
-            kernel(P, ctl, times, saved, out, oc, ts_x, ts_y, ts_m)
+            module = variant._module
+            # the serial kernel is the jitted _sample called from Python for all samples
+            jitted = module._kernel if parallel else module._sample
+            kernel = module._kernel if parallel else module._kernel_serial
+            if jitted.signatures:
+                kernel(P, ctl, times, saved, out, oc, ts_x, ts_y, ts_m)
+            else:  # numba compiles it (or loads its machine code) now
+                with gc_paused():
+                    kernel(P, ctl, times, saved, out, oc, ts_x, ts_y, ts_m)
         result = {}
         for py, (start, shape) in slots.items():
             size = int(np.prod(shape, dtype=int))
