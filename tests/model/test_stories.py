@@ -48,41 +48,37 @@ def test_agility_first_beats_supply_push_by_2035(runs, label):
     assert share(runs, label, "agility_first", "supply_push", 2035) >= 0.75
 
 
-@pytest.mark.xfail(strict=True, reason="measured 0.53 at 2040 (threshold 0.90; 0.66 before the tariff priced activity and the referral elasticity took its sources' range): combined starts all "
-                   "four approaches in 2025, while agility is still low, so in a third of the draws "
-                   "the cohorts implemented first keep a poor (often net harmful) implementation, "
-                   "and its protected time and investment cost more output than they return")
+@pytest.mark.xfail(strict=True, reason=(
+    "measured 0.400 at 2040 (threshold 0.90; 0.47 before): need per head now grows 1% a year (its 2010-2024 rate; 2% before), so in most draws capacity catches up with need and output is bounded by need: the gains of improvement show as shorter waits, which the productivity index does not count, and half the labour they free stays in services as slack; combined's activation also lowers measured output by preventing demand"))
 def test_combined_beats_supply_push(runs):
     assert share(runs, "sampled", "combined", "supply_push", 2040) >= 0.90
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    'measured 0.400 of 512 draws at 2040 (0.47 before): need per head now grows 1% a year (its 2010-2024 rate; 2% before), so in most draws capacity catches up with need and output is bounded by need: the gains of improvement show as shorter waits, which the productivity index does not count, and half the labour they free stays in services as slack'))
 def test_combined_beats_supply_push_more_often_than_not(runs):
     assert share(runs, "sampled", "combined", "supply_push", 2040) > 0.5
 
 
-@pytest.mark.xfail(strict=True, reason="measured 0.42 with the referral elasticity at 0 (0.67 before "
-                   "implementation quality was set per cohort): without suppressed referrals "
-                   "returning, the extra activity of combined's early, poorly implemented cohorts "
-                   "does not make up for their cost; agility_first, which builds agility before "
-                   "its technology, beats supply push in 0.90 of these draws")
+@pytest.mark.xfail(strict=True, reason=(
+    'measured 0.334 with the referral elasticity at 0 (0.375 before): need per head now grows 1% a year (its 2010-2024 rate; 2% before), so in most draws capacity catches up with need and output is bounded by need: the gains of improvement show as shorter waits, which the productivity index does not count, and half the labour they free stays in services as slack; agility_first beats supply push in 0.80 of these draws'))
 def test_combined_beats_supply_push_without_induced_referrals(runs):
     assert share(runs, "elasticity 0", "combined", "supply_push", 2040) > 0.5
 
 
-@pytest.mark.xfail(strict=True, reason="measured 0.42 (threshold 0.80): the capability trap has "
-                   "two stable states and under many draws the baseline itself tips into the low "
-                   "state by 2035, where national levers cannot do much worse")
+@pytest.mark.xfail(strict=True, reason=(
+    "measured 0.357 (threshold 0.80; 0.375 before): need per head now grows 1% a year (its 2010-2024 rate; 2% before), so in most draws capacity catches up with need and output is bounded by need: the gains of improvement show as shorter waits, which the productivity index does not count, and half the labour they free stays in services as slack, so pay restraint's lower input raises measured productivity while morale falls and the list grows"))
 def test_national_levers_below_baseline_by_2035(runs):
     assert share(runs, "sampled", "baseline", "national_levers", 2035) >= 0.80
 
 
-@pytest.mark.xfail(strict=True, reason="measured 0.42 of 512 draws (threshold 0.5) after the referral elasticity's range became its sources' (0-0.5, mode 0.2) and the tariff sets the price of activity instead of cutting income")
+@pytest.mark.xfail(strict=True, reason=(
+    'measured 0.357 of 512 draws (threshold 0.5; 0.375 before): need per head now grows 1% a year (its 2010-2024 rate; 2% before), so in most draws capacity catches up with need and output is bounded by need: the gains of improvement show as shorter waits, which the productivity index does not count, and half the labour they free stays in services as slack'))
 def test_national_levers_below_baseline_more_often_than_not(runs):
     assert share(runs, "sampled", "baseline", "national_levers", 2035) > 0.5
 
 
-@pytest.mark.xfail(strict=True, reason="measured 0.23 with the referral elasticity at 0: "
-                   "without suppressed referrals returning, pay restraint's lower spending "
-                   "raises measured productivity more than the lost staff lower it")
+@pytest.mark.xfail(strict=True, reason=(
+    "measured 0.236 with the referral elasticity at 0 (0.26 before): need per head now grows 1% a year (its 2010-2024 rate; 2% before), so in most draws capacity catches up with need and output is bounded by need: the gains of improvement show as shorter waits, which the productivity index does not count, and half the labour they free stays in services as slack, so pay restraint's lower spending raises measured productivity more than the lost staff lower it"))
 def test_national_levers_below_baseline_without_induced_referrals(runs):
     assert share(runs, "elasticity 0", "baseline", "national_levers", 2035) > 0.5
