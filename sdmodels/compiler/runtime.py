@@ -346,7 +346,10 @@ class CompiledModel:
             if jitted.signatures:
                 kernel(P, ctl, times, saved, out, oc, ts_x, ts_y, ts_m)
             else:  # numba compiles it (or loads its machine code) now
-                with gc_paused():
+                # imports numba, which the runtime loads only to run a kernel
+                from sdmodels.compiler._numba_typing import remembered_typing  # noqa: PLC0415
+
+                with gc_paused(), remembered_typing():
                     kernel(P, ctl, times, saved, out, oc, ts_x, ts_y, ts_m)
         result = {}
         for py, (start, shape) in slots.items():
