@@ -417,21 +417,27 @@ def generate_source(
     """Return the Python source of the kernel module for ``plan``.
 
     The module defines ``METADATA`` (a JSON-compatible dict), the chunk functions, ``_sample``
-    (one sample, jitted), ``_kernel`` (``prange`` over samples) and ``_kernel_serial`` (the same,
-    serial). ``chunk_lines``, ``inline_lines`` and ``split_lines`` override
+    (samples ``first`` to ``last - 1``, jitted), ``_kernel`` (``prange`` over samples, one
+    ``_sample`` call each) and ``_kernel_serial`` (plain Python: one ``_sample`` call for all).
+    ``chunk_lines``, ``inline_lines`` and ``split_lines`` override
     :data:`CHUNK_LINES`, :data:`INLINE_LINES` and :data:`SPLIT_LINES`.
     """
     meta = dict(plan.metadata)
     meta["key"] = key
     meta["outputs"] = [py for py, _ in plan.outputs]
-    phases = _phases(
-        plan,
-        CHUNK_LINES if chunk_lines is None else chunk_lines,
-        INLINE_LINES if inline_lines is None else inline_lines,
-        SPLIT_LINES if split_lines is None else split_lines,
-    )
-    every = [c for chunks in phases.values() for c in chunks]
-    _link(every, set(KERNEL_LOCALS) | set(plan.arrays) | {STATE_ARRAY, PARAM_ROW})
+    try:
+        phases = _phases(
+            plan,
+            CHUNK_LINES if chunk_lines is None else chunk_lines,
+            INLINE_LINES if inline_lines is None else inline_lines,
+            SPLIT_LINES if split_lines is None else split_lines,
+        )
+        every = [c for chunks in phases.values() for c in chunks]
+        _link(every, set(KERNEL_LOCALS) | set(plan.arrays) | {STATE_ARRAY, PARAM_ROW})
+    finally:
+        # the parsed names serve this model's source only: a long-lived process (a dashboard,
+        # a sweep over model files) would otherwise keep every model's statements
+        _group_names.cache_clear()
     # what numba's compile time grows with (CompiledModel.estimated_jit_seconds)
     meta["jit_statements"] = sum(_size(c.lines) for c in every)
     meta["jit_functions"] = sum(not c.inline for c in every) + 1  # and _sample
