@@ -39,7 +39,10 @@ __all__ = [
     "format_number",
     "gc_paused",
     "package_version",
+    "raise_if_interrupted",
+    "record_interrupt",
     "renamed_option",
+    "was_interrupted",
 ]
 
 #: Vensim control variables by PySD Python name, in the order the compiler keeps them.
@@ -123,6 +126,10 @@ class LazyModule:
                     for name in hidden:
                         if sys.modules.get(name, False) is None:
                             del sys.modules[name]
+            # a Ctrl-C that an extension module's initialisation swallowed (lxml's, reached
+            # from openpyxl from PySD, drops a KeyboardInterrupt raised inside its abc.register
+            # calls) is raised here, once the import is done
+            raise_if_interrupted()
         return module
 
     def __getattr__(self, attr: str) -> Any:
@@ -138,6 +145,37 @@ class LazyModule:
     def __repr__(self) -> str:
         state = "lazy module" if self._lazy_module is None else "module"
         return f"<{state} {self._lazy_name!r}>"
+
+
+_INTERRUPTS = [0]  # Ctrl-Cs the command line's handler has seen
+
+
+def record_interrupt() -> None:
+    """Note a Ctrl-C (or SIGTERM) from the command line's signal handler.
+
+    The handler raises :class:`KeyboardInterrupt` as usual; this record is for the places where
+    a third-party library swallows that exception (an extension module's initialisation can):
+    :func:`raise_if_interrupted` raises it again where it matters, before a result is published.
+    Only the ``sdmodels`` command records interrupts; the Python API never does.
+    """
+    _INTERRUPTS[0] += 1
+
+
+def was_interrupted() -> bool:
+    """Whether the command line's handler has recorded a Ctrl-C or SIGTERM."""
+    return _INTERRUPTS[0] > 0
+
+
+def raise_if_interrupted() -> None:
+    """Raise :class:`KeyboardInterrupt` if the command has been interrupted (see above).
+
+    Called after a lazy import and before a result file replaces its earlier version, so that an
+    interrupted command never ends in success or leaves a file.
+
+    >>> raise_if_interrupted()  # nothing recorded: nothing happens
+    """
+    if was_interrupted():
+        raise KeyboardInterrupt
 
 
 _GC_LOCK = threading.Lock()

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sdmodels._common import LazyModule
+from sdmodels._common import LazyModule, raise_if_interrupted
 from sdmodels._paths import sibling_temp_path
 from sdmodels.errors import ResultWriteError
 
@@ -246,6 +246,7 @@ def write_table(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     tmp = sibling_temp_path(path, suffix=path.suffix)
     try:
         writer(ds, tables, tmp)
+        raise_if_interrupted()  # an interrupted command publishes nothing
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sdmodels._common import PALETTE, LazyModule
+from sdmodels._common import PALETTE, LazyModule, raise_if_interrupted
 from sdmodels.attribution import attribution_table
 from sdmodels.errors import UnknownNameError
 from sdmodels.montecarlo import quantiles
@@ -380,6 +380,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 120,
     tmp = sibling_temp_path(path, suffix=path.suffix)
     try:
         fig.savefig(tmp, dpi=dpi, metadata=metadata)
+        raise_if_interrupted()  # an interrupted command publishes nothing
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sdmodels._common import dependency_version, package_version
+from sdmodels._common import dependency_version, package_version, raise_if_interrupted
 from sdmodels._lock import lock_output, release_output
 from sdmodels._paths import sibling_temp_path
 from sdmodels.errors import ResultWriteError, SDModelsError, UnknownNameError
@@ -204,10 +204,12 @@ def write_dataset(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     try:
         if fmt == "netcdf":
             safe.to_netcdf(tmp, engine="netcdf4")
+            raise_if_interrupted()  # an interrupted command publishes nothing
             os.replace(tmp, path)
         else:
             tmp.mkdir()
             safe.to_zarr(tmp, mode="w", zarr_format=2, consolidated=True)
+            raise_if_interrupted()
             replace_dir(tmp, path)
     except BaseException as exc:
         if tmp.is_dir():

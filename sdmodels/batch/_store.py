@@ -30,6 +30,7 @@ import netCDF4
 import numpy as np
 import xarray as xr
 
+from sdmodels._common import raise_if_interrupted
 from sdmodels.errors import ResultWriteError, SDModelsError
 from sdmodels.results import netcdf_safe, replace_dir, result_format
 
@@ -363,6 +364,7 @@ class ResultStore:
 
     def finalize(self) -> Path:
         """Mark the store complete and move it to its final path; return that path."""
+        raise_if_interrupted()  # an interrupted run stays resumable, never marked complete
         if self.missing:
             raise SDModelsError(
                 f"{str(self.path)!r}: {len(self.missing)} chunk(s) are not written yet"

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from sdmodels._common import raise_if_interrupted, record_interrupt, was_interrupted
 from sdmodels._lock import release_all
 from sdmodels.errors import SDModelsError
 from sdmodels.model import load_model
@@ -149,7 +150,9 @@ def guarded(work: Callable[[], T], kept: Path | None = None) -> T:
         return str(kept) if kept is not None and kept.exists() else None
 
     try:
-        return work()
+        result = work()
+        raise_if_interrupted()  # an interrupt a library swallowed: the command did not finish
+        return result
     except KeyboardInterrupt as exc:
         release_all()
         interrupted(kept_now(), terminated=isinstance(exc, Terminated))
@@ -169,8 +172,15 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     err_console.print(Text.assemble(("warning:", "bold yellow"), f" {message}"), highlight=False)
 
 
+def _on_sigint(signum: int, frame: object) -> None:
+    # Python's own handler, and a record of the interrupt in case a library swallows it
+    record_interrupt()
+    raise KeyboardInterrupt
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
     _STATE["terminated"] = True
+    record_interrupt()
     raise Terminated()
 
 
@@ -181,7 +191,7 @@ def main() -> None:
     mistake in the input (the message says what, where and how to fix it); 130 Ctrl-C;
     143 SIGTERM. A traceback is shown only with ``--debug``.
     """
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, _on_sigint)
     warnings.showwarning = _show_warning
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _on_sigterm)
@@ -214,11 +224,20 @@ def main() -> None:
         except typer.Exit as done:
             sys.exit(done.exit_code)
     except Exception as exc:  # the last line of defence: no traceback unless --debug
-        if debug:
+        if debug and not was_interrupted():
             raise
-        err_console.print(Text.assemble(
-            ("internal error:", "bold red"),
-            f" {type(exc).__name__}: {exc}. This is a bug in sdmodels, not in your input; "
-            "run the same command with --debug and report the traceback.",
-        ), highlight=False)
-        sys.exit(1)
+        _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> NoReturn:
+    """Exit 1 with a one-line report of an unexpected error, or 130 if it came of a Ctrl-C."""
+    if was_interrupted():
+        # an interrupt that a library turned into another error (an extension module's
+        # initialisation reports a swallowed KeyboardInterrupt as a SystemError)
+        interrupted()
+    err_console.print(Text.assemble(
+        ("internal error:", "bold red"),
+        f" {type(exc).__name__}: {exc}. This is a bug in sdmodels, not in your input; "
+        "run the same command with --debug and report the traceback.",
+    ), highlight=False)
+    sys.exit(1)

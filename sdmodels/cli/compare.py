@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from sdmodels._common import format_number
+from sdmodels._common import format_number, raise_if_interrupted
 from sdmodels.cli._app import app, console, fail, guarded
 from sdmodels.compare import DEFAULT_ATOL, DEFAULT_RTOL
 from sdmodels.compare import compare as run_compare
@@ -26,6 +26,7 @@ def _write_report(path: Path, text: str) -> None:
     tmp = sibling_temp_path(path, suffix=".html")
     try:
         tmp.write_text(text, encoding="utf-8")
+        raise_if_interrupted()
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
