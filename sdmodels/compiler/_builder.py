@@ -16,7 +16,7 @@ import numpy as np
 
 from sdmodels._common import LazyModule
 from sdmodels.compiler._builtins import LookupRegistry, Stateful, StatefulRegistry
-from sdmodels.compiler._controls import CONTROL_FUNCTIONS, evaluate, reads
+from sdmodels.compiler._controls import CONTROL_FUNCTIONS, LOGIC_OPERATORS, evaluate, reads, varying
 from sdmodels.compiler._dependencies import Node, dynamic_nodes, topological_order
 from sdmodels.compiler._errors import UnsupportedFeature
 from sdmodels.compiler._expressions import Context, ExpressionVisitor
@@ -133,10 +133,19 @@ class ModelBuilder:
                                              self.info.elements[c], ())
                     for c in CONTROL_NAMES}
         self.control_formulas = {c: f for c, f in formulas.items() if reads(f)}
+        # controls that read Time (TIME STEP = IF THEN ELSE(Time < 10, 1, 0.25)): computed in
+        # the kernel at every step, and by the runtime's time grid at every time
+        self.varying_controls = varying(self.control_formulas)
+        if "initial_time" in self.varying_controls:
+            raise UnsupportedFeature("an INITIAL TIME that changes over time (it reads Time)",
+                                     self.info.elements["initial_time"].name, self.file,
+                                     detail="the run starts at INITIAL TIME: define it from constants")
         values: dict[str, float] = dict(self.grid_constants)
         pending = dict(formulas)
         for _ in range(len(pending) + 1):
             for name, formula in list(pending.items()):
+                if "initial_time" in values:  # a control that reads Time: its value at the start
+                    values["time"] = values["initial_time"]
                 value = evaluate(formula, values)
                 if value is not None:
                     values[name] = value
@@ -164,6 +173,14 @@ class ModelBuilder:
                 raise UnsupportedFeature(f"operator {bad[0]!r} in a control variable", el.name,
                                          self.file)
             return {"ops": ops, "args": [self._control_formula(a, el, via) for a in ast.arguments]}
+        if isinstance(ast, _ae.LogicStructure):
+            ops = list(ast.operators)
+            comparisons = all(op not in (":AND:", ":OR:", ":NOT:") for op in ops)
+            if (any(op not in LOGIC_OPERATORS for op in ops)
+                    or not (comparisons or ops == [":NOT:"] or set(ops) in ({":AND:"}, {":OR:"}))):
+                raise UnsupportedFeature(f"operators {' '.join(ops)} in a control variable",
+                                         el.name, self.file)
+            return {"logic": ops, "args": [self._control_formula(a, el, via) for a in ast.arguments]}
         if isinstance(ast, _ae.InitialStructure):  # the value at the start: the value itself
             return self._control_formula(ast.initial, el, via)
         if (isinstance(ast, _ae.CallStructure) and isinstance(ast.function, _ae.ReferenceStructure)
@@ -191,12 +208,7 @@ class ModelBuilder:
         ref = self.clean_to_py.get(ast.reference)
         target = self.info.elements.get(ref) if ref is not None else None
         if ref == "time" or (ref is None and str(ast.reference).lower() == "time"):
-            raise UnsupportedFeature(
-                "a control variable that changes over time"
-                + (f" ({self._chain(via)} reads Time)" if via else " (it reads Time)"),
-                el.name, self.file,
-                detail="the time grid is shared by the whole run: define it from constants",
-            )
+            return {"ref": "time"}
         if target is None:
             raise UnsupportedFeature(
                 f"a reference to {ast.reference!r}, which is not a model element", el.name,
@@ -271,7 +283,15 @@ class ModelBuilder:
     def _add_control(self, el: ElementInfo) -> None:
         idx = CONTROL_NAMES.index(el.py_name)
         name = self._cells[(el.py_name, ())]
-        self._set(Node(name, [f"{name} = ctl[{idx}]"], frozenset(), el.name))
+        if el.py_name not in self.varying_controls:
+            self._set(Node(name, [f"{name} = ctl[{idx}]"], frozenset(), el.name))
+            return
+        # a control that reads Time: its equation at each time, unless the run gives it a
+        # number (the runtime passes NaN in ctl when it does not)
+        for mode, target in (("run", self._run_nodes), ("init", self._init_nodes)):
+            expr = self.visitor.visit(el.components[0].ast, Context(element=el, env={}, mode=mode))
+            code = f"{name} = ({expr.as_float()} if math.isnan(ctl[{idx}]) else ctl[{idx}])"
+            target[name] = Node(name, [code], expr.deps, el.name)
 
     def _add_constant(self, el: ElementInfo, cells: list[tuple[str, ...]]) -> None:
         is_ts = el.py_name in self.timeseries

@@ -9,7 +9,14 @@ variables, evaluated when the run starts.
 
 A formula is JSON: a number, ``{"ref": py_name}`` (a control or a constant), ``{"ops": [...],
 "args": [formula, ...]}`` (an arithmetic chain in the model's own order, ``^`` grouping from the
-right) or ``{"fn": name, "args": [formula, ...]}`` (a function of :data:`CONTROL_FUNCTIONS`).
+right), ``{"fn": name, "args": [formula, ...]}`` (a function of :data:`CONTROL_FUNCTIONS`) or
+``{"logic": [op, ...], "args": [formula, ...]}`` (a chain of comparisons, ``:NOT:`` of one
+argument, or a chain of ``:AND:`` or of ``:OR:``: 1.0 or 0.0).
+
+A control whose formula reads ``{"ref": "time"}``, directly or through another control, changes
+over the run (``TIME STEP = IF THEN ELSE(Time < 10, 1, 0.25)``): :func:`varying` names them, and
+the time grid evaluates them at each time with :func:`controls_at`, as PySD's ``Time`` object
+calls its control variables at every step.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CONTROL_FUNCTIONS", "derive_controls", "evaluate", "fold_arithmetic", "reads"]
+__all__ = ["CONTROL_FUNCTIONS", "LOGIC_OPERATORS", "controls_at", "derive_controls", "evaluate",
+           "fold_arithmetic", "reads", "varying"]
 
 #: Functions a control variable's expression may call (PySD's name -> number of arguments),
 #: evaluated as PySD's runtime does (``pysd/builders/python/python_functions.py``: numpy's
@@ -28,7 +36,17 @@ __all__ = ["CONTROL_FUNCTIONS", "derive_controls", "evaluate", "fold_arithmetic"
 #: ``int(x)``).
 CONTROL_FUNCTIONS: dict[str, int] = {
     "min": 2, "max": 2, "abs": 1, "integer": 1, "exp": 1, "sqrt": 1, "ln": 1,
+    "if_then_else": 3,
 }
+
+#: Comparisons a control variable's expression may use, as the kernel writes them.
+_COMPARE = {
+    "=": lambda a, b: a == b, "<>": lambda a, b: a != b, "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+}
+#: Logical operators of a control variable's expression (a chain of comparisons, ``:NOT:``,
+#: a chain of ``:AND:`` or of ``:OR:``).
+LOGIC_OPERATORS = frozenset({*_COMPARE, ":NOT:", ":AND:", ":OR:"})
 
 
 def _call(name: str, args: list[float]) -> float:
@@ -36,6 +54,8 @@ def _call(name: str, args: list[float]) -> float:
         return float(np.minimum(args[0], args[1]))
     if name == "max":
         return float(np.maximum(args[0], args[1]))
+    if name == "if_then_else":
+        return args[1] if args[0] != 0 else args[2]
     if name == "integer":
         return float(int(args[0])) if math.isfinite(args[0]) else math.nan
     with np.errstate(all="ignore"):
@@ -83,6 +103,24 @@ def fold_arithmetic(ops: list[str], args: list[float]) -> float:
     return float(value)
 
 
+def _logic(ops: list[str], args: list[float]) -> float:
+    """A chain of comparisons (``a < b < c`` is ``a < b and b < c``, as the kernel writes it),
+    ``:NOT:`` of one argument, or a chain of ``:AND:`` or of ``:OR:``, as 1.0 or 0.0.
+
+    >>> _logic(["<"], [1.0, 2.0]), _logic([":NOT:"], [0.0]), _logic([":AND:", ":AND:"], [1.0, 1.0, 0.0])
+    (1.0, 1.0, 0.0)
+    """
+    if ops == [":NOT:"]:
+        return float(not args[0])
+    if all(op in _COMPARE for op in ops):
+        return float(all(_COMPARE[op](a, b) for op, a, b in zip(ops, args[:-1], args[1:], strict=True)))
+    if set(ops) == {":AND:"}:
+        return float(all(a != 0 for a in args))
+    if set(ops) == {":OR:"}:
+        return float(any(a != 0 for a in args))
+    raise ValueError(f"logical operators {ops!r} in a control variable")
+
+
 def evaluate(formula: Any, values: Mapping[str, float]) -> float | None:
     """Value of ``formula``; ``None`` while a control it reads has no value yet.
 
@@ -104,6 +142,8 @@ def evaluate(formula: Any, values: Mapping[str, float]) -> float | None:
             return None
         if "fn" in formula:
             return _call(formula["fn"], args)  # type: ignore[arg-type]
+        if "logic" in formula:
+            return _logic(list(formula["logic"]), args)  # type: ignore[arg-type]
         return fold_arithmetic(list(formula["ops"]), args)  # type: ignore[arg-type]
     return float(formula)
 
@@ -151,4 +191,34 @@ def derive_controls(
                 del pending[name]
     for name in pending:  # circular: refused at compile time, keep the compiled value
         out[name] = float(values[name])
+    return out
+
+
+def varying(formulas: Mapping[str, Any]) -> set[str]:
+    """The controls whose formula reads Time, directly or through another control.
+
+    Examples
+    --------
+    >>> sorted(varying({"time_step": {"fn": "if_then_else", "args": [
+    ...     {"logic": ["<"], "args": [{"ref": "time"}, 2.0]}, 0.5, 0.25]},
+    ...     "saveper": {"ref": "time_step"}, "final_time": {"ref": "horizon"}}))
+    ['saveper', 'time_step']
+    """
+    out = {name for name, f in formulas.items() if "time" in reads(f)}
+    for _ in range(len(formulas)):
+        out |= {name for name, f in formulas.items() if reads(f) & out}
+    return out
+
+
+def controls_at(formulas: Mapping[str, Any], values: Mapping[str, float], given: Iterable[str],
+                time: float) -> dict[str, float]:
+    """The controls at ``time``: :func:`derive_controls` with Time set (``values`` as there).
+
+    >>> f = {"time_step": {"fn": "if_then_else", "args": [
+    ...     {"logic": ["<"], "args": [{"ref": "time"}, 2.0]}, 0.5, 0.25]}}
+    >>> [controls_at(f, {"time_step": 0.5}, (), t)["time_step"] for t in (0.0, 2.0)]
+    [0.5, 0.25]
+    """
+    out = derive_controls(formulas, {**values, "time": float(time)}, given)
+    out.pop("time")
     return out

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from sdmodels._common import gc_paused
-from sdmodels.compiler._controls import derive_controls
+from sdmodels.compiler._controls import controls_at, derive_controls, varying
 from sdmodels.compiler._controls import reads as _formula_reads
 from sdmodels.compiler._random import NOISE_KEY, noise_keys
 from sdmodels.errors import SDModelsError, UnknownNameError
@@ -36,8 +36,14 @@ class ParameterValueError(SDModelsError, ValueError):
     """A parameter value of the wrong shape or type for the compiled engine."""
 
 
+#: Most integration times of a run whose control variables change over time (a FINAL TIME
+#: that keeps ahead of Time would never end).
+MAX_VARYING_STEPS = 1_000_000
+
+
 def time_grid(
-    initial_time: float, final_time: float, time_step: float, saveper: float
+    initial_time: float, final_time: float, time_step: float, saveper: float,
+    *, at: Callable[[float], Mapping[str, float]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integration times, which of them are saved, and the saved time labels, as PySD does.
 
@@ -51,7 +57,18 @@ def time_grid(
     >>> times, saved, labels = time_grid(0.0, 1.0, 0.25, 0.5)
     >>> times.tolist(), saved.tolist(), labels.tolist()
     ([0.0, 0.25, 0.5, 0.75, 1.0], [True, False, True, False, True], [0.0, 0.5, 1.0])
+
+    With ``at`` (control variables that change over time: ``at(t)`` gives FINAL TIME, TIME
+    STEP and SAVEPER at time ``t``), each test and step uses the values at the time it is made
+    at, as PySD's ``Time`` object calls its control variables: the step from ``t`` is
+    ``TIME STEP`` at ``t``, and so on.
+
+    >>> at = lambda t: {"final_time": 2.0, "time_step": 0.5 if t < 1 else 0.25, "saveper": 0.5}
+    >>> time_grid(0.0, 2.0, 0.5, 0.5, at=at)[2].tolist()
+    [0.0, 0.5, 1.0, 1.5, 2.0]
     """
+    if at is not None:
+        return _varying_grid(float(initial_time), at)
     if not (time_step > 0 and math.isfinite(time_step)):
         raise ParameterValueError(f"TIME STEP must be a positive number, got {time_step!r}")
     if not (saveper > 0 and math.isfinite(saveper)):
@@ -73,6 +90,40 @@ def time_grid(
     )
     labels = np.round(arr[saved], -int(np.log10(prec)))
     return arr, saved, labels
+
+
+def _varying_grid(
+    initial_time: float, at: Callable[[float], Mapping[str, float]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`time_grid` of control variables that change over time (PySD's ``in_bounds``,
+    ``in_return`` and ``round`` with the values at each time)."""
+    t = initial_time
+    times: list[float] = []
+    saved: list[bool] = []
+    labels: list[float] = []
+    for _ in range(MAX_VARYING_STEPS):
+        c = at(t)
+        dt, saveper, final = c["time_step"], c["saveper"], c["final_time"]
+        if not (dt > 0 and math.isfinite(dt)):
+            raise ParameterValueError(f"TIME STEP must be a positive number, got {dt!r} at time {t!r}")
+        if not (saveper > 0 and math.isfinite(saveper)):
+            raise ParameterValueError(f"SAVEPER must be a positive number, got {saveper!r} at time {t!r}")
+        if not times and not final >= initial_time:
+            raise ParameterValueError(
+                f"FINAL TIME ({final!r}) must not be before INITIAL TIME ({initial_time!r})")
+        prec = dt * _RPREC
+        times.append(t)
+        since = t - initial_time
+        keep = (since % saveper < prec) or (-since % saveper < prec)
+        saved.append(keep)
+        if keep:
+            labels.append(float(np.round(t, -int(np.log10(prec)))))
+        if not t + prec < final:
+            return np.array(times), np.array(saved, dtype=np.bool_), np.array(labels)
+        t = t + dt
+    raise ParameterValueError(
+        f"the run did not reach FINAL TIME in {MAX_VARYING_STEPS} steps (FINAL TIME keeps ahead "
+        "of Time?)")
 
 
 def _select_saved(saved: np.ndarray, indices: Iterable[int] | None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -195,7 +246,7 @@ class CompiledModel:
     @property
     def time(self) -> np.ndarray:
         """Saved times with the model's own control variables."""
-        return time_grid(**self.controls)[2]
+        return self._time_grid(dict(self.controls), {}, ())[2]
 
     @property
     def statefuls(self) -> list[str]:
@@ -295,10 +346,8 @@ class CompiledModel:
         controls, grid, given, constant, series = self._split_params(params)
         # a control written from another (SAVEPER = TIME STEP) or from constants (FINAL TIME =
         # start year + horizon) follows an override of them
-        controls = self._derived_controls(controls, grid, given)
-
         variant = self._variant(frozenset(series))
-        times, saved, _labels = time_grid(**controls)
+        times, saved, _labels, ctl = self._time_grid(controls, grid, given)
         saved, order = _select_saved(saved, saved_indices)
         # the last column is each sample's random stream key (read only by random functions)
         P = np.empty((n, variant._meta["n_param"] + 1), dtype=np.float64)
@@ -332,10 +381,6 @@ class CompiledModel:
             used += size
         n_saved = int(saved.sum())
         out = np.empty((used, n, n_saved), dtype=np.float64)
-        ctl = np.array(
-            [controls["initial_time"], controls["final_time"], controls["time_step"], controls["saveper"]],
-            dtype=np.float64,
-        )
         if parallel is None:
             parallel = n >= PARALLEL_MIN_SAMPLES
         if n > 0:
@@ -402,7 +447,28 @@ class CompiledModel:
                 given.append(py)
             else:
                 grid[py] = self._grid_value(py, value)
-        return time_grid(**self._derived_controls(values, grid, given))[2]
+        return self._time_grid(values, grid, given)[2]
+
+    def _time_grid(self, controls: dict[str, float], grid: Mapping[str, float],
+                   given: Iterable[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``time_grid`` of a run with these overrides, and the kernel's ``ctl`` row: the control
+        variables in :data:`CONTROL_NAMES` order, NaN for one that changes over time and is not
+        given (the kernel computes it from its equation at each time)."""
+        given = list(given)
+        derived = self._derived_controls(controls, grid, given)
+        formulas = self._meta.get("control_formulas", {})
+        moving = varying(formulas) - set(given) if formulas else set()
+        at = None
+        if moving:
+            values = {py: float(self.defaults[py]) for py in self._grid_constants}  # type: ignore[arg-type]
+            values.update(grid)
+            values.update(derived)
+            at = lambda t: controls_at(formulas, values, given, t)  # noqa: E731
+        times, saved, labels = time_grid(**derived, at=at)
+        ctl = np.array([math.nan if c in moving else derived[c]
+                        for c in ("initial_time", "final_time", "time_step", "saveper")],
+                       dtype=np.float64)
+        return times, saved, labels, ctl
 
     def _derived_controls(self, controls: dict[str, float], grid: Mapping[str, float],
                           given: Iterable[str]) -> dict[str, float]:
@@ -415,6 +481,8 @@ class CompiledModel:
         values.update(grid)
         values.update(controls)
         out = derive_controls(formulas, values, given)
+        if varying(formulas) - set(given):  # their values at the start
+            out = controls_at(formulas, values, given, out["initial_time"])
         return {name: out[name] for name in controls}
 
     def warm_up(self, *, parallel: bool = True) -> float:

@@ -70,7 +70,7 @@ def test_per_sample_values_of_a_grid_constant_are_a_clear_error(compiled) -> Non
 
 @pytest.mark.parametrize(("final_time", "what"), [
     ("stock * 2000", "stock is INTEG"),
-    ("Time + 5", "reads Time"),
+    ("IF THEN ELSE(Time > 2021, stock * 2000, 2030)", "stock is INTEG"),
     ("late year", "late year -> stock is INTEG"),
 ])
 def test_control_that_changes_over_time_is_refused(tmp_path, final_time, what) -> None:
@@ -83,6 +83,18 @@ def test_control_that_changes_over_time_is_refused(tmp_path, final_time, what) -
     path = tmp_path / "grid_over_time.mdl"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(UnsupportedFeature, match=f"changes over time.*{what}.*FINAL TIME"):
+        compile_model(path)
+
+
+def test_initial_time_that_reads_time_is_refused(tmp_path) -> None:
+    from sdmodels.compiler import UnsupportedFeature, compile_model
+
+    text = (TEST_MODELS_DIR / "control_from_constants.mdl").read_text(encoding="utf-8")
+    path = tmp_path / "start_over_time.mdl"
+    path.write_text(text.replace("INITIAL TIME  = start year", "INITIAL TIME  = Time + 1"),
+                    encoding="utf-8")
+    assert path.read_text(encoding="utf-8") != text
+    with pytest.raises(UnsupportedFeature, match="INITIAL TIME that changes over time"):
         compile_model(path)
 
 

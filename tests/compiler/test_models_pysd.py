@@ -522,7 +522,8 @@ def test_xmile_builtins():
 UNRANGED = {("subscripted_builtins.mdl", "order"), ("xmile_builtins.xmile", "pipeline_time"),
             # they set the time grid, which takes one value per batch, not a draw per sample
             *(("control_from_constants.mdl", py) for py in ("start_year", "horizon",
-                                                            "steps_per_year"))}
+                                                            "steps_per_year")),
+            ("control_over_time.mdl", "switch_time")}
 
 
 @pytest.mark.parametrize("path", small_model_paths(), ids=lambda p: p.name)
