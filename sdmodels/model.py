@@ -46,12 +46,14 @@ from sdmodels._pysd_build import (
 )
 from sdmodels.compiler import compile_model
 from sdmodels.compiler._external import (
+    cell_by_cell_data,
     data_file_names,
     link_data_files,
     resolve_data_files,
     resolve_external_subscripts,
 )
 from sdmodels.compiler._random import compiled_only_functions
+from sdmodels.compiler._translate import parse_vensim
 from sdmodels.errors import ModelLoadError, ParameterRangeError, UnknownNameError
 from sdmodels.metadata import ModelMetadata, read_metadata
 from sdmodels.posterior import point_under_scenarios, posterior_point
@@ -318,7 +320,7 @@ class Model:
         if src.suffix.lower() in _VENSIM_SUFFIXES:
             # the encoding is checked first: PySD would drop undecodable characters silently
             vf = _vensim_file.VensimFile(src, encoding=model_encoding(src, display=display))
-            vf.parse()
+            parse_vensim(vf)  # PySD's parse, with data variables written without a keyword
             views = _sketch_views(vf.sketch or "")
             return vf.get_abstract_model(), views
         xf = _xmile_file.XmileFile(src)
@@ -335,8 +337,19 @@ class Model:
         """The PySD model (loaded lazily from the cached translation)."""
         if self._pysd_model is None:
             link_data_files(self.path, self._py_file.parent)
-            self._pysd_model = _pysd.load(
-                str(self._py_file), data_files=[str(f) for f in self.data_files] or None)
+            try:
+                self._pysd_model = _pysd.load(
+                    str(self._py_file), data_files=[str(f) for f in self.data_files] or None)
+            except Exception:
+                split = cell_by_cell_data(self._abstract)
+                if not split:
+                    raise
+                raise ModelLoadError(
+                    f"{self.path}: {split[0]!r} is a data variable defined cell by cell, which "
+                    "PySD cannot load (it reads the last definition's cells only); give one "
+                    "definition over the whole range, or run the compiled engine alone: "
+                    "sdmodels.compiler.compile_model(path, data_files=[...]).run(params, n)"
+                ) from None
         return self._pysd_model
 
     # ------------------------------------------------------------------ description

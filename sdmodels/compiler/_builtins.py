@@ -155,7 +155,7 @@ class LookupRegistry:
         if key not in self._named:
             ext = ctx.element.external
             values = ext.cell(ctx.element.dims, ctx.cell)
-            interp = ext.interp.replace(" ", "_")
+            interp = ext.interp_of(ctx.cell).replace(" ", "_")
             if interp not in _DATA_MODES:
                 raise UnsupportedFeature(
                     f"data interpolation {interp!r}", ctx.element.name, self.builder.file

@@ -527,10 +527,8 @@ class ExpressionVisitor:
 
     def visit_DataStructure(self, node: Any, ctx: Context) -> Expr:
         """A data variable without an equation: its values from the data files (PySD's TabData)."""
-        if ctx.element.external is None:
-            self.unsupported("data variables (:DATA:) defined per subscript cell", ctx,
-                             "PySD builds the last definition's table only and fails to load "
-                             "the model; give one definition over the whole range")
+        if ctx.element.external is None:  # pragma: no cover - every data variable is read
+            self.unsupported("data variables (:DATA:) without their values", ctx)
         table = self.builder.lookups.data(ctx)
         return Expr(table.call("time"), "f", frozenset({"time"}))
 

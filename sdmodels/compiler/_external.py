@@ -12,6 +12,7 @@ compiles afresh.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import warnings
 from collections.abc import Iterable
@@ -28,6 +29,7 @@ _data = LazyModule("pysd.py_backend.data")  # PySD's reader of data variables (T
 __all__ = [
     "DataFileError",
     "ExternalValues",
+    "cell_by_cell_data",
     "data_file_digest",
     "data_file_names",
     "link_data_files",
@@ -87,12 +89,21 @@ class ExternalValues:
     kind: str  # "constant", "lookup" or "data"
     data: Any
     interp: str = "interpolate"
+    #: a data variable defined cell by cell (``x[a] :RAW:``, ``x[b] :INTERPOLATE:``): each
+    #: defined cell's series over time and keyword (``data`` is then ``None``)
+    cells: dict[tuple[str, ...], tuple[Any, str]] | None = None
 
     def cell(self, dims: list[str], cell: tuple[str, ...]) -> Any:
         """The values of one cell (a float for constants, a 1-D DataArray otherwise)."""
+        if self.cells is not None:
+            return self.cells[cell][0]
         if not dims or not hasattr(self.data, "sel"):
             return self.data
         return self.data.sel(dict(zip(dims, cell, strict=True)))
+
+    def interp_of(self, cell: tuple[str, ...]) -> str:
+        """The interpolation of one cell's data (the element's, unless defined cell by cell)."""
+        return self.cells[cell][1] if self.cells is not None else self.interp
 
 
 def data_file_names(model_path: Path) -> list[str]:
@@ -349,8 +360,6 @@ def read_data_variables(section: Any, section_builder: Any, files: tuple[Path, .
         comps = element.components
         if not any(type(c.ast).__name__ == "DataStructure" for c in comps):
             continue
-        if len(comps) != 1:
-            continue  # per-cell data definitions: the compiler refuses them by name
         if not files:
             raise ModelLoadError(
                 f"element {element.name!r} is a data variable without an equation: its values "
@@ -358,22 +367,59 @@ def read_data_variables(section: Any, section_builder: Any, files: tuple[Path, .
                 "load_model(path, data_files=[...]) (or --data FILE on the command line), a .tab "
                 f"or .csv file with a Time column and a column per variable, found relative to "
                 f"{folder}")
-        coords, _text = subscripts.simplify_subscript_input(
-            subscripts.make_coord_dict(comps[0].subscripts[0]), el_builder.subscripts)
-        names = ", ".join(p.name for p in files)
-        tab = None
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tab = _data.TabData(element.name, py_names[element.name], coords,
-                                    comps[0].keyword)
-                tab.load_data([str(p) for p in files])
-        except Exception as exc:
-            reason = f"{type(exc).__name__}: {str(exc).strip()}"
-            if tab is not None and tab.data is None and "not found in" in str(exc):
-                reason = (f"no data file holds it; a file needs a column (or row) named "
-                          f"{element.name!r} or {py_names[element.name]!r}"
-                          + (f", or {element.name + '[cell]'!r} per cell" if coords else ""))
-            raise DataFileError(element.name, names, files[0].parent, reason) from exc
-        out[element.name] = ExternalValues("data", tab.data, tab.interp or "interpolate")
+        if len(comps) == 1:
+            coords = _data_coords(subscripts, comps[0].subscripts[0], el_builder)
+            tab = _tab_data(element, coords, comps[0].keyword, files, py_names)
+            out[element.name] = ExternalValues("data", tab.data, tab.interp or "interpolate")
+            continue
+        # defined cell by cell (x[a] :RAW:, x[b] :INTERPOLATE:, perhaps x[c] = 5): each data
+        # definition takes its cells' columns (x[a], x[b]) with its own keyword, as Vensim
+        # does; the file is read once over the element's whole range
+        dims = list(el_builder.subscripts)
+        whole = {d: list(subscripts.subscripts[d]) for d in dims}
+        data = _tab_data(element, whole, "interpolate", files, py_names).data
+        cells: dict[tuple[str, ...], tuple[Any, str]] = {}
+        for comp in comps:
+            if type(comp.ast).__name__ != "DataStructure":
+                continue
+            interp = comp.keyword.replace(" ", "_") if comp.keyword else "interpolate"
+            coords = _data_coords(subscripts, comp.subscripts[0], el_builder)
+            for cell in itertools.product(*(coords[d] for d in dims)):
+                cells[cell] = (data.sel(dict(zip(dims, cell, strict=True))), interp)
+        out[element.name] = ExternalValues("data", None, "interpolate", cells=cells)
     return out
+
+
+def cell_by_cell_data(abstract: Any) -> list[str]:
+    """Names of the data variables without an equation that are defined cell by cell
+    (``x[a] :RAW:``, ``x[b] :RAW:``), which PySD fails to load."""
+    return [element.name for section in abstract.sections for element in section.elements
+            if len(element.components) > 1
+            and any(type(c.ast).__name__ == "DataStructure" for c in element.components)]
+
+
+def _data_coords(subscripts: Any, subs: list[str], el_builder: Any) -> dict[str, list[str]]:
+    """The cells a definition over ``subs`` covers, by dimension of the element."""
+    coords, _text = subscripts.simplify_subscript_input(
+        subscripts.make_coord_dict(subs), el_builder.subscripts)
+    return {d: list(coords[d]) for d in el_builder.subscripts}
+
+
+def _tab_data(element: Any, coords: dict[str, list[str]], keyword: str | None,
+              files: tuple[Path, ...], py_names: dict[str, str]) -> Any:
+    """PySD's TabData of a data variable over ``coords``, read from the first file that holds it."""
+    names = ", ".join(p.name for p in files)
+    tab = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tab = _data.TabData(element.name, py_names[element.name], coords, keyword)
+            tab.load_data([str(p) for p in files])
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {str(exc).strip()}"
+        if tab is not None and tab.data is None and "not found in" in str(exc):
+            reason = (f"no data file holds it; a file needs a column (or row) named "
+                      f"{element.name!r} or {py_names[element.name]!r}"
+                      + (f", or {element.name + '[cell]'!r} per cell" if coords else ""))
+        raise DataFileError(element.name, names, files[0].parent, reason) from exc
+    return tab

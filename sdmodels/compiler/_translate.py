@@ -9,6 +9,7 @@ the subscripts of each element.
 from __future__ import annotations
 
 import dataclasses
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,12 +31,20 @@ from sdmodels.errors import ModelLoadError
 
 # PySD loads on first use (``import sdmodels`` does not pay for it)
 _vensim_file = LazyModule("pysd.translators.vensim.vensim_file")
+_vensim_element = LazyModule("pysd.translators.vensim.vensim_element")
 _xmile_file = LazyModule("pysd.translators.xmile.xmile_file")
 _ae = LazyModule("pysd.translators.structures.abstract_expressions")
 _am = LazyModule("pysd.translators.structures.abstract_model")
 _model_builder = LazyModule("pysd.builders.python.python_model_builder")
 
-__all__ = ["ElementInfo", "ModelInfo", "as_printed_by_pysd", "collect", "translate_file"]
+__all__ = ["ElementInfo", "ModelInfo", "as_printed_by_pysd", "collect", "parse_vensim",
+           "translate_file"]
+
+#: The left side of an equation with nothing else: a name, perhaps subscripted (``observed``,
+#: ``observed[region]``). Vensim reads it as a data variable whose values come from data files,
+#: interpolated ("Interpolating a value (the default)", Vensim Help, Data Equations); PySD's
+#: grammar needs the keyword (``observed :INTERPOLATE:``) and fails to parse it.
+_KEYWORDLESS_DATA = re.compile(r"[^=:()<>~|\[\]\"]+(\[[^\]=:()<>~|]*\])?", re.DOTALL)
 
 #: PySD names of the control variables, in the order the kernel receives them (the package's one
 #: list, :data:`sdmodels._common.CONTROL_NAMES`, as a tuple for positions).
@@ -70,6 +79,29 @@ class ModelInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def parse_vensim(parsed: Any) -> None:
+    """Parse a PySD ``VensimFile`` as its ``parse()`` does, reading a data variable written with
+    no equation and no keyword (``observed ~ widgets ~ |``) as Vensim does: interpolated, the
+    same as ``observed :INTERPOLATE:``. Every other equation is parsed as PySD parses it."""
+    parsed.parse(parse_all=False)
+    for section in parsed.sections:
+        section.parse(parse_all=False)
+        for element in section.elements:
+            text = element.equation.strip()
+            if text and _KEYWORDLESS_DATA.fullmatch(text):
+                element.equation = f"{text} :INTERPOLATE:"
+        # the rest of VensimSection.parse(parse_all=True), as PySD 3 writes it
+        elements = [element.parse() for element in section.elements]
+        section.subscripts = [e for e in elements if isinstance(e, _vensim_element.SubscriptRange)]
+        section.components = [e for e in elements if isinstance(e, _vensim_element.Component)]
+        section.constraints = [e for e in elements if isinstance(e, _vensim_element.Constraint)]
+        section.test_inputs = [e for e in elements if isinstance(e, _vensim_element.TestInput)]
+        section.elements = (section.subscripts + section.components + section.constraints
+                            + section.test_inputs)
+        for component in section.components + section.constraints + section.test_inputs:
+            component.parse()
+
+
 def translate_file(path: str | Path):
     """Translate a ``.mdl`` or ``.xmile``/``.xml``/``.stmx`` file into an ``AbstractModel``."""
     literal_eval_in_translators()  # PySD's translator would eval() pieces of model text
@@ -87,7 +119,10 @@ def translate_file(path: str | Path):
                     f"cannot compile {path}: unknown model format {suffix!r}; "
                     "use a Vensim .mdl or an XMILE .xmile file"
                 )
-            parsed.parse()
+            if suffix == ".mdl":
+                parse_vensim(parsed)
+            else:
+                parsed.parse()
             return parsed.get_abstract_model()
         except Exception as exc:  # noqa: BLE001 - parsimonious and PySD raise many kinds
             raise translation_error(exc, path) from None

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import sdmodels
-from sdmodels.compiler import UnsupportedFeature, compile_model
+from sdmodels.compiler import compile_model
 from sdmodels.errors import ModelLoadError
 
 from .conftest import run_both_engines
@@ -165,14 +165,18 @@ def test_bad_data_files_are_refused_with_their_reason(tmp_path, name, match):
         sdmodels.load_model(path, data_files=[name])
 
 
-def test_per_cell_data_definitions_are_refused_by_name(tmp_path):
-    path = write(tmp_path)
-    path.write_text(MODEL.replace("measured[region] :RAW:\n\t~\twidgets\t~\tThe file's values "
-                                  "at its times, NaN in between.\n\t|",
-                                  "measured[north] :RAW:\n\t~\twidgets\t~\t|\n"
-                                  "measured[south] :RAW:\n\t~\twidgets\t~\t|"), encoding="utf-8")
-    with pytest.raises(UnsupportedFeature, match=r"defined per subscript cell.*measured"):
-        compile_model(path, data_files=FILES)
+def test_per_cell_data_definitions_equal_the_whole_range(tmp_path):
+    # each cell's definition reads its own column (test_data_cell_by_cell.py has more)
+    whole = compile_model(write(tmp_path / "whole"), data_files=FILES).run({}, 1)["measured"]
+    path = write(tmp_path / "cells")
+    text = MODEL.replace("measured[region] :RAW:\n\t~\twidgets\t~\tThe file's values "
+                         "at its times, NaN in between.\n\t|",
+                         "measured[north] :RAW:\n\t~\twidgets\t~\t|\n"
+                         "measured[south] :RAW:\n\t~\twidgets\t~\t|")
+    assert text != MODEL
+    path.write_text(text, encoding="utf-8")
+    cells = compile_model(path, data_files=FILES).run({}, 1)["measured"]
+    np.testing.assert_array_equal(cells, whole)
 
 
 @pytest.mark.parametrize("engine", ["compiled", "pysd"])
