@@ -173,6 +173,14 @@ def translation_error(exc: BaseException, path: Path) -> ModelLoadError:
             else "cannot translate: the file ends in the middle of a definition (truncated?) at"
         )
         elem = f" (element {element})" if element else ""
+        if re.match(r"\([^()|~]*:[^()|~]*\)", fragment):
+            # SMOOTH GAP(x, 2 : the gap): Vensim's syntax for a macro's extra outputs
+            return ModelLoadError(
+                f"{path}: a macro call naming extra outputs, {fragment!r} on {where}{elem}: "
+                "PySD's parser refuses the ':' in a call, so neither engine reads the model (and "
+                "Vensim discourages output arguments); drop ': ...' from the call and define "
+                "what it named as its own variable"
+            )
         return ModelLoadError(
             f"{path}: {what} {where}{elem}; check the equation's syntax there (operators, "
             "parentheses, the '~ units ~ comment |' parts); the file must open in Vensim "

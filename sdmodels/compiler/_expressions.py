@@ -448,7 +448,8 @@ class ExpressionVisitor:
         if rel == 2:
             self.unsupported("GET TIME VALUE of the computer clock (relativeto 2)", ctx,
                              "PySD reads the clock at every step, so its result depends on "
-                             "when the model runs and cannot be reproduced")
+                             "when the model runs and cannot be reproduced; write the value as "
+                             "a constant (current year = 2026), which a run can override")
         if rel in (0, 1) and meas != 0:
             self.unsupported(
                 f"GET TIME VALUE({relativeto:g}, offset, {measure:g})", ctx,
