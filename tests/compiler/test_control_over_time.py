@@ -81,3 +81,70 @@ def test_a_time_step_that_is_not_positive_at_some_time_is_a_clear_error(tmp_path
     cm = compile_model(path, cache=False)
     with pytest.raises(ParameterValueError, match="TIME STEP must be a positive number, got 0.0 at time 2.0"):
         cm.run({}, 1)
+
+
+GRID_MODEL = """{UTF-8}
+rate = 0.5 ~ 1/Month [0.1,1] ~ Fraction lost per month. |
+stock = INTEG(-stock * rate, 8) ~ widgets ~ |
+per step = stock * rate * TIME STEP ~ widgets ~ Reads the step of its time. |
+dt early = 0.5 ~ Month ~ Steps before the switch (no range: it sets the time grid). |
+dt late = 0.25 ~ Month ~ Steps from the switch on (no range: it sets the time grid). |
+save early = 1 ~ Month ~ Saving before the switch (no range: it sets the time grid). |
+save late = 0.5 ~ Month ~ Saving from the switch on (no range: it sets the time grid). |
+switch time = 2 ~ Month ~ When both change (no range: it sets the time grid). |
+INITIAL TIME = 0 ~ Month ~ |
+FINAL TIME = 4 ~ Month ~ |
+TIME STEP = IF THEN ELSE(Time < switch time, dt early, dt late) ~ Month ~ |
+SAVEPER = IF THEN ELSE(Time < switch time, save early, save late) ~ Month ~ |
+"""
+
+
+@pytest.fixture(scope="module")
+def grid_models(tmp_path_factory):
+    import warnings
+
+    import pysd
+
+    from sdmodels.compiler import compile_model
+
+    path = tmp_path_factory.mktemp("control_grid") / "control_grid.mdl"
+    path.write_text(GRID_MODEL, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = pysd.read_vensim(str(path))
+    return compile_model(path), reference
+
+
+# steps and saving periods that are and are not binary fractions (0.1 and 1/3 accumulate
+# rounding error, which PySD's tests against TIME STEP * 1e-5 absorb)
+_STEPS = [0.5, 0.25, 0.125, 0.1, 0.2, 1 / 3, 0.3]
+_SAVES = [1.0, 0.5, 0.25, 0.1, 0.3, 2 / 3]
+
+
+def test_grid_of_controls_over_time_equals_pysd(grid_models) -> None:
+    """Random step and saving schedules (bounded examples): the saved times and the values at
+    them equal PySD's, which evaluates the controls at every step."""
+    import warnings
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    cm, reference = grid_models
+
+    @settings(max_examples=12, deadline=None, derandomize=True, database=None)
+    @given(dt_early=st.sampled_from(_STEPS), dt_late=st.sampled_from(_STEPS),
+           save_early=st.sampled_from(_SAVES), save_late=st.sampled_from(_SAVES),
+           switch_time=st.sampled_from([0.0, 1.0, 1.3, 2.5, 5.0]))
+    def check(**params) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = reference.run(params=dict(params), return_columns=["stock", "per step"])
+        times = cm.saved_times(**params)
+        np.testing.assert_array_equal(times, ref.index.values, err_msg=str(params))
+        out = cm.run(params, 1)
+        np.testing.assert_allclose(out["stock"][0], ref["stock"].values, rtol=1e-13,
+                                   err_msg=str(params))
+        np.testing.assert_allclose(out["per_step"][0], ref["per step"].values, rtol=1e-13,
+                                   err_msg=str(params))
+
+    check()
