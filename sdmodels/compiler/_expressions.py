@@ -451,11 +451,15 @@ class ExpressionVisitor:
                              "when the model runs and cannot be reproduced; write the value as "
                              "a constant (current year = 2026), which a run can override")
         if rel in (0, 1) and meas != 0:
-            self.unsupported(
-                f"GET TIME VALUE({relativeto:g}, offset, {measure:g})", ctx,
+            # PySD raises NotImplementedError for them: falling back would only fail mid-run
+            raise UnsupportedFeature(
+                f"GET TIME VALUE({relativeto:g}, offset, {measure:g})", ctx.element.name,
+                self.builder.file,
                 "calendar measures need the model's date labelling of Time (Vensim's time "
-                "bounds settings), which the model file does not give; PySD does not implement "
-                "them either (only measure 0: model time plus offset)")
+                "bounds settings), which the model file does not give (PySD computes measure 0 "
+                "only: model time plus offset); compute the calendar value from Time in the "
+                "model's own equations",
+                pysd_runs=False)
         if rel not in (0, 1):
             self.unsupported(f"GET TIME VALUE with relativeto {relativeto:g}", ctx,
                              "relativeto is 0, 1 or 2")

@@ -392,11 +392,12 @@ def test_what_neither_engine_runs_is_refused_with_a_clear_error(tmp_path):
     # a function only the compiled engine runs, in a model it cannot run for another reason
     both = tmp_path / "both.mdl"
     both.write_text(MORE_VENSIM_ONLY.replace(
-        "bad beta=\n", "when=\n\tGET TIME VALUE(0, 0, 3)\n\t~\tMonth\n\t~\t\t|\nbad beta=\n"),
+        "bad beta=\n", "when=\n\tGET TIME VALUE(2, 0, 1)\n\t~\tYear\n\t~\t\t|\nbad beta=\n"),
         encoding="utf-8")
     model = sdmodels.load_model(both)
     with pytest.raises(sdmodels.compiler.UnsupportedFeature,
                        match=r"neither engine supports RANDOM BETA and RANDOM LOOKUP and RANDOM "
                              r"NEGATIVE BINOMIAL .*the compiled engine runs them but not GET TIME "
-                             r"VALUE\(0, offset, 3\) \(used by element 'when'\)"):
+                             r"VALUE of the computer clock \(relativeto 2\) \(used by element "
+                             r"'when'\)"):
         model.run(engine="auto")
