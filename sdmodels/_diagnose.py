@@ -347,6 +347,18 @@ def pysd_run_error(exc: BaseException, model: object) -> ModelLoadError | None:
             "NEGATIVE BINOMIAL, LOOKUP, POISSON, TRIANGULAR and WEIBULL and GET TIME VALUE(1, "
             "offset, 0) (docs/compiler.md lists what each engine runs)"
         )
+    if isinstance(exc, ValueError) and "data variable before loading the data" in str(exc):
+        # PySD's Data.__call__ of a data variable that no data file given at load time holds
+        name = str(exc).split("\n")[0].strip()
+        with contextlib.suppress(Exception):
+            name = {v.py_name: v.name for v in model.variables.values()}.get(  # type: ignore[attr-defined]
+                name.removeprefix("_data_"), name)
+        return ModelLoadError(
+            f"{path}: element {name!r} is a data variable without an equation and no data "
+            "file given holds it; pass the file with load_model(path, data_files=[...]) (or "
+            "--data FILE on the command line), a .tab or .csv file with a Time column and a "
+            "column per variable"
+        )
     if isinstance(exc, ZeroDivisionError | FloatingPointError):
         what, when = _where_in_pysd(exc, model)
         return ModelLoadError(

@@ -147,9 +147,10 @@ def run_pysd_arrays(
             df = pm.run(params=pysd_params,
                         return_columns=None if columns is None else list(columns),
                         reload=True, flatten_output=False, **run_kwargs)
-        except (RecursionError, ZeroDivisionError, FloatingPointError, NotImplementedError) as exc:
+        except (RecursionError, ZeroDivisionError, FloatingPointError, NotImplementedError,
+                ValueError) as exc:
             err = pysd_run_error(exc, model)
-            if err is None:  # pragma: no cover - pysd_run_error knows all four
+            if err is None:  # any other ValueError is not one of the cases it explains
                 raise
             raise err from None
         finally:

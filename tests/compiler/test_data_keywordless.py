@@ -111,3 +111,17 @@ def test_every_other_equation_is_parsed_as_pysd_parses_it(path) -> None:
         theirs = VensimFile(path)
         theirs.parse()
         assert repr(ours.get_abstract_model()) == repr(theirs.get_abstract_model())
+
+
+@pytest.mark.parametrize("engine", ["pysd", "auto"])
+def test_a_run_without_the_data_file_names_the_variable_in_either_engine(tmp_path, engine) -> None:
+    """Without ``data_files`` a run names the data variable and the fix: under PySD too, where
+    PySD's own error is a ValueError from inside its Data object."""
+    from sdmodels.errors import ModelLoadError
+
+    path = tmp_path / "bare.mdl"
+    path.write_text(MODEL.format(kw="", doc=""), encoding="utf-8")
+    model = sdmodels.load_model(path)
+    with pytest.raises(ModelLoadError, match=r"'observed' is a data variable without an equation"
+                                             r".*data_files=\[\.\.\.\]"):
+        model.run(engine=engine, outputs=["stock"])
