@@ -63,12 +63,16 @@ def series_log_likelihood(
 
 @dataclass(frozen=True)
 class _Sampling:
-    """Interpolation of saved times onto the observation times of one series."""
+    """Interpolation of saved times onto the observation times of one series (``matrix`` and
+    ``prev_matrix``: the weights of the saved values in each window mean, for a series compared
+    as means over a window)."""
 
     lo: np.ndarray
     frac: np.ndarray
     prev_lo: np.ndarray | None
     prev_frac: np.ndarray | None
+    matrix: np.ndarray | None = None
+    prev_matrix: np.ndarray | None = None
 
 
 def _weights(saved: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -77,6 +81,24 @@ def _weights(saved: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarr
         return idx, np.zeros_like(times)
     frac = (times - saved[idx]) / (saved[idx + 1] - saved[idx])
     return idx, np.clip(frac, 0.0, 1.0)
+
+
+#: Points of the midpoint rule that averages the (piecewise linear) simulation over a window.
+_WINDOW_POINTS = 256
+
+
+def _window_matrix(saved: np.ndarray, times: np.ndarray, window: float) -> np.ndarray:
+    """Weights ``(len(times), len(saved))``: row i averages the linear interpolation of the saved
+    values over ``[times[i] - window / 2, times[i] + window / 2]`` (midpoint rule; the ends are
+    held outside the saved range, as for a point)."""
+    offsets = ((np.arange(_WINDOW_POINTS) + 0.5) / _WINDOW_POINTS - 0.5) * window
+    matrix = np.zeros((times.size, saved.size))
+    for i, t in enumerate(times):
+        lo, frac = _weights(saved, t + offsets)
+        hi = np.minimum(lo + 1, saved.size - 1)
+        np.add.at(matrix[i], lo, (1.0 - frac) / _WINDOW_POINTS)
+        np.add.at(matrix[i], hi, frac / _WINDOW_POINTS)
+    return matrix
 
 
 class Evaluator:
@@ -104,8 +126,9 @@ class Evaluator:
             self._base[item.py_name] = item.series()
         self._columns = list(dict.fromkeys(s.py_name for s in spec.series))
         controls = {py: float(v) for py, v in self._base.items() if py in model.controls}
-        # nothing after the last observation changes the likelihood: stop the runs there
-        last = max(float(np.max(s.times)) for s in spec.series)
+        # nothing after the last observation (or the end of its window) changes the likelihood:
+        # stop the runs there
+        last = max(float(np.max(s.times)) + s.window / 2 for s in spec.series)
         saveper = controls.get("saveper", float(model.controls["saveper"].value))
         t0 = controls.get("initial_time", float(model.controls["initial_time"].value))
         final = controls.get("final_time", float(model.controls["final_time"].value))
@@ -121,7 +144,12 @@ class Evaluator:
                 plo, pfrac = _weights(self.saved_times, s.previous_times)
             else:
                 plo = pfrac = None
-            self._sampling.append(_Sampling(lo, frac, plo, pfrac))
+            matrix = prev_matrix = None
+            if s.window > 0:
+                matrix = _window_matrix(self.saved_times, s.times, s.window)
+                if s.previous_times is not None:
+                    prev_matrix = _window_matrix(self.saved_times, s.previous_times, s.window)
+            self._sampling.append(_Sampling(lo, frac, plo, pfrac, matrix, prev_matrix))
         self.runs = 0
 
     def params(self, values: np.ndarray) -> dict[str, Any]:
@@ -148,10 +176,16 @@ class Evaluator:
         result = []
         for s, w in zip(self.spec.series, self._sampling, strict=True):
             a = traj[s.py_name]
-            level = a[:, w.lo] * (1 - w.frac) + a[:, np.minimum(w.lo + 1, a.shape[1] - 1)] * w.frac
+            if w.matrix is not None:
+                level = a @ w.matrix.T
+            else:
+                level = a[:, w.lo] * (1 - w.frac) + a[:, np.minimum(w.lo + 1, a.shape[1] - 1)] * w.frac
             if s.transform in ("growth", "growth_rate"):
-                prev = (a[:, w.prev_lo] * (1 - w.prev_frac)
-                        + a[:, np.minimum(w.prev_lo + 1, a.shape[1] - 1)] * w.prev_frac)
+                if w.prev_matrix is not None:
+                    prev = a @ w.prev_matrix.T
+                else:
+                    prev = (a[:, w.prev_lo] * (1 - w.prev_frac)
+                            + a[:, np.minimum(w.prev_lo + 1, a.shape[1] - 1)] * w.prev_frac)
                 with np.errstate(divide="ignore", invalid="ignore"):
                     level = level / prev - 1.0
             result.append(level)
@@ -165,6 +199,11 @@ class Evaluator:
         result = []
         for s in self.spec.series:
             a = traj[s.py_name]
+            if s.window > 0:
+                # the window mean at every saved time (NaN where the window leaves the run)
+                a = a @ _window_matrix(t, t, s.window).T
+                inside = (t - s.window / 2 >= t[0] - 1e-9) & (t + s.window / 2 <= t[-1] + 1e-9)
+                a = np.where(inside, a, np.nan)
             if s.transform == "level":
                 result.append(a)
                 continue

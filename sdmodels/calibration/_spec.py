@@ -71,7 +71,7 @@ TRANSFORMS: tuple[str, ...] = ("level", "growth", "growth_rate")
 _TOP_KEYS = ("description", "model", "model_data", "data", "scenario", "start", "end", "series",
              "parameters", "inputs")
 _SERIES_KEYS = ("variable", "error", "scale", "weight", "df", "column", "transform", "period",
-                "scale_min", "scale_max", "source")
+                "window", "scale_min", "scale_max", "source")
 _INPUT_KEYS = ("column", "before", "after", "as", "source")
 #: How an input series is handed to the model: as given, or as the mean continuous growth rate
 #: since INITIAL TIME (for a constant used in ``EXP(rate * (Time - INITIAL TIME))``).
@@ -109,6 +109,13 @@ class ObservedSeries:
         with the simulated ``x[t] / x[t - period] - 1``.
     times, values
         The observations used (inside the fit window, gaps dropped).
+    previous_times
+        For the growth transforms, the time each observation's growth is measured from.
+    window
+        0: the simulation is read at each time. Above 0: the data are means over this span
+        centred on each time (a financial year's figure at its middle), so the simulation is
+        averaged over ``[t - window / 2, t + window / 2]`` (and likewise around the previous
+        time of a growth).
     source
         Free text: where the data come from.
     title
@@ -130,6 +137,7 @@ class ObservedSeries:
     previous_times: np.ndarray | None = None
     source: str = ""
     title: str = ""
+    window: float = 0.0
 
     @property
     def estimated(self) -> bool:
@@ -505,6 +513,9 @@ def _series(
         raise CalibrationError(f"{where}series {name!r}: period must be greater than 0")
     if "period" in table and transform != "growth_rate":
         raise CalibrationError(f"{where}series {name!r}: period only applies to growth_rate")
+    window = _number(table.get("window", 0.0), f"{where}series {name!r}: window")
+    if window < 0:
+        raise CalibrationError(f"{where}series {name!r}: window must be 0 or greater")
     times, values, prev = _observations(data, column, transform, period, start, end, name, where)
     if error == "lognormal" and np.any(values <= 0):
         raise CalibrationError(
@@ -519,6 +530,7 @@ def _series(
         name=info.name, py_name=py, column=column, error=error, scale=scale, scale_bounds=bounds,
         weight=weight, df=df, transform=transform, times=np.asarray(times, dtype=float),
         values=np.asarray(values, dtype=float), previous_times=prev, source=source, title=title,
+        window=window,
     )
 
 

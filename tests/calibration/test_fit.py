@@ -9,6 +9,7 @@ import xarray as xr
 from scipy import stats
 
 from sdmodels.calibration import (
+    CalibrationError,
     CalibrationWarning,
     Evaluator,
     calibrate,
@@ -201,3 +202,52 @@ def test_result_attrs_name_files_without_their_folders(tmp_path, truth_run):
     ds = calibrate(path, method="optimize", seed=0, maxiter=5)
     assert ds.attrs["data_file"] == "data.csv"
     assert str(tmp_path) not in ds.attrs["data_file"] + ds.attrs["calibration_file"]
+
+
+def test_window_series_are_compared_as_window_means(tmp_path, truth_run):
+    """With ``window``, each observation is the mean of the simulation over the window centred on
+    its time (as a financial year's figure), for levels and for growth between two windows; a
+    point reading of the same run differs."""
+    path = write_case(tmp_path, truth_run, seed=1, series=(
+        '[series."Population"]\nerror = "normal"\nscale = 0.01\ntransform = "growth_rate"\n'
+        'window = 1.0\n\n'
+        '[series."Harvest"]\nerror = "normal"\nscale = 5.0\nwindow = 2.0\n'))
+    spec = load_calibration(path)
+    assert [s.window for s in spec.series] == [1.0, 2.0]
+    ev = Evaluator(spec)
+    x = np.array([[0.4, 1000.0]])
+    growth, harvest = ev.simulate(x)
+    traj = ev.trajectories(x)
+    t = ev.saved_times
+    fine = np.linspace(t[0], t[-1], 200_001)
+
+    def mean(var, lo, hi):  # the exact mean of the piecewise linear run over [lo, hi]
+        keep = (fine >= lo) & (fine <= hi)
+        return np.interp(fine[keep], t, traj[var][0]).mean()
+
+    s0, s1 = spec.series
+    checked = 0
+    for i, ti in enumerate(s0.times):
+        if ti - 1.5 < t[0] or ti + 0.5 > t[-1]:
+            continue  # the window leaves the run (the ends are held there)
+        checked += 1
+        expected = mean("population", ti - 0.5, ti + 0.5) / mean("population", ti - 1.5, ti - 0.5) - 1
+        assert growth[0][i] == pytest.approx(expected, rel=1e-3, abs=1e-6)
+    assert checked >= 5
+    inner = (s1.times - 1 >= t[0]) & (s1.times + 1 <= t[-1])
+    for i in np.flatnonzero(inner):
+        assert harvest[0][i] == pytest.approx(mean("harvest", s1.times[i] - 1, s1.times[i] + 1),
+                                              rel=1e-4)
+    point = np.interp(s1.times[inner], t, traj["harvest"][0])
+    assert np.max(np.abs(harvest[0][inner] / point - 1)) > 1e-3
+    cont = ev.continuous(x)[1][0]
+    j = np.flatnonzero((t - 1 >= t[0]) & (t + 1 <= t[-1]))[3]
+    assert cont[j] == pytest.approx(mean("harvest", t[j] - 1, t[j] + 1), rel=1e-4)
+    assert np.isnan(cont[0])
+
+
+def test_negative_window_is_refused(tmp_path, truth_run):
+    path = write_case(tmp_path, truth_run, seed=1, series=(
+        '[series."Population"]\nerror = "normal"\nscale = 20.0\nwindow = -1\n'))
+    with pytest.raises(CalibrationError, match="window must be 0 or greater"):
+        load_calibration(path)
