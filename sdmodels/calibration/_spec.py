@@ -508,14 +508,7 @@ def _series(
     df = _number(table.get("df", _DEFAULT_DF), f"{where}series {name!r}: df")
     if df <= 0:
         raise CalibrationError(f"{where}series {name!r}: df must be greater than 0")
-    period = _number(table.get("period", 1.0), f"{where}series {name!r}: period")
-    if period <= 0:
-        raise CalibrationError(f"{where}series {name!r}: period must be greater than 0")
-    if "period" in table and transform != "growth_rate":
-        raise CalibrationError(f"{where}series {name!r}: period only applies to growth_rate")
-    window = _number(table.get("window", 0.0), f"{where}series {name!r}: window")
-    if window < 0:
-        raise CalibrationError(f"{where}series {name!r}: window must be 0 or greater")
+    period, window = _spans(table, transform, name, where)
     times, values, prev = _observations(data, column, transform, period, start, end, name, where)
     if error == "lognormal" and np.any(values <= 0):
         raise CalibrationError(
@@ -532,6 +525,19 @@ def _series(
         values=np.asarray(values, dtype=float), previous_times=prev, source=source, title=title,
         window=window,
     )
+
+
+def _spans(table: Mapping[str, Any], transform: str, name: str, where: str) -> tuple[float, float]:
+    """A series' growth ``period`` and averaging ``window``, checked."""
+    period = _number(table.get("period", 1.0), f"{where}series {name!r}: period")
+    if period <= 0:
+        raise CalibrationError(f"{where}series {name!r}: period must be greater than 0")
+    if "period" in table and transform != "growth_rate":
+        raise CalibrationError(f"{where}series {name!r}: period only applies to growth_rate")
+    window = _number(table.get("window", 0.0), f"{where}series {name!r}: window")
+    if window < 0:
+        raise CalibrationError(f"{where}series {name!r}: window must be 0 or greater")
+    return period, window
 
 
 def _observations(data: pd.DataFrame, column: str, transform: str, period: float, start: float,
