@@ -235,6 +235,8 @@ class Model:
         self.name = path.stem
         self.hash = file_sha256(self.path)
         self._pysd_model: Any = None
+        #: why PySD cannot run this model although it describes it (None if it can)
+        self.pysd_refusal: ModelLoadError | None = None
         self._compiled: Any = None
         self._compile_error: Exception | None = None
         self._abstract, self._views = self._parse()
@@ -344,12 +346,16 @@ class Model:
                 split = cell_by_cell_data(self._abstract)
                 if not split:
                     raise
-                raise ModelLoadError(
+                # PySD reads a data variable defined cell by cell with the last definition's
+                # cells only and fails on the file's other columns: its model still describes
+                # the variables (loaded without the data), the compiled engine runs the model
+                # and a PySD run is refused with this reason
+                self.pysd_refusal = ModelLoadError(
                     f"{self.path}: {split[0]!r} is a data variable defined cell by cell, which "
-                    "PySD cannot load (it reads the last definition's cells only); give one "
-                    "definition over the whole range, or run the compiled engine alone: "
-                    "sdmodels.compiler.compile_model(path, data_files=[...]).run(params, n)"
-                ) from None
+                    "PySD cannot load (it reads the last definition's cells only), so "
+                    "engine=\"pysd\" cannot run the model; run it with engine=\"compiled\" (or "
+                    "\"auto\"), or give one definition over the whole range")
+                self._pysd_model = _pysd.load(str(self._py_file))
         return self._pysd_model
 
     # ------------------------------------------------------------------ description

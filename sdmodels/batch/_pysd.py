@@ -129,6 +129,9 @@ def run_pysd_arrays(
     seed = pysd_seed(noise_keys(0, [0])[0] if key is None else float(key))
     pysd_params, run_kwargs = pysd_arguments(model, params)
     pm = model.pysd
+    refusal = getattr(model, "pysd_refusal", None)
+    if refusal is not None:  # PySD describes the model but cannot run it
+        raise refusal
     state = np.random.get_state()
     np.random.seed(seed)
     with warnings.catch_warnings():

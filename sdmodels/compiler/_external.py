@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sdmodels._common import LazyModule
 from sdmodels.errors import ModelLoadError
 
@@ -367,15 +369,17 @@ def read_data_variables(section: Any, section_builder: Any, files: tuple[Path, .
                 "load_model(path, data_files=[...]) (or --data FILE on the command line), a .tab "
                 f"or .csv file with a Time column and a column per variable, found relative to "
                 f"{folder}")
+        dims = list(el_builder.subscripts)
         if len(comps) == 1:
             coords = _data_coords(subscripts, comps[0].subscripts[0], el_builder)
             tab = _tab_data(element, coords, comps[0].keyword, files, py_names)
+            _check_cells(element.name, tab.data, dims,
+                         itertools.product(*(coords[d] for d in dims)), files)
             out[element.name] = ExternalValues("data", tab.data, tab.interp or "interpolate")
             continue
         # defined cell by cell (x[a] :RAW:, x[b] :INTERPOLATE:, perhaps x[c] = 5): each data
         # definition takes its cells' columns (x[a], x[b]) with its own keyword, as Vensim
         # does; the file is read once over the element's whole range
-        dims = list(el_builder.subscripts)
         whole = {d: list(subscripts.subscripts[d]) for d in dims}
         data = _tab_data(element, whole, "interpolate", files, py_names).data
         cells: dict[tuple[str, ...], tuple[Any, str]] = {}
@@ -386,8 +390,22 @@ def read_data_variables(section: Any, section_builder: Any, files: tuple[Path, .
             coords = _data_coords(subscripts, comp.subscripts[0], el_builder)
             for cell in itertools.product(*(coords[d] for d in dims)):
                 cells[cell] = (data.sel(dict(zip(dims, cell, strict=True))), interp)
+        _check_cells(element.name, data, dims, cells, files)
         out[element.name] = ExternalValues("data", None, "interpolate", cells=cells)
     return out
+
+
+def _check_cells(name: str, data: Any, dims: list[str], cells: Iterable[tuple[str, ...]],
+                 files: tuple[Path, ...]) -> None:
+    """Refuse a cell of a data variable that no file gives a value (PySD fills it with NaN, a
+    column missing from the file being the usual reason)."""
+    for cell in cells:
+        values = data.sel(dict(zip(dims, cell, strict=True))) if dims else data
+        if np.isnan(np.asarray(values, dtype=float)).all():
+            label = f"{name}[{', '.join(cell)}]" if cell else name
+            raise DataFileError(name, ", ".join(p.name for p in files), files[0].parent,
+                                f"no data file gives {label!r} a value; a file needs a column "
+                                f"(or row) named {label!r}")
 
 
 def cell_by_cell_data(abstract: Any) -> list[str]:

@@ -103,15 +103,42 @@ def test_cell_by_cell_data_without_a_file_is_a_clear_error(folder) -> None:
         compile_model(_write(folder, "cells_no_file.mdl", CELLS), cache=False)
 
 
-def test_load_model_of_cell_by_cell_data_is_a_clear_error(folder) -> None:
-    """``sdmodels.load_model`` describes a model's variables from PySD's model, which PySD
-    cannot load here: one error naming the variable and the two ways out, not PySD's KeyError."""
+def test_load_model_runs_cell_by_cell_data_compiled_and_refuses_pysd(folder, compiled_cells) -> None:
+    """``sdmodels.load_model`` describes a model's variables from PySD's model, which PySD loads
+    here only without its data: the compiled engine runs it (``auto`` too, with no fallback
+    warning), and a PySD run is one error naming the variable and the way out."""
+    import warnings
+
     import sdmodels
     from sdmodels.errors import ModelLoadError
 
     # every cell a data definition (with obs[c] = 7 PySD's builder already refuses the mix)
     data_only = CELLS[:CELLS.index("obs[c]")] + "obs[c] :RAW:\n\t~\twidgets\t~\t|\n\n"
-    model = sdmodels.load_model(_write(folder, "cells_model.mdl", data_only), data_files=["obs.tab"])
-    with pytest.raises(ModelLoadError, match="'obs' is a data variable defined cell by cell.*"
-                                             "one definition over the whole range.*compile_model"):
-        model.run(outputs=["obs"])
+    path = _write(folder, "cells_model.mdl", data_only)
+    # a variable is read from the first file that holds it: every cell's column in one file
+    (folder / "obs_all.tab").write_text(
+        "Time\tobs[a]\tobs[b]\tobs[c]\n0\t1\t10\t5\n2\t3\t30\t5.5\n4\t4\t20\t6\n",
+        encoding="utf-8")
+    model = sdmodels.load_model(path, data_files=["obs_all.tab"])
+    assert model.variables["obs"].subscripts
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the raw cell's NaN between the file's times
+        warnings.simplefilter("error", sdmodels.EngineFallbackWarning)
+        out = model.run(outputs=["obs"])
+    assert out.attrs["engine"] == "compiled"
+    _cm, cells = compiled_cells
+    np.testing.assert_array_equal(out["obs"].values[:, :2], cells["obs"][0][:, :2])
+    np.testing.assert_array_equal(out["obs"].sel(r="c").values[[0, 8]], [5, 6])  # raw
+    with pytest.raises(ModelLoadError, match=r"'obs' is a data variable defined cell by cell.*"
+                                             r"engine=\"pysd\" cannot run the model"):
+        model.run(engine="pysd", outputs=["obs"])
+
+
+def test_a_data_cell_no_file_gives_a_value_is_a_clear_error(folder) -> None:
+    from sdmodels.compiler import compile_model
+    from sdmodels.compiler._external import DataFileError
+
+    data_only = CELLS[:CELLS.index("obs[c]")] + "obs[c] :RAW:\n\t~\twidgets\t~\t|\n\n"
+    with pytest.raises(DataFileError, match=r"no data file gives 'obs\[c\]' a value"):
+        compile_model(_write(folder, "cells_missing.mdl", data_only), data_files=["obs.tab"],
+                      cache=False)
