@@ -190,9 +190,10 @@ def _function(chunk: _Chunk) -> list[str]:
     return [
         "",
         "",
-        # called only from jitted code: no wrapper for calls from Python (numba builds one per
-        # function otherwise, a fixed cost of each chunk)
-        "@numba.njit(no_cpython_wrapper=True, **JIT_OPTIONS)",
+        # called only from jitted code: no wrapper for calls from Python or C (numba builds
+        # them for every function otherwise, a fixed cost of each chunk); not cached by numba,
+        # since _sample is cached with every chunk linked into it (_numba_llvm.py)
+        "@numba.njit(no_cpython_wrapper=True, no_cfunc_wrapper=True, **CHUNK_JIT_OPTIONS)",
         f"def {chunk.name}({', '.join(chunk.inputs)}):",
         *("    " + line for line in body),
     ]
@@ -456,6 +457,8 @@ def generate_source(
         # not in the generator, keeps numba out of code generation
         "from sdmodels.compiler._support import *",
         "",
+        "CHUNK_JIT_OPTIONS = {**JIT_OPTIONS, \"cache\": False}",
+        "",
     ]
     for table in plan.tables:
         lines.extend(table.source().splitlines())
@@ -500,14 +503,15 @@ def generate_source(
         # for one sample at a time. One function that both use, and that the serial run calls
         # directly, is compiled once: a jitted caller would optimise and generate its machine
         # code again (numba links the callee's code into every caller).
-        "@numba.njit(**JIT_OPTIONS)",
+        # no wrapper for calls from C: nothing calls it so
+        "@numba.njit(no_cfunc_wrapper=True, **JIT_OPTIONS)",
         f"def _sample(first, last, {_ARGS.removeprefix('i, ')}):",
         '    """Integrate samples ``first`` to ``last - 1`` and store their saved columns in ``out``."""',
         "    for i in range(first, last):",
         *("        " + line if line else "" for line in body),
         "",
         "",
-        "@numba.njit(parallel=True, **JIT_OPTIONS)",
+        "@numba.njit(parallel=True, no_cfunc_wrapper=True, **JIT_OPTIONS)",
         f"def _kernel({_ARGS.removeprefix('i, ')}):",
         '    """All samples, in parallel."""',
         "    for i in numba.prange(P.shape[0]):",

@@ -392,9 +392,11 @@ class CompiledModel:
                 kernel(P, ctl, times, saved, out, oc, ts_x, ts_y, ts_m)
             else:  # numba compiles it (or loads its machine code) now
                 # imports numba, which the runtime loads only to run a kernel
+                from sdmodels.compiler._numba_llvm import single_optimisation  # noqa: PLC0415
                 from sdmodels.compiler._numba_typing import remembered_typing  # noqa: PLC0415
 
-                with gc_paused(), remembered_typing():
+                with (gc_paused(), remembered_typing(),
+                      single_optimisation(int(variant._meta.get("jit_statements") or 0))):
                     kernel(P, ctl, times, saved, out, oc, ts_x, ts_y, ts_m)
         result = {}
         for py, (start, shape) in slots.items():
