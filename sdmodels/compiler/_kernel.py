@@ -51,6 +51,12 @@ INLINE_LINES = 60
 #: entries: short tuples keep it small).
 ROW_TUPLE = 50
 
+#: numba options of ``_sample`` and the chunks: no wrapper for calls from C (nothing calls one),
+#: and none of numba's rewrites of the IR (constant indices and raises, array expressions,
+#: print), which the generated statements never need: the rewrites and the liveness analyses
+#: numba runs again after them took 0.3 of the NHS kernel's 6.3 CPU-seconds (4 December 2026).
+KERNEL_FLAGS = "no_cfunc_wrapper=True, no_rewrites=True"
+
 #: Prefix of the initialisation's copies of values computed again in the time loop.
 INIT_PREFIX = "_i_"
 
@@ -193,7 +199,7 @@ def _function(chunk: _Chunk) -> list[str]:
         # called only from jitted code: no wrapper for calls from Python or C (numba builds
         # them for every function otherwise, a fixed cost of each chunk); not cached by numba,
         # since _sample is cached with every chunk linked into it (_numba_llvm.py)
-        "@numba.njit(no_cpython_wrapper=True, no_cfunc_wrapper=True, **CHUNK_JIT_OPTIONS)",
+        f"@numba.njit(no_cpython_wrapper=True, {KERNEL_FLAGS}, **CHUNK_JIT_OPTIONS)",
         f"def {chunk.name}({', '.join(chunk.inputs)}):",
         *("    " + line for line in body),
     ]
@@ -503,14 +509,14 @@ def generate_source(
         # for one sample at a time. One function that both use, and that the serial run calls
         # directly, is compiled once: a jitted caller would optimise and generate its machine
         # code again (numba links the callee's code into every caller).
-        # no wrapper for calls from C: nothing calls it so
-        "@numba.njit(no_cfunc_wrapper=True, **JIT_OPTIONS)",
+        f"@numba.njit({KERNEL_FLAGS}, **JIT_OPTIONS)",
         f"def _sample(first, last, {_ARGS.removeprefix('i, ')}):",
         '    """Integrate samples ``first`` to ``last - 1`` and store their saved columns in ``out``."""',
         "    for i in range(first, last):",
         *("        " + line if line else "" for line in body),
         "",
         "",
+        # numba's parallel pipeline keeps its rewrites: the kernel is one prange loop
         "@numba.njit(parallel=True, no_cfunc_wrapper=True, **JIT_OPTIONS)",
         f"def _kernel({_ARGS.removeprefix('i, ')}):",
         '    """All samples, in parallel."""',
