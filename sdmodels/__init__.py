@@ -16,10 +16,11 @@ import sys as _sys
 
 if _sys.argv and _sys.argv[0].endswith(("/sdmodels", "\\sdmodels", "sdmodels.exe")):
     # the command line: Ctrl-C while the package imports (a second or two) exits quietly
-    # with 130; sdmodels.cli.main restores Python's handler once it runs
+    # with 130; sdmodels.cli.main installs the command's own handlers once it runs
     from sdmodels import _startup  # noqa: F401
 
 import importlib as _importlib
+from typing import TYPE_CHECKING
 
 import xarray as _xr
 
@@ -59,6 +60,16 @@ _LAZY = {
     "UncertaintySpec": "sdmodels.uncertainty",
     "load_uncertainty": "sdmodels.uncertainty",
 }
+
+if TYPE_CHECKING:  # what _LAZY imports on first use, for type checkers and editors
+    from sdmodels.accessor import SDAccessor
+    from sdmodels.attribution import attribute
+    from sdmodels.model import Model, ParameterInfo, VariableInfo, load_model
+    from sdmodels.montecarlo import run_mc
+    from sdmodels.results import open_dataset, write_dataset
+    from sdmodels.scenarios import Lever, Scenario, load_scenario
+    from sdmodels.sensitivity import morris, sobol
+    from sdmodels.uncertainty import UncertaintySpec, load_uncertainty
 
 
 def __getattr__(name: str):
