@@ -521,7 +521,10 @@ def generate_source(
         f"def _kernel({_ARGS.removeprefix('i, ')}):",
         '    """All samples, in parallel."""',
         "    for i in numba.prange(P.shape[0]):",
-        f"        _sample(i, i + 1, {_ARGS.removeprefix('i, ')})",
+        # prange's index is unsigned: as the int64 a serial run passes, both runs call the
+        # same compiled _sample (numba would compile it again, the whole model, for uint64)
+        "        first = np.int64(i)",
+        f"        _sample(first, first + 1, {_ARGS.removeprefix('i, ')})",
         "",
         "",
         f"def _kernel_serial({_ARGS.removeprefix('i, ')}):",
