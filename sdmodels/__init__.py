@@ -22,6 +22,11 @@ if _sys.argv and _sys.argv[0].endswith(("/sdmodels", "\\sdmodels", "sdmodels.exe
 import importlib as _importlib
 from typing import TYPE_CHECKING
 
+# netCDF4 first, before anything can import h5py: the two wheels carry their own HDF5 libraries,
+# and netCDF4 (which writes and reads every result) loaded after h5py's crashes or gives "HDF
+# error" (h5py issue 1541; Unidata/netcdf4-python issues 694 and 1214). arviz, dask and a user's
+# own code may import h5py; the names below are imported on first use, so this import is kept.
+import netCDF4 as _netCDF4  # noqa: F401
 import xarray as _xr
 
 from sdmodels._common import package_version

@@ -48,6 +48,14 @@ def test_import_sdmodels_loads_no_analysis():
     assert out.stdout.strip() == "[]", out.stdout
 
 
+def test_netcdf4_is_loaded_before_anything_can_load_h5py():
+    """Two HDF5 libraries in one process (h5py's, then netCDF4's) crash netCDF4: import sdmodels
+    loads netCDF4 first, as the result files need it anyway."""
+    code = "import sys, sdmodels; print('netCDF4' in sys.modules, 'h5py' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True False", out.stdout
+
+
 def test_the_accessor_works_before_anything_else_is_imported():
     code = ("import xarray as xr, sdmodels; "
             "ds = xr.Dataset({'x': ('time', [1.0, 2.0])}, coords={'time': [2024.0, 2025.0]}); "

@@ -40,7 +40,9 @@ from numba import _dynfunc
 from numba.core import codegen, cpu
 from numba.core.compiler_lock import require_global_compiler_lock
 
-__all__ = ["KERNEL_PACKAGE", "single_optimisation"]
+from sdmodels.compiler._numba_typing import tested_numba
+
+__all__ = ["ENABLED", "KERNEL_PACKAGE", "single_optimisation"]
 
 #: The package the kernel modules are imported under (:func:`._cache.import_module`).
 KERNEL_PACKAGE = "sdmodels_kernels."
@@ -57,8 +59,12 @@ _SKIP = [0]  # those of them that skip the function passes
 #: per CPU-second), and 3% slower with the function passes at level 2.
 SKIP_FUNCTION_PASSES_FROM = 600
 
-_numba_optimize_functions = codegen.CPUCodeLibrary._optimize_functions
-_numba_get_executable = cpu.CPUContext.get_executable
+_numba_optimize_functions = getattr(codegen.CPUCodeLibrary, "_optimize_functions", None)
+_numba_get_executable = getattr(cpu.CPUContext, "get_executable", None)
+#: Whether :func:`single_optimisation` changes anything with the installed numba: only on the
+#: releases it was tested against (:data:`._numba_typing.TESTED_NUMBA`), whose internals it uses.
+ENABLED = (tested_numba() and _numba_optimize_functions is not None
+           and _numba_get_executable is not None and hasattr(_dynfunc, "make_function"))
 
 
 def _optimize_functions(self, ll_module):
@@ -117,8 +123,12 @@ def single_optimisation(statements: int) -> Iterator[None]:
     from :data:`SKIP_FUNCTION_PASSES_FROM` statements.
 
     Nested or concurrent blocks share the change, which is undone when the last one ends (the
-    function passes are skipped while any block that skips them is active).
+    function passes are skipped while any block that skips them is active). With a numba
+    release it was not tested against (:data:`ENABLED` false) it does nothing.
     """
+    if not ENABLED:
+        yield
+        return
     skip = int(statements >= SKIP_FUNCTION_PASSES_FROM)
     with _LOCK:
         if _ACTIVE[0] == 0:

@@ -23,10 +23,26 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numba
 from numba.core import types
 from numba.core.types import functions
 
-__all__ = ["INDEXING", "OPERATORS", "remembered_typing"]
+__all__ = ["ENABLED", "INDEXING", "OPERATORS", "TESTED_NUMBA", "remembered_typing", "tested_numba"]
+
+#: The numba releases (major, minor) whose internals this module and :mod:`._numba_llvm` were
+#: written and tested against. On any other release both blocks change nothing: numba compiles
+#: as it always does, more slowly and with the same results.
+TESTED_NUMBA = frozenset({(0, 68)})
+
+
+def tested_numba() -> bool:
+    """Whether the installed numba is one of :data:`TESTED_NUMBA`."""
+    try:
+        release = tuple(int(part) for part in numba.__version__.split(".")[:2])
+    except ValueError:  # a development build: not a tested release
+        return False
+    return release in TESTED_NUMBA
+
 
 #: The operators whose typing on plain numbers is remembered.
 OPERATORS = frozenset({
@@ -42,7 +58,9 @@ _INDEX = (types.Integer, types.IntegerLiteral)
 _LOCK = threading.Lock()
 _ACTIVE = [0]  # blocks inside remembered_typing
 _KNOWN: dict[tuple, object] = {}
-_numba_get_call_type = functions.Function.get_call_type
+_numba_get_call_type = getattr(functions.Function, "get_call_type", None)
+#: Whether :func:`remembered_typing` changes anything with the installed numba.
+ENABLED = tested_numba() and _numba_get_call_type is not None
 
 
 def _key(self, context, args) -> tuple | None:
@@ -77,8 +95,12 @@ def remembered_typing() -> Iterator[None]:
     """Remember numba's typing of arithmetic on plain numbers for the block (see the module).
 
     Nested or concurrent blocks share what is remembered, which is forgotten when the last
-    one ends.
+    one ends. With a numba release it was not tested against (:data:`ENABLED` false) it does
+    nothing.
     """
+    if not ENABLED:
+        yield
+        return
     with _LOCK:
         if _ACTIVE[0] == 0:
             functions.Function.get_call_type = _get_call_type

@@ -8,6 +8,7 @@ import importlib.util
 import re
 import sys
 
+import pytest
 from numba.core import codegen, cpu
 
 from sdmodels.compiler import _numba_llvm
@@ -16,6 +17,12 @@ from sdmodels.testing import draw_parameters
 
 from .conftest import TEST_MODELS_DIR, assert_same_runs
 
+
+
+#: The tests of what the block changes need a numba release its internals were tested on.
+needs_tested_numba = pytest.mark.skipif(
+    not _numba_llvm.ENABLED, reason="the installed numba is not a release in TESTED_NUMBA: the block "
+    "changes nothing")
 
 def _as_module(source: str, name: str, folder):
     path = folder / f"{name}.py"
@@ -27,6 +34,7 @@ def _as_module(source: str, name: str, folder):
     return module
 
 
+@needs_tested_numba
 def test_chunks_are_linked_only_and_results_are_bit_identical(tmp_path, monkeypatch) -> None:
     import sdmodels.compiler as sc
     from sdmodels.compiler import _kernel
@@ -67,6 +75,7 @@ def test_chunks_are_linked_only_and_results_are_bit_identical(tmp_path, monkeypa
     assert cpu.CPUContext.get_executable is _numba_llvm._numba_get_executable
 
 
+@needs_tested_numba
 def test_nested_blocks_and_the_function_passes_of_large_kernels() -> None:
     large = _numba_llvm.SKIP_FUNCTION_PASSES_FROM
     with single_optimisation(large - 1):
@@ -77,3 +86,25 @@ def test_nested_blocks_and_the_function_passes_of_large_kernels() -> None:
         assert codegen.CPUCodeLibrary._optimize_functions is _numba_llvm._optimize_functions
     assert _numba_llvm._ACTIVE == [0]
     assert codegen.CPUCodeLibrary._optimize_functions is _numba_llvm._numba_optimize_functions
+
+
+def test_an_untested_numba_release_is_left_as_it_is(monkeypatch) -> None:
+    """On a numba release whose internals were not tested, the block changes nothing."""
+    from sdmodels.compiler import _numba_typing
+    from sdmodels.compiler._numba_typing import remembered_typing
+
+    monkeypatch.setattr(_numba_typing.numba, "__version__", "0.99.0")
+    assert not _numba_typing.tested_numba()
+    monkeypatch.setattr(_numba_typing.numba, "__version__", "0.68.0.dev0+1")
+    assert _numba_typing.tested_numba()
+    monkeypatch.setattr(_numba_typing.numba, "__version__", "0.68rc1")
+    assert not _numba_typing.tested_numba()
+    monkeypatch.setattr(_numba_llvm, "ENABLED", False)
+    monkeypatch.setattr(_numba_typing, "ENABLED", False)
+    optimize, executable = codegen.CPUCodeLibrary._optimize_functions, cpu.CPUContext.get_executable
+    call_type = _numba_typing.functions.Function.get_call_type
+    with single_optimisation(10**6), remembered_typing():
+        assert codegen.CPUCodeLibrary._optimize_functions is optimize
+        assert cpu.CPUContext.get_executable is executable
+        assert _numba_typing.functions.Function.get_call_type is call_type
+        assert _numba_llvm._ACTIVE == [0] and _numba_typing._ACTIVE == [0]

@@ -6,6 +6,7 @@ import operator
 
 import numba
 import numpy as np
+import pytest
 from numba.core import types
 from numba.core.types import functions
 
@@ -13,12 +14,19 @@ from sdmodels.compiler import _numba_typing
 from sdmodels.compiler._numba_typing import remembered_typing
 
 
+
+#: The tests of what the block changes need a numba release its internals were tested on.
+needs_tested_numba = pytest.mark.skipif(
+    not _numba_typing.ENABLED, reason="the installed numba is not a release in TESTED_NUMBA: the block "
+    "changes nothing")
+
 def _source(a, b, n):
     x = a * b + a / b - (a ** 2.0) * -b
     y = x if x > b else b - n
     return y * n + (n // 2) + (n % 3)
 
 
+@needs_tested_numba
 def test_same_signatures_and_results_inside_and_undone_after() -> None:
     numba_own = functions.Function.get_call_type
     outside = numba.njit(_source)
@@ -47,6 +55,7 @@ def _entries(a, out):
     return a[0] + a[1] + out[3]
 
 
+@needs_tested_numba
 def test_an_entry_at_a_literal_index_is_typed_as_at_an_integer() -> None:
     numba_own = functions.Function.get_call_type
     a, expected = np.array([1.5, 2.5, 3.5]), np.zeros(4)
@@ -66,6 +75,7 @@ def test_an_entry_at_a_literal_index_is_typed_as_at_an_integer() -> None:
                 assert numba_own(fn, context, literal, {}) == sig
 
 
+@needs_tested_numba
 def test_nested_blocks_keep_it_until_the_last_ends() -> None:
     numba_own = functions.Function.get_call_type
     with remembered_typing():
