@@ -265,6 +265,8 @@ def f_lookup(x, xs, ys, mode):
     or below ``x`` (XMILE ``discrete``, data ``hold_backward``), 3 takes the next
     point (data ``look_forward``), 4 is NaN except at the points (data ``raw``).
     """
+    if math.isnan(x):  # as np.interp; the searches below would index past the table's end
+        return math.nan
     n = xs.shape[0]
     if mode == 4:  # data "raw": only at the times in the file
         for j in range(n):
