@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from sdmodels._common import gc_paused
+from sdmodels._common import CONTROL_NAMES, gc_paused
 from sdmodels.compiler._controls import controls_at, derive_controls, varying
 from sdmodels.compiler._controls import reads as _formula_reads
 from sdmodels.compiler._random import NOISE_KEY, noise_keys
@@ -457,35 +457,26 @@ class CompiledModel:
         variables in :data:`CONTROL_NAMES` order, NaN for one that changes over time and is not
         given (the kernel computes it from its equation at each time)."""
         given = list(given)
-        derived = self._derived_controls(controls, grid, given)
         formulas = self._meta.get("control_formulas", {})
-        moving = varying(formulas) - set(given) if formulas else set()
-        at = None
-        if moving:
+        if not formulas:  # every control a number
+            derived, moving, at = controls, set(), None
+        else:
             values = {py: float(self.defaults[py]) for py in self._grid_constants}  # type: ignore[arg-type]
             values.update(grid)
+            values.update(controls)
+            moving = varying(formulas) - set(given)
+            # the controls not given computed again from the controls and constants they read
+            # (their values at the start, for those that change over time)
+            out = derive_controls(formulas, values, given)
+            if moving:
+                out = controls_at(formulas, values, given, out["initial_time"])
+            derived = {name: out[name] for name in controls}
             values.update(derived)
-            at = lambda t: controls_at(formulas, values, given, t)  # noqa: E731
+            at = (lambda t: controls_at(formulas, values, given, t)) if moving else None
         times, saved, labels = time_grid(**derived, at=at)
-        ctl = np.array([math.nan if c in moving else derived[c]
-                        for c in ("initial_time", "final_time", "time_step", "saveper")],
+        ctl = np.array([math.nan if c in moving else derived[c] for c in CONTROL_NAMES],
                        dtype=np.float64)
         return times, saved, labels, ctl
-
-    def _derived_controls(self, controls: dict[str, float], grid: Mapping[str, float],
-                          given: Iterable[str]) -> dict[str, float]:
-        """The control variables after overrides: those not given computed again from the
-        controls and constants they read."""
-        formulas = self._meta.get("control_formulas", {})
-        if not formulas:
-            return controls
-        values = {py: float(self.defaults[py]) for py in self._grid_constants}  # type: ignore[arg-type]
-        values.update(grid)
-        values.update(controls)
-        out = derive_controls(formulas, values, given)
-        if varying(formulas) - set(given):  # their values at the start
-            out = controls_at(formulas, values, given, out["initial_time"])
-        return {name: out[name] for name in controls}
 
     def warm_up(self, *, parallel: bool = True) -> float:
         """Compile (or load from numba's cache) the kernel; return seconds taken."""
