@@ -291,3 +291,26 @@ def test_chart_key_follows_the_values_and_files_without_it_are_redrawn(tmp_path,
     assert _chart.draw_chart(ds, variables, svg) and _chart.draw_chart(ds, variables, svg)
     (tmp_path / "junk.png").write_bytes(b"not a png")
     assert _chart.recorded_key(tmp_path / "junk.png") is None
+
+
+def test_a_finished_command_leaves_its_objects_to_the_end_of_the_process(tmp_path, decay_path):
+    """The shutdown skips the collector's passes over a command's objects (gc.freeze), and the
+    result file is complete all the same."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "r.nc"
+    script = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count()))\n"
+        "from sdmodels.cli import main\n"
+        f"sys.argv = ['sdmodels', 'run', {str(decay_path)!r}, '--engine', 'pysd', "
+        f"'--out', {str(out)!r}, '--no-plot']\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    frozen = int(done.stdout.split("frozen")[-1])
+    assert frozen > 10_000  # the whole command's objects, not a handful
+    assert xr.load_dataset(out)["stock"].sizes["scenario"] == 2

@@ -98,6 +98,7 @@ def test_an_interrupt_turned_into_another_error_exits_130(monkeypatch, capsys):
         raise SystemError("initialization of etree raised unreported exception")
 
     monkeypatch.setattr(_app, "app", app)
+    monkeypatch.setattr(_app, "skip_final_collection", lambda: None)  # not in the test process
     monkeypatch.setattr(sys, "argv", ["sdmodels", "run"])
     with pytest.raises(SystemExit) as done:
         _app.main()

