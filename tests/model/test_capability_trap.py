@@ -14,11 +14,13 @@ from .conftest import at
 COLUMNS = ["Improvement Capability", "Productivity Index", "Perceived Work Pressure",
            "Firefighting Share", "Process Efficiency", "Total Output"]
 
-#: A sustained 3% rise in need from 2024: the same conditions for both starting points. Two
-#: stable states coexist in a band of sustained pressure (measured: need 2.8-3.4% above the
-#: baseline's, with need per head growing 1% a year; 1-1.5% when it grew 2%); below it both
-#: starts recover, above it both are trapped (see the band test).
-SAME_POLICY = {"Demand Shock": 0.03, "Demand Shock Start Year": 2024}
+#: A sustained 4.5% rise in need from 2024: the same conditions for both starting points. Two
+#: stable states coexist in a band of sustained pressure (measured with the provider-finance
+#: redesign, where income growth beyond the posts' costs buys non-pay inputs: both starts recover
+#: at 4% more need, both are trapped at 5%, they part at 4.5%; 2.8-3.4% before it, with need per
+#: head growing 1% a year; 1-1.5% when it grew 2%); below it both starts recover, above it both
+#: are trapped (see the band test).
+SAME_POLICY = {"Demand Shock": 0.045, "Demand Shock Start Year": 2024}
 #: A temporary shock: two years from 2026, of a size the bisection chooses.
 TEMPORARY = {"Demand Shock Start Year": 2026, "Demand Shock Duration": 2}
 
@@ -58,14 +60,14 @@ def test_low_and_high_initial_capability_end_in_different_equilibria(run):
 
 def test_two_stable_states_only_in_a_band_of_pressure(run):
     """Outside the band the starting point does not matter: with no extra need both starts end
-    healthy, with a sustained 5% rise both end trapped; in the band (3%) they part."""
+    healthy, with a sustained 5% rise both end trapped; in the band (4.5%) they part."""
     def end(shock: float, start: float) -> float:
         ds = run(**{**SAME_POLICY, "Demand Shock": shock, "Initial Improvement Capability": start})
         return at(ds, "improvement_capability", 2040)
 
     assert end(0.0, 0.15) > 0.15 and end(0.0, 0.35) > 0.15
     assert end(0.05, 0.15) < 0.05 and end(0.05, 0.35) < 0.05
-    assert end(0.03, 0.15) < 0.05 < 0.15 < end(0.03, 0.35)
+    assert end(0.045, 0.15) < 0.05 < 0.15 < end(0.045, 0.35)
 
 
 def _trapped(run, size: float, reference: float) -> bool:
@@ -99,7 +101,11 @@ def test_a_temporary_shock_above_a_threshold_tips_a_healthy_system(run):
     # above it the system stays in the low state long after the shock has ended (2028)
     assert at(above, "improvement_capability", 2040) < 0.1 * reference
     assert at(above, "productivity_index", 2040) < at(base, "productivity_index", 2040) - 0.1
-    assert at(above, "perceived_work_pressure", 2040) > at(above, "perceived_work_pressure", 2028)
+    # pressure stays high long after the shock: it eased from 1.54 (2028) to 1.49 (2040) in the
+    # trapped run as measured with the provider-finance redesign (it still rose before it), far
+    # above the recovered run's
+    assert at(above, "perceived_work_pressure", 2040) > 0.9 * at(above, "perceived_work_pressure", 2028)
+    assert at(above, "perceived_work_pressure", 2040) > at(below, "perceived_work_pressure", 2040) + 0.2
 
 
 def test_firefighting_is_a_smooth_curve_of_pressure(run):
@@ -119,9 +125,10 @@ def test_work_harder_is_better_before_worse(run):
     The same temporary shock with the default threshold (firefighting sets in) against a higher
     threshold inside its range (improvement time kept longer).
     """
-    # a shock past the tipping point at the default threshold (measured between 0.06 and 0.08 with need per
-    # head growing 1% a year; 0.06 sufficed when it grew 2%), within reach of the higher one
-    shock = {**TEMPORARY, "Demand Shock": 0.08}
+    # a shock past the tipping point at the default threshold (measured about 0.115 with the
+    # provider-finance redesign, between 0.06 and 0.08 before it with need per head growing 1% a
+    # year, 0.06 when it grew 2%), within reach of the higher one
+    shock = {**TEMPORARY, "Demand Shock": 0.12}
     harder = run(**shock)
     smarter = run(**shock, **{"Firefighting Pressure Threshold": 1.35})
     assert at(harder, "firefighting_share", 2027) > at(smarter, "firefighting_share", 2027) + 0.1

@@ -14,9 +14,11 @@ SHOCK = {"Demand Shock": 0.1, "Demand Shock Start Year": 2026}
 PROTECTED = {"Protected Improvement Time": 0.03, "Protected Improvement Time Start Year": 2026}
 #: A sustained shock past the tipping point of the capability trap, but within reach of protected
 #: time (a sustained 10% rise in need with no extra staff is beyond what 3% protected time can absorb).
-#: Measured with need per head growing 1% a year: a sustained 4% rise from 2026 is absorbed, 5% tips
-#: the system (3% sufficed when need per head grew 2% a year).
-MILD_SHOCK = {"Demand Shock": 0.05, "Demand Shock Start Year": 2026}
+#: Measured with the provider-finance redesign (income growth beyond the posts' costs buys non-pay
+#: inputs): a sustained 6% rise from 2026 is absorbed (capability 0.22 in 2040), 7% tips the system
+#: (0.002); 5% tipped it before the redesign, with need per head growing 1% a year, and 3% when it
+#: grew 2% a year.
+MILD_SHOCK = {"Demand Shock": 0.07, "Demand Shock Start Year": 2026}
 
 
 # --------------------------------------------------------------------------- reference behaviours
