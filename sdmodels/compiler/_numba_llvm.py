@@ -56,7 +56,10 @@ _SKIP = [0]  # those of them that skip the function passes
 #: instead of 6.8 CPU-seconds and runs as fast (2,976 and 2,956 against 3,003 and 2,788 runs per
 #: CPU-second, serial); a model of 242 statements (``fifty_lookups.mdl`` with its lookups
 #: replaced by arithmetic) saves 0.35 of 1.8 s but runs 11% slower (59,300 against 66,500 runs
-#: per CPU-second), and 3% slower with the function passes at level 2.
+#: per CPU-second), and 3% slower with the function passes at level 2. With the parameters,
+#: states and saved row moved a tuple at a time (:mod:`._kernel`) the NHS kernel has 708
+#: statements and still compiles faster without them (numba's compile 3.23 against 3.44-3.47
+#: CPU-seconds, runs as fast: 3,582 against 3,593-3,600 runs per CPU-second; load 2.6).
 SKIP_FUNCTION_PASSES_FROM = 600
 
 _numba_optimize_functions = getattr(codegen.CPUCodeLibrary, "_optimize_functions", None)

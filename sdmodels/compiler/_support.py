@@ -4,6 +4,8 @@ Each helper reproduces the semantics of the PySD function of the same name
 (``pysd.py_backend.functions`` and ``lookups``) for scalar float arguments.
 Generated modules import all of them (``from ... import *``, so every helper must be in
 ``__all__``); nothing else imports this module, so code generation never loads numba.
+:func:`f_load_tuple` and :func:`f_store_tuple` are not Vensim functions: they move runs of
+scalars between an array and a tuple for the generated code (see their docstrings).
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import math
 
 import numba
 import numpy as np
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+from numba.np.arrayobj import load_item, store_item
 
 __all__ = [
     "JIT_OPTIONS",
@@ -25,6 +30,7 @@ __all__ = [
     "f_integer",
     "f_interp_hold",
     "f_invert_matrix",
+    "f_load_tuple",
     "f_log",
     "f_lookup",
     "f_max",
@@ -59,6 +65,7 @@ __all__ = [
     "f_smooth_ddt",
     "f_stage_update",
     "f_step",
+    "f_store_tuple",
     "f_vector_elm_map",
     "f_vector_rank",
     "f_vector_reorder",
@@ -75,6 +82,68 @@ JIT_OPTIONS = {"cache": True, "fastmath": False, "error_model": "numpy", "nogil"
 SMALL_VENSIM = 1e-6
 
 _jit = numba.njit(**JIT_OPTIONS)
+
+
+def _entry_pointer(context, builder, aryty, ary, k: int):
+    """Pointer to entry ``k`` (a constant) of the one-dimensional array ``ary``."""
+    index = context.get_constant(types.intp, k)
+    return cgutils.get_item_pointer(context, builder, aryty, ary, [index], wraparound=False)
+
+
+@intrinsic
+def f_load_tuple(typingctx, ary, start, n):
+    """``(ary[start], ..., ary[start + n - 1])`` for constant ``start`` and ``n``.
+
+    The generated kernel reads the sample's parameters and the carried states through it: one
+    call is one statement for numba, where ``n`` reads of ``ary[k]`` were ``n`` (numba types
+    and lowers every array index through its general indexing code, about a millisecond each
+    on the NHS kernel). The machine code loads the same entries as ``ary[k]`` does, without
+    bounds checks (numba's default), so results are bit-identical.
+    """
+    if not (isinstance(ary, types.Array) and ary.ndim == 1
+            and isinstance(start, types.IntegerLiteral) and isinstance(n, types.IntegerLiteral)):
+        return None
+    first, count = start.literal_value, n.literal_value
+    if first < 0 or count < 1:
+        return None
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        arr = context.make_array(aryty)(context, builder, args[0])
+        values = [load_item(context, builder, aryty,
+                            _entry_pointer(context, builder, aryty, arr, first + k))
+                  for k in range(count)]
+        return context.make_tuple(builder, signature.return_type, values)
+
+    return types.UniTuple(ary.dtype, count)(ary, start, n), codegen
+
+
+@intrinsic
+def f_store_tuple(typingctx, ary, start, values):
+    """``ary[start + k] = values[k]`` for every entry of the tuple ``values`` (constant
+    ``start``), each value converted to the array's type as ``ary[k] = value`` converts it.
+
+    The generated kernel copies the saved row and the carried states through it: the copy is
+    straight-line stores, where a tuple indexed in a loop (``row[c + 50] = t[c]``) was a switch
+    over the tuple's entries that LLVM unrolled (half a second of the NHS kernel's compile).
+    """
+    if not (isinstance(ary, types.Array) and ary.ndim == 1 and ary.mutable
+            and isinstance(start, types.IntegerLiteral) and isinstance(values, types.BaseTuple)
+            and start.literal_value >= 0
+            and all(isinstance(t, (types.Number, types.Boolean)) for t in values.types)):
+        return None
+    first = start.literal_value
+
+    def codegen(context, builder, signature, args):
+        aryty, _, tuplety = signature.args
+        arr = context.make_array(aryty)(context, builder, args[0])
+        for k, ty in enumerate(tuplety.types):
+            value = context.cast(builder, builder.extract_value(args[2], k), ty, aryty.dtype)
+            store_item(context, builder, aryty, value,
+                       _entry_pointer(context, builder, aryty, arr, first + k))
+        return context.get_dummy_value()
+
+    return types.none(ary, start, values), codegen
 
 
 @_jit

@@ -132,6 +132,37 @@ def test_delay_orders_follow_pysd() -> None:
     assert sup.f_fixed_delay_order(0.1, 0.25) == 1
 
 
+
+def test_tuple_moves_read_and_write_the_entries_indexing_does() -> None:
+    import numba
+
+    @numba.njit
+    def moves(a, b):
+        x = sup.f_load_tuple(a, 2, 3)
+        sup.f_store_tuple(b, 1, (x[2], 7, True, x[0] / 3.0))
+        return x
+
+    a = np.arange(10.0) * 1.1
+    strided = np.arange(20.0)[::2] * 1.3  # a non-contiguous array reads its own entries
+    for src in (a, strided):
+        b = np.full(6, -1.0)
+        assert moves(src, b) == (src[2], src[3], src[4])
+        assert b.tolist() == [-1.0, src[4], 7.0, 1.0, src[2] / 3.0, -1.0]
+
+
+def test_param_reads_move_to_the_start_in_runs_of_columns() -> None:
+    from sdmodels.compiler._kernel import _Chunk, _group_param_reads
+
+    first = _Chunk("a", ["# A", "v_a = Pi[3]", "v_b = v_a * 2", "v_c = Pi[4]"])
+    second = _Chunk("b", ["v_d = Pi[7]", "v_e = Pi[5]", "v_f = v_g + 1", "v_g = Pi[6]",
+                          "for q in range(2):", "    w_h[q] = Pi[8 + q]", "v_k = Pi[9]"])
+    _group_param_reads([first, second])
+    assert first.lines == ["(v_a, v_c, v_e, ) = f_load_tuple(Pi, 3, 3)", "v_d = Pi[7]",
+                           "v_k = Pi[9]", "# A", "v_b = v_a * 2"]
+    # v_g is read before its line, and a read inside a loop stays where it is
+    assert second.lines == ["v_f = v_g + 1", "v_g = Pi[6]", "for q in range(2):",
+                            "    w_h[q] = Pi[8 + q]"]
+
 # ------------------------------------------------------------------------------ subscripts
 @pytest.fixture
 def resolver() -> SubscriptResolver:

@@ -2,7 +2,8 @@
 
 numba rebuilds SSA form for every name assigned more than once, with a pass over the whole
 function each time, and spends about as long on each statement it is given; so ``_sample`` assigns
-each value once and writes the saved row through a few loops. Results of the kernels written this
+each value once, writes the saved row and the carried states a tuple at a time and reads the
+parameters and the states a run of entries at a time (``f_store_tuple``, ``f_load_tuple``). Results of the kernels written this
 way are compared bit for bit with the split kernels in ``test_kernel_splitting.py`` and with PySD
 in ``test_equivalence.py``.
 """
@@ -47,14 +48,25 @@ def test_every_value_is_assigned_once(path: Path) -> None:
     assert not twice, f"{path.name}: assigned more than once in _sample: {twice[:10]}"
 
 
-def test_states_are_carried_in_one_array_and_the_row_written_by_loops() -> None:
+def test_states_are_carried_in_one_array_and_the_row_written_by_tuples() -> None:
     from sdmodels.compiler import generate_source
 
     fn = _sample(generate_source(PROJECT_MODELS_DIR / "nhs_productivity.mdl"))
     text = ast.unparse(fn)
     assert "S = np.empty(" in text
+    calls = Counter((n.func.id, n.args[0].id) for n in ast.walk(fn)
+                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                    and n.func.id in ("f_load_tuple", "f_store_tuple"))
     row_stores = [n for n in ast.walk(fn) if isinstance(n, ast.Assign)
                   and isinstance(n.targets[0], ast.Subscript)
-                  and getattr(n.targets[0].value, "id", "") == "row"]
-    # 604 outputs: 13 tuples of at most 50 values, each copied by one loop
-    assert len(row_stores) <= 20, len(row_stores)
+                  and getattr(n.targets[0].value, "id", "") in ("row", "S")]
+    # 624 outputs: 13 tuples of at most 50 values, each stored by one call; the 62 carried
+    # states stored and loaded by 2 calls each; no entry of the row or the states stored one
+    # by one outside the Euler step's updates
+    assert calls[("f_store_tuple", "row")] <= 20, calls
+    assert 1 <= calls[("f_load_tuple", "S")] <= 5 and calls[("f_store_tuple", "S")] <= 5, calls
+    assert all(getattr(n.targets[0].value, "id", "") == "S" for n in row_stores)
+    # the 287 parameters: a few runs of consecutive columns, not one statement each
+    param_reads = [n for n in ast.walk(fn) if isinstance(n, ast.Subscript)
+                   and getattr(n.value, "id", "") == "Pi"]
+    assert calls[("f_load_tuple", "Pi")] <= 20 and len(param_reads) <= 20, (calls, param_reads)
