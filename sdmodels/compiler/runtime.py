@@ -25,11 +25,21 @@ _RPREC = 1e-5  # PySD's relative precision for the final and saved times
 #: Batches at least this large run in parallel by default.
 PARALLEL_MIN_SAMPLES = 64
 
-#: numba's CPU time per generated statement and per jitted function: "about 7 ms of CPU per
-#: generated statement ... and about 0.3 s per jitted function" (docs/compiler.md, Compile time,
-#: measured 2 December 2026 on the NHS model and generated scalar models, 2-core machine).
-JIT_SECONDS_PER_STATEMENT = 0.007
-JIT_SECONDS_PER_FUNCTION = 0.3
+#: numba's CPU time for the first run of a kernel whose machine code is not cached: a fixed
+#: part (numba's start in the process, the helpers), a part per generated statement and one per
+#: jitted function after the first. Fitted (least squares of the relative error) to the CPU time
+#: of the first run, cold, in a fresh process, on 4 December 2026 (2 cores, load 1.5-4):
+#: the NHS model 3.15 s (745 statements, 1 function), the generated scalar models of
+#: ``benchmarks/bench_compile.py`` with 100, 400, 1,000, 2,000, 3,000 and 5,000 variables
+#: 1.07, 2.34, 5.70, 15.36, 20.09 and 38.00 s (178, 680, 1,684, 3,360, 5,036 and 8,388
+#: statements; 1, 1, 1, 48, 69 and 115 functions) and its 2-D models of 1,000 and 10,000 cells
+#: 1.05 and 1.01 s (33 statements). The fit gives 0.87-1.22 times each of these. Not fitted:
+#: its DELAY N over a 400-element range, 3.81 s for 43 statements (about 4 times the estimate:
+#: the time is in the loops over the range). The constants of 2 December (7 ms a statement,
+#: 0.3 s a function) gave about twice these times.
+JIT_SECONDS_FIXED = 0.85
+JIT_SECONDS_PER_STATEMENT = 0.0025
+JIT_SECONDS_PER_FUNCTION = 0.12
 
 
 class ParameterValueError(SDModelsError, ValueError):
@@ -257,8 +267,10 @@ class CompiledModel:
     def estimated_jit_seconds(self) -> float:
         """Estimated CPU seconds numba takes to compile the serial kernel when its machine code
         is not cached (from the number of generated statements and functions)."""
-        return (JIT_SECONDS_PER_STATEMENT * self._meta.get("jit_statements", 0)
-                + JIT_SECONDS_PER_FUNCTION * self._meta.get("jit_functions", 0))
+        functions = self._meta.get("jit_functions", 0) or 0
+        return (JIT_SECONDS_FIXED
+                + JIT_SECONDS_PER_STATEMENT * (self._meta.get("jit_statements", 0) or 0)
+                + JIT_SECONDS_PER_FUNCTION * max(functions - 1, 0))
 
     @property
     def jit_cached(self) -> bool:
