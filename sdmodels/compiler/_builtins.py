@@ -49,9 +49,26 @@ class _Table:
 # ----------------------------------------------------------------------------------
 # lookups
 # ----------------------------------------------------------------------------------
+def lookup_slopes(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """``slopes[j]``: the slope of a table's segment from point ``j - 1`` to point ``j`` (0 at
+    ``j = 0``), for the kernels' ``f_lookup``.
+
+    Computed once when a kernel is generated, it is the same division that ``f_lookup`` made
+    at every call before, so results are unchanged, and the kernel's chain of dependent
+    operations loses a division per lookup.
+
+    >>> lookup_slopes(np.array([0.0, 1.0, 3.0]), np.array([1.0, 2.0, 1.0])).tolist()
+    [0.0, 1.0, -0.5]
+    """
+    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    out = np.zeros_like(xs)
+    out[1:] = (ys[1:] - ys[:-1]) / (xs[1:] - xs[:-1])
+    return out
+
+
 @dataclass
 class LookupTable:
-    """One lookup table, emitted as two module-level arrays."""
+    """One lookup table, emitted as three module-level arrays (x, y and segment slopes)."""
 
     x_name: str
     y_name: str
@@ -60,16 +77,26 @@ class LookupTable:
     mode: int
     label: str
 
+    @property
+    def s_name(self) -> str:
+        return self.x_name[:-1] + "S"
+
+    def slopes(self) -> np.ndarray:
+        """The slopes of the table's segments (:func:`lookup_slopes`)."""
+        return lookup_slopes(self.x, self.y)
+
     def call(self, x_code: str) -> str:
-        return f"f_lookup({x_code}, {self.x_name}, {self.y_name}, {self.mode})"
+        return f"f_lookup({x_code}, {self.x_name}, {self.y_name}, {self.s_name}, {self.mode})"
 
     def source(self) -> str:
         xs = ", ".join(number(v) for v in self.x)
         ys = ", ".join(number(v) for v in self.y)
+        ss = ", ".join(number(v) for v in self.slopes())
         return (
             f"# {comment_text(self.label)}\n"
             f"{self.x_name} = np.array([{xs}])\n"
             f"{self.y_name} = np.array([{ys}])\n"
+            f"{self.s_name} = np.array([{ss}])\n"
         )
 
 

@@ -326,8 +326,9 @@ def f_log(x, base):
 
 
 @_jit
-def f_lookup(x, xs, ys, mode):
-    """Evaluate a lookup table at ``x`` as PySD does.
+def f_lookup(x, xs, ys, slopes, mode):
+    """Evaluate a lookup table at ``x`` as PySD does; ``slopes[j]`` is the slope of the segment
+    from point ``j - 1`` to point ``j`` (``_builtins.lookup_slopes``).
 
     ``mode`` 0 interpolates and holds the end values outside the table,
     1 extrapolates linearly (XMILE ``extrapolate``), 2 holds the last point at
@@ -366,8 +367,7 @@ def f_lookup(x, xs, ys, mode):
         return ys[j - 1]
     if mode == 3:  # data "look_forward": the next value in the file
         return ys[j]
-    slope = (ys[j] - ys[j - 1]) / (xs[j] - xs[j - 1])
-    return slope * (x - xs[j - 1]) + ys[j - 1]
+    return slopes[j] * (x - xs[j - 1]) + ys[j - 1]
 
 
 @_jit

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sdmodels.compiler import _support as sup
+from sdmodels.compiler._builtins import lookup_slopes
 from sdmodels.compiler._expressions import number
 from sdmodels.compiler._names import Namer, sanitize
 from sdmodels.compiler._subscripts import SubscriptError, SubscriptResolver
@@ -122,7 +123,8 @@ def test_lookup_matches_pysd(mode: int, name: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PySD warns when extrapolating
         for x in np.linspace(-3, 13, 65):
-            assert sup.f_lookup(x, xs, ys, mode) == pytest.approx(ref(x), rel=1e-14, abs=1e-14)
+            assert sup.f_lookup(x, xs, ys, lookup_slopes(xs, ys), mode) == pytest.approx(
+                ref(x), rel=1e-14, abs=1e-14)
 
 
 def test_delay_orders_follow_pysd() -> None:
@@ -234,9 +236,15 @@ def test_lookup_of_short_and_long_tables_interpolates_as_numpy(n: int) -> None:
     rng = np.random.default_rng(n)
     xs = np.cumsum(rng.uniform(0.1, 1.0, n))
     ys = rng.normal(size=n)
+    slopes = lookup_slopes(xs, ys)
     for x in np.concatenate([np.linspace(xs[0] - 1, xs[-1] + 1, 101), xs]):
-        assert sup.f_lookup(x, xs, ys, 0) == pytest.approx(np.interp(x, xs, ys), rel=1e-14,
-                                                            abs=1e-14)
+        assert sup.f_lookup(x, xs, ys, slopes, 0) == pytest.approx(np.interp(x, xs, ys),
+                                                                    rel=1e-14, abs=1e-14)
+        # bit for bit the interpolation with the division made at the call
+        j = min(int(np.searchsorted(xs, x)), n - 1)
+        if xs[0] < x < xs[-1] and xs[j] != x:
+            at_call = (ys[j] - ys[j - 1]) / (xs[j] - xs[j - 1]) * (x - xs[j - 1]) + ys[j - 1]
+            assert sup.f_lookup(x, xs, ys, slopes, 0) == at_call
     # NaN in, NaN out, in every mode, without reading past the table (NUMBA_BOUNDSCHECK=1 found
     # the bisection's index n for a NaN)
-    assert all(np.isnan(sup.f_lookup(np.nan, xs, ys, mode)) for mode in range(5))
+    assert all(np.isnan(sup.f_lookup(np.nan, xs, ys, slopes, mode)) for mode in range(5))
