@@ -170,7 +170,7 @@ def measure(path: Path, timeout: float, child: str = _CHILD) -> dict:
         env["SDMODELS_CACHE_DIR"] = cache  # empty cache: a cold compile
         env["NUMBA_CACHE_DIR"] = cache
         try:
-            done = subprocess.run([sys.executable, "-c", child, str(path)], env=env,
+            done = subprocess.run([sys.executable, "-P", "-c", child, str(path)], env=env,
                                   capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return {"seconds": None, "note": f"stopped after {timeout:.0f} s"}

@@ -130,9 +130,14 @@ print(json.dumps({"seconds": elapsed, "peak_rss": peak, "how": how, "n_times": l
 
 
 def _fresh_process(code: str, *args: str, env: dict[str, str]) -> dict:
+    # the child imports the sdmodels this script imported (-P: not whichever one the working
+    # directory happens to hold)
+    package = str(Path(sdmodels.__file__).resolve().parents[1])
+    env = {**env, "PYTHONPATH": os.pathsep.join([package, *filter(None, [env.get("PYTHONPATH")])])}
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-P", "-c", code, *args], capture_output=True, text=True, env=env,
+        check=False,
     )
     wall = time.perf_counter() - t0
     if proc.returncode != 0:

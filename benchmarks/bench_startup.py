@@ -117,7 +117,7 @@ def run_command(cache: Path, folder: Path, **extra: str) -> tuple[float, float, 
 
 
 def stages(cache: Path, folder: Path) -> dict[str, list[float]]:
-    done = subprocess.run([sys.executable, "-c", _STAGES, str(MODEL), str(folder)],
+    done = subprocess.run([sys.executable, "-P", "-c", _STAGES, str(MODEL), str(folder)],
                           env=_env(cache), capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"instrumented run failed:\n{done.stderr}")
@@ -185,7 +185,8 @@ def main() -> None:
         _print_stages("cold breakdown", stages(tmp_path / "cache-stages", tmp_path))
         _print_stages("warm breakdown", stages(tmp_path / "cache-stages", tmp_path))
         done = subprocess.run(
-            [sys.executable, "-c", _PYSD, str(MODEL), str(ROOT / "models/tests/ishigami.mdl")],
+            [sys.executable, "-P", "-c", _PYSD, str(MODEL),
+             str(ROOT / "models/tests/ishigami.mdl")],
             env=_env(cache), capture_output=True, text=True, check=False)
         if done.returncode == 0:
             print("\nPySD CPU time per run (the engine choice's estimate):")
