@@ -359,10 +359,11 @@ def f_lookup(x, xs, ys, slopes, mode):
             return ys[0] + k * (x - xs[0])
         return ys[0]
     # first index with xs[j] >= x: a linear scan for a short table (no call, predictable
-    # branches: a third less time per lookup than np.searchsorted), a binary search otherwise
+    # branches: a third less time per lookup than np.searchsorted), a binary search otherwise.
+    # xs[0] <= x <= xs[n - 1] here (x is not NaN), so the scan stops at n - 1 at the latest.
     if n <= 16:
         j = 0
-        while j < n and xs[j] < x:
+        while xs[j] < x:
             j += 1
     else:
         j = np.searchsorted(xs, x)
