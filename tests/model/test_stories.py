@@ -11,25 +11,32 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sdmodels.uncertainty import load_uncertainty
 
 N = 512
 SCENARIOS = ("baseline", "supply_push", "agility_first", "combined", "national_levers")
 
 
+def _tool():
+    """docs/model/tools/story_shares.py, whose design (and so whose figures in the docs) these
+    tests share."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "docs" / "model" / "tools" / "story_shares.py"
+    spec = importlib.util.spec_from_file_location("story_shares", path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
 @pytest.fixture(scope="module")
 def runs(nhs):
-    spec = load_uncertainty(nhs.path.parent / "uncertainty" / "nhs_productivity.toml", nhs)
+    spec, designs = _tool().designs(nhs, N, seed=20251)
     assert len(spec) >= 150  # every behavioural assumption, not only the first twenty
-    design = spec.sample(N, method="lhs", seed=20251)
-    params = {str(p): design.sel(parameter=p).values for p in design.parameter.values}
     out = {}
-    for label, extra in (("sampled", {}),
-                         # the design names parameters by their Python names, so the override does too
-                         ("elasticity 0", {nhs.resolve("Referral Elasticity to Waiting Time"): np.zeros(N)})):
+    for label, params in designs.items():
         for s in SCENARIOS:
-            ds = nhs.run_batch({**params, **extra}, scenario=s,
-                               return_columns=["Productivity Index"])
+            ds = nhs.run_batch(params, scenario=s, return_columns=["Productivity Index"])
             out[label, s] = ds.productivity_index
     return out
 

@@ -19,7 +19,7 @@ import numpy as np
 from sdmodels.model import load_model
 from sdmodels.uncertainty import load_uncertainty
 
-__all__ = ["main", "measure"]
+__all__ = ["designs", "main", "measure"]
 
 SCENARIOS = ("baseline", "supply_push", "agility_first", "combined", "national_levers",
              "flow_and_activation")
@@ -36,20 +36,26 @@ STORIES = (
 )
 
 
-def measure(n: int = 512, seed: int = 20251) -> dict:
-    """Productivity index per (label, scenario) over the draws, ``time`` x ``draw`` arrays."""
-    nhs = load_model()
+def designs(nhs, n: int = 512, seed: int = 20251) -> tuple:
+    """The uncertainty file and its draws: ``(spec, {label: parameters})``, the same N
+    Latin-hypercube draws as sampled (``"sampled"``) and with the referral elasticity at 0
+    (``"elasticity 0"``), named by Python names as the design names them."""
     spec = load_uncertainty(nhs.path.parent / "uncertainty" / "nhs_productivity.toml", nhs)
     design = spec.sample(n, method="lhs", seed=seed)
     params = {str(p): design.sel(parameter=p).values for p in design.parameter.values}
+    zero = {nhs.resolve("Referral Elasticity to Waiting Time"): np.zeros(n)}
+    return spec, {"sampled": params, "elasticity 0": {**params, **zero}}
+
+
+def measure(n: int = 512, seed: int = 20251) -> dict:
+    """Productivity index per (label, scenario) over the draws, ``time`` x ``draw`` arrays."""
+    nhs = load_model()
     out = {}
-    for label, extra in (("sampled", {}),
-                         ("elasticity 0",
-                          {nhs.resolve("Referral Elasticity to Waiting Time"): np.zeros(n)})):
+    for label, params in designs(nhs, n, seed)[1].items():
         for s in SCENARIOS:
             outputs = ["Productivity Index", "Waiting List"] + (
                 ["Improvement Capability"] if s == "baseline" else [])
-            ds = nhs.run_batch({**params, **extra}, scenario=s, outputs=outputs)
+            ds = nhs.run_batch(params, scenario=s, outputs=outputs)
             out[label, s] = ds.productivity_index
             out[label, s, "list"] = ds.waiting_list
             if s == "baseline":
