@@ -30,14 +30,20 @@ def _tariff_for_five_years(nhs, rate: float = 0.02, start: float = 2026.0) -> pd
     return pd.Series(np.where((times >= start) & (times < start + 5), rate, 0.0), index=times)
 
 
-@pytest.fixture(scope="module")
-def tariff_run(nhs):
+def _run_with_tariff(nhs, **params: float):
+    """The baseline with 2% a year of tariff cuts for five years from 2026 (and ``params``)."""
     return nhs.run(
         "baseline",
-        params={"Tariff Pressure": _tariff_for_five_years(nhs), "Tariff Pressure Start Year": 2026},
+        params={"Tariff Pressure": _tariff_for_five_years(nhs), "Tariff Pressure Start Year": 2026,
+                **params},
         engine="pysd",
         return_columns=COLUMNS,
     )
+
+
+@pytest.fixture(scope="module")
+def tariff_run(nhs):
+    return _run_with_tariff(nhs)
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -72,13 +78,7 @@ FUNDING_2010S = 0.011
 
 @pytest.fixture(scope="module")
 def tariff_run_2010s(nhs):
-    return nhs.run(
-        "baseline",
-        params={"Tariff Pressure": _tariff_for_five_years(nhs), "Tariff Pressure Start Year": 2026,
-                "Real Funding Growth": FUNDING_2010S},
-        engine="pysd",
-        return_columns=COLUMNS,
-    )
+    return _run_with_tariff(nhs, **{"Real Funding Growth": FUNDING_2010S})
 
 
 def test_tariff_pressure_drives_deficits_at_the_2010s_funding_growth(simulate, tariff_run_2010s):
