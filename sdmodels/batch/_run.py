@@ -147,7 +147,8 @@ def run_batch(
     out
         ``None`` (return the result in memory) or a ``.zarr`` / ``.nc`` path: chunks are written
         as they arrive to ``<out>.partial``, which becomes ``out`` when complete. The driver's
-        memory then does not grow with N, and the returned Dataset reads from the file lazily.
+        memory then does not grow with N, and the returned Dataset reads from the file lazily
+        (close it, or use it in a ``with`` block, when done).
     resume
         With ``out``: continue the interrupted run kept in ``<out>.partial`` (only its missing
         chunks are run). Starts afresh if there is none; returns ``out`` as it is if it already

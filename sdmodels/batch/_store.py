@@ -11,8 +11,11 @@ After the last chunk, ``complete`` becomes true and the store is renamed to ``<o
 * resuming runs only the chunks not marked done (a chunk written but not yet marked is run again and
   overwrites the same slice, so no sample is lost or duplicated).
 
-Only the driver writes, so the store needs no locking and works for any cluster (no shared
-filesystem needed between workers).
+Only the driver writes, so the store needs no locking of its own and works for any cluster (no
+shared filesystem needed between workers). Every call into the netCDF library holds xarray's lock of
+the netCDF-C and HDF5 libraries (neither is thread-safe): xarray takes it around its own calls, and
+a file xarray opened lazily may be closed by the garbage collector on any thread (a dask or progress
+bar thread), which would otherwise run inside one of this module's writes and corrupt HDF5's state.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any, Self
 import netCDF4
 import numpy as np
 import xarray as xr
+from xarray.backends.netCDF4_ import NETCDF4_PYTHON_LOCK
 
 from sdmodels._common import raise_if_interrupted
 from sdmodels.errors import ResultWriteError, SDModelsError
@@ -48,6 +52,8 @@ __all__ = [
 ]
 
 _DONE = "chunk_done"
+#: Held around every netCDF4 call of this module: the lock xarray holds around its own.
+_NETCDF_LOCK = NETCDF4_PYTHON_LOCK
 #: Attrs a store adds to those of the result it holds: how the run was split and which run it is.
 STORE_ATTRS = ("complete", "chunk_size", "n_chunks", "run_fingerprint")
 #: Zarr format 2: read by every zarr and xarray version, with consolidated metadata (so that
@@ -240,11 +246,13 @@ class ResultStore:
 
             self._handle = zarr.open_group(self.path, mode="r+")
         else:
-            self._handle = netCDF4.Dataset(self.path, mode="a")
+            with _NETCDF_LOCK:
+                self._handle = netCDF4.Dataset(self.path, mode="a")
 
     def close(self) -> None:
         if self._handle is not None and self.format == "netcdf":
-            self._handle.close()
+            with _NETCDF_LOCK:
+                self._handle.close()
         self._handle = None
 
     def __enter__(self) -> Self:
@@ -305,7 +313,7 @@ class ResultStore:
             zarr.consolidate_metadata(path)
         else:
             safe.to_netcdf(path, engine="netcdf4")
-            with netCDF4.Dataset(path, mode="a") as nc:
+            with _NETCDF_LOCK, netCDF4.Dataset(path, mode="a") as nc:
                 for name, spec in outputs.items():
                     chunks = layout.array_chunks(spec.shape)
                     var = nc.createVariable(name, spec.dtype, spec.dims, fill_value=np.nan,
@@ -352,14 +360,18 @@ class ResultStore:
         it done."""
         lo, hi = self.layout.bounds(i)
         region = self.layout.region(i)
+        # read first: a lazily read array takes the netCDF lock itself (it is not reentrant)
+        arrays = {name: np.asarray(arr) for name, arr in arrays.items()}
         for name, arr in arrays.items():
             if arr.shape[0] != hi - lo:
                 raise SDModelsError(f"chunk {i} of {name!r} has {arr.shape[0]} rows, "
                                     f"expected {hi - lo}")
-            self._handle[name][region] = arr
-        self._handle[_DONE][i] = 1
-        if self.format == "netcdf":
-            self._handle.sync()
+        with _NETCDF_LOCK if self.format == "netcdf" else contextlib.nullcontext():
+            for name, arr in arrays.items():
+                self._handle[name][region] = arr
+            self._handle[_DONE][i] = 1
+            if self.format == "netcdf":
+                self._handle.sync()
         self.done[i] = 1
 
     def finalize(self) -> Path:
@@ -377,7 +389,8 @@ class ResultStore:
             self.close()
             replace_dir(self.path, self.out)
         else:
-            self._handle.setncattr("complete", 1)
+            with _NETCDF_LOCK:
+                self._handle.setncattr("complete", 1)
             self.close()
             os.replace(self.path, self.out)
         return self.out

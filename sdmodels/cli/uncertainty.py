@@ -222,6 +222,12 @@ def mc(
         return ds, time.perf_counter() - start
 
     ds, elapsed = guarded(work, kept=out_path.with_name(out_path.name + ".parts"))
+    with ds:  # a result streamed to a .nc file is read from it lazily: closed once reported
+        _report_mc(ds, m, out_path, plot_path, chosen_years, elapsed)
+
+
+def _report_mc(ds: xr.Dataset, m: Model, out_path: Path, plot_path: Path | None,
+               chosen_years: list[float] | None, elapsed: float) -> None:
     outputs = output_variables(ds)
     in_range = [y for y in (chosen_years or []) if ds.time.min() <= y <= ds.time.max()]
     table = ds.sd.summary(outputs=outputs, years=in_range or None)

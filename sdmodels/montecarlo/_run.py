@@ -264,7 +264,9 @@ def run_mc(
         own (kept in the folder ``<out>.parts``), quantiles and probabilities are computed from
         those stores block by block, and the combined result is written to ``<out>.partial``,
         which becomes ``out`` only when complete. The returned Dataset then reads from ``out``
-        lazily. An interrupted run leaves ``out`` as it was.
+        lazily: close it (or use it in a ``with`` block) when done, so that the file is not
+        left open until the garbage collector finds it. An interrupted run leaves ``out`` as
+        it was.
     resume
         With ``out``: continue an interrupted run from what ``<out>.parts`` holds (finished
         scenarios and chunks are not run again). Without it, an earlier run's parts are
