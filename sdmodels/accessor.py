@@ -1,6 +1,7 @@
-"""The ``ds.sd`` accessor: summaries and figures of sdmodels results, registered on import.
+"""The ``ds.sd`` accessor: summaries and figures of sdmodels results.
 
-Importing :mod:`sdmodels` registers it. It keeps no state: xarray makes a new one for each
+Importing :mod:`sdmodels` registers it (a stand-in that imports this module when a Dataset's
+``.sd`` is first read). It keeps no state: xarray makes a new one for each
 Dataset, and each method calls the function of the same concern (:mod:`sdmodels.montecarlo`,
 :mod:`sdmodels.plots`).
 """
@@ -23,7 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["SDAccessor"]
 
 
-@xr.register_dataset_accessor("sd")
 class SDAccessor:
     """``ds.sd``: summaries and figures of sdmodels results (stateless).
 
