@@ -275,6 +275,9 @@ class Model:
             _write_parsed(pickled, parsed)
         abstract, views = parsed
         self._py_file = src.with_suffix(".py")
+        self._variables_file = folder / f"{src.name}.{_parse_key()}.variables"
+        #: whether the translation has been parsed and checked since it was last read from disk
+        self._translation_checked = False
         if not _cachefile.verify(self._py_file, what=f"PySD translation of {self.path.name}"):
             # the builder changes what it builds from: a copy, not a second parse (seconds)
             abstract_for_build = _copied(abstract)
@@ -303,9 +306,11 @@ class Model:
                 _cachefile.discard(self._py_file)
                 raise translation_error(exc, self.path) from None
             _cachefile.seal(self._py_file)
-        # parsed, never run: refuse a translation with code no equation produces before
-        # anything imports it
-        check_translation(self._py_file, model_file=str(self.path))
+            # parsed, never run: a fresh translation with code no equation produces is refused
+            # at once; a cached one is checked just before PySD imports it (Model.pysd), which a
+            # run on the compiled engine never does
+            check_translation(self._py_file, model_file=str(self.path))
+            self._translation_checked = True
         return abstract, views
 
     def _translate_or_explain(self, src: Path) -> tuple[Any, dict[str, str]]:
@@ -338,6 +343,11 @@ class Model:
     def pysd(self) -> Any:
         """The PySD model (loaded lazily from the cached translation)."""
         if self._pysd_model is None:
+            if not self._translation_checked:
+                # parsed, never run: refuse a translation with code no equation produces
+                # before anything imports it
+                check_translation(self._py_file, model_file=str(self.path))
+                self._translation_checked = True
             link_data_files(self.path, self._py_file.parent)
             try:
                 self._pysd_model = _pysd.load(
@@ -366,6 +376,21 @@ class Model:
     @cached_property
     def variables(self) -> dict[str, VariableInfo]:
         """Every element of the model by Python name, including control variables."""
+        # read from PySD's model (its documentation table and the constants' values), which
+        # takes a third of a second to load: kept beside the cached translation for the next
+        # load, for models whose values come from the model file alone (a GET function's
+        # values come from a data file, which may change without the model file)
+        cacheable = not (self.data_files or data_file_names(self.path))
+        if cacheable:
+            cached = _read_variables(self._variables_file, what=f"description of {self.path.name}")
+            if cached is not None:
+                return cached
+        out = self._variables_from_pysd()
+        if cacheable:
+            _write_variables(self._variables_file, out)
+        return out
+
+    def _variables_from_pysd(self) -> dict[str, VariableInfo]:
         out: dict[str, VariableInfo | ParameterInfo] = {}
         for row in self._doc.itertuples(index=False):
             name, py = row[0], row[1]
@@ -843,6 +868,33 @@ def _read_parsed(path: Path, *, what: str) -> tuple[Any, dict[str, str]] | None:
         _cachefile.discard(path)
         return None
     return abstract, views
+
+
+def _read_variables(path: Path, *, what: str) -> dict[str, VariableInfo] | None:
+    """A cached ``Model.variables``, or ``None`` if there is none or it is damaged."""
+    if not _cachefile.verify(path, what=what):
+        return None
+    try:
+        with path.open("rb") as fh:
+            out = pickle.load(fh)
+    except Exception:  # noqa: BLE001 - a stale pickle (many kinds): read PySD's model again
+        _cachefile.discard(path)
+        return None
+    if not isinstance(out, dict) or not all(isinstance(v, VariableInfo) for v in out.values()):
+        _cachefile.discard(path)
+        return None
+    return out
+
+
+def _write_variables(path: Path, variables: dict[str, VariableInfo]) -> None:
+    """Cache ``Model.variables`` atomically, replacing those of other versions of this module
+    (the key in the name hashes this module, which defines the classes pickled)."""
+    model_file = path.name.rsplit(".", 2)[0]  # <model file>.<key>.variables
+    for stale in path.parent.glob(f"{glob.escape(model_file)}.*.variables"):
+        if stale != path:
+            _cachefile.discard(stale)
+    with contextlib.suppress(OSError, pickle.PicklingError):
+        _cachefile.write_sealed(path, pickle.dumps(variables, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _write_parsed(path: Path, parsed: tuple[Any, dict[str, str]]) -> None:

@@ -176,6 +176,62 @@ def test_parse_is_cached_and_a_damaged_cache_is_parsed_again(decay_copy, monkeyp
     assert len(cached.read_bytes()) > 100  # written anew
 
 
+def _same_variables(a, b) -> None:
+    assert a == b  # every field but the values (ParameterInfo.value does not compare)
+    for py, info in a.items():
+        if isinstance(info, sdmodels.ParameterInfo):
+            np.testing.assert_array_equal(info.value, b[py].value, err_msg=py)
+            assert type(info.value) is type(b[py].value), py
+
+
+@pytest.mark.parametrize("name", ["subscripts_2d.mdl", "lookups.mdl", "macro.mdl",
+                                  "delay_functions.mdl", "xmile_builtins.xmile"])
+def test_description_is_cached_and_equals_pysds(tmp_path, monkeypatch, name):
+    """A second load describes the model from the cache, without loading PySD's model, and
+    the description equals the one read from PySD's model (units, ranges, docs, values)."""
+    import shutil
+    from pathlib import Path
+
+    monkeypatch.setenv("SDMODELS_CACHE_DIR", str(tmp_path / "cache"))
+    shutil.copy(Path(__file__).parent / "compiler" / "models" / name, tmp_path / name)
+    first = sdmodels.load_model(tmp_path / name)
+    from_pysd = first.variables
+    assert first._pysd_model is not None
+    again = sdmodels.load_model(tmp_path / name)
+    cached = again.variables
+    assert again._pysd_model is None, "PySD's model was loaded although the description is cached"
+    _same_variables(cached, from_pysd)
+    _same_variables(cached, again._variables_from_pysd())
+    assert any(isinstance(v, sdmodels.ParameterInfo) for v in cached.values())
+
+
+def test_damaged_description_cache_is_read_from_pysd_again(decay_copy):
+    first = sdmodels.load_model(decay_copy)
+    expected = first.variables
+    cached = first._variables_file
+    assert cached.is_file()
+    cached.write_bytes(cached.read_bytes()[:50])
+    with pytest.warns(sdmodels.errors.CacheRepairWarning, match="description of decay.mdl"):
+        repaired = sdmodels.load_model(decay_copy).variables
+    _same_variables(repaired, expected)
+    assert len(cached.read_bytes()) > 50  # written anew
+
+
+def test_description_of_a_model_reading_data_files_is_never_cached(tmp_path, monkeypatch):
+    """A GET function's value comes from a file that can change without the model file."""
+    monkeypatch.setenv("SDMODELS_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "rate.mdl"
+    path.write_text("{UTF-8}\nrate = GET DIRECT CONSTANTS('rates.csv', ',', 'B1')\n~ dmnl ~ |\n"
+                    "INITIAL TIME = 0 ~ Month ~ |\nFINAL TIME = 2 ~ Month ~ |\n"
+                    "TIME STEP = 1 ~ Month ~ |\nSAVEPER = 1 ~ Month ~ |\n", encoding="utf-8")
+    (tmp_path / "rates.csv").write_text("rate,0.25\n", encoding="utf-8")
+    model = sdmodels.load_model(path)
+    assert model.parameters["rate"].value == 0.25
+    assert not model._variables_file.exists()
+    (tmp_path / "rates.csv").write_text("rate,0.5\n", encoding="utf-8")
+    assert sdmodels.load_model(path).parameters["rate"].value == 0.5
+
+
 def test_auto_falls_back_to_pysd_with_one_warning(tmp_path):
     import shutil
     import warnings

@@ -112,6 +112,31 @@ def test_tampered_cached_translation_is_rebuilt_not_run(tmp_path):
     assert not marker.exists()
 
 
+def test_resealed_cached_translation_is_checked_before_pysd_imports_it(tmp_path):
+    """A cached translation is parsed and checked just before PySD imports it, not only when
+    it is built: one edited together with its checksum is refused, and nothing runs."""
+    from sdmodels import _cachefile
+
+    marker = tmp_path / "MARKER_resealed"
+    path = tmp_path / "decay.mdl"
+    shutil.copy(DATA / "decay.mdl", path)
+    first = sdmodels.load_model(path)
+    assert first.variables  # described once: the description is cached with the translation
+    py_file = first._py_file
+    py_file.write_text(
+        py_file.read_text(encoding="utf-8") + f"\nopen({str(marker)!r}, 'w').close()\n",
+        encoding="utf-8",
+    )
+    _cachefile.seal(py_file)
+    again = sdmodels.load_model(path)  # the compiled engine never imports the translation
+    assert float(again.run(engine="compiled")["stock"].values.ravel()[-1]) > 0
+    with pytest.raises(ModelLoadError, match="refusing to load PySD's translation"):
+        again.run(engine="pysd")
+    assert not marker.exists()
+    assert not py_file.exists()  # deleted: the next load translates afresh
+    assert _decay_final(sdmodels.load_model(path)) == pytest.approx(_expected_decay())
+
+
 @pytest.mark.parametrize("damage", ["truncate", "garbage"])
 def test_damaged_parse_cache_is_rebuilt(tmp_path, damage):
     path = tmp_path / "decay.mdl"
