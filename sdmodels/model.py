@@ -272,7 +272,7 @@ class Model:
         parsed = _read_parsed(pickled, what=f"parsed {self.path.name}")
         if parsed is None:
             parsed = self._translate_or_explain(src)
-            _write_parsed(pickled, parsed)
+            _write_pickled(pickled, parsed)
         abstract, views = parsed
         self._py_file = src.with_suffix(".py")
         self._variables_file = folder / f"{src.name}.{_parse_key()}.variables"
@@ -387,7 +387,7 @@ class Model:
                 return cached
         out = self._variables_from_pysd()
         if cacheable:
-            _write_variables(self._variables_file, out)
+            _write_pickled(self._variables_file, out)
         return out
 
     def _variables_from_pysd(self) -> dict[str, VariableInfo]:
@@ -857,55 +857,43 @@ def _copied(abstract: Any) -> Any:
         return None
 
 
-def _read_parsed(path: Path, *, what: str) -> tuple[Any, dict[str, str]] | None:
-    """A cached parse (abstract model, views), or ``None`` if there is none or it is damaged."""
-    if not _cachefile.verify(path, what=what):
-        return None
-    try:
-        with path.open("rb") as fh:
-            abstract, views = pickle.load(fh)
-    except Exception:  # noqa: BLE001 - a stale pickle (many kinds): parse again
-        _cachefile.discard(path)
-        return None
-    return abstract, views
-
-
-def _read_variables(path: Path, *, what: str) -> dict[str, VariableInfo] | None:
-    """A cached ``Model.variables``, or ``None`` if there is none or it is damaged."""
+def _read_pickled(path: Path, *, what: str, valid: Any) -> Any:
+    """A cached pickle (a parse, a description) if it is intact and ``valid(obj)``; otherwise
+    ``None`` (a damaged or stale entry is discarded, and the caller builds it again)."""
     if not _cachefile.verify(path, what=what):
         return None
     try:
         with path.open("rb") as fh:
             out = pickle.load(fh)
-    except Exception:  # noqa: BLE001 - a stale pickle (many kinds): read PySD's model again
-        _cachefile.discard(path)
-        return None
-    if not isinstance(out, dict) or not all(isinstance(v, VariableInfo) for v in out.values()):
+    except Exception:  # noqa: BLE001 - a stale pickle (many kinds): build it again
+        out = None
+    if out is None or not valid(out):
         _cachefile.discard(path)
         return None
     return out
 
 
-def _write_variables(path: Path, variables: dict[str, VariableInfo]) -> None:
-    """Cache ``Model.variables`` atomically, replacing those of other versions of this module
-    (the key in the name hashes this module, which defines the classes pickled)."""
-    model_file = path.name.rsplit(".", 2)[0]  # <model file>.<key>.variables
-    for stale in path.parent.glob(f"{glob.escape(model_file)}.*.variables"):
+def _write_pickled(path: Path, obj: Any) -> None:
+    """Cache ``obj`` at ``<model file>.<key>.<kind>`` atomically, replacing the entries of that
+    kind made by other versions of this module; a cache that cannot be written only costs time."""
+    model_file, _, kind = path.name.rsplit(".", 2)
+    for stale in path.parent.glob(f"{glob.escape(model_file)}.*.{kind}"):
         if stale != path:
             _cachefile.discard(stale)
     with contextlib.suppress(OSError, pickle.PicklingError):
-        _cachefile.write_sealed(path, pickle.dumps(variables, protocol=pickle.HIGHEST_PROTOCOL))
+        _cachefile.write_sealed(path, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _write_parsed(path: Path, parsed: tuple[Any, dict[str, str]]) -> None:
-    """Cache a parse atomically, replacing those made by other versions of this module; a
-    cache that cannot be written only costs time."""
-    model_file = path.name.rsplit(".", 2)[0]  # <model file>.<key>.pickle
-    for stale in path.parent.glob(f"{glob.escape(model_file)}.*.pickle"):
-        if stale != path:
-            _cachefile.discard(stale)
-    with contextlib.suppress(OSError, pickle.PicklingError):
-        _cachefile.write_sealed(path, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+def _read_parsed(path: Path, *, what: str) -> tuple[Any, dict[str, str]] | None:
+    """A cached parse (abstract model, views), or ``None`` if there is none or it is damaged."""
+    return _read_pickled(path, what=what,
+                         valid=lambda obj: isinstance(obj, tuple) and len(obj) == 2)
+
+
+def _read_variables(path: Path, *, what: str) -> dict[str, VariableInfo] | None:
+    """A cached ``Model.variables``, or ``None`` if there is none or it is damaged."""
+    return _read_pickled(path, what=what, valid=lambda obj: isinstance(obj, dict) and all(
+        isinstance(v, VariableInfo) for v in obj.values()))
 
 
 def load_model(path: str | Path | None = None, *, data_files: Any = None) -> Model:
