@@ -59,6 +59,31 @@ def test_waterfall_bars_end_at_the_current_value(store):
     assert list(page.waterfall.figure.x_range.factors) == data["factor"]
 
 
+def test_comparison_charts_keep_their_models_and_retitle_their_tooltips(store):
+    """A new comparison changes the charts' properties only: the same lines and tooltips
+    (no Bokeh model made and dropped per update, which a page could be sent a reference to
+    after it was gone), each shown line's tooltip naming its scenario, the others hidden."""
+    from sdmodels.dashboard.views.compare import ComparePage
+
+    page = ComparePage(store=store)
+    names = list(store.model.scenarios)[:2]
+    run(store.compare(names))
+    page.plots.update()
+    before = {id(fig): list(fig.tools) for fig in page.plots.figures}
+    models = {m.id for fig in page.plots.figures for m in fig.references()}
+    run(store.compare(names[::-1] + ["current"]))
+    page.plots.update()
+    assert {m.id for fig in page.plots.figures for m in fig.references()} == models
+    for fig in page.plots.figures:
+        assert fig.tools == before[id(fig)]
+        lines, hovers, _, _ = page.plots.renderers[id(fig)]
+        shown = [str(n) for n in store.comparison["scenario"].values]
+        assert len(shown) == 3
+        assert [h.tooltips[0][1] for h in hovers[:3]] == shown
+        assert [line.visible for line in lines] == [i < 3 for i in range(len(lines))]
+        assert all(h.renderers == [line] for h, line in zip(hovers, lines))
+
+
 def test_discovery_sentences_come_from_the_store_samples(mini_model):
     from sdmodels.dashboard import DashboardStore
 

@@ -63,17 +63,21 @@ def line_figure(title: str, units: str, *, height: int = FIGURE_HEIGHT,
     return fig
 
 
-def add_hover(fig: Any, renderer: Any, series: str, column: str, name: str,
-              units: str) -> None:
-    """A tooltip on ``renderer``: series name, year, formatted value with units."""
-
+def hover_tooltips(series: str, column: str, name: str, units: str) -> list[tuple[str, str]]:
+    """The tooltip rows of one line: series name, year, formatted value with units."""
     share = is_share(name, units)
     unit_text = (("/year" if per_year(units) else "") if share
                  else "" if units_label(units) == "dimensionless" else f" {units}")
-    fig.add_tools(HoverTool(renderers=[renderer], tooltips=[
-        ("", series), ("year", "@time{0}"),
-        (name, f"@{{{column}}}{number_format(name, units)}{unit_text}"),
-    ]))
+    return [("", series), ("year", "@time{0}"),
+            (name, f"@{{{column}}}{number_format(name, units)}{unit_text}")]
+
+
+def add_hover(fig: Any, renderer: Any, series: str, column: str, name: str,
+              units: str) -> Any:
+    """Add a tooltip on ``renderer`` (:func:`hover_tooltips`); returns its ``HoverTool``."""
+    tool = HoverTool(renderers=[renderer], tooltips=hover_tooltips(series, column, name, units))
+    fig.add_tools(tool)
+    return tool
 
 
 def legend_html(entries: Sequence[tuple[str, str, str]]) -> str:

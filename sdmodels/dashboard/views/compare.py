@@ -34,6 +34,7 @@ from sdmodels.dashboard.views._figures import (
     FigureGrid,
     add_hover,
     finite_or_nan,
+    hover_tooltips,
     legend_html,
     series_style,
 )
@@ -111,14 +112,17 @@ class ComparisonPlots(FigureGrid):
     css_class = "compare-plots"
 
     def draw(self, fig: Any, src: Any, name: str, units: str) -> None:
+        # every line and its tooltip made once: an update changes their properties only, so
+        # the page never receives a patch naming a model that a later patch has dropped
         self.renderers = getattr(self, "renderers", {})
-        lines = []
+        lines, hovers = [], []
         for i in range(MAX_COMPARED):
             colour, dash, _ = series_style(i)
             line = fig.line("time", f"s{i}", source=src, color=colour, line_dash=dash,
                             line_width=2, visible=False)
             lines.append(line)
-        self.renderers[id(fig)] = (fig, lines, name, units)
+            hovers.append(add_hover(fig, line, "", f"s{i}", name, units))
+        self.renderers[id(fig)] = (lines, hovers, name, units)
 
     def update(self) -> None:
         """New lines, their visibility and tooltips, written under the document lock."""
@@ -129,12 +133,13 @@ class ComparisonPlots(FigureGrid):
         names = [str(n) for n in ds["scenario"].values][:MAX_COMPARED]
 
         def write() -> None:
-            for fig, lines, name, units in self.renderers.values():
+            for lines, hovers, name, units in self.renderers.values():
                 for i, line in enumerate(lines):
-                    line.visible = i < len(names)
-                fig.tools = [t for t in fig.tools if type(t).__name__ != "HoverTool"]
+                    line.visible = i < len(names)  # a hidden line shows no tooltip
                 for i, series in enumerate(names):
-                    add_hover(fig, lines[i], series, f"s{i}", name, units)
+                    tips = hover_tooltips(series, f"s{i}", name, units)
+                    if hovers[i].tooltips != tips:
+                        hovers[i].tooltips = tips
             for var, values in new.items():
                 self.sources[var].data = values
 
