@@ -136,10 +136,8 @@ class ComparisonPlots(FigureGrid):
             for lines, hovers, name, units in self.renderers.values():
                 for i, line in enumerate(lines):
                     line.visible = i < len(names)  # a hidden line shows no tooltip
-                for i, series in enumerate(names):
-                    tips = hover_tooltips(series, f"s{i}", name, units)
-                    if hovers[i].tooltips != tips:
-                        hovers[i].tooltips = tips
+                for i, series in enumerate(names):  # Bokeh sends only a changed value
+                    hovers[i].tooltips = hover_tooltips(series, f"s{i}", name, units)
             for var, values in new.items():
                 self.sources[var].data = values
 
