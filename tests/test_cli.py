@@ -63,10 +63,10 @@ def test_full_disk_is_a_clear_error_and_keeps_the_earlier_result(tmp_path, decay
     assert invoke("run", str(decay_path), "--out", str(out), "--no-plot").exit_code == 0
     before = out.read_bytes()
 
-    def disk_full(self, target, *args, **kwargs):
+    def disk_full(ds, target, *args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(target))
 
-    monkeypatch.setattr(xr.Dataset, "to_netcdf", disk_full)
+    monkeypatch.setattr("sdmodels.results.to_netcdf4", disk_full)
     result = invoke("run", str(decay_path), "--out", str(out), "--no-plot")
     assert result.exit_code == 2
     text = " ".join(result.output.split())

@@ -59,7 +59,7 @@ def test_failed_netcdf_write_is_a_clear_error_and_keeps_the_old_file(tmp_path, m
     def full_disk(self, *args, **kwargs):
         raise RuntimeError("NetCDF: HDF error")
 
-    monkeypatch.setattr(xr.Dataset, "to_netcdf", full_disk)
+    monkeypatch.setattr("sdmodels.results.to_netcdf4", full_disk)
     with pytest.raises(ResultWriteError, match="NetCDF: HDF error.*MiB free.*no result file was written"):
         write_dataset(old.assign(x=old.x * 2), out)
     monkeypatch.undo()
