@@ -79,13 +79,62 @@ class ModelInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: PySD's grammar of a model section (``section_elements.peg``) as regular expressions. The
+#: grammar matches the documentation and every character outside a quoted name one node at a
+#: time, so parsimonious builds a node for each character of the model text (half a million
+#: nodes, 0.7 s, for the NHS model, whose comments cite their sources at length). Possessive
+#: quantifiers and atomic groups do not backtrack, as a parsing expression grammar does not:
+#: ``element = (escape_group / ~r"[^~|]")*`` with ``escape_group = "\"" ("\\\"" / ~r"[^\"]")*
+#: "\""``; ``doc = (~r"[^~|]")*``.
+_ELEMENT = r'(?:(?>"(?:\\"|[^"])*+")|[^~|])*+'
+_ENTRY = re.compile(rf"({_ELEMENT})~({_ELEMENT})~([^~|]*+)(?:~{_ELEMENT})?\|")
+_HEADER = re.compile(rf"{_ELEMENT}~{_ELEMENT}\|")
+
+
+def split_section(content: str) -> list[tuple[str, str, str]] | None:
+    """The ``(equation, units, documentation)`` of each entry of a Vensim model section, as PySD's
+    ``VensimSection.parse`` finds them, or ``None`` when its grammar would not match the whole
+    text (PySD's parser is then left to say why).
+
+    ``model = (entry / section)+ sketch?``, where a section header (``element "~" element "|"``)
+    yields no entry and ``sketch = ~r".*"`` (no newline) takes what is left.
+    """
+    entries, pos, end = [], 0, len(content)
+    while True:
+        match = _ENTRY.match(content, pos)
+        if match is not None:
+            equation, units, doc = match.groups()
+            entries.append((equation.strip(), units.strip(), doc.strip()))
+        else:
+            match = _HEADER.match(content, pos)
+            if match is None:
+                break
+        if match.end() == pos:  # pragma: no cover - both need a "~": never empty
+            break
+        pos = match.end()
+    if pos == 0 or "\n" in content[pos:end]:
+        return None
+    return entries
+
+
+def _split_sections(parsed: Any) -> None:
+    """``section.parse(parse_all=False)`` for each section, by :func:`split_section`."""
+    for section in parsed.sections:
+        found = split_section(section.content)
+        if found is None:
+            section.parse(parse_all=False)
+        else:
+            section.elements = [_vensim_element.Element(equation=e, units=u, documentation=d)
+                                for e, u, d in found]
+
+
 def parse_vensim(parsed: Any) -> None:
     """Parse a PySD ``VensimFile`` as its ``parse()`` does, reading a data variable written with
     no equation and no keyword (``observed ~ widgets ~ |``) as Vensim does: interpolated, the
     same as ``observed :INTERPOLATE:``. Every other equation is parsed as PySD parses it."""
     parsed.parse(parse_all=False)
+    _split_sections(parsed)
     for section in parsed.sections:
-        section.parse(parse_all=False)
         for element in section.elements:
             text = element.equation.strip()
             if text and _KEYWORDLESS_DATA.fullmatch(text):
