@@ -99,8 +99,8 @@ def split_section(content: str) -> list[tuple[str, str, str]] | None:
     ``model = (entry / section)+ sketch?``, where a section header (``element "~" element "|"``)
     yields no entry and ``sketch = ~r".*"`` (no newline) takes what is left.
     """
-    entries, pos, end = [], 0, len(content)
-    while True:
+    entries, pos = [], 0
+    while True:  # each match holds a "~" and a "|", so pos always moves on
         match = _ENTRY.match(content, pos)
         if match is not None:
             equation, units, doc = match.groups()
@@ -109,10 +109,8 @@ def split_section(content: str) -> list[tuple[str, str, str]] | None:
             match = _HEADER.match(content, pos)
             if match is None:
                 break
-        if match.end() == pos:  # pragma: no cover - both need a "~": never empty
-            break
         pos = match.end()
-    if pos == 0 or "\n" in content[pos:end]:
+    if pos == 0 or "\n" in content[pos:]:
         return None
     return entries
 
