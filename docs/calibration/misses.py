@@ -1,6 +1,6 @@
 """Why the NHS calibration misses three of its targets (docs/calibration.md, "What fits and what not").
 
-    python docs/calibration/misses.py [POSTERIOR.nc] [--corrected] [--feasibility]
+    python docs/calibration/misses.py [POSTERIOR.nc] [--feasibility]
 
 For the posterior's best draw (default: the model's posterior) prints, as plain text:
 
@@ -11,10 +11,7 @@ For the posterior's best draw (default: the model's posterior) prints, as plain 
 * elective treatments and referrals in January-August 2020 and calendar 2020 against 2019, and
   the waiting list at the month ends of 2020.
 
-``--corrected`` runs the same draw on copies of the data with the two corrections measured in the
-round that added this script (the 2020 waiting-list points at their month ends; the pandemic's
-elective capacity loss profiled by the January-August and calendar-2020 falls of completed
-pathways); the shipped files are not changed. ``--feasibility`` runs two differential evolutions
+``--feasibility`` runs two differential evolutions
 over the declared ranges (about two minutes each): the highest 2010-2019 mean, and the lowest
 FYE2019 change, with nurses and all staff within 5% and the 2012-2023 list within 15%.
 """
@@ -22,9 +19,6 @@ FYE2019 change, with nurses and all staff within 5% and the 2012-2023 list withi
 from __future__ import annotations
 
 import argparse
-import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -36,47 +30,6 @@ from sdmodels.calibration._likelihood import Evaluator, series_log_likelihood
 from sdmodels.model import load_model
 
 ENGLAND, UK = "Productivity Index (growth_rate)", "Productivity growth, UK calendar years"
-#: The 2020 list points at the end of the month their sources name (end of month m -> y + m/12).
-LIST_TIMES = {"2020.083": "2020.167", "2020.583": "2020.667", "2020.917": "2021.0"}
-#: Pandemic Elective Capacity Loss, 2020-2021: 0.483 from April to August 2020 (completed pathways
-#: -32% in January-August 2020, Health Foundation, November 2020), 0.09 from September to December
-#: (calendar 2020 -25%, 16 to 12 million, Health Foundation, April 2021), 0.25 in January-March
-#: 2021 (assumption: calendar 2020's average); the rest as shipped.
-CAPACITY_LOSS = {2020.2: 0.0, 2020.25: 0.483, 2020.667: 0.483, 2020.7: 0.09, 2021.0: 0.09,
-                 2021.042: 0.25, 2021.2: 0.25}
-
-
-def corrected_spec(spec_path: Path, folder: Path) -> Path:
-    """A copy of the calibration file reading corrected copies of its data from ``folder``."""
-    data = spec_path.parent.parent / "data"
-    for f in data.glob("*.csv"):
-        shutil.copy(f, folder / f.name)
-    rtt = folder / "rtt_waiting_list.csv"
-    text = rtt.read_text()
-    for old, new in LIST_TIMES.items():
-        text = text.replace(f"\n{old},", f"\n{new},")
-    rtt.write_text(text)
-    covid = folder / "covid_pandemic.csv"
-    lines = covid.read_text().splitlines()
-    header = next(i for i, line in enumerate(lines) if line.startswith("time,"))
-    columns = lines[header].split(",")
-    j = columns.index("elective_capacity_loss")
-    rows = {float(r.split(",")[0]): r.split(",") for r in lines[header + 1:] if r.strip()}
-    for t, v in CAPACITY_LOSS.items():
-        row = rows.setdefault(t, [repr(t)] + [""] * (len(columns) - 1))
-        row[j] = repr(v)
-    for t, row in rows.items():
-        if 2020.2 < t < 2021.25 and t not in CAPACITY_LOSS:
-            row[j] = ""
-    body = [",".join(rows[t]) for t in sorted(rows)]
-    covid.write_text("\n".join(lines[:header + 1] + body) + "\n")
-    text = spec_path.read_text()
-    text = re.sub(r'"\.\./data/', f'"{folder.as_posix()}/', text)
-    text = text.replace('model = "../', f'model = "{spec_path.parent.parent.as_posix()}/')
-    text = text.replace('scenario = "', f'scenario = "{spec_path.parent.as_posix()}/')
-    out = folder / spec_path.name
-    out.write_text(text)
-    return out
 
 
 class History:
@@ -219,7 +172,6 @@ def feasibility(h: History, goal: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("posterior", nargs="?")
-    parser.add_argument("--corrected", action="store_true")
     parser.add_argument("--feasibility", action="store_true")
     args = parser.parse_args()
     model = load_model()
@@ -233,13 +185,6 @@ def main() -> None:
     sensitivity(h, x, draws)
     inputs_and_output(h, x)
     pandemic(h, x)
-    if args.corrected:
-        with tempfile.TemporaryDirectory() as folder:
-            c = History(corrected_spec(spec_path, Path(folder)))
-            print(f"\nThe same draw on the corrected data (log-likelihood "
-                  f"{float(sum(c.loglik(x).values())[0]):.2f}):")
-            productivity(c, x)
-            pandemic(c, x)
     if args.feasibility:
         feasibility(h, "mean")
         feasibility(h, "fye2019")
