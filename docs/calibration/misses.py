@@ -64,6 +64,11 @@ class History:
         return {n: out[c][0] for n, c in zip(names, cols, strict=True)}
 
 
+def _month_end(m: int) -> str:
+    """The month ending at 2020 + m / 12, as MM/YYYY (m = 0 is the end of December 2019)."""
+    return "12/2019" if m == 0 else f"{m:02d}/2020"
+
+
 def _mean(t: np.ndarray, y: np.ndarray, a: float, b: float) -> float:
     k = (t >= a - 1e-9) & (t <= b + 1e-9)
     return float(np.trapezoid(y[k], t[k]) / (b - a))
@@ -132,7 +137,7 @@ def pandemic(h: History, x: np.ndarray) -> None:
         cy = _mean(t, tr[n], 2020.0, 2021.0) / _mean(t, tr[n], 2019.0, 2020.0) - 1
         print(f"  {n}: January-August {100 * ja:+.1f}%, calendar year {100 * cy:+.1f}%")
     print("  Waiting List at month ends (million): " + ", ".join(
-        f"{m:02d}/2020 {np.interp(2020 + m / 12, t, tr['Waiting List']) / 1e6:.2f}"
+        f"{_month_end(m)} {np.interp(2020 + m / 12, t, tr['Waiting List']) / 1e6:.2f}"
         for m in (0, 2, 4, 6, 8, 10, 12)))
     times, err = h.list_errors(h.sims(x))
     print("  list against the data, 2012-2023: " + ", ".join(
