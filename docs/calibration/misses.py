@@ -19,6 +19,7 @@ FYE2019 change, with nurses and all staff within 5% and the 2012-2023 list withi
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,10 @@ from sdmodels.calibration import load_calibration
 from sdmodels.calibration._likelihood import Evaluator, series_log_likelihood
 from sdmodels.model import load_model
 
-ENGLAND, UK = "Productivity Index (growth_rate)", "Productivity growth, UK calendar years"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nhs_targets import LEVEL_TOLERANCES, LEVEL_YEARS, PRODUCTIVITY, PRODUCTIVITY_YEARS, SIGN_YEARS
+
+ENGLAND, UK = PRODUCTIVITY
 
 
 class History:
@@ -40,6 +44,8 @@ class History:
         self.ev = Evaluator(self.spec)
         self.labels = [s.label for s in self.spec.series]
         self.by_label = {s.label: s for s in self.spec.series}
+        #: the column of FYE2019's change in the England series
+        self.fye2019 = int(np.argmin(np.abs(self.by_label[ENGLAND].times - SIGN_YEARS[0][0])))
 
     def sims(self, x: np.ndarray) -> dict[str, np.ndarray]:
         return dict(zip(self.labels, self.ev.simulate(np.atleast_2d(x)), strict=True))
@@ -48,14 +54,20 @@ class History:
         return {s.label: series_log_likelihood(s, sim)
                 for s, sim in zip(self.spec.series, self.ev.simulate(np.atleast_2d(x)), strict=True)}
 
+    def _in_years(self, label: str, years: tuple[float, float]) -> np.ndarray:
+        t = self.by_label[label].times
+        return (t >= years[0]) & (t <= years[1])
+
     def mean11(self, sims: dict[str, np.ndarray]) -> np.ndarray:
-        e, u = sims[ENGLAND], sims[UK]
-        ke = (self.by_label[ENGLAND].times <= 2019.8)
-        return (e[:, ke].sum(1) + u.sum(1)) / (ke.sum() + u.shape[1])
+        ke, ku = (self._in_years(s, PRODUCTIVITY_YEARS) for s in PRODUCTIVITY)
+        return (sims[ENGLAND][:, ke].sum(1) + sims[UK][:, ku].sum(1)) / (ke.sum() + ku.sum())
+
+    def fye2019_change(self, sims: dict[str, np.ndarray]) -> np.ndarray:
+        return sims[ENGLAND][:, self.fye2019]
 
     def list_errors(self, sims: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         s = self.by_label["Waiting List"]
-        k = (s.times >= 2012) & (s.times < 2024)
+        k = self._in_years("Waiting List", LEVEL_YEARS)
         return s.times[k], sims["Waiting List"][:, k] / s.values[k] - 1
 
     def trajectories(self, x: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
@@ -79,7 +91,7 @@ def productivity(h: History, x: np.ndarray) -> None:
     print("ONS productivity growth 2010-2019, observed / simulated (% a year):")
     for label in (UK, ENGLAND):
         s = h.by_label[label]
-        keep = s.times <= 2019.8
+        keep = h._in_years(label, PRODUCTIVITY_YEARS)
         print(f"  {label}: " + ", ".join(f"{t:.2f} {100 * o:+.1f} / {100 * m:+.2f}" for t, o, m in
                                            zip(s.times[keep], s.values[keep], sims[label][0][keep],
                                                strict=True)))
@@ -102,12 +114,12 @@ def sensitivity(h: History, x: np.ndarray, draws: np.ndarray) -> None:
     times, err = h.list_errors(sims)
     aug = int(np.argmin(np.abs(times - 2020.6)))
     print(f"\nOne parameter at a time to its posterior 5% / 95% quantile (best draw: mean "
-          f"{100 * mean[0]:+.2f}%/yr, FYE2019 {100 * sims[ENGLAND][0, 2]:+.2f}%, list "
+          f"{100 * mean[0]:+.2f}%/yr, FYE2019 {100 * h.fye2019_change(sims)[0]:+.2f}%, list "
           f"{times[aug]:.2f} {100 * err[0, aug]:+.1f}%, log-likelihood {total[0]:.1f}):")
     for j, name in enumerate(names):
         for k, q in ((1 + 2 * j, "5%"), (2 + 2 * j, "95%")):
             print(f"  {name} {q} = {pop[k, j]:.4g}: mean {100 * mean[k]:+.2f}, FYE2019 "
-                  f"{100 * sims[ENGLAND][k, 2]:+.2f}, list {100 * err[k, aug]:+.1f}%, "
+                  f"{100 * h.fye2019_change(sims)[k]:+.2f}, list {100 * err[k, aug]:+.1f}%, "
                   f"log-likelihood {total[k] - total[0]:+.1f}")
 
 
@@ -145,18 +157,16 @@ def pandemic(h: History, x: np.ndarray) -> None:
 
 
 def feasibility(h: History, goal: str) -> None:
-    staff = [(h.by_label[n], 0.05) for n in ("Nurses", "Total Staff")]
-
     def penalty(sims: dict[str, np.ndarray]) -> np.ndarray:
         pen = np.zeros(next(iter(sims.values())).shape[0])
-        for s, tol in staff:
-            pen += np.clip(np.abs(sims[s.label] / s.values - 1) - tol, 0, None).sum(1)
-        _, err = h.list_errors(sims)
-        return pen + np.clip(np.abs(err) - 0.15, 0, None).sum(1)
+        for label, tol in LEVEL_TOLERANCES:
+            s, k = h.by_label[label], h._in_years(label, LEVEL_YEARS)
+            pen += np.clip(np.abs(sims[label][:, k] / s.values[k] - 1) - tol, 0, None).sum(1)
+        return pen
 
     def f(unit: np.ndarray) -> np.ndarray:
         sims = h.sims(h.spec.transform(unit.T))
-        v = (-h.mean11(sims) if goal == "mean" else sims[ENGLAND][:, 2]) + penalty(sims)
+        v = (-h.mean11(sims) if goal == "mean" else h.fye2019_change(sims)) + penalty(sims)
         return np.where(np.isfinite(v), v, 1e9)
 
     r = differential_evolution(f, [(0, 1)] * h.spec.ndim, vectorized=True, popsize=6,
@@ -167,7 +177,7 @@ def feasibility(h: History, goal: str) -> None:
     print(f"\n{'Highest 2010-2019 mean' if goal == 'mean' else 'Lowest FYE2019 change'} with "
           f"nurses and all staff within 5% and the list within 15% (penalty "
           f"{float(penalty(sims)[0]):.4f}): mean {100 * float(h.mean11(sims)[0]):+.2f}%/yr, "
-          f"FYE2019 {100 * float(sims[ENGLAND][0, 2]):+.2f}%, log-likelihood "
+          f"FYE2019 {100 * float(h.fye2019_change(sims)[0]):+.2f}%, log-likelihood "
           f"{float(sum(ll.values())[0]):.1f}")
     print("  by series: " + ", ".join(f"{k} {float(v[0]):.1f}" for k, v in ll.items()))
     print("  parameters: " + ", ".join(f"{n} {v:.4g}" for n, v in
