@@ -16,13 +16,13 @@ import pandas as pd
 import pytest
 
 from sdmodels._paths import MODELS_DIR
+from sdmodels.calibration import read_data
 
 DATA = MODELS_DIR / "data"
 
 
 def _column(path: Path, column: str) -> pd.Series:
-    data = pd.read_csv(path, comment="#")
-    return data.set_index("time")[column].dropna()
+    return read_data(path).set_index("time")[column].dropna()
 
 
 def _loss_share(series: pd.Series, start: float, end: float) -> float:
@@ -46,4 +46,3 @@ def test_the_elective_loss_loses_what_its_sources_say():
     # the loss shipped before, 25% from mid-March 2020, lost only about a fifth of calendar 2020
     before = pd.Series([0.0, 0.25, 0.25], index=[2020.2, 2020.25, 2021.2])
     assert _loss_share(before, 2020.0, 2021.0) == pytest.approx(0.20, abs=0.01)
-

@@ -72,6 +72,7 @@ def test_fewer_beds_raise_cancellations_and_waits(simulate):
 # --------------------------------------------------------------------------- theatres
 THEATRE_THRESHOLD = 0.85  # Theatre Utilisation Threshold (NHS England's capped utilisation target)
 
+
 def test_theatre_utilisation_in_2024_is_below_the_target_and_grows_with_surgery(simulate):
     """England's 2024 theatres run at about 0.80 (below NHS England's 85% target), and surgical
     demand growing faster than the theatres (1% a year) pushes utilisation past the threshold."""
@@ -87,14 +88,13 @@ def test_theatre_cancellations_rise_above_the_utilisation_threshold_only(simulat
     cancelled share is the sensitivity times the excess, and never less than the overflow."""
     base = simulate("baseline")
     u = base["theatre_utilisation"].values
-    threshold = THEATRE_THRESHOLD
     share = base["theatre_cancellation_share"].values
-    below, above = u <= threshold, u > threshold + 0.01
+    below, above = u <= THEATRE_THRESHOLD, u > THEATRE_THRESHOLD + 0.01
     assert below.any() and above.any()
     assert (share[below] == 0).all()
     assert (share[above] > 0).all()
     np.testing.assert_allclose(share[above], np.minimum(1, np.maximum(
-        u[above] - threshold, 1 - 1 / u[above])), rtol=1e-9)
+        u[above] - THEATRE_THRESHOLD, 1 - 1 / u[above])), rtol=1e-9)
 
 
 def test_fewer_theatres_raise_theatre_cancellations_and_waits(simulate):
