@@ -50,9 +50,9 @@ class History:
     def sims(self, x: np.ndarray) -> dict[str, np.ndarray]:
         return dict(zip(self.labels, self.ev.simulate(np.atleast_2d(x)), strict=True))
 
-    def loglik(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        return {s.label: series_log_likelihood(s, sim)
-                for s, sim in zip(self.spec.series, self.ev.simulate(np.atleast_2d(x)), strict=True)}
+    def loglik(self, sims: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Each series' log-likelihood of simulations from :meth:`sims`."""
+        return {s.label: series_log_likelihood(s, sims[s.label]) for s in self.spec.series}
 
     def _in_years(self, label: str, years: tuple[float, float]) -> np.ndarray:
         t = self.by_label[label].times
@@ -109,7 +109,7 @@ def sensitivity(h: History, x: np.ndarray, draws: np.ndarray) -> None:
             rows.append(y)
     pop = np.array(rows)
     sims = h.sims(pop)
-    total = sum(h.loglik(pop).values())
+    total = sum(h.loglik(sims).values())
     mean = h.mean11(sims)
     times, err = h.list_errors(sims)
     aug = int(np.argmin(np.abs(times - 2020.6)))
@@ -173,7 +173,7 @@ def feasibility(h: History, goal: str) -> None:
                                maxiter=80, seed=2, polish=False, tol=1e-7)
     x = h.spec.transform(r.x[None])[0]
     sims = h.sims(x)
-    ll = h.loglik(x)
+    ll = h.loglik(sims)
     print(f"\n{'Highest 2010-2019 mean' if goal == 'mean' else 'Lowest FYE2019 change'} with "
           f"nurses and all staff within 5% and the list within 15% (penalty "
           f"{float(penalty(sims)[0]):.4f}): mean {100 * float(h.mean11(sims)[0]):+.2f}%/yr, "
@@ -195,7 +195,7 @@ def main() -> None:
     draws = np.asarray(post["posterior"].transpose("draw", "parameter").values, dtype=float)
     spec_path = Path(model.metadata.calibration)
     h = History(spec_path)
-    print(f"best draw: log-likelihood {float(sum(h.loglik(x).values())[0]):.2f}\n")
+    print(f"best draw: log-likelihood {float(sum(h.loglik(h.sims(x)).values())[0]):.2f}\n")
     productivity(h, x)
     sensitivity(h, x, draws)
     inputs_and_output(h, x)
