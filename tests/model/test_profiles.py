@@ -45,6 +45,22 @@ def test_england_is_the_model_default(nhs, england):
     assert not any("to confirm" in e.source.lower() for e in england.entries.values())
 
 
+def test_bundled_profiles_cite_the_model_files_sources(nhs, england):
+    """England's entries cite what the model file's comments cite, and the illustrative ICS and
+    the template quote the same after their own note: the model file is where a source is written
+    (regenerate the profiles with docs/model/tools/profile_sources.py)."""
+    def model_source(key):
+        doc = nhs.parameters[nhs.resolve(key)].doc
+        return " ".join(doc.split("Source:", 1)[1].split())
+
+    stale = [key for key, entry in england.entries.items() if entry.source != model_source(key)]
+    derived = [find_profiles(nhs)["illustrative_ics"], load_profile(PROFILES / "_template.toml")]
+    for prof in derived:
+        stale += [f"{prof.name}: {key}" for key, entry in prof.entries.items()
+                  if not entry.source.endswith("England source: " + model_source(key))]
+    assert not stale, f"out of date: run python docs/model/tools/profile_sources.py: {stale}"
+
+
 def test_profile_keys_have_a_scale_that_fits_their_units(nhs, england):
     for key, entry in england.entries.items():
         units = nhs.parameters[nhs.resolve(key)].units
