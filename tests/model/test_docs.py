@@ -91,3 +91,19 @@ def test_sources_page_counts_match_the_model(nhs):
     assert (int(m.group(1)), int(m.group(2))) == (primary, non_lever)
     assert int(m.group(3)) == round(100 * primary / non_lever)
     assert "notes" not in kinds
+
+
+def test_uncertainty_file_marks_agree_with_the_model_files_sources():
+    """The shipped uncertainty file marks a parameter [S] exactly where the model file cites a
+    publication for it (the sources page's type "primary"), and [A] where it is an assumption or
+    calibrated: the marks cannot lag the model file's comments."""
+    import tomllib
+
+    kinds = {line.split("|")[1].strip(): kind
+             for line, kind in _source_kinds((DOCS / "sources.md").read_text())}
+    path = DOCS.parents[1] / "models" / "uncertainty" / "nhs_productivity.toml"
+    spec = tomllib.loads(path.read_text(encoding="utf-8"))["parameters"]
+    expected = {"primary": "[S]", "assumption": "[A]", "calibrated": "[A]"}
+    wrong = {name: (entry["source"][:3], kinds[name]) for name, entry in spec.items()
+             if kinds[name] in expected and entry["source"][:3] != expected[kinds[name]]}
+    assert not wrong, wrong
