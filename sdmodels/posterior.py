@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: The MCMC settings of the shipped NHS posterior (docs/calibration.md), used in re-fit hints.
-REFIT_SETTINGS = "--walkers 64 --steps 10000 --burn 1000 --thin 20 --moves de --seed 1"
+REFIT_SETTINGS = "--walkers 64 --steps 14000 --burn 1000 --thin 20 --moves de --seed 1"
 #: The word that names a model's own default posterior (its metadata's ``posterior``).
 DEFAULT = "default"
 

@@ -53,3 +53,22 @@ def test_shipped_posterior_belongs_to_the_shipped_calibration_file_and_data():
     assert post.attrs["calibration_sha256"] == spec.text_sha256
     assert post.attrs["data_sha256"] == spec.data_sha256
     assert post.attrs["method"] == "mcmc" and post.sizes["draw"] >= 1000
+
+
+def test_nhs_priors_are_the_model_files_declared_ranges():
+    """The NHS calibration file promises uniform priors over each parameter's range declared in
+    the model file: a prior narrower than the range would press the fit against a bound the
+    sources do not set (Maximum Process Improvement Rate kept 0.01-0.03 after the model file
+    widened its range to 0.01-0.05)."""
+    from sdmodels.calibration import load_calibration
+
+    spec = load_calibration(MODELS_DIR / "calibration" / "nhs_history.toml")
+    model = spec.model
+    wrong = {}
+    for prior in spec.priors.parameters:
+        info = model.parameters[prior.py_name]
+        declared = (info.min, info.max)
+        table = prior.distribution.to_dict()
+        if table != {"dist": "uniform", "min": declared[0], "max": declared[1]}:
+            wrong[prior.name] = (table, declared)
+    assert not wrong, wrong
