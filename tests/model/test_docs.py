@@ -93,17 +93,22 @@ def test_sources_page_counts_match_the_model(nhs):
     assert "notes" not in kinds
 
 
-def test_uncertainty_file_marks_agree_with_the_model_files_sources():
+def test_uncertainty_file_marks_agree_with_the_model_files_sources(nhs):
     """The shipped uncertainty file marks a parameter [S] exactly where the model file cites a
-    publication for it (the sources page's type "primary"), and [A] where it is an assumption or
-    calibrated: the marks cannot lag the model file's comments."""
+    publication for it (source type "primary", as on the sources page), and [A] where it is an
+    assumption or calibrated: the marks cannot lag the model file's comments."""
+    import importlib.util
     import tomllib
 
-    kinds = {line.split("|")[1].strip(): kind
-             for line, kind in _source_kinds((DOCS / "sources.md").read_text())}
+    spec = importlib.util.spec_from_file_location("doc_tables", DOCS / "tools" / "doc_tables.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
     path = DOCS.parents[1] / "models" / "uncertainty" / "nhs_productivity.toml"
-    spec = tomllib.loads(path.read_text(encoding="utf-8"))["parameters"]
+    entries = tomllib.loads(path.read_text(encoding="utf-8"))["parameters"]
     expected = {"primary": "[S]", "assumption": "[A]", "calibrated": "[A]"}
-    wrong = {name: (entry["source"][:3], kinds[name]) for name, entry in spec.items()
-             if kinds[name] in expected and entry["source"][:3] != expected[kinds[name]]}
+    wrong = {}
+    for name, entry in entries.items():
+        kind = tool.source_type(nhs.parameters[nhs.resolve(name)].doc)
+        if kind in expected and entry["source"][:3] != expected[kind]:
+            wrong[name] = (entry["source"][:3], kind)
     assert not wrong, wrong
