@@ -1,4 +1,4 @@
-"""The pandemic-year data of the NHS calibration (docs/calibration.md, "This round").
+"""The pandemic-year data of the NHS calibration (docs/calibration/rounds.md, the round that corrected them).
 
 The 2020 waiting-list points sit at the end of the month their sources name (y + m/12, as every
 other point of rtt_waiting_list.csv), and the elective capacity loss loses what its two sources
