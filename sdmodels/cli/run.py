@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from sdmodels._common import format_number
 from sdmodels.cli._app import (
@@ -338,8 +339,12 @@ def profiles(
     for col in ("name", "title", "values", "file"):
         table.add_column(col, style="bold" if col == "name" else None, overflow="fold")
     for name, prof in found.items():
-        label = prof.title + (" [yellow](illustrative)[/]" if prof.illustrative else "")
-        table.add_row(name, f"{label}\n{prof.description}", str(len(prof.entries)),
+        # the console prints markup literally (user text may hold brackets): style with Text
+        label = Text(prof.title)
+        if prof.illustrative:
+            label.append(" (illustrative)", style="yellow")
+        label.append(f"\n{prof.description}")
+        table.add_row(name, label, str(len(prof.entries)),
                       str(prof.path.name if prof.path else ""))
     console.print(table)
     console.print("Use one with `sdmodels run --profile NAME` (or a .toml path); "

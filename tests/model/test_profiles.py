@@ -148,6 +148,8 @@ def test_cli_lists_profiles_and_runs_with_one(tmp_path):
     listed = runner.invoke(app, ["profiles"])
     assert listed.exit_code == 0, listed.output
     assert "england" in listed.output and "illustrative_ics" in listed.output
+    # the illustrative mark is styled, not printed as markup
+    assert "(illustrative)" in listed.output and "[yellow]" not in listed.output
     out = tmp_path / "ics.nc"
     ran = runner.invoke(app, ["run", "--profile", "illustrative_ics", "-s", "baseline",
                               "--no-plot", "--out", str(out)])
