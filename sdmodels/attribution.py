@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -46,7 +47,7 @@ import xarray as xr
 from sdmodels._common import format_number
 from sdmodels.errors import ScenarioError, SDModelsError
 from sdmodels.results import file_provenance, select_years
-from sdmodels.uncertainty import SamplingMethod, Seed, UncertaintySpec, resolve_seed
+from sdmodels.uncertainty import SamplingMethod, Seed, UncertaintySpec, as_uncertainty, resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
     from sdmodels.model import Model
@@ -237,7 +238,7 @@ def attribute(
     outputs: Sequence[str] | None = None,
     years: Iterable[float] | None = None,
     params: Mapping[str, Any] | None = None,
-    spec: UncertaintySpec | None = None,
+    spec: UncertaintySpec | str | os.PathLike[str] | None = None,
     n: int | None = None,
     method: SamplingMethod = "lhs",
     shapley: ShapleyMethod = "auto",
@@ -265,8 +266,9 @@ def attribute(
     params
         Overrides applied in every run (both scenarios), by Vensim or Python name.
     spec, n
-        Attribute under uncertainty: ``n`` samples of the specification, each coalition
-        running the same samples; adds a ``sample`` dimension. Uncertain parameters that are also
+        Attribute under uncertainty: ``n`` samples of the specification (an
+        :class:`~sdmodels.uncertainty.UncertaintySpec` or the path of an uncertainty file), each
+        coalition running the same samples; adds a ``sample`` dimension. Uncertain parameters that are also
         factors keep the scenarios' values.
     method
         The sampler of the uncertainty design: ``"lhs"`` (default), ``"random"`` or ``"sobol"``.
@@ -309,6 +311,8 @@ def attribute(
     [0.3333, 0.3333, 0.3333, 0.0]
     """
     _check_options(shapley, spec, n, permutations)
+    if spec is not None:
+        spec = as_uncertainty(spec, model)
     a, b = model.scenario(scenario), model.scenario(against)
     factors = attribution_factors(model, a, b)
     if not factors:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import xarray as xr
 import pytest
 from typer.testing import CliRunner
 
@@ -114,6 +115,10 @@ def test_under_uncertainty_each_sample_is_attributed(levers_model, levers_spec):
     row = table.set_index("factor").loc["Lever B"]
     assert row.p5 < row.shapley < row.p95
     assert row.p5 == pytest.approx(np.quantile(3 * (1 + x3.values), 0.05))
+    # the path of the uncertainty file is read as run_mc, sobol and morris read it
+    by_path = sdmodels.attribute(levers_model, scenario="all_levers", outputs=["Scaled Output"],
+                                 spec=levers_spec.path, n=40, seed=0)
+    xr.testing.assert_identical(by_path["shapley"], ds["shapley"])
 
 
 def test_bad_requests_are_clear_errors(levers_model, levers_spec):
