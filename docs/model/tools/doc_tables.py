@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mdl_text import ModelText
+from mdl_text import ModelText, source_text
 
 __all__ = ["main"]
 
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def source_type(doc: str) -> str:
     """Classify a constant's source comment: primary, assumption, calibrated, definition, lever, notes."""
-    src = doc.split("Source:", 1)[-1].strip() if "Source:" in doc else ""
+    src = source_text(doc)
     if doc.startswith("Policy lever") or src.startswith("scenario input"):
         return "lever"
     if src.startswith("Definition"):

@@ -16,13 +16,19 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Element", "ModelText", "main"]
+__all__ = ["Element", "ModelText", "main", "source_text"]
 
 _SECTOR = re.compile(r"\*{56}\s*\n\s*\.(?P<name>[^\n]+)\n\*{56}~\s*\n(?P<doc>.*?)\|", re.DOTALL)
 _SKETCH_MARK = "\\\\\\---/// Sketch information"
 _HEADER = "$192-192-192,0,Times New Roman|12||0-0-0|0-0-0|0-0-255|-1--1--1|-1--1--1|96,96,100,0"
 _FOOTER = "///---\\\\\\\n:L<%^E!@\n9:Current\n15:0,0,0,0,0,0\n19:100,0\n"
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9 _]*[A-Za-z0-9]|[A-Za-z]")
+
+
+def source_text(doc: str) -> str:
+    """The source a model-file comment cites: its text after "Source:", whitespace collapsed
+    ("" where the comment names none)."""
+    return " ".join(doc.split("Source:", 1)[1].split()) if "Source:" in doc else ""
 
 
 @dataclass

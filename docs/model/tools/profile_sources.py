@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mdl_text import ModelText  # noqa: E402
+from mdl_text import ModelText, source_text  # noqa: E402
 
 __all__ = ["PROFILES", "main", "model_source", "render"]
 
@@ -36,9 +36,10 @@ _SOURCE = re.compile(r'^source = (?P<string>".*")\s*$')
 
 def model_source(doc: str, name: str) -> str:
     """The source a model-file comment gives: its text after "Source:"."""
-    if "Source:" not in doc:
+    source = source_text(doc)
+    if not source:
         raise ValueError(f"the model file's comment of {name!r} names no source")
-    return " ".join(doc.split("Source:", 1)[1].split())
+    return source
 
 
 def _rewrite(text: str, docs: dict[str, str], keep_note: bool, path: Path) -> str:
