@@ -423,7 +423,7 @@ def attribute(
     return ds
 
 
-def _check_options(shapley: str, spec: UncertaintySpec | None, n: int | None,
+def _check_options(shapley: str, spec: object, n: int | None,
                    permutations: int) -> None:
     if shapley not in ("auto", "exact", "permutation"):
         raise SDModelsError(f"shapley must be 'auto', 'exact' or 'permutation', got {shapley!r}")
